@@ -1,0 +1,237 @@
+// ApiServer: httplib glue, the single Status → HTTP mapping, auth/CSRF, metrics, logs.
+#include "api/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <regex>
+
+namespace nexus::api {
+namespace {
+
+bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+std::string CookieValue(const httplib::Request& req, const std::string& name) {
+  std::string header = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    size_t b = part.find_first_not_of(' ');
+    if (b != std::string::npos) part = part.substr(b);
+    if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 &&
+        part[name.size()] == '=')
+      return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
+void WriteJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+}
+
+}  // namespace
+
+int64_t Ctx::Id(size_t i) const { return std::stoll(params.at(i)); }
+
+std::string Ctx::Query(const std::string& name) const {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+int ApiServer::HttpStatusFor(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kConflict: return 409;
+    case StatusCode::kTooLarge: return 413;
+    case StatusCode::kRemoteRejected: return 422;
+    case StatusCode::kUnavailable: return 502;
+    case StatusCode::kTimeout: return 504;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+Json ApiServer::ErrorBody(const Status& st) {
+  Json e = {{"code", st.reason().empty() ? std::string(StatusCodeName(st.code())) : st.reason()},
+            {"message", st.message()}};
+  if (!st.field().empty()) e["field"] = st.field();
+  return Json{{"error", e}};
+}
+
+ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
+                     ServerOptions options)
+    : auth_(auth),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {
+  int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_keep_alive_max_count(1000);
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    Status st;
+    if (res.status == 413)
+      st = Status(StatusCode::kTooLarge,
+                  "request body is larger than " + std::to_string(options_.max_body_bytes) +
+                      " bytes",
+                  "", "payload_too_large");
+    else if (res.status == 404)
+      st = Status(StatusCode::kNotFound, "no such endpoint: " + req.method + " " + req.path, "",
+                  "no_route");
+    else
+      st = Status(StatusCode::kInvalidArgument, "bad request", "", "bad_request");
+    int code = res.status;
+    WriteJson(res, code, ErrorBody(st));
+    metrics_.Inc("nexus_http_requests_total",
+                 {{"route", "unmatched"}, {"method", req.method}, {"status", std::to_string(code)}});
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server_->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("event=unhandled_exception method={} path={} what=\"{}\"", req.method,
+                      req.path, what);
+        WriteJson(res, 500, ErrorBody(Internal("internal error")));
+      });
+  metrics_.Describe("nexus_http_requests_total", "counter", "HTTP requests by route and status");
+  metrics_.Describe("nexus_http_request_duration_seconds", "histogram",
+                    "HTTP request latency by route");
+  if (!options_.static_dir.empty()) server_->set_mount_point("/", options_.static_dir);
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4");
+  });
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::Route(const std::string& method, const std::string& pattern, Handler handler,
+                      bool require_auth) {
+  // {name} → numeric capture, {name:str} → token capture.
+  static const std::regex kParam(R"(\{([a-z_]+)(:str)?\})");
+  std::string rx;
+  std::sregex_iterator it(pattern.begin(), pattern.end(), kParam), end;
+  size_t last = 0;
+  for (; it != end; ++it) {
+    rx += pattern.substr(last, it->position() - last);
+    rx += (*it)[2].matched ? "([A-Za-z0-9_.-]+)" : "([1-9][0-9]{0,17})";
+    last = it->position() + it->length();
+  }
+  rx += pattern.substr(last);
+  auto fn = [this, method, pattern, handler = std::move(handler), require_auth](
+                const httplib::Request& req, httplib::Response& res) {
+    Dispatch(method, pattern, handler, require_auth, req, res);
+  };
+  if (method == "GET") server_->Get(rx, fn);
+  else if (method == "POST") server_->Post(rx, fn);
+  else if (method == "PUT") server_->Put(rx, fn);
+  else if (method == "PATCH") server_->Patch(rx, fn);
+  else if (method == "DELETE") server_->Delete(rx, fn);
+}
+
+void ApiServer::Dispatch(const std::string& method, const std::string& route_name,
+                         const Handler& handler, bool require_auth, const httplib::Request& req,
+                         httplib::Response& res) {
+  auto start = std::chrono::steady_clock::now();
+  Ctx ctx{req, res, {}, std::nullopt};
+  for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i].str());
+
+  Result<Reply> reply = Status(StatusCode::kInternal, "not handled");
+  std::string user_label = "-";
+  std::string auth_header = req.get_header_value("Authorization");
+  std::string cookie = CookieValue(req, kSessionCookie);
+  if (require_auth || !auth_header.empty() || !cookie.empty()) {
+    auto who = auth_.Authenticate(auth_header, cookie);
+    if (who.ok()) {
+      ctx.who = std::move(who).value();
+      user_label = std::to_string(ctx.who->user.id);
+    } else if (require_auth) {
+      reply = who.status();
+    }
+  }
+  bool authed = !require_auth || ctx.who.has_value();
+  if (authed && ctx.who && ctx.who->via_session && !IsSafeMethod(method)) {
+    std::string csrf = req.get_header_value(kCsrfHeader);
+    if (csrf.empty() || !auth::ConstantTimeEquals(csrf, ctx.who->csrf_token)) {
+      reply = Status(StatusCode::kPermissionDenied,
+                     "missing or wrong " + std::string(kCsrfHeader) +
+                         " header (required for cookie-authenticated changes)",
+                     "", "csrf_failed");
+      authed = false;
+    }
+  }
+  if (authed) {
+    try {
+      reply = handler(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("event=handler_exception route=\"{}\" what=\"{}\"", route_name, e.what());
+      reply = Internal("internal error");
+    }
+  }
+
+  int status;
+  if (reply.ok()) {
+    status = reply->status;
+    if (status == 204) {
+      res.status = 204;
+    } else {
+      WriteJson(res, status, reply->body);
+    }
+  } else {
+    status = HttpStatusFor(reply.status());
+    WriteJson(res, status, ErrorBody(reply.status()));
+    if (status >= 500)
+      spdlog::error("event=request_failed method={} route=\"{}\" status={} error=\"{}\"", method,
+                    route_name, status, reply.status().message());
+  }
+  res.set_header("Cache-Control", "no-store");
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Inc("nexus_http_requests_total",
+               {{"route", route_name}, {"method", method}, {"status", std::to_string(status)}});
+  metrics_.Observe("nexus_http_request_duration_seconds",
+                   {{"route", route_name}, {"method", method}}, secs);
+  spdlog::debug("event=http method={} route=\"{}\" status={} user={} ms={:.2f}", method,
+                route_name, status, user_label, secs * 1000);
+}
+
+Result<int> ApiServer::Start(const std::string& host, int port) {
+  int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port)
+                                                                  ? port
+                                                                  : -1);
+  if (bound <= 0)
+    return Status(StatusCode::kUnavailable,
+                  "cannot listen on " + host + ":" + std::to_string(port) +
+                      " (address in use or not available)");
+  running_ = true;
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void ApiServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+  running_ = false;
+}
+
+void ApiServer::Wait() {
+  while (running_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+}  // namespace nexus::api

@@ -1,0 +1,103 @@
+// The HTTP front door: routing, authentication, CSRF, strict JSON, the error envelope, body
+// limits, request metrics and access logs. Feature route sets (host model, TestRail…)
+// register themselves through Route(); none of them touch httplib directly.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/json_util.h"
+#include "auth/auth_service.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "obs/metrics.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace nexus::api {
+
+struct Ctx {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::vector<std::string> params;   // path captures, in pattern order
+  std::optional<auth::Principal> who;  // set on authenticated routes
+
+  // Path capture i as a positive id (the router guarantees digits).
+  int64_t Id(size_t i) const;
+  // Query parameter (empty when absent).
+  std::string Query(const std::string& name) const;
+  const auth::Principal& Who() const { return *who; }
+};
+
+struct Reply {
+  int status = 200;
+  Json body;
+};
+
+using Handler = std::function<Result<Reply>(Ctx&)>;
+
+struct ServerOptions {
+  size_t max_body_bytes = 2 * 1024 * 1024;
+  int threads = 16;
+  bool secure_cookies = false;  // Secure attribute on the session cookie (https deployments)
+  std::string static_dir;       // built web UI to serve at /, when set
+};
+
+class ApiServer {
+ public:
+  ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
+            ServerOptions options);
+  ~ApiServer();  // stops the server
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Registers a route. `pattern` is a path under the server root with {name} for a numeric
+  // id capture or {name:str} for a token capture ([A-Za-z0-9_.-]+); `name` labels metrics
+  // (defaults to the pattern). Call before Start().
+  void Route(const std::string& method, const std::string& pattern, Handler handler,
+             bool require_auth = true);
+
+  // Binds host:port (port 0 = any free port) and serves on a background thread. Returns the
+  // bound port, or Unavailable when binding fails.
+  Result<int> Start(const std::string& host, int port);
+  // Stops accepting, finishes in-flight requests, joins the thread. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called from another thread (or a signal handler thread).
+  void Wait();
+
+  const ServerOptions& options() const { return options_; }
+  // Keeps a route set's state alive as long as the server (route closures point into it).
+  void Own(std::shared_ptr<void> keep_alive) { owned_.push_back(std::move(keep_alive)); }
+
+  // Error envelope for a Status (also used by tests).
+  static int HttpStatusFor(const Status& st);
+  static Json ErrorBody(const Status& st);
+
+ private:
+  void Dispatch(const std::string& method, const std::string& route_name, const Handler& handler,
+                bool require_auth, const httplib::Request& req, httplib::Response& res);
+
+  auth::AuthService& auth_;
+  obs::Metrics& metrics_;
+  const Clock& clock_;
+  ServerOptions options_;
+  std::vector<std::shared_ptr<void>> owned_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+};
+
+// Cookie name of the web session.
+inline constexpr const char* kSessionCookie = "nexus_session";
+inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+}  // namespace nexus::api

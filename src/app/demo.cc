@@ -1,0 +1,160 @@
+// Demo seeding. Uses the same Store and AuthService as the server, so what the demo shows is
+// exactly what a real deployment would hold.
+#include "app/demo.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "app/app.h"
+#include "auth/auth_service.h"
+#include "auth/crypto.h"
+
+namespace nexus::app {
+namespace {
+
+constexpr const char* kDemoEmail = "admin@nexus.demo";
+constexpr const char* kDemoPassword = "nexus-demo";
+
+struct DemoTest {
+  const char* name;
+  std::vector<std::string> tags;
+  std::vector<std::pair<std::string, std::vector<std::string>>> steps;
+};
+
+const DemoTest kTests[] = {
+    {"Checkout with a saved card",
+     {"checkout", "smoke"},
+     {{"Open the cart with two items", {"Cart shows 2 items"}},
+      {"Pay with the saved Visa card", {"Payment accepted", "Order number shown"}},
+      {"Open the order history", {"The new order is listed first"}}}},
+    {"Password reset by e-mail",
+     {"auth"},
+     {{"Request a reset link for ana@example.com", {"Confirmation message shown"}},
+      {"Follow the link and set a new password", {"Login works with the new password"}}}},
+    {"Search returns relevant products",
+     {"search", "smoke"},
+     {{"Search for 'running shoes'", {"At least 10 results", "All results are shoes"}},
+      {"Filter by size 42", {"Only size 42 remains"}}}},
+    {"Invoice PDF download", {"billing"}, {{"Open the last invoice", {"PDF opens"}}}},
+};
+
+}  // namespace
+
+Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
+  DemoLogin login{kDemoEmail, kDemoPassword};
+  if (store.GetUserByEmail(kDemoEmail).ok()) return login;  // already seeded
+  SystemClock clock;
+  auth::AuthService auth(store, clock);
+  NEXUS_ASSIGN_OR_RETURN(User admin, auth.CreateUser(kDemoEmail, "Demo Admin", kDemoPassword, true));
+  Project p;
+  p.name = "Web Shop";
+  p.created_at = now;
+  NEXUS_ASSIGN_OR_RETURN(p, store.CreateProject(p, admin.id));
+  NEXUS_RETURN_IF_ERROR(store.SetProjectFeature(p.id, "testrail", true));
+
+  std::vector<Test> tests;
+  for (const auto& dt : kTests) {
+    Test t;
+    t.project_id = p.id;
+    t.name = dt.name;
+    t.tags = dt.tags;
+    for (const auto& [goal, expected] : dt.steps)
+      t.steps.push_back({"st_" + auth::RandomToken(9), goal, expected});
+    t.created_at = t.updated_at = now;
+    NEXUS_ASSIGN_OR_RETURN(t, store.CreateTest(t));
+    tests.push_back(std::move(t));
+  }
+  // One finished run per result/label combination worth showing.
+  const std::pair<RunResult, BugLabel> kOutcomes[] = {
+      {RunResult::kSuccess, BugLabel::kNoBug},        {RunResult::kSuccess, BugLabel::kLikelyBug},
+      {RunResult::kStopped, BugLabel::kUndecided},    {RunResult::kMaxSteps, BugLabel::kLikelyNoBug},
+      {RunResult::kError, BugLabel::kUndecided},      {RunResult::kSuccess, BugLabel::kDefinitelyBug}};
+  int i = 0;
+  for (const auto& [result, label] : kOutcomes) {
+    const Test& t = tests[i % tests.size()];
+    Run r;
+    r.project_id = p.id;
+    r.test_id = t.id;
+    r.test_version = t.version;
+    r.result = result;
+    r.bug_label = label;
+    r.started_at = now - (60 - i * 5) * 60 * 1000;
+    r.finished_at = r.started_at + (45 + i * 20) * 1000;
+    r.build = "2.14." + std::to_string(i);
+    r.summary = "Agent run " + std::to_string(i + 1) + " of '" + t.name + "'";
+    if (label == BugLabel::kLikelyBug || label == BugLabel::kDefinitelyBug)
+      r.bugs.push_back({"Order total ignores the discount", "Total shown 120.00, expected 108.00",
+                        "high", t.steps.back().id});
+    for (const Step& s : t.steps)
+      r.steps.push_back({s.id, result, label, r.started_at, r.finished_at, ""});
+    r.created_at = r.updated_at = now;
+    NEXUS_RETURN_IF_ERROR(store.CreateRun(r).status());
+    ++i;
+  }
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "Nightly smoke";
+  for (const auto& t : tests) plan.test_ids.push_back(t.id);
+  plan.created_at = now;
+  NEXUS_ASSIGN_OR_RETURN(plan, store.CreatePlan(plan));
+  Execution e;
+  e.project_id = p.id;
+  e.plan_id = plan.id;
+  e.test_ids = plan.test_ids;
+  e.created_at = now;
+  NEXUS_ASSIGN_OR_RETURN(e, store.CreateExecution(e));
+  for (const auto& t : tests) {
+    Run r;
+    r.project_id = p.id;
+    r.test_id = t.id;
+    r.test_version = t.version;
+    r.result = RunResult::kSuccess;
+    r.bug_label = BugLabel::kNoBug;
+    r.started_at = now - 10 * 60 * 1000;
+    r.finished_at = r.started_at + 30 * 1000;
+    r.build = "2.15.0";
+    r.execution_id = e.id;
+    r.created_at = r.updated_at = now;
+    NEXUS_RETURN_IF_ERROR(store.CreateRun(r).status());
+  }
+  NEXUS_RETURN_IF_ERROR(
+      store.SetExecutionState(p.id, e.id, ExecutionState::kCompleted, now).status());
+  return login;
+}
+
+int RunDemo(const std::string& listen, const std::string& data_dir, const sigset_t& signals) {
+  Config config;
+  config.listen = listen;
+  config.data_dir = data_dir;
+  config.testrail_allow_private = true;  // the demo's TestRail simulator runs on loopback
+  auto store = OpenAndMigrate(config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
+    return 1;
+  }
+  auto login = SeedDemo(*store.value(), SystemClock().NowMs());
+  if (!login.ok()) {
+    std::fprintf(stderr, "error: seeding the demo failed: %s\n",
+                 login.status().message().c_str());
+    return 1;
+  }
+  store.value().reset();
+  auto app = App::Start(config);
+  if (!app.ok()) {
+    std::fprintf(stderr, "error: %s\n", app.status().message().c_str());
+    return 1;
+  }
+  std::printf("listening on %s\n", app.value()->url().c_str());
+  std::printf("Nexus demo is ready.\n  Open:     %s\n  Login:    %s / %s\n  Data dir: %s\n"
+              "Press Ctrl+C to stop.\n",
+              app.value()->url().c_str(), login->email.c_str(), login->password.c_str(),
+              data_dir.c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  app.value()->Stop();
+  return 0;
+}
+
+}  // namespace nexus::app

@@ -1,0 +1,26 @@
+// `nexus demo`: a seeded Nexus for newcomers (api.md "Command line").
+#pragma once
+
+#include <csignal>
+#include <string>
+
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace nexus::app {
+
+struct DemoLogin {
+  std::string email;
+  std::string password;
+};
+
+// Seeds the demo data (admin user, a project with the TestRail feature on, tests with steps,
+// finished runs of every result and label, a plan with a completed execution) unless the
+// store already holds it. Idempotent.
+Result<DemoLogin> SeedDemo(Store& store, int64_t now_ms);
+
+// Starts the server on `listen` with the demo data in `data_dir`; prints
+// "listening on URL" first, then the login; runs until SIGINT/SIGTERM. Exit code.
+int RunDemo(const std::string& listen, const std::string& data_dir, const sigset_t& signals);
+
+}  // namespace nexus::app

@@ -1,0 +1,160 @@
+// Authentication and authorisation rules (product.md section 2, R-Q-SEC).
+#include "auth/auth_service.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace nexus::auth {
+namespace {
+
+constexpr std::string_view kTokenPrefix = "nxs_";
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+bool LooksLikeEmail(const std::string& email) {
+  if (email.size() < 3 || email.size() > 254) return false;
+  auto at = email.find('@');
+  if (at == std::string::npos || at == 0 || at != email.rfind('@') || at + 1 >= email.size())
+    return false;
+  for (unsigned char c : email)
+    if (c <= ' ' || c == 0x7f) return false;
+  return email.find('.', at) != std::string::npos;
+}
+
+AuthService::AuthService(Store& store, const Clock& clock, AuthOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Result<User> AuthService::CreateUser(const std::string& email, const std::string& name,
+                                     const std::string& password, bool org_admin) {
+  if (!LooksLikeEmail(email))
+    return InvalidArgument("email must be an e-mail address such as ana@example.com", "email");
+  if (name.empty() || name.size() > 200)
+    return InvalidArgument("name must be 1 to 200 characters", "name");
+  if (password.size() < 8 || password.size() > 1024)
+    return InvalidArgument("password must be 8 to 1024 characters", "password");
+  User u;
+  u.email = Lower(email);
+  u.name = name;
+  u.org_admin = org_admin;
+  u.created_at = clock_.NowMs();
+  NEXUS_ASSIGN_OR_RETURN(u.password_hash, HashPassword(password, options_.kdf));
+  auto created = store_.CreateUser(u);
+  if (!created.ok() && created.status().code() == StatusCode::kConflict)
+    return Status(StatusCode::kConflict, "a user with this email already exists", "email",
+                  "duplicate");
+  return created;
+}
+
+Result<std::pair<User, NewSession>> AuthService::Login(const std::string& email,
+                                                       const std::string& password) {
+  static const char* kBad = "Invalid email or password.";
+  auto user = store_.GetUserByEmail(Lower(email));
+  if (!user.ok()) {
+    if (user.status().code() != StatusCode::kNotFound) return user.status();
+    // Spend comparable time so response timing does not reveal which emails exist.
+    static const std::string dummy = HashPassword("timing-equaliser", options_.kdf).value();
+    (void)VerifyPassword(password, dummy);
+    return Unauthenticated(kBad);
+  }
+  if (!VerifyPassword(password, user->password_hash)) return Unauthenticated(kBad);
+  NewSession ns;
+  ns.cookie_value = RandomToken(32);
+  ns.csrf_token = RandomToken(24);
+  Session s;
+  s.id_hash = Sha256Hex(ns.cookie_value);
+  s.user_id = user->id;
+  s.csrf_token = ns.csrf_token;
+  s.created_at = clock_.NowMs();
+  s.expires_at = s.created_at + options_.session_ttl_ms;
+  ns.expires_at = s.expires_at;
+  NEXUS_RETURN_IF_ERROR(store_.CreateSession(s));
+  (void)store_.DeleteExpiredSessions(s.created_at);
+  return std::make_pair(std::move(user).value(), ns);
+}
+
+Status AuthService::Logout(const std::string& cookie_value) {
+  if (cookie_value.empty()) return Status::Ok();
+  Status st = store_.DeleteSession(Sha256Hex(cookie_value));
+  return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+}
+
+Result<NewToken> AuthService::CreateToken(int64_t user_id, const std::string& name) {
+  if (name.empty() || name.size() > 100)
+    return InvalidArgument("name must be 1 to 100 characters", "name");
+  NewToken nt;
+  nt.secret = std::string(kTokenPrefix) + RandomToken(32);
+  nt.token.user_id = user_id;
+  nt.token.name = name;
+  nt.token.token_hash = Sha256Hex(nt.secret);
+  nt.token.created_at = clock_.NowMs();
+  NEXUS_ASSIGN_OR_RETURN(nt.token, store_.CreateToken(nt.token));
+  return nt;
+}
+
+Result<Principal> AuthService::Authenticate(const std::string& authorization_header,
+                                            const std::string& session_cookie) {
+  if (!authorization_header.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization_header.size() <= kBearer.size() ||
+        authorization_header.compare(0, kBearer.size(), kBearer) != 0)
+      return Unauthenticated("Authorization header must be 'Bearer <api token>'");
+    std::string secret = authorization_header.substr(kBearer.size());
+    auto token = store_.GetTokenByHash(Sha256Hex(secret));
+    if (!token.ok()) {
+      if (token.status().code() == StatusCode::kNotFound)
+        return Unauthenticated("The API token is invalid or was revoked.");
+      return token.status();
+    }
+    NEXUS_ASSIGN_OR_RETURN(User u, store_.GetUser(token->user_id));
+    return Principal{std::move(u), false, {}};
+  }
+  if (!session_cookie.empty()) {
+    auto s = store_.GetSession(Sha256Hex(session_cookie));
+    if (!s.ok() || s->expires_at <= clock_.NowMs())
+      return Unauthenticated("Your session has expired; please log in again.");
+    NEXUS_ASSIGN_OR_RETURN(User u, store_.GetUser(s->user_id));
+    return Principal{std::move(u), true, s->csrf_token};
+  }
+  return Unauthenticated("Authentication required: log in or send 'Authorization: Bearer <token>'.");
+}
+
+Result<Project> AuthService::RequireVisibleProject(const Principal& who, int64_t project_id) {
+  auto project = store_.GetProject(project_id);
+  if (!project.ok()) {
+    if (project.status().code() == StatusCode::kNotFound)
+      return NotFound("project " + std::to_string(project_id) + " not found");
+    return project.status();
+  }
+  if (who.user.org_admin) return project;
+  NEXUS_ASSIGN_OR_RETURN(auto role, store_.GetRole(project_id, who.user.id));
+  if (!role) return NotFound("project " + std::to_string(project_id) + " not found");
+  return project;
+}
+
+bool AuthService::Has(const Principal& who, int64_t project_id, Permission p) {
+  if (who.user.org_admin) return true;
+  auto role = store_.GetRole(project_id, who.user.id);
+  return role.ok() && role.value() && RoleGrants(*role.value(), p);
+}
+
+Result<Project> AuthService::RequireProject(const Principal& who, int64_t project_id,
+                                            Permission p) {
+  NEXUS_ASSIGN_OR_RETURN(Project project, RequireVisibleProject(who, project_id));
+  if (!Has(who, project_id, p))
+    return PermissionDenied("this action needs the " + std::string(PermissionName(p)) +
+                            " permission on the project");
+  return project;
+}
+
+Status AuthService::RequireOrgAdmin(const Principal& who) {
+  if (!who.user.org_admin) return PermissionDenied("this action needs the org:admin role");
+  return Status::Ok();
+}
+
+}  // namespace nexus::auth
