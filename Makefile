@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test run demo format format-check bench clean
+.PHONY: all deps configure build web test run demo format format-check bench clean
 
 all: build
 
@@ -21,8 +21,18 @@ configure: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DNEXUS_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
-build: configure
+build: configure web
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The web UI (web/ → web/dist, served by `nexus serve --static-dir web/dist`). A stamp file
+# keeps `make build` fast: npm runs only when a source or the lock file changed.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts \
+  web/tsconfig.json web/package.json web/package-lock.json
+web: web/dist/.stamp
+
+web/dist/.stamp: $(WEB_SOURCES) | deps
+	cd web && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build
+	@touch $@
 
 test: build format-check
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

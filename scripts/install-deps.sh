@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests, benchmarks and the web UI
   openssl curl wrk
+  # headless browser for the web UI's end-to-end tests (tests/e2e, Playwright drives it)
+  chromium
 )
 
 missing=()

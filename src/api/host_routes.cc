@@ -31,8 +31,7 @@ struct Page {
 Result<PageRequest> ReadPage(const Ctx& ctx) {
   PageRequest p;
   NEXUS_ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.Query("limit"), "limit", 1, 200));
-  NEXUS_ASSIGN_OR_RETURN(auto cursor,
-                         QueryInt(ctx.Query("cursor"), "cursor", 0, INT64_MAX / 2));
+  NEXUS_ASSIGN_OR_RETURN(auto cursor, QueryInt(ctx.Query("cursor"), "cursor", 0, INT64_MAX / 2));
   p.limit = static_cast<int>(limit.value_or(50));
   p.after_id = cursor.value_or(0);
   return p;
@@ -78,8 +77,7 @@ Json TokenJson(const ApiToken& t) {
 
 // Parses one step of a test body. `allow_id`: PUT may carry ids of existing steps.
 Result<Step> ReadStep(const Json& s, const std::string& path, bool allow_id) {
-  if (!s.is_object())
-    return InvalidArgument(path + " must be an object", path, "invalid_type");
+  if (!s.is_object()) return InvalidArgument(path + " must be an object", path, "invalid_type");
   if (allow_id) {
     NEXUS_RETURN_IF_ERROR(OnlyKeys(s, {"id", "goal", "expected_results"}, path));
   } else {
@@ -395,7 +393,8 @@ class HostApi {
   // ---- Tests.
   Json TestView(const Test& t) {
     Json j = TestJson(t);
-    if (hooks_.linked_case_count) j["testrail_case_count"] = hooks_.linked_case_count(t.project_id, t.id);
+    if (hooks_.linked_case_count)
+      j["testrail_case_count"] = hooks_.linked_case_count(t.project_id, t.id);
     return j;
   }
 
@@ -516,9 +515,9 @@ class HostApi {
     NEXUS_ASSIGN_OR_RETURN(Project p,
                            auth_.RequireProject(c.Who(), c.Id(0), Permission::kOperateRuns));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
-    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"test_id", "result", "bug_label", "started_at",
-                                       "finished_at", "build", "summary", "bugs", "steps",
-                                       "execution_id"}));
+    NEXUS_RETURN_IF_ERROR(
+        OnlyKeys(b, {"test_id", "result", "bug_label", "started_at", "finished_at", "build",
+                     "summary", "bugs", "steps", "execution_id"}));
     Run r;
     r.project_id = p.id;
     NEXUS_ASSIGN_OR_RETURN(r.test_id, ReqInt(b, "test_id", ""));
@@ -545,9 +544,9 @@ class HostApi {
     if (r.execution_id) {
       auto e = store_.GetExecution(p.id, *r.execution_id);
       if (!e.ok())
-        return InvalidArgument("execution " + std::to_string(*r.execution_id) +
-                                   " not found in this project",
-                               "execution_id", "invalid_value");
+        return InvalidArgument(
+            "execution " + std::to_string(*r.execution_id) + " not found in this project",
+            "execution_id", "invalid_value");
       if (std::find(e->test_ids.begin(), e->test_ids.end(), r.test_id) == e->test_ids.end())
         return InvalidArgument("test " + std::to_string(r.test_id) + " is not part of execution " +
                                    std::to_string(e->id),
@@ -588,9 +587,9 @@ class HostApi {
       bug.severity = sev.value_or("");
       NEXUS_ASSIGN_OR_RETURN(auto sid, OptString(o, "step_id", path, {1, 64}));
       if (sid && !TestHasStep(test, *sid))
-        return InvalidArgument("step '" + *sid + "' is not a step of test " +
-                                   std::to_string(test.id),
-                               Path(path, "step_id"), "invalid_value");
+        return InvalidArgument(
+            "step '" + *sid + "' is not a step of test " + std::to_string(test.id),
+            Path(path, "step_id"), "invalid_value");
       bug.step_id = sid.value_or("");
       r.bugs.push_back(std::move(bug));
     }
@@ -613,12 +612,12 @@ class HostApi {
       StepOutcome so;
       NEXUS_ASSIGN_OR_RETURN(so.step_id, ReqString(o, "step_id", path, {1, 64}));
       if (!TestHasStep(test, so.step_id))
-        return InvalidArgument("step '" + so.step_id + "' is not a step of test " +
-                                   std::to_string(test.id),
-                               Path(path, "step_id"), "invalid_value");
+        return InvalidArgument(
+            "step '" + so.step_id + "' is not a step of test " + std::to_string(test.id),
+            Path(path, "step_id"), "invalid_value");
       if (!seen.insert(so.step_id).second)
-        return InvalidArgument("step '" + so.step_id + "' is reported twice",
-                               Path(path, "step_id"), "invalid_value");
+        return InvalidArgument("step '" + so.step_id + "' is reported twice", Path(path, "step_id"),
+                               "invalid_value");
       NEXUS_ASSIGN_OR_RETURN(so.result, ReadRunResult(o, "result", path));
       NEXUS_ASSIGN_OR_RETURN(so.bug_label, ReadBugLabel(o, "bug_label", path));
       NEXUS_ASSIGN_OR_RETURN(so.started_at, OptTime(o, "started_at", path));
@@ -689,7 +688,8 @@ class HostApi {
     }
     if (b.contains("finished_at")) {
       NEXUS_ASSIGN_OR_RETURN(auto f, OptTime(b, "finished_at", ""));
-      if (!f) return InvalidArgument("finished_at cannot be cleared", "finished_at", "invalid_value");
+      if (!f)
+        return InvalidArgument("finished_at cannot be cleared", "finished_at", "invalid_value");
       if (was_finished && *f != *r.finished_at)
         return InvalidArgument("the run has already finished", "finished_at", "invalid_value");
       if (*f < r.started_at)

@@ -23,13 +23,23 @@ Status WrongType(const Json& v, const std::string& field, const char* want) {
   return Bad(field + " must be " + want + ", not " + TypeName(v), field, "invalid_type");
 }
 
+// Length in characters (UTF-8 code points; the JSON parser guarantees valid UTF-8), so
+// limits such as "at most 200 characters" hold for non-Latin scripts too.
+size_t CharCount(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 Status CheckString(const std::string& s, const std::string& field, const StrRule& rule) {
-  if (s.size() < rule.min) {
+  size_t chars = CharCount(s);
+  if (chars < rule.min) {
     if (rule.min == 1) return Bad(field + " must not be empty", field, "invalid_value");
     return Bad(field + " must be at least " + std::to_string(rule.min) + " characters", field,
                "invalid_value");
   }
-  if (s.size() > rule.max)
+  if (chars > rule.max)
     return Bad(field + " must be at most " + std::to_string(rule.max) + " characters", field,
                "invalid_value");
   if (rule.trim_check && s.find_first_not_of(" \t\r\n") == std::string::npos && !s.empty())
@@ -55,8 +65,7 @@ std::string Path(const std::string& base, size_t index) {
 Result<Json> ParseObject(const std::string& body) {
   if (body.empty()) return Bad("request body must be a JSON object", "", "malformed_json");
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    return Bad("request body is not valid JSON", "", "malformed_json");
+  if (j.is_discarded()) return Bad("request body is not valid JSON", "", "malformed_json");
   if (!j.is_object())
     return Bad(std::string("request body must be a JSON object, not ") + TypeName(j), "",
                "not_an_object");

@@ -45,9 +45,8 @@ Result<bool> ReqBool(const Json& o, std::string_view key, const std::string& pat
 // Optional members: nullopt when absent or null.
 Result<std::optional<std::string>> OptString(const Json& o, std::string_view key,
                                              const std::string& path, StrRule rule = {});
-Result<std::optional<int64_t>> OptInt(const Json& o, std::string_view key,
-                                      const std::string& path, int64_t min = 1,
-                                      int64_t max = INT64_MAX);
+Result<std::optional<int64_t>> OptInt(const Json& o, std::string_view key, const std::string& path,
+                                      int64_t min = 1, int64_t max = INT64_MAX);
 Result<std::optional<bool>> OptBool(const Json& o, std::string_view key, const std::string& path);
 // Absent → empty vector.
 Result<std::vector<std::string>> OptStringArray(const Json& o, std::string_view key,
@@ -62,7 +61,7 @@ Result<std::optional<int64_t>> OptTime(const Json& o, std::string_view key,
                                        const std::string& path);
 
 // Query-string integer (e.g. ?limit=) with range.
-Result<std::optional<int64_t>> QueryInt(const std::string& raw, std::string_view name,
-                                        int64_t min, int64_t max);
+Result<std::optional<int64_t>> QueryInt(const std::string& raw, std::string_view name, int64_t min,
+                                        int64_t max);
 
 }  // namespace nexus::api

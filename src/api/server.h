@@ -28,7 +28,7 @@ namespace nexus::api {
 struct Ctx {
   const httplib::Request& req;
   httplib::Response& res;
-  std::vector<std::string> params;   // path captures, in pattern order
+  std::vector<std::string> params;     // path captures, in pattern order
   std::optional<auth::Principal> who;  // set on authenticated routes
 
   // Path capture i as a positive id (the router guarantees digits).
@@ -47,7 +47,7 @@ using Handler = std::function<Result<Reply>(Ctx&)>;
 
 struct ServerOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;
-  int threads = 16;
+  int threads = 64;  // httplib holds a worker per keep-alive connection
   bool secure_cookies = false;  // Secure attribute on the session cookie (https deployments)
   std::string static_dir;       // built web UI to serve at /, when set
 };

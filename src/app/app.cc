@@ -3,9 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "api/host_routes.h"
+#include "api/testrail_routes.h"
+#include "api/export_routes.h"  // exports (issue 6)
+#include "api/catalog_routes.h"  // catalog and links (issue 5)
 
 namespace nexus::app {
 
@@ -54,10 +58,66 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   api::ServerOptions so;
   so.secure_cookies = config.public_url.rfind("https://", 0) == 0;
   so.static_dir = config.static_dir;
-  app->server_ =
-      std::make_unique<api::ApiServer>(*app->auth_, app->metrics_, app->clock_, so);
+  app->server_ = std::make_unique<api::ApiServer>(*app->auth_, app->metrics_, app->clock_, so);
   api::HostHooks hooks;
+  // R-EXP-AUTO (issue 6): the export service exists by the time an execution completes.
+  hooks.on_execution_completed = [a = app.get()](int64_t project_id, int64_t execution_id) {
+    if (a->exports_) a->exports_->OnExecutionCompleted(project_id, execution_id);
+  };
+  // Test list testrail_case_count (issue 5): the link service exists before requests come.
+  hooks.linked_case_count = [a = app.get()](int64_t project_id, int64_t test_id) -> int64_t {
+    return a->links_ ? a->links_->LinkedCaseCount(project_id, test_id) : 0;
+  };
   api::RegisterHostRoutes(*app->server_, *app->store_, *app->auth_, app->clock_, hooks);
+
+  // TestRail: sealed API keys, one shared transport and rate-budget registry.
+  NEXUS_ASSIGN_OR_RETURN(auth::MasterKey key,
+                         auth::LoadMasterKey(config.secret_key, config.data_dir));
+  app->secrets_ = std::make_unique<auth::SodiumSecretBox>(key);
+  app->testrail_transport_ = std::make_unique<testrail::CurlTransport>();
+  app->testrail_budgets_ = std::make_unique<testrail::RateBudgets>(nullptr, &app->metrics_);
+  testrail::TestRailClientOptions tro;
+  tro.allow_private = config.testrail_allow_private;
+  tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
+  tro.request_timeout_ms = config.testrail_request_timeout_ms;
+  integration::TestRailClientFactory factory =
+      [transport = app->testrail_transport_.get(), budgets = app->testrail_budgets_.get(),
+       metrics = &app->metrics_, tro](const integration::TestRailCredentials& c) {
+        testrail::TestRailConfig cfg{c.url, c.user, c.api_key, tro};
+        return testrail::TestRailClient::Create(cfg, *transport, *budgets, metrics);
+      };
+  app->testrail_config_ = std::make_unique<integration::TestRailConfigService>(
+      *app->store_, *app->secrets_, app->clock_, std::move(factory));
+  api::RegisterTestRailRoutes(*app->server_, *app->auth_, *app->testrail_config_);
+
+  // Exports (issue 6): durable jobs on the shared runner, then the routes.
+  jobs::JobRunnerOptions jro;
+  jro.lease_ms = config.job_lease_ms;
+  jro.heartbeat_ms = std::max<int64_t>(100, config.job_lease_ms / 3);
+  app->jobs_ = std::make_unique<jobs::JobRunner>(*app->store_, app->clock_, jro);
+  integration::ExportServiceOptions eso;
+  eso.public_url = config.public_url;
+  if (config.export_batch_size > 0)
+    eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
+  app->exports_ = std::make_unique<integration::ExportService>(
+      *app->store_, *app->testrail_config_, *app->jobs_, app->clock_, &app->metrics_, eso);
+  api::RegisterExportRoutes(*app->server_, *app->auth_, *app->exports_);
+  // TestRail catalog and links (issue 5): sync jobs on the shared runner, suite selection
+  // changes trigger a sync, periodic sync per Config.
+  integration::CatalogOptions cato;
+  cato.periodic_interval_ms = config.catalog_sync_interval_ms;
+  app->catalog_ = std::make_unique<integration::CatalogService>(
+      *app->store_, app->clock_,
+      [cfg = app->testrail_config_.get()](int64_t project_id) { return cfg->ClientFor(project_id); },
+      *app->jobs_, cato);
+  app->catalog_->RegisterJobs();
+  app->links_ = std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
+  app->testrail_config_->SetOnSuitesChanged(
+      [c = app->catalog_.get()](int64_t project_id) { c->OnSuitesChanged(project_id); });
+  api::RegisterCatalogRoutes(*app->server_, *app->auth_, *app->catalog_, *app->links_, *app->jobs_);
+  app->catalog_->StartPeriodic();
+  app->jobs_->Start();
+  NEXUS_RETURN_IF_ERROR(app->exports_->ResumeOrphans());
   NEXUS_ASSIGN_OR_RETURN(app->port_, app->server_->Start(hp.first, hp.second));
   spdlog::info("event=server_started listen={}:{} db=\"{}\"", app->host_, app->port_,
                config.db.empty() ? "sqlite (data dir)" : "configured");
@@ -68,6 +128,8 @@ App::~App() { Stop(); }
 
 void App::Stop() {
   if (server_) server_->Stop();
+  if (catalog_) catalog_->StopPeriodic();  // catalog (issue 5): before the runner stops
+  if (jobs_) jobs_->Stop();  // exports (issue 6): interrupted jobs resume at the next start
 }
 
 std::string App::url() const {

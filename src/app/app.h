@@ -7,20 +7,41 @@
 
 #include "api/server.h"
 #include "auth/auth_service.h"
+#include "auth/secret_box.h"
 #include "core/clock.h"
+#include "integration/testrail_config_service.h"
+#include "integration/export_service.h"  // exports (issue 6)
+#include "jobs/job_runner.h"
+#include "integration/catalog_service.h"  // catalog and links (issue 5)
+#include "integration/link_service.h"
 #include "obs/metrics.h"
 #include "storage/store.h"
+#include "testrail/curl_transport.h"
+#include "testrail/rate_budget.h"
 
 namespace nexus::app {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./nexus-data";
-  std::string db;            // --db URL; empty = SQLite file nexus.db in data_dir
-  std::string public_url;    // NEXUS_PUBLIC_URL; base of links back to Nexus
-  std::string static_dir;    // built web UI; empty = auto-detect next to the binary
+  std::string db;          // --db URL; empty = SQLite file nexus.db in data_dir
+  std::string public_url;  // NEXUS_PUBLIC_URL; base of links back to Nexus
+  std::string static_dir;  // built web UI; empty = auto-detect next to the binary
   bool testrail_allow_private = false;
+  // Master key of the stored TestRail API keys (NEXUS_SECRET_KEY): 64 hex digits or base64
+  // of 32 bytes. Empty: the key file <data_dir>/secret.key (created 0600 when missing).
+  std::string secret_key;
+  // TestRail client timeouts (tests shorten them).
+  int testrail_connect_timeout_ms = 10'000;
+  int testrail_request_timeout_ms = 60'000;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
+  // Exports (issue 6): lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
+  // is resumed after it expires — tests shorten it) and results per add_results_for_cases
+  // call (0 = the measured default, docs/export.md).
+  int64_t job_lease_ms = 30'000;
+  int export_batch_size = 0;
+  // TestRail catalog (issue 5): periodic sync of every configured project (0 = off).
+  int64_t catalog_sync_interval_ms = 15 * 60 * 1000;
 
   std::string DbUrl() const;
 };
@@ -43,6 +64,11 @@ class App {
   Store& store() { return *store_; }
   auth::AuthService& auth() { return *auth_; }
   obs::Metrics& metrics() { return metrics_; }
+  integration::TestRailConfigService& testrail_config() { return *testrail_config_; }
+  integration::ExportService& exports() { return *exports_; }  // exports (issue 6)
+  integration::CatalogService& catalog() { return *catalog_; }  // catalog (issue 5)
+  integration::LinkService& links() { return *links_; }        // links (issue 5)
+  jobs::JobRunner& jobs() { return *jobs_; }
   void Stop();
 
  private:
@@ -52,6 +78,17 @@ class App {
   obs::Metrics metrics_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<auth::SecretBox> secrets_;
+  // Shared by every TestRail client: one connection pool, one rate budget per instance.
+  std::unique_ptr<testrail::CurlTransport> testrail_transport_;
+  std::unique_ptr<testrail::RateBudgets> testrail_budgets_;
+  std::unique_ptr<integration::TestRailConfigService> testrail_config_;
+  // Exports (issue 6). The runner is stopped before the services its handlers call go.
+  std::unique_ptr<jobs::JobRunner> jobs_;
+  std::unique_ptr<integration::ExportService> exports_;
+  // Catalog and links (issue 5); destroyed before jobs_, after it was stopped.
+  std::unique_ptr<integration::CatalogService> catalog_;
+  std::unique_ptr<integration::LinkService> links_;
   std::unique_ptr<api::ApiServer> server_;
   std::string host_;
   int port_ = 0;

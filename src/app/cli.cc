@@ -1,7 +1,7 @@
 // The `nexus` command line (api.md "Command line"). Every flag also reads NEXUS_* env vars.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -30,10 +30,14 @@ void AddStoreFlags(CLI::App* cmd, Config& c) {
 int Fail(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.message().c_str());
   switch (st.code()) {
-    case StatusCode::kInvalidArgument: return 2;
-    case StatusCode::kConflict: return 3;
-    case StatusCode::kNotFound: return 4;
-    default: return 1;
+    case StatusCode::kInvalidArgument:
+      return 2;
+    case StatusCode::kConflict:
+      return 3;
+    case StatusCode::kNotFound:
+      return 4;
+    default:
+      return 1;
   }
 }
 
@@ -83,9 +87,23 @@ int RunCli(int argc, char** argv) {
       ->envname("NEXUS_PUBLIC_URL");
   serve->add_option("--static-dir", config.static_dir, "Directory of the built web UI")
       ->envname("NEXUS_STATIC_DIR");
-  serve->add_flag("--testrail-allow-private", config.testrail_allow_private,
-                  "Allow TestRail hosts on loopback and private networks")
+  serve
+      ->add_flag("--testrail-allow-private", config.testrail_allow_private,
+                 "Allow TestRail hosts on loopback and private networks")
       ->envname("NEXUS_TESTRAIL_ALLOW_PRIVATE");
+  serve
+      ->add_option("--secret-key", config.secret_key,
+                   "Master key for stored TestRail API keys: 64 hex digits or base64 of 32 "
+                   "bytes (default: generated key file <data-dir>/secret.key)")
+      ->envname("NEXUS_SECRET_KEY");
+
+  // Exports (issue 6).
+  serve->add_option("--job-lease-ms", config.job_lease_ms,
+                    "Lease of a running background job; a job of a dead process resumes after it")
+      ->envname("NEXUS_JOB_LEASE_MS");
+  serve->add_option("--export-batch-size", config.export_batch_size,
+                    "Results per add_results_for_cases call (0 = default)")
+      ->envname("NEXUS_EXPORT_BATCH_SIZE");
 
   auto* demo = cli.add_subcommand("demo", "Start a seeded demo (server + sample data)");
   config.listen = "127.0.0.1:8080";
@@ -133,7 +151,10 @@ int RunCli(int argc, char** argv) {
   }
   SetupLogging(log_level);
 
-  if (serve->parsed()) return Serve(config, signals);
+  if (serve->parsed()) {
+    if (config.static_dir.empty()) config.static_dir = DetectStaticDir();
+    return Serve(config, signals);
+  }
   if (demo->parsed()) return RunDemo(config.listen, demo_dir, signals);
 
   auto store = OpenAndMigrate(config);

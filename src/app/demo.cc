@@ -5,10 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "app/app.h"
 #include "auth/auth_service.h"
 #include "auth/crypto.h"
+#include "simulator.h"
 
 namespace nexus::app {
 namespace {
@@ -46,7 +48,8 @@ Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
   if (store.GetUserByEmail(kDemoEmail).ok()) return login;  // already seeded
   SystemClock clock;
   auth::AuthService auth(store, clock);
-  NEXUS_ASSIGN_OR_RETURN(User admin, auth.CreateUser(kDemoEmail, "Demo Admin", kDemoPassword, true));
+  NEXUS_ASSIGN_OR_RETURN(User admin,
+                         auth.CreateUser(kDemoEmail, "Demo Admin", kDemoPassword, true));
   Project p;
   p.name = "Web Shop";
   p.created_at = now;
@@ -67,9 +70,9 @@ Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
   }
   // One finished run per result/label combination worth showing.
   const std::pair<RunResult, BugLabel> kOutcomes[] = {
-      {RunResult::kSuccess, BugLabel::kNoBug},        {RunResult::kSuccess, BugLabel::kLikelyBug},
-      {RunResult::kStopped, BugLabel::kUndecided},    {RunResult::kMaxSteps, BugLabel::kLikelyNoBug},
-      {RunResult::kError, BugLabel::kUndecided},      {RunResult::kSuccess, BugLabel::kDefinitelyBug}};
+      {RunResult::kSuccess, BugLabel::kNoBug},     {RunResult::kSuccess, BugLabel::kLikelyBug},
+      {RunResult::kStopped, BugLabel::kUndecided}, {RunResult::kMaxSteps, BugLabel::kLikelyNoBug},
+      {RunResult::kError, BugLabel::kUndecided},   {RunResult::kSuccess, BugLabel::kDefinitelyBug}};
   int i = 0;
   for (const auto& [result, label] : kOutcomes) {
     const Test& t = tests[i % tests.size()];
@@ -127,6 +130,7 @@ int RunDemo(const std::string& listen, const std::string& data_dir, const sigset
   Config config;
   config.listen = listen;
   config.data_dir = data_dir;
+  config.static_dir = DetectStaticDir();
   config.testrail_allow_private = true;  // the demo's TestRail simulator runs on loopback
   auto store = OpenAndMigrate(config);
   if (!store.ok()) {
@@ -140,21 +144,66 @@ int RunDemo(const std::string& listen, const std::string& data_dir, const sigset
     return 1;
   }
   store.value().reset();
+
+  // A seeded TestRail simulator on loopback (3 projects, 4 suites with 750 cases each in the
+  // first, 3 custom statuses); its state persists in the data dir so exports stay visible.
+  testrail_sim::SimulatorOptions sim_options;
+  // Next to Nexus's port (8081 for the default 8080) so a saved connection survives a
+  // restart of the demo; any free port when Nexus itself takes any free port.
+  auto hp = ParseListen(listen);
+  if (!hp.ok()) {
+    std::fprintf(stderr, "error: %s\n", hp.status().message().c_str());
+    return 2;
+  }
+  sim_options.port = hp->second == 0 || hp->second == 65535 ? 0 : hp->second + 1;
+  sim_options.generate = testrail_sim::GenerateSpec{3, 4, 12, 750, 3, 3};
+  sim_options.state_file = (std::filesystem::path(data_dir) / "testrail-sim.json").string();
+  testrail_sim::Simulator sim(sim_options);
+  std::string sim_error;
+  if (!sim.Start(&sim_error)) {
+    std::fprintf(stderr, "error: the TestRail simulator did not start: %s\n", sim_error.c_str());
+    return 1;
+  }
+
   auto app = App::Start(config);
   if (!app.ok()) {
     std::fprintf(stderr, "error: %s\n", app.status().message().c_str());
     return 1;
   }
   std::printf("listening on %s\n", app.value()->url().c_str());
-  std::printf("Nexus demo is ready.\n  Open:     %s\n  Login:    %s / %s\n  Data dir: %s\n"
-              "Press Ctrl+C to stop.\n",
-              app.value()->url().c_str(), login->email.c_str(), login->password.c_str(),
-              data_dir.c_str());
+  std::printf(
+      "Nexus demo is ready.\n"
+      "  Nexus:     %s   login %s / %s\n"
+      "  TestRail:  %s   (simulator; browse it in a browser)\n"
+      "  Connect it in Nexus under Web Shop > Configs > TestRail with\n"
+      "             URL %s  User %s  API key %s\n"
+      "  Data dir:  %s\n"
+      "Press Ctrl+C to stop.\n",
+      app.value()->url().c_str(), login->email.c_str(), login->password.c_str(),
+      sim.base_url().c_str(), sim.base_url().c_str(), testrail_sim::kDefaultEmail,
+      testrail_sim::kDefaultApiKey, data_dir.c_str());
+  if (config.static_dir.empty())
+    std::printf("  (web UI not built: run `make build` to serve it)\n");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
   app.value()->Stop();
+  sim.Stop();
   return 0;
+}
+
+std::string DetectStaticDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::vector<std::filesystem::path> candidates;
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "web");                   // installed layout
+    candidates.push_back(exe.parent_path().parent_path() / "web" / "dist");  // build/nexus
+  }
+  candidates.push_back(std::filesystem::current_path(ec) / "web" / "dist");
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c / "index.html", ec)) return c.string();
+  return {};
 }
 
 }  // namespace nexus::app

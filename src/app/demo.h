@@ -19,6 +19,9 @@ struct DemoLogin {
 // store already holds it. Idempotent.
 Result<DemoLogin> SeedDemo(Store& store, int64_t now_ms);
 
+// The built web UI (web/dist) next to the binary or in the working directory; "" if none.
+std::string DetectStaticDir();
+
 // Starts the server on `listen` with the demo data in `data_dir`; prints
 // "listening on URL" first, then the login; runs until SIGINT/SIGTERM. Exit code.
 int RunDemo(const std::string& listen, const std::string& data_dir, const sigset_t& signals);

@@ -15,6 +15,14 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// Length in characters (UTF-8 code points), matching the API's "N characters" limits.
+size_t CharCount(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 }  // namespace
 
 bool LooksLikeEmail(const std::string& email) {
@@ -33,11 +41,12 @@ AuthService::AuthService(Store& store, const Clock& clock, AuthOptions options)
 Result<User> AuthService::CreateUser(const std::string& email, const std::string& name,
                                      const std::string& password, bool org_admin) {
   if (!LooksLikeEmail(email))
-    return InvalidArgument("email must be an e-mail address such as ana@example.com", "email");
-  if (name.empty() || name.size() > 200)
-    return InvalidArgument("name must be 1 to 200 characters", "name");
+    return InvalidArgument("email must be an e-mail address such as ana@example.com", "email",
+                           "invalid_value");
+  if (name.empty() || CharCount(name) > 200)
+    return InvalidArgument("name must be 1 to 200 characters", "name", "invalid_value");
   if (password.size() < 8 || password.size() > 1024)
-    return InvalidArgument("password must be 8 to 1024 characters", "password");
+    return InvalidArgument("password must be 8 to 1024 characters", "password", "invalid_value");
   User u;
   u.email = Lower(email);
   u.name = name;
@@ -85,8 +94,8 @@ Status AuthService::Logout(const std::string& cookie_value) {
 }
 
 Result<NewToken> AuthService::CreateToken(int64_t user_id, const std::string& name) {
-  if (name.empty() || name.size() > 100)
-    return InvalidArgument("name must be 1 to 100 characters", "name");
+  if (name.empty() || CharCount(name) > 100)
+    return InvalidArgument("name must be 1 to 100 characters", "name", "invalid_value");
   NewToken nt;
   nt.secret = std::string(kTokenPrefix) + RandomToken(32);
   nt.token.user_id = user_id;
@@ -121,7 +130,8 @@ Result<Principal> AuthService::Authenticate(const std::string& authorization_hea
     NEXUS_ASSIGN_OR_RETURN(User u, store_.GetUser(s->user_id));
     return Principal{std::move(u), true, s->csrf_token};
   }
-  return Unauthenticated("Authentication required: log in or send 'Authorization: Bearer <token>'.");
+  return Unauthenticated(
+      "Authentication required: log in or send 'Authorization: Bearer <token>'.");
 }
 
 Result<Project> AuthService::RequireVisibleProject(const Principal& who, int64_t project_id) {

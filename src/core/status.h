@@ -30,8 +30,7 @@ std::string_view StatusCodeName(StatusCode code);
 class Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message, std::string field = {},
-         std::string reason = {})
+  Status(StatusCode code, std::string message, std::string field = {}, std::string reason = {})
       : code_(code),
         message_(std::move(message)),
         field_(std::move(field)),
@@ -58,8 +57,7 @@ class Status {
 };
 
 inline Status InvalidArgument(std::string msg, std::string field = {}, std::string reason = {}) {
-  return Status(StatusCode::kInvalidArgument, std::move(msg), std::move(field),
-                std::move(reason));
+  return Status(StatusCode::kInvalidArgument, std::move(msg), std::move(field), std::move(reason));
 }
 inline Status NotFound(std::string msg, std::string field = {}) {
   return Status(StatusCode::kNotFound, std::move(msg), std::move(field));
@@ -80,8 +78,8 @@ inline Status Internal(std::string msg) { return Status(StatusCode::kInternal, s
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT(runtime/explicit)
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT(runtime/explicit)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(runtime/explicit)
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT(runtime/explicit)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -103,10 +101,10 @@ class Result {
 }  // namespace nexus
 
 // Propagation helpers.
-#define NEXUS_RETURN_IF_ERROR(expr)        \
-  do {                                     \
-    ::nexus::Status _st = (expr);          \
-    if (!_st.ok()) return _st;             \
+#define NEXUS_RETURN_IF_ERROR(expr) \
+  do {                              \
+    ::nexus::Status _st = (expr);   \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 #define NEXUS_CONCAT_INNER(a, b) a##b

@@ -8,10 +8,14 @@ namespace nexus {
 
 std::string_view RunResultName(RunResult r) {
   switch (r) {
-    case RunResult::kSuccess: return "Success";
-    case RunResult::kStopped: return "Stopped";
-    case RunResult::kMaxSteps: return "MaxSteps";
-    case RunResult::kError: return "Error";
+    case RunResult::kSuccess:
+      return "Success";
+    case RunResult::kStopped:
+      return "Stopped";
+    case RunResult::kMaxSteps:
+      return "MaxSteps";
+    case RunResult::kError:
+      return "Error";
   }
   return "";
 }
@@ -24,11 +28,16 @@ std::optional<RunResult> ParseRunResult(std::string_view s) {
 
 std::string_view BugLabelName(BugLabel l) {
   switch (l) {
-    case BugLabel::kNoBug: return "NoBug";
-    case BugLabel::kLikelyNoBug: return "LikelyNoBug";
-    case BugLabel::kUndecided: return "Undecided";
-    case BugLabel::kLikelyBug: return "LikelyBug";
-    case BugLabel::kDefinitelyBug: return "DefinitelyBug";
+    case BugLabel::kNoBug:
+      return "NoBug";
+    case BugLabel::kLikelyNoBug:
+      return "LikelyNoBug";
+    case BugLabel::kUndecided:
+      return "Undecided";
+    case BugLabel::kLikelyBug:
+      return "LikelyBug";
+    case BugLabel::kDefinitelyBug:
+      return "DefinitelyBug";
   }
   return "";
 }
@@ -41,11 +50,16 @@ std::optional<BugLabel> ParseBugLabel(std::string_view s) {
 
 std::string_view ProjectRoleName(ProjectRole r) {
   switch (r) {
-    case ProjectRole::kAdmin: return "admin";
-    case ProjectRole::kConfigManager: return "config-manager";
-    case ProjectRole::kEditor: return "editor";
-    case ProjectRole::kOperator: return "operator";
-    case ProjectRole::kViewer: return "viewer";
+    case ProjectRole::kAdmin:
+      return "admin";
+    case ProjectRole::kConfigManager:
+      return "config-manager";
+    case ProjectRole::kEditor:
+      return "editor";
+    case ProjectRole::kOperator:
+      return "operator";
+    case ProjectRole::kViewer:
+      return "viewer";
   }
   return "";
 }
@@ -58,11 +72,16 @@ std::optional<ProjectRole> ParseProjectRole(std::string_view s) {
 
 std::string_view PermissionName(Permission p) {
   switch (p) {
-    case Permission::kProjectAdmin: return "project:admin";
-    case Permission::kEditConfigs: return "project:edit-configs";
-    case Permission::kEditTests: return "project:edit-tests";
-    case Permission::kReadRuns: return "project:read-runs";
-    case Permission::kOperateRuns: return "project:operate-runs";
+    case Permission::kProjectAdmin:
+      return "project:admin";
+    case Permission::kEditConfigs:
+      return "project:edit-configs";
+    case Permission::kEditTests:
+      return "project:edit-tests";
+    case Permission::kReadRuns:
+      return "project:read-runs";
+    case Permission::kOperateRuns:
+      return "project:operate-runs";
   }
   return "";
 }
@@ -86,9 +105,12 @@ bool RoleGrants(ProjectRole role, Permission p) {
 
 std::string_view ExecutionStateName(ExecutionState s) {
   switch (s) {
-    case ExecutionState::kQueued: return "queued";
-    case ExecutionState::kInProgress: return "in_progress";
-    case ExecutionState::kCompleted: return "completed";
+    case ExecutionState::kQueued:
+      return "queued";
+    case ExecutionState::kInProgress:
+      return "in_progress";
+    case ExecutionState::kCompleted:
+      return "completed";
   }
   return "";
 }
@@ -99,9 +121,8 @@ ExecutionState ComputeExecutionState(const std::vector<int64_t>& test_ids,
   std::set<int64_t> finished;
   for (const Run& r : runs)
     if (r.finished()) finished.insert(r.test_id);
-  bool all = !test_ids.empty() && std::all_of(test_ids.begin(), test_ids.end(), [&](int64_t t) {
-    return finished.count(t) > 0;
-  });
+  bool all = !test_ids.empty() && std::all_of(test_ids.begin(), test_ids.end(),
+                                              [&](int64_t t) { return finished.count(t) > 0; });
   return all ? ExecutionState::kCompleted : ExecutionState::kInProgress;
 }
 

@@ -3,12 +3,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace nexus::obs {
 namespace {
 
 constexpr double kBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                              0.25,   0.5,   1,      2.5,   5,    10,   30,    60};
+                              0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
 
 std::string Escape(std::string_view v) {
   std::string out;
@@ -26,7 +27,10 @@ std::string Escape(std::string_view v) {
 std::string Num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  for (int precision = 1; precision <= 17; ++precision) {  // shortest exact form
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 
@@ -50,14 +54,16 @@ std::string Metrics::Key(const Labels& labels) {
 void Metrics::Inc(std::string_view name, const Labels& labels, double v) {
   std::lock_guard lock(mu_);
   auto it = scalars_.find(name);
-  if (it == scalars_.end()) it = scalars_.emplace(std::string(name), std::map<std::string, double>{}).first;
+  if (it == scalars_.end())
+    it = scalars_.emplace(std::string(name), std::map<std::string, double>{}).first;
   it->second[Key(labels)] += v;
 }
 
 void Metrics::Set(std::string_view name, const Labels& labels, double v) {
   std::lock_guard lock(mu_);
   auto it = scalars_.find(name);
-  if (it == scalars_.end()) it = scalars_.emplace(std::string(name), std::map<std::string, double>{}).first;
+  if (it == scalars_.end())
+    it = scalars_.emplace(std::string(name), std::map<std::string, double>{}).first;
   it->second[Key(labels)] = v;
 }
 
@@ -126,8 +132,8 @@ std::string Metrics::RenderPrometheus() const {
       for (size_t i = 0; i < std::size(kBounds); ++i)
         out += name + "_bucket" + WithLabel(key, "le=\"" + Num(kBounds[i]) + "\"") + " " +
                std::to_string(h.buckets[i]) + "\n";
-      out += name + "_bucket" + WithLabel(key, "le=\"+Inf\"") + " " + std::to_string(h.count) +
-             "\n";
+      out +=
+          name + "_bucket" + WithLabel(key, "le=\"+Inf\"") + " " + std::to_string(h.count) + "\n";
       out += name + "_sum" + key + " " + Num(h.sum) + "\n";
       out += name + "_count" + key + " " + std::to_string(h.count) + "\n";
     }

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,11 +54,13 @@ class TempDir {
 
 class ApiHarness {
  public:
-  ApiHarness() {
+  // `configure` may adjust the configuration (TestRail options, timeouts…) before start.
+  explicit ApiHarness(const std::function<void(app::Config&)>& configure = {}) {
     app::Config config;
     config.listen = "127.0.0.1:0";
     config.data_dir = dir_.path();
     config.kdf = auth::KdfStrength::kMinimum;
+    if (configure) configure(config);
     auto app = app::App::Start(config);
     if (!app.ok()) throw std::runtime_error("App::Start: " + app.status().ToString());
     app_ = std::move(app).value();
@@ -68,6 +71,7 @@ class ApiHarness {
   app::App& app() { return *app_; }
   Store& store() { return app_->store(); }
   int port() const { return app_->port(); }
+  const std::string& data_dir() const { return dir_.path(); }
 
   // Creates a user directly and returns an API token for them.
   std::string CreateUserToken(const std::string& email, bool org_admin = false,
@@ -86,11 +90,16 @@ class ApiHarness {
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
     httplib::Result r{nullptr, httplib::Error::Unknown};
     const char* ct = "application/json";
-    if (method == "GET") r = client_->Get(path, h);
-    else if (method == "POST") r = client_->Post(path, h, body, ct);
-    else if (method == "PUT") r = client_->Put(path, h, body, ct);
-    else if (method == "PATCH") r = client_->Patch(path, h, body, ct);
-    else if (method == "DELETE") r = client_->Delete(path, h, body, ct);
+    if (method == "GET")
+      r = client_->Get(path, h);
+    else if (method == "POST")
+      r = client_->Post(path, h, body, ct);
+    else if (method == "PUT")
+      r = client_->Put(path, h, body, ct);
+    else if (method == "PATCH")
+      r = client_->Patch(path, h, body, ct);
+    else if (method == "DELETE")
+      r = client_->Delete(path, h, body, ct);
     HttpResult out;
     if (!r) {
       out.status = -1;

@@ -62,7 +62,8 @@ TEST_F(HostRoutesTest, LoginSessionCookieCsrfAndLogout) {
                     {{"email", "Ana@Example.com"}, {"name", "Ana"}, {"password", "correct horse"}})
                 .status,
             201);
-  auto bad = h_.Post("/api/v1/auth/login", "", {{"email", "ana@example.com"}, {"password", "nope"}});
+  auto bad =
+      h_.Post("/api/v1/auth/login", "", {{"email", "ana@example.com"}, {"password", "nope"}});
   EXPECT_EQ(bad.status, 401);
   EXPECT_EQ(bad.message(), "Invalid email or password.");
   auto ok = h_.Post("/api/v1/auth/login", "",
@@ -96,8 +97,8 @@ TEST_F(HostRoutesTest, LoginSessionCookieCsrfAndLogout) {
 
   EXPECT_EQ(h_.Call("POST", "/api/v1/auth/logout", "", "", {{"Cookie", cookie}}).status, 403)
       << "logout by cookie needs the CSRF header too";
-  auto out = h_.Call("POST", "/api/v1/auth/logout", "", "",
-                     {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  auto out =
+      h_.Call("POST", "/api/v1/auth/logout", "", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
   EXPECT_EQ(out.status, 204);
   EXPECT_EQ(h_.Call("GET", "/api/v1/me", "", "", {{"Cookie", cookie}}).status, 401);
 }
@@ -115,8 +116,9 @@ TEST_F(HostRoutesTest, TokensAreShownOnceAndRevocable) {
   auto stored = h_.store().ListTokens(h_.store().GetUserByEmail("root@example.com")->id);
   ASSERT_TRUE(stored.ok());
   for (const auto& tok : stored.value()) EXPECT_NE(tok.token_hash, secret);
-  EXPECT_EQ(h_.Delete("/api/v1/tokens/" + std::to_string(t.body["id"].get<int64_t>()), admin_).status,
-            204);
+  EXPECT_EQ(
+      h_.Delete("/api/v1/tokens/" + std::to_string(t.body["id"].get<int64_t>()), admin_).status,
+      204);
   auto revoked = h_.Get("/api/v1/me", secret);
   EXPECT_EQ(revoked.status, 401);
   EXPECT_EQ(revoked.message(), "The API token is invalid or was revoked.");
@@ -164,9 +166,9 @@ TEST_F(HostRoutesTest, TestsCrudWithStableStepIdsAndVersions) {
   Json steps = {{{"id", s2}, {"goal", "Renamed last"}, {"expected_results", Json::array()}},
                 {{"id", s0}, {"goal", "Step 0"}},
                 {{"goal", "Brand new"}}};
-  auto put = h_.Put(base_ + "/tests/" + std::to_string(tid), admin_,
-                    {{"name", "Login works v2"}, {"tags", {"a", "a", "b"}}, {"steps", steps},
-                     {"version", 1}});
+  auto put = h_.Put(
+      base_ + "/tests/" + std::to_string(tid), admin_,
+      {{"name", "Login works v2"}, {"tags", {"a", "a", "b"}}, {"steps", steps}, {"version", 1}});
   ASSERT_EQ(put.status, 200) << put.raw;
   EXPECT_EQ(put.body["version"], 2);
   EXPECT_EQ(put.body["steps"][0]["id"], s2);
@@ -189,8 +191,8 @@ TEST_F(HostRoutesTest, TestsCrudWithStableStepIdsAndVersions) {
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.body["items"].size(), 1u);
   ASSERT_TRUE(list.body["next_cursor"].is_string());
-  auto page2 = h_.Get(base_ + "/tests?limit=1&cursor=" + list.body["next_cursor"].get<std::string>(),
-                      admin_);
+  auto page2 = h_.Get(
+      base_ + "/tests?limit=1&cursor=" + list.body["next_cursor"].get<std::string>(), admin_);
   ASSERT_EQ(page2.body["items"].size(), 1u);
   EXPECT_EQ(page2.body["items"][0]["name"], "Second");
   EXPECT_TRUE(page2.body["next_cursor"].is_null());
@@ -206,7 +208,9 @@ TEST_F(HostRoutesTest, RunsWithStepsBugsFiltersAndRelabel) {
   Json body = RunBody(tid, "Success", "LikelyBug");
   body["summary"] = "Found a pricing bug";
   body["bugs"] = {{{"title", "Wrong total"}, {"severity", "high"}, {"step_id", s0}}};
-  body["steps"] = {{{"step_id", s0}, {"result", "Success"}, {"bug_label", "DefinitelyBug"},
+  body["steps"] = {{{"step_id", s0},
+                    {"result", "Success"},
+                    {"bug_label", "DefinitelyBug"},
                     {"comment", "total off by 10%"}}};
   auto r = h_.Post(base_ + "/runs", admin_, body);
   ASSERT_EQ(r.status, 201) << r.raw;
@@ -221,7 +225,8 @@ TEST_F(HostRoutesTest, RunsWithStepsBugsFiltersAndRelabel) {
   ASSERT_EQ(h_.Post(base_ + "/runs", admin_, RunBody(tid, "Error", "Undecided")).status, 201);
   auto errors = h_.Get(base_ + "/runs?result=Error", admin_);
   ASSERT_EQ(errors.body["items"].size(), 1u);
-  EXPECT_EQ(h_.Get(base_ + "/runs?test_id=" + std::to_string(tid), admin_).body["items"].size(), 2u);
+  EXPECT_EQ(h_.Get(base_ + "/runs?test_id=" + std::to_string(tid), admin_).body["items"].size(),
+            2u);
 
   auto relabel = h_.Patch(base_ + "/runs/" + std::to_string(rid), admin_, {{"bug_label", "NoBug"}});
   ASSERT_EQ(relabel.status, 200) << relabel.raw;

@@ -1,0 +1,219 @@
+// Export REST routes: visibility → feature flag → permission → strict body → service.
+#include "api/export_routes.h"
+
+#include <httplib.h>
+
+#include "core/time_util.h"
+
+namespace nexus::api {
+namespace {
+
+using integration::ExportService;
+
+Json OptTime(const std::optional<TimeMs>& t) {
+  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
+}
+Json OptId(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
+Json OptText(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Json SkippedCases(const std::string& text) {
+  Json in = Json::parse(text, nullptr, false);
+  Json out = Json::array();
+  if (!in.is_array()) return out;
+  for (const auto& s : in)
+    out.push_back({{"case_id", s.value("case_id", int64_t{0})},
+                   {"reason", s.value("reason", "")},
+                   {"message", s.value("message", "")}});
+  return out;
+}
+
+class ExportApi {
+ public:
+  ExportApi(auth::AuthService& auth, ExportService& exports) : auth_(auth), exports_(exports) {}
+
+  void Register(ApiServer& s) {
+    auto bind = [this](Result<Reply> (ExportApi::*fn)(Ctx&)) {
+      return [this, fn](Ctx& c) { return (this->*fn)(c); };
+    };
+    const std::string base = "/api/v1/projects/{p}/testrail/exports";
+    s.Route("POST", base, bind(&ExportApi::Post));
+    s.Route("GET", base, bind(&ExportApi::List));
+    s.Route("GET", base + "/{e}", bind(&ExportApi::Detail));
+    s.Route("GET", "/api/v1/projects/{p}/runs/{r}/testrail", bind(&ExportApi::RunSync));
+  }
+
+ private:
+  Result<int64_t> Gate(const Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(Project project, auth_.RequireVisibleProject(c.Who(), c.Id(0)));
+    if (!project.HasFeature("testrail"))
+      return Status(StatusCode::kNotFound,
+                    "the TestRail integration is not enabled for this project", {},
+                    "feature_disabled");
+    NEXUS_ASSIGN_OR_RETURN(project,
+                           auth_.RequireProject(c.Who(), project.id, Permission::kReadRuns));
+    return project.id;
+  }
+
+  Result<Reply> Post(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"run_id", "run_ids", "execution_id", "custom_run_name",
+                                       "close_run_on_completion", "force_new_run", "dry_run",
+                                       "wait"}));
+    integration::StartExportRequest req;
+    req.project_id = p;
+    req.user_id = c.Who().user.id;
+    NEXUS_ASSIGN_OR_RETURN(req.source.run_id, OptInt(b, "run_id", ""));
+    if (b.contains("run_ids") && !b["run_ids"].is_null()) {
+      NEXUS_ASSIGN_OR_RETURN(req.source.run_ids, ReqIntArray(b, "run_ids", "", 1, 100));
+    }
+    NEXUS_ASSIGN_OR_RETURN(req.source.execution_id, OptInt(b, "execution_id", ""));
+    int sources = (req.source.run_id ? 1 : 0) + (!req.source.run_ids.empty() ? 1 : 0) +
+                  (req.source.execution_id ? 1 : 0);
+    if (sources != 1)
+      return InvalidArgument(sources == 0
+                                 ? "give one of run_id, run_ids or execution_id"
+                                 : "give only one of run_id, run_ids and execution_id",
+                             sources == 0 ? "run_id"
+                             : req.source.run_id && !req.source.run_ids.empty() ? "run_ids"
+                                                                                 : "execution_id",
+                             sources == 0 ? "missing_field" : "invalid_value");
+    NEXUS_ASSIGN_OR_RETURN(req.custom_run_name,
+                           OptString(b, "custom_run_name", "", {1, 4000, true}));
+    NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion,
+                           OptBool(b, "close_run_on_completion", ""));
+    NEXUS_ASSIGN_OR_RETURN(auto force, OptBool(b, "force_new_run", ""));
+    NEXUS_ASSIGN_OR_RETURN(auto dry, OptBool(b, "dry_run", ""));
+    NEXUS_ASSIGN_OR_RETURN(auto wait, OptBool(b, "wait", ""));
+    req.force_new_run = force.value_or(true);
+    req.dry_run = dry.value_or(false);
+    req.wait = wait.value_or(true);
+    NEXUS_ASSIGN_OR_RETURN(auto view, exports_.StartExport(req));
+    const bool accepted = !req.wait && !view.dry_run && !view.already_exported &&
+                          view.record.active();
+    return Reply{accepted ? 202 : 200, ExportJson(view)};
+  }
+
+  Result<Reply> List(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(auto limit, QueryInt(c.Query("limit"), "limit", 1, 200));
+    NEXUS_ASSIGN_OR_RETURN(auto cursor, QueryInt(c.Query("cursor"), "cursor", 1, INT64_MAX));
+    const int lim = static_cast<int>(limit.value_or(50));
+    NEXUS_ASSIGN_OR_RETURN(auto rows, exports_.List(p, cursor.value_or(0), lim));
+    Json items = Json::array();
+    for (auto& r : rows) {
+      integration::ExportView v;
+      v.record = std::move(r);
+      items.push_back(ExportJson(v));
+    }
+    Json next = nullptr;
+    if (static_cast<int>(rows.size()) == lim && !items.empty())
+      next = std::to_string(items.back()["id"].get<int64_t>());
+    return Reply{200, {{"items", std::move(items)}, {"next_cursor", next}}};
+  }
+
+  Result<Reply> Detail(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(auto v, exports_.Get(p, c.Id(1)));
+    return Reply{200, ExportJson(v)};
+  }
+
+  Result<Reply> RunSync(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(auto v, exports_.RunSyncStatus(p, c.Id(1)));
+    return Reply{200, RunSyncJson(v)};
+  }
+
+  auth::AuthService& auth_;
+  ExportService& exports_;
+};
+
+}  // namespace
+
+Json ExportJson(const integration::ExportView& v) {
+  const ExportRecord& r = v.record;
+  const bool success =
+      v.dry_run ? r.error_code.empty()
+                : (r.state == kExportSucceeded || r.state == kExportPartiallySucceeded);
+  Json source = Json::object();
+  if (r.source_kind == "test_plan")
+    source["execution_id"] = r.source_ids.empty() ? Json(nullptr) : Json(r.source_ids[0]);
+  else
+    source["run_ids"] = r.source_ids;
+  Json j = {{"id", v.dry_run ? Json(nullptr) : Json(r.id)},
+            {"state", r.state},
+            {"success", success},
+            {"dry_run", v.dry_run},
+            {"export_type", r.source_kind},
+            {"export_trigger", r.trigger},
+            {"export_strategy", OptText(r.strategy)},
+            {"source", source},
+            {"runs_processed", r.runs_processed},
+            {"total_test_cases", r.total_test_cases},
+            {"results_sent", r.results_sent},
+            {"skipped_cases", SkippedCases(r.skipped_json)},
+            {"warnings", Json::parse(r.warnings_json, nullptr, false)},
+            {"error", OptText(r.error)},
+            {"error_code", OptText(r.error_code)},
+            {"export_duration_ms", OptId(r.duration_ms)},
+            {"testrail_run_id", OptId(r.testrail_run_id)},
+            {"testrail_plan_id", OptId(r.testrail_plan_id)},
+            {"testrail_name", OptText(r.testrail_name)},
+            {"testrail_url", OptText(r.testrail_url)},
+            {"already_exported", v.already_exported},
+            {"attempts", r.attempts},
+            {"created_by", OptId(r.created_by)},
+            {"created_at", v.dry_run ? Json(nullptr) : Json(FormatRfc3339(r.created_at))},
+            {"started_at", OptTime(r.started_at)},
+            {"finished_at", OptTime(r.finished_at)}};
+  if (j["warnings"].is_discarded()) j["warnings"] = Json::array();
+  if (v.preview) {
+    Json entries = Json::array();
+    for (const auto& e : v.preview->entries) {
+      Json cases = Json::array();
+      for (const auto& c : e.results)
+        cases.push_back({{"case_id", c.case_id},
+                         {"status_id", c.status_id},
+                         {"comment", c.comment},
+                         {"elapsed", OptText(c.elapsed)},
+                         {"version", OptText(c.version)},
+                         {"run_ids", c.run_ids}});
+      entries.push_back({{"suite_id", e.suite_id}, {"cases", std::move(cases)}});
+    }
+    j["preview"] = {{"name", v.preview->name},
+                    {"description", v.preview->description},
+                    {"entries", std::move(entries)}};
+  }
+  return j;
+}
+
+Json RunSyncJson(const integration::RunSyncView& v) {
+  Json last = nullptr;
+  if (v.last_export) {
+    integration::ExportView ev;
+    ev.record = *v.last_export;
+    last = ExportJson(ev);
+  }
+  Json cases = Json::array();
+  for (const auto& c : v.cases)
+    cases.push_back({{"case_id", c.case_id},
+                     {"status_id", c.status_id},
+                     {"exported_at", FormatRfc3339(c.exported_at)},
+                     {"export_id", c.export_id}});
+  return {{"run_id", v.run_id},
+          {"sync_state", v.sync_state},
+          {"message", v.message},
+          {"changed_since_export", v.sync_state == "changed_since_export"},
+          {"exported_at", v.last_export ? OptTime(v.last_export->finished_at) : Json(nullptr)},
+          {"last_export", std::move(last)},
+          {"cases", std::move(cases)}};
+}
+
+void RegisterExportRoutes(ApiServer& server, auth::AuthService& auth,
+                          integration::ExportService& exports) {
+  auto api = std::make_shared<ExportApi>(auth, exports);
+  api->Register(server);
+  server.Own(api);
+}
+
+}  // namespace nexus::api

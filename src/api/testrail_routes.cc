@@ -1,0 +1,252 @@
+// Configs → TestRail REST routes. Each handler: visibility → feature flag → permission →
+// strict body validation → service call. The API key is accepted in one request body and
+// never rendered: views carry only api_key_set and api_key_last4.
+#include "api/testrail_routes.h"
+
+#include <httplib.h>
+
+#include "core/time_util.h"
+
+namespace nexus::api {
+namespace {
+
+using integration::TestRailConfigService;
+
+Json OptTime(const std::optional<TimeMs>& t) { return t ? Json(FormatRfc3339(*t)) : Json(nullptr); }
+
+Json SuiteJson(const testrail::Suite& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"description", s.description},
+          {"is_master", s.is_master},
+          {"is_baseline", s.is_baseline},
+          {"is_completed", s.is_completed},
+          {"url", s.url}};
+}
+
+Json RemoteProjectJson(const testrail::Project& p) {
+  return {{"id", p.id},
+          {"name", p.name},
+          {"suite_mode", p.suite_mode},
+          {"is_completed", p.is_completed},
+          {"url", p.url}};
+}
+
+Json OptionsJson(const TestRailOptionsRecord& o) {
+  return {{"close_run_on_completion", o.close_run_on_completion},
+          {"auto_export", o.auto_export},
+          {"run_name_template", o.run_name_template ? Json(*o.run_name_template) : Json(nullptr)},
+          {"milestone_id", o.milestone_id ? Json(*o.milestone_id) : Json(nullptr)}};
+}
+
+Json Items(Json items) { return {{"items", std::move(items)}, {"next_cursor", nullptr}}; }
+
+// A nullable member: absent → nullopt; null → inner nullopt.
+template <typename T>
+using Nullable = std::optional<std::optional<T>>;
+
+class TestRailApi {
+ public:
+  TestRailApi(auth::AuthService& auth, TestRailConfigService& config)
+      : auth_(auth), config_(config) {}
+
+  void Register(ApiServer& s) {
+    auto bind = [this](Result<Reply> (TestRailApi::*fn)(Ctx&)) {
+      return [this, fn](Ctx& c) { return (this->*fn)(c); };
+    };
+    const std::string base = "/api/v1/projects/{p}/testrail";
+    s.Route("GET", base, bind(&TestRailApi::GetConfig));
+    s.Route("PUT", base + "/connection", bind(&TestRailApi::PutConnection));
+    s.Route("DELETE", base + "/connection", bind(&TestRailApi::DeleteConnection));
+    s.Route("GET", base + "/remote/projects", bind(&TestRailApi::RemoteProjects));
+    s.Route("PUT", base + "/project", bind(&TestRailApi::PutProject));
+    s.Route("GET", base + "/remote/suites", bind(&TestRailApi::RemoteSuites));
+    s.Route("PUT", base + "/suites", bind(&TestRailApi::PutSuites));
+    s.Route("GET", base + "/statuses", bind(&TestRailApi::GetStatuses));
+    s.Route("GET", base + "/mapping", bind(&TestRailApi::GetMapping));
+    s.Route("PUT", base + "/mapping", bind(&TestRailApi::PutMapping));
+    s.Route("POST", base + "/mapping/reset", bind(&TestRailApi::ResetMapping));
+    s.Route("PUT", base + "/options", bind(&TestRailApi::PutOptions));
+  }
+
+ private:
+  // Visibility (404), then the feature flag (404 "feature_disabled", whatever the
+  // permission), then the permission (403).
+  Result<int64_t> Gate(const Ctx& c, Permission p) {
+    NEXUS_ASSIGN_OR_RETURN(Project project, auth_.RequireVisibleProject(c.Who(), c.Id(0)));
+    if (!project.HasFeature("testrail"))
+      return Status(StatusCode::kNotFound,
+                    "the TestRail integration is not enabled for this project", {},
+                    "feature_disabled");
+    NEXUS_ASSIGN_OR_RETURN(project, auth_.RequireProject(c.Who(), project.id, p));
+    return project.id;
+  }
+
+  Result<Reply> GetConfig(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(auto view, config_.Get(p));
+    return Reply{200, TestRailConfigJson(view)};
+  }
+
+  Result<Reply> PutConnection(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"url", "user", "api_key"}));
+    integration::ConnectRequest req;
+    NEXUS_ASSIGN_OR_RETURN(req.url, ReqString(b, "url", "", {1, 2048, true}));
+    NEXUS_ASSIGN_OR_RETURN(req.user, ReqString(b, "user", "", {1, 254, true}));
+    if (!auth::LooksLikeEmail(req.user))
+      return InvalidArgument("user must be the e-mail address of the TestRail account", "user",
+                             "invalid_value");
+    NEXUS_ASSIGN_OR_RETURN(req.api_key, OptString(b, "api_key", "", {1, 1024, true}));
+    NEXUS_ASSIGN_OR_RETURN(auto view, config_.Connect(p, c.Who().user.id, req));
+    return Reply{200, TestRailConfigJson(view)};
+  }
+
+  Result<Reply> DeleteConnection(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_RETURN_IF_ERROR(config_.Disconnect(p));
+    return Reply{204, nullptr};
+  }
+
+  Result<Reply> RemoteProjects(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(auto projects, config_.RemoteProjects(p));
+    Json items = Json::array();
+    for (const auto& pr : projects) items.push_back(RemoteProjectJson(pr));
+    return Reply{200, Items(std::move(items))};
+  }
+
+  Result<Reply> PutProject(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"testrail_project_id"}));
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, ReqInt(b, "testrail_project_id", ""));
+    NEXUS_ASSIGN_OR_RETURN(auto view, config_.SelectProject(p, id));
+    return Reply{200, TestRailConfigJson(view)};
+  }
+
+  Result<Reply> RemoteSuites(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    std::string q = c.Query("q");
+    if (q.size() > 250) return InvalidArgument("q must be at most 250 characters", "q");
+    NEXUS_ASSIGN_OR_RETURN(auto suites, config_.RemoteSuites(p, q));
+    Json items = Json::array();
+    for (const auto& s : suites) items.push_back(SuiteJson(s));
+    return Reply{200, Items(std::move(items))};
+  }
+
+  Result<Reply> PutSuites(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"suite_ids"}));
+    NEXUS_ASSIGN_OR_RETURN(auto ids, ReqIntArray(b, "suite_ids", "", 1, 1000));
+    NEXUS_ASSIGN_OR_RETURN(auto view, config_.SelectSuites(p, ids));
+    return Reply{200, TestRailConfigJson(view)};
+  }
+
+  Result<Reply> GetStatuses(Ctx& c) {
+    std::string refresh = c.Query("refresh");
+    bool want_refresh = refresh == "1" || refresh == "true";
+    if (!refresh.empty() && !want_refresh && refresh != "0" && refresh != "false")
+      return InvalidArgument("refresh must be 1 or 0", "refresh", "invalid_value");
+    // Refreshing talks to TestRail, which is a configuration change of the cache.
+    NEXUS_ASSIGN_OR_RETURN(
+        int64_t p, Gate(c, want_refresh ? Permission::kEditConfigs : Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.Statuses(p, want_refresh));
+    Json items = Json::array();
+    for (const auto& s : v.statuses) items.push_back(integration::StatusInfoToJson(s));
+    return Reply{200, {{"items", items}, {"fetched_at", OptTime(v.fetched_at)}}};
+  }
+
+  Result<Reply> GetMapping(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.Mapping(p));
+    return Reply{200, TestRailMappingJson(v)};
+  }
+
+  Result<Reply> PutMapping(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_ASSIGN_OR_RETURN(StatusMapping m, integration::MappingFromJson(b));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.SaveMapping(p, m));
+    return Reply{200, TestRailMappingJson(v)};
+  }
+
+  Result<Reply> ResetMapping(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    if (!c.req.body.empty()) {
+      NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+      NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {}));
+    }
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.ResetMapping(p));
+    return Reply{200, TestRailMappingJson(v)};
+  }
+
+  Result<Reply> PutOptions(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(
+        b, {"close_run_on_completion", "auto_export", "run_name_template", "milestone_id"}));
+    integration::OptionsUpdate u;
+    NEXUS_ASSIGN_OR_RETURN(u.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
+    NEXUS_ASSIGN_OR_RETURN(u.auto_export, OptBool(b, "auto_export", ""));
+    if (b.contains("run_name_template")) {
+      NEXUS_ASSIGN_OR_RETURN(auto t, OptString(b, "run_name_template", "", {1, 1000, true}));
+      u.run_name_template = t;
+    }
+    if (b.contains("milestone_id")) {
+      NEXUS_ASSIGN_OR_RETURN(auto m, OptInt(b, "milestone_id", "", 1));
+      u.milestone_id = m;
+    }
+    NEXUS_ASSIGN_OR_RETURN(auto o, config_.SaveOptions(p, u));
+    return Reply{200, OptionsJson(o)};
+  }
+
+  auth::AuthService& auth_;
+  TestRailConfigService& config_;
+};
+
+}  // namespace
+
+Json TestRailMappingJson(const integration::TestRailMappingView& v) {
+  Json j = integration::MappingToJson(v.mapping);
+  j["invalid_cells"] = v.invalid_cells;
+  return j;
+}
+
+Json TestRailConfigJson(const integration::TestRailConfigView& v) {
+  Json conn = nullptr;
+  if (v.connection) {
+    const auto& c = *v.connection;
+    conn = {{"url", c.url},
+            {"user", c.user},
+            {"api_key_set", c.api_key_set},
+            {"api_key_last4", c.api_key_last4},
+            {"connected_at", FormatRfc3339(c.connected_at)},
+            {"connected_by", c.connected_by ? Json(*c.connected_by) : Json(nullptr)},
+            {"verified", c.verified}};
+  }
+  Json project = nullptr;
+  if (v.project)
+    project = {
+        {"id", v.project->id}, {"name", v.project->name}, {"suite_mode", v.project->suite_mode}};
+  Json suites = Json::array();
+  for (const auto& s : v.suites) suites.push_back({{"id", s.id}, {"name", s.name}});
+  return {{"connection", conn},
+          {"project", project},
+          {"suites", suites},
+          {"mapping", integration::MappingToJson(v.mapping.mapping)},
+          {"invalid_mapping_cells", v.mapping.invalid_cells},
+          {"options", OptionsJson(v.options)},
+          {"statuses_cached_at", OptTime(v.statuses_cached_at)}};
+}
+
+void RegisterTestRailRoutes(ApiServer& server, auth::AuthService& auth,
+                            integration::TestRailConfigService& config) {
+  auto api = std::make_shared<TestRailApi>(auth, config);
+  api->Register(server);
+  server.Own(api);
+}
+
+}  // namespace nexus::api

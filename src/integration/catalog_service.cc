@@ -1,0 +1,628 @@
+// CatalogService implementation: the sync job (one worker per suite, one transaction per
+// suite), the catalog state, and the in-memory search index. See catalog_service.h and
+// docs/catalog.md.
+#include "integration/catalog_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace nexus::integration {
+namespace {
+
+constexpr int kMaxSyncPasses = 3;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string_view ModeName(SyncMode m) {
+  switch (m) {
+    case SyncMode::kFull:
+      return "full";
+    case SyncMode::kIncremental:
+      return "incremental";
+    case SyncMode::kAuto:
+      return "auto";
+  }
+  return "auto";
+}
+
+SyncMode ModeFromName(const std::string& s) {
+  if (s == "full") return SyncMode::kFull;
+  if (s == "incremental") return SyncMode::kIncremental;
+  return SyncMode::kAuto;
+}
+
+CatalogCaseRecord ToRecord(testrail::Case& c) {
+  CatalogCaseRecord r;
+  r.id = c.id;
+  r.suite_id = c.suite_id;
+  r.section_id = c.section_id;
+  r.title = std::move(c.title);
+  r.refs = std::move(c.refs);
+  r.created_on = c.created_on;
+  r.updated_on = c.updated_on;
+  r.display_order = c.display_order;
+  return r;
+}
+
+bool IsWordStart(const std::string& s, size_t pos) {
+  return pos == 0 || !std::isalnum(static_cast<unsigned char>(s[pos - 1]));
+}
+
+// "C123", "c123" or "123" → 123.
+std::optional<int64_t> ParseCaseId(std::string_view q) {
+  if (!q.empty() && (q[0] == 'C' || q[0] == 'c')) q.remove_prefix(1);
+  if (q.empty() || q.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char ch : q) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + (ch - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+nlohmann::json SyncReportToJson(const SyncReport& r) {
+  nlohmann::json suites = nlohmann::json::array();
+  for (const auto& s : r.suites)
+    suites.push_back({{"suite_id", s.suite_id},
+                      {"mode", s.full ? "full" : "incremental"},
+                      {"cases_fetched", s.cases_fetched},
+                      {"sections", s.sections},
+                      {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}});
+  return {{"suites", suites}, {"duration_ms", r.duration_ms}};
+}
+
+// ---- Search index.
+
+struct CatalogService::Index {
+  struct Entry {
+    int64_t id = 0;
+    int64_t suite_id = 0;
+    int64_t section_id = 0;
+    int64_t updated_on = 0;
+    int64_t display_order = 0;
+    int64_t section_rank = 0;  // position of its section in tree order
+    bool deleted = false;
+    std::string title;
+    std::string lower;
+    std::string refs;
+  };
+  std::vector<Entry> cases;  // ascending id
+  std::unordered_map<int64_t, size_t> by_id;
+  std::unordered_map<int64_t, std::string> section_path;
+  std::map<int64_t, std::string> suite_names;
+  std::vector<SectionNode> tree;  // every section, tree order, grouped by suite
+};
+
+CatalogService::CatalogService(Store& store, const Clock& clock, ProjectClientProvider clients,
+                               jobs::JobRunner& runner, CatalogOptions options)
+    : store_(store),
+      clock_(clock),
+      clients_(std::move(clients)),
+      runner_(runner),
+      options_(options) {}
+
+CatalogService::~CatalogService() { StopPeriodic(); }
+
+void CatalogService::RegisterJobs() {
+  runner_.Register(kJobKind, [this](jobs::JobContext& ctx) -> Result<nlohmann::json> {
+    SyncMode mode = SyncMode::kAuto;
+    auto payload = nlohmann::json::parse(ctx.job().payload_json, nullptr, false);
+    if (payload.is_object() && payload.contains("mode") && payload["mode"].is_string())
+      mode = ModeFromName(payload["mode"].get<std::string>());
+    NEXUS_ASSIGN_OR_RETURN(SyncReport r, SyncNow(ctx.job().project_id, mode, &ctx));
+    return SyncReportToJson(r);
+  });
+}
+
+Result<int64_t> CatalogService::RequestSync(int64_t project_id, SyncMode mode) {
+  NEXUS_RETURN_IF_ERROR(store_.GetProject(project_id).status());
+  const std::string key = std::string(kJobKind) + ":" + std::to_string(project_id);
+  auto id = runner_.Enqueue(kJobKind, project_id, {{"mode", ModeName(mode)}}, key);
+  if (id.ok() || id.status().reason() != "already_running") return id;
+  NEXUS_ASSIGN_OR_RETURN(auto jobs, store_.ListJobs(project_id, kJobKind, 20));
+  for (const auto& j : jobs)
+    if (!JobFinished(j.state)) return j.id;
+  // It finished between the two calls: try once more.
+  return runner_.Enqueue(kJobKind, project_id, {{"mode", ModeName(mode)}}, key);
+}
+
+void CatalogService::OnSuitesChanged(int64_t project_id) {
+  auto id = RequestSync(project_id, SyncMode::kAuto);
+  if (!id.ok())
+    spdlog::warn("event=catalog_sync_enqueue_failed project_id={} error=\"{}\"", project_id,
+                 id.status().message());
+}
+
+Result<std::vector<TestRailSuiteRecord>> CatalogService::SelectedSuites(int64_t project_id) {
+  auto cfg = store_.GetTestRailConfig(project_id);
+  if (!cfg.ok()) {
+    if (cfg.status().code() == StatusCode::kNotFound)
+      return std::vector<TestRailSuiteRecord>{};
+    return cfg.status();
+  }
+  return cfg->suites;
+}
+
+Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
+                                           jobs::JobContext* ctx) {
+  const TimeMs started = clock_.NowMs();
+  NEXUS_ASSIGN_OR_RETURN(std::optional<CatalogStateRecord> prev,
+                         store_.GetCatalogState(project_id));
+  CatalogStateRecord state = prev.value_or(CatalogStateRecord{});
+  auto record_failure = [&](const Status& s) -> Status {
+    state.state = "failed";
+    state.last_error = s.message();
+    state.updated_at = clock_.NowMs();
+    Status w = store_.SaveCatalogState(project_id, state);
+    if (!w.ok()) spdlog::warn("event=catalog_state_save_failed error=\"{}\"", w.message());
+    spdlog::warn("event=catalog_sync_failed project_id={} error=\"{}\"", project_id, s.message());
+    return s;
+  };
+
+  auto cfg_r = store_.GetTestRailConfig(project_id);
+  if (!cfg_r.ok() && cfg_r.status().code() != StatusCode::kNotFound) return cfg_r.status();
+  if (!cfg_r.ok() || !cfg_r->connection)
+    return record_failure(Status(StatusCode::kConflict, "TestRail is not connected", {},
+                                 "not_connected"));
+  if (!cfg_r->project)
+    return record_failure(Status(StatusCode::kConflict, "select a TestRail project first", {},
+                                 "no_project_selected"));
+  const int64_t tr_project = cfg_r->project->id;
+
+  state.state = "syncing";
+  state.last_attempt_at = started;
+  state.updated_at = started;
+  NEXUS_RETURN_IF_ERROR(store_.SaveCatalogState(project_id, state));
+
+  auto client_r = clients_(project_id);
+  if (!client_r.ok()) return record_failure(client_r.status());
+  const testrail::TestRailClient& client = **client_r;
+
+  SyncReport report;
+  std::set<int64_t> done;  // suites synced in an earlier pass
+  std::mutex progress_mu;  // guards ctx progress, fetched_total, suites_done
+  int64_t fetched_total = 0;
+  size_t suites_done = 0;
+  bool all_full = true, any_incremental = false;
+  Status first_error;
+  std::vector<TestRailSuiteRecord> suites = cfg_r->suites;
+
+  for (int pass = 0; pass < kMaxSyncPasses; ++pass) {
+    NEXUS_ASSIGN_OR_RETURN(auto catalog_suites, store_.ListCatalogSuites(project_id));
+    std::map<int64_t, CatalogSuiteRecord> known;
+    for (auto& s : catalog_suites) known[s.suite_id] = s;
+    std::vector<std::pair<TestRailSuiteRecord, bool>> work;  // suite, full?
+    for (const auto& s : suites) {
+      if (done.count(s.id)) continue;
+      auto it = known.find(s.id);
+      bool full = mode == SyncMode::kFull || it == known.end() ||
+                  !it->second.last_full_sync_at ||
+                  (mode == SyncMode::kAuto &&
+                   started - *it->second.last_full_sync_at > options_.full_sync_every_ms);
+      work.emplace_back(s, full);
+    }
+    if (work.empty()) break;
+    const size_t total = done.size() + work.size();
+
+    std::vector<SuiteSyncReport> results(work.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      while (true) {
+        size_t i = next++;
+        if (i >= work.size()) return;
+        const auto& [suite, full] = work[i];
+        SuiteSyncReport& rep = results[i];
+        rep.suite_id = suite.id;
+        rep.full = full;
+        Status s = [&]() -> Status {
+          NEXUS_ASSIGN_OR_RETURN(auto sections, client.GetSections(tr_project, suite.id));
+          CatalogSuiteUpdate u;
+          u.suite_id = suite.id;
+          u.name = suite.name;
+          u.full = full;
+          for (const auto& sec : sections)
+            u.sections.push_back(
+                {sec.id, suite.id, sec.parent_id, sec.name, sec.depth, sec.display_order});
+          rep.sections = static_cast<int64_t>(u.sections.size());
+          testrail::GetCasesRequest req;
+          req.project_id = tr_project;
+          req.suite_id = suite.id;
+          if (!full) {
+            int64_t hw = known.count(suite.id) ? known[suite.id].high_water_updated_on : 0;
+            req.updated_after = std::max<int64_t>(0, hw - options_.overlap_s);
+          }
+          NEXUS_RETURN_IF_ERROR(
+              client.ForEachCasesPage(req, [&](std::vector<testrail::Case>& page) -> Status {
+                if (ctx && ctx->StopRequested())
+                  return Status(StatusCode::kUnavailable, "catalog sync interrupted");
+                for (auto& c : page)
+                  if (!c.is_deleted) u.cases.push_back(ToRecord(c));
+                rep.cases_fetched += static_cast<int64_t>(page.size());
+                std::lock_guard<std::mutex> lock(progress_mu);
+                fetched_total += static_cast<int64_t>(page.size());
+                if (ctx)
+                  ctx->SetProgress({{"suites_done", suites_done},
+                                    {"suites_total", total},
+                                    {"cases_fetched", fetched_total}});
+                return Status::Ok();
+              }));
+          return store_.ApplyCatalogSuite(project_id, u, clock_.NowMs());
+        }();
+        if (!s.ok()) rep.error = s.message();
+        std::lock_guard<std::mutex> lock(progress_mu);
+        ++suites_done;
+        if (!s.ok() && first_error.ok()) first_error = s;
+        if (ctx)
+          ctx->SetProgress({{"suites_done", suites_done},
+                            {"suites_total", total},
+                            {"cases_fetched", fetched_total}});
+      }
+    };
+    int n = std::clamp<int>(options_.max_parallel_suites, 1, static_cast<int>(work.size()));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < n; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    Invalidate(project_id);
+
+    for (auto& r : results) {
+      done.insert(r.suite_id);
+      if (r.full)
+        all_full = all_full && true;
+      else
+        all_full = false, any_incremental = true;
+      report.suites.push_back(std::move(r));
+    }
+    if (!first_error.ok()) break;
+    // The selection may have changed while we were fetching: sync newly selected suites.
+    NEXUS_ASSIGN_OR_RETURN(suites, SelectedSuites(project_id));
+  }
+
+  const TimeMs finished = clock_.NowMs();
+  report.duration_ms = finished - started;
+  if (!first_error.ok()) return record_failure(first_error);
+  state.state = "ok";
+  state.last_error.clear();
+  if (!report.suites.empty() && all_full) state.last_full_sync_at = finished;
+  if (any_incremental || report.suites.empty()) state.last_incremental_at = finished;
+  state.updated_at = finished;
+  NEXUS_RETURN_IF_ERROR(store_.SaveCatalogState(project_id, state));
+  spdlog::info("event=catalog_synced project_id={} suites={} cases_fetched={} duration_ms={}",
+               project_id, report.suites.size(), fetched_total, report.duration_ms);
+  return report;
+}
+
+Status CatalogService::EnsureFresh(int64_t project_id, std::chrono::milliseconds max_age,
+                                   std::chrono::milliseconds timeout) {
+  NEXUS_ASSIGN_OR_RETURN(auto state, store_.GetCatalogState(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto known, store_.ListCatalogSuites(project_id));
+  bool all_known = std::all_of(selected.begin(), selected.end(), [&](const auto& s) {
+    return std::any_of(known.begin(), known.end(), [&](const CatalogSuiteRecord& k) {
+      return k.suite_id == s.id && k.last_full_sync_at;
+    });
+  });
+  if (state && state->state == "ok" && all_known) {
+    TimeMs last = std::max(state->last_full_sync_at.value_or(0),
+                           state->last_incremental_at.value_or(0));
+    if (clock_.NowMs() - last <= max_age.count()) return Status::Ok();
+  }
+  NEXUS_ASSIGN_OR_RETURN(int64_t id, RequestSync(project_id, SyncMode::kAuto));
+  NEXUS_ASSIGN_OR_RETURN(Job job, runner_.WaitFor(id, timeout));
+  if (!JobFinished(job.state))
+    return Status(StatusCode::kTimeout, "the TestRail catalog sync did not finish in time", {},
+                  "catalog_sync_timeout");
+  if (job.state == JobState::kFailed)
+    return Status(StatusCode::kUnavailable, "TestRail catalog sync failed: " + job.error, {},
+                  "catalog_sync_failed");
+  return Status::Ok();
+}
+
+Result<CatalogStatusView> CatalogService::GetStatus(int64_t project_id) {
+  CatalogStatusView v;
+  NEXUS_ASSIGN_OR_RETURN(auto state, store_.GetCatalogState(project_id));
+  if (state) {
+    v.state = state->state;
+    v.last_full_sync_at = state->last_full_sync_at;
+    v.last_incremental_at = state->last_incremental_at;
+    if (state->last_full_sync_at || state->last_incremental_at)
+      v.last_sync_at = std::max(state->last_full_sync_at.value_or(0),
+                                state->last_incremental_at.value_or(0));
+    v.last_error = state->last_error;
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto jobs, store_.ListJobs(project_id, kJobKind, 5));
+  for (const auto& j : jobs) {
+    if (JobFinished(j.state)) continue;
+    v.job_id = j.id;
+    v.state = j.state == JobState::kQueued ? "queued" : "syncing";
+    v.progress = j.progress_json.empty()
+                     ? nlohmann::json(nullptr)
+                     : nlohmann::json::parse(j.progress_json, nullptr, false);
+    break;
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
+  std::unordered_set<int64_t> sel;
+  for (const auto& s : selected) {
+    sel.insert(s.id);
+    v.suite_ids.push_back(s.id);
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
+  for (const auto& c : index->cases)
+    if (sel.count(c.suite_id)) (c.deleted ? v.deleted_cases : v.cases)++;
+  for (const auto& s : index->tree)
+    if (sel.count(s.suite_id)) ++v.sections;
+  return v;
+}
+
+// ---- Index.
+
+void CatalogService::Invalidate(int64_t project_id) {
+  std::lock_guard<std::mutex> lock(index_mu_);
+  indexes_.erase(project_id);
+  ++generation_[project_id];
+}
+
+Result<std::shared_ptr<const CatalogService::Index>> CatalogService::GetIndex(int64_t project_id) {
+  uint64_t gen;
+  {
+    std::lock_guard<std::mutex> lock(index_mu_);
+    auto it = indexes_.find(project_id);
+    if (it != indexes_.end()) return it->second;
+    gen = generation_[project_id];
+  }
+  auto idx = std::make_shared<Index>();
+  NEXUS_ASSIGN_OR_RETURN(auto suites, store_.ListCatalogSuites(project_id));
+  for (const auto& s : suites) idx->suite_names[s.suite_id] = s.name;
+  NEXUS_ASSIGN_OR_RETURN(auto sections, store_.ListCatalogSections(project_id, std::nullopt));
+  // Tree order: depth-first, children by display_order then id, per suite.
+  std::unordered_map<int64_t, const CatalogSectionRecord*> by_id;
+  for (const auto& s : sections) by_id[s.id] = &s;
+  std::map<std::pair<int64_t, int64_t>, std::vector<const CatalogSectionRecord*>> children;
+  for (const auto& s : sections) {
+    int64_t parent = s.parent_id && by_id.count(*s.parent_id) ? *s.parent_id : 0;
+    children[{s.suite_id, parent}].push_back(&s);
+  }
+  for (auto& [k, v] : children)
+    std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->display_order, a->id) < std::tie(b->display_order, b->id);
+    });
+  std::unordered_map<int64_t, int64_t> rank;
+  std::set<int64_t> suite_ids;
+  for (const auto& s : sections) suite_ids.insert(s.suite_id);
+  std::function<void(int64_t, int64_t, int, const std::string&)> walk =
+      [&](int64_t suite, int64_t parent, int depth, const std::string& path) {
+        auto it = children.find({suite, parent});
+        if (it == children.end()) return;
+        for (const auto* s : it->second) {
+          std::string p = path.empty() ? s->name : path + " > " + s->name;
+          rank[s->id] = static_cast<int64_t>(idx->tree.size());
+          idx->tree.push_back({s->id, s->suite_id, s->parent_id, s->name, depth, s->display_order});
+          idx->section_path[s->id] = p;
+          walk(suite, s->id, depth + 1, p);
+        }
+      };
+  for (int64_t suite : suite_ids) walk(suite, 0, 0, "");
+  NEXUS_ASSIGN_OR_RETURN(auto cases, store_.ListCatalogCases(project_id));
+  idx->cases.reserve(cases.size());
+  for (auto& c : cases) {
+    Index::Entry e;
+    e.id = c.id;
+    e.suite_id = c.suite_id;
+    e.section_id = c.section_id;
+    e.updated_on = c.updated_on;
+    e.display_order = c.display_order;
+    auto r = rank.find(c.section_id);
+    e.section_rank = r == rank.end() ? INT64_MAX : r->second;
+    e.deleted = c.is_deleted;
+    e.lower = Lower(c.title);
+    e.title = std::move(c.title);
+    e.refs = std::move(c.refs);
+    idx->by_id[e.id] = idx->cases.size();
+    idx->cases.push_back(std::move(e));
+  }
+  std::shared_ptr<const Index> out = std::move(idx);
+  std::lock_guard<std::mutex> lock(index_mu_);
+  if (generation_[project_id] == gen) indexes_[project_id] = out;
+  return out;
+}
+
+Result<std::vector<SectionNode>> CatalogService::Sections(int64_t project_id,
+                                                          std::optional<int64_t> suite_id) {
+  NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
+  std::unordered_set<int64_t> sel;
+  for (const auto& s : selected) sel.insert(s.id);
+  if (suite_id && !sel.count(*suite_id))
+    return InvalidArgument("suite " + std::to_string(*suite_id) + " is not a selected suite",
+                           "suite_id", "suite_not_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
+  std::vector<SectionNode> out;
+  for (const auto& s : index->tree)
+    if (suite_id ? s.suite_id == *suite_id : sel.count(s.suite_id) > 0) out.push_back(s);
+  return out;
+}
+
+Result<CasePage> CatalogService::SearchCases(int64_t project_id, const CaseQuery& query) {
+  if (query.limit < 1 || query.limit > 250)
+    return InvalidArgument("limit must be between 1 and 250", "limit", "invalid_value");
+  size_t offset = 0;
+  if (!query.cursor.empty()) {
+    auto v = ParseCaseId(query.cursor);
+    if (!v || query.cursor[0] == 'C' || query.cursor[0] == 'c' || *v > 10'000'000)
+      return InvalidArgument("cursor is not valid", "cursor", "invalid_value");
+    offset = static_cast<size_t>(*v);
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
+  std::unordered_set<int64_t> sel;
+  for (const auto& s : selected) sel.insert(s.id);
+  if (query.suite_id && !sel.count(*query.suite_id))
+    return InvalidArgument("suite " + std::to_string(*query.suite_id) +
+                               " is not a selected suite",
+                           "suite_id", "suite_not_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
+  auto visible = [&](const Index::Entry& e) {
+    return !e.deleted && sel.count(e.suite_id) && (!query.suite_id || e.suite_id == *query.suite_id) &&
+           (!query.section_id || e.section_id == *query.section_id);
+  };
+
+  // Trimmed query.
+  std::string q = query.q;
+  while (!q.empty() && std::isspace(static_cast<unsigned char>(q.back()))) q.pop_back();
+  size_t lead = 0;
+  while (lead < q.size() && std::isspace(static_cast<unsigned char>(q[lead]))) ++lead;
+  q.erase(0, lead);
+
+  std::vector<std::pair<int64_t, size_t>> hits;  // (sort key rank, index)
+  if (auto id = ParseCaseId(q)) {
+    auto it = index->by_id.find(*id);
+    if (it != index->by_id.end() && visible(index->cases[it->second]))
+      hits.emplace_back(0, it->second);
+  } else if (q.empty()) {
+    for (size_t i = 0; i < index->cases.size(); ++i)
+      if (visible(index->cases[i])) hits.emplace_back(0, i);
+    auto key = [&](size_t i) {
+      const auto& e = index->cases[i];
+      return std::make_tuple(e.suite_id, e.section_rank, e.display_order, e.id);
+    };
+    size_t want = std::min(hits.size(), offset + query.limit + 1);
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(want), hits.end(),
+                      [&](const auto& a, const auto& b) { return key(a.second) < key(b.second); });
+  } else {
+    const std::string lq = Lower(q);
+    std::vector<std::string> words;
+    for (size_t i = 0; i < lq.size();) {
+      while (i < lq.size() && std::isspace(static_cast<unsigned char>(lq[i]))) ++i;
+      size_t j = i;
+      while (j < lq.size() && !std::isspace(static_cast<unsigned char>(lq[j]))) ++j;
+      if (j > i) words.push_back(lq.substr(i, j - i));
+      i = j;
+    }
+    for (size_t i = 0; i < index->cases.size(); ++i) {
+      const auto& e = index->cases[i];
+      bool all = true, all_word_start = true;
+      for (const auto& w : words) {
+        size_t pos = e.lower.find(w);
+        if (pos == std::string::npos) {
+          all = false;
+          break;
+        }
+        if (all_word_start) {
+          bool ws = false;
+          for (; pos != std::string::npos; pos = e.lower.find(w, pos + 1))
+            if (IsWordStart(e.lower, pos)) {
+              ws = true;
+              break;
+            }
+          all_word_start = ws;
+        }
+      }
+      if (!all || !visible(e)) continue;
+      int64_t rank = e.lower == lq ? 0 : e.lower.rfind(lq, 0) == 0 ? 1 : all_word_start ? 2 : 3;
+      hits.emplace_back(rank, i);
+    }
+    size_t want = std::min(hits.size(), offset + query.limit + 1);
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(want), hits.end(),
+                      [&](const auto& a, const auto& b) {
+                        return std::make_pair(a.first, index->cases[a.second].id) <
+                               std::make_pair(b.first, index->cases[b.second].id);
+                      });
+  }
+
+  CasePage page;
+  for (size_t k = offset; k < hits.size() && page.items.size() < static_cast<size_t>(query.limit);
+       ++k) {
+    const auto& e = index->cases[hits[k].second];
+    CaseHit h;
+    h.id = e.id;
+    h.title = e.title;
+    h.suite_id = e.suite_id;
+    auto sn = index->suite_names.find(e.suite_id);
+    h.suite = sn == index->suite_names.end() ? "" : sn->second;
+    h.section_id = e.section_id;
+    auto sp = index->section_path.find(e.section_id);
+    h.section_path = sp == index->section_path.end() ? "" : sp->second;
+    h.refs = e.refs;
+    h.updated_on = e.updated_on;
+    page.items.push_back(std::move(h));
+  }
+  if (offset + page.items.size() < hits.size())
+    page.next_cursor = std::to_string(offset + page.items.size());
+  return page;
+}
+
+Result<std::map<int64_t, CaseInfo>> CatalogService::LookupCases(
+    int64_t project_id, const std::vector<int64_t>& case_ids) {
+  NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
+  std::map<int64_t, std::string> sel;
+  for (const auto& s : selected) sel[s.id] = s.name;
+  NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
+  std::map<int64_t, CaseInfo> out;
+  for (int64_t id : case_ids) {
+    auto it = index->by_id.find(id);
+    if (it == index->by_id.end()) continue;
+    const auto& e = index->cases[it->second];
+    CaseInfo ci;
+    ci.id = e.id;
+    ci.suite_id = e.suite_id;
+    auto s = sel.find(e.suite_id);
+    ci.suite_selected = s != sel.end();
+    auto sn = index->suite_names.find(e.suite_id);
+    ci.suite = ci.suite_selected ? s->second
+                                 : (sn == index->suite_names.end() ? "" : sn->second);
+    ci.title = e.title;
+    auto sp = index->section_path.find(e.section_id);
+    ci.section_path = sp == index->section_path.end() ? "" : sp->second;
+    ci.updated_on = e.updated_on;
+    ci.deleted = e.deleted;
+    out[id] = std::move(ci);
+  }
+  return out;
+}
+
+// ---- Periodic sync.
+
+void CatalogService::StartPeriodic() {
+  if (options_.periodic_interval_ms <= 0 || periodic_.joinable()) return;
+  periodic_ = std::thread([this] { PeriodicLoop(); });
+}
+
+void CatalogService::StopPeriodic() {
+  {
+    std::lock_guard<std::mutex> lock(periodic_mu_);
+    periodic_stop_ = true;
+  }
+  periodic_cv_.notify_all();
+  if (periodic_.joinable()) periodic_.join();
+}
+
+void CatalogService::PeriodicLoop() {
+  std::unique_lock<std::mutex> lock(periodic_mu_);
+  while (!periodic_stop_) {
+    periodic_cv_.wait_for(lock, std::chrono::milliseconds(options_.periodic_interval_ms),
+                          [&] { return periodic_stop_; });
+    if (periodic_stop_) break;
+    lock.unlock();
+    auto projects = store_.ListProjects();
+    if (projects.ok()) {
+      for (const auto& p : *projects) {
+        auto cfg = store_.GetTestRailConfig(p.id);
+        if (!cfg.ok() || !cfg->connection || !cfg->project || cfg->suites.empty()) continue;
+        OnSuitesChanged(p.id);
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace nexus::integration

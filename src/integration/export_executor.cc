@@ -1,0 +1,658 @@
+// ExportExecutor: journal → TestRail. See export_executor.h and docs/export.md.
+#include "integration/export_executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "testrail/errors.h"
+
+namespace nexus::integration {
+
+using Json = nlohmann::json;
+using testrail::ErrorKindOf;
+using testrail::TestRailErrorKind;
+
+std::string ExportMarker(int64_t export_id, const std::string& nonce) {
+  return "nexus-export:" + std::to_string(export_id) + ":" + nonce;
+}
+
+// ---- Plan snapshot.
+
+Json PlanToJson(const ExportPlan& plan) {
+  Json entries = Json::array();
+  for (const auto& e : plan.entries) {
+    Json results = Json::array();
+    for (const auto& r : e.results)
+      results.push_back({{"case_id", r.case_id},
+                         {"status_id", r.status_id},
+                         {"comment", r.comment},
+                         {"elapsed", r.elapsed},
+                         {"version", r.version},
+                         {"run_ids", r.run_ids}});
+    entries.push_back({{"suite_id", e.suite_id}, {"results", std::move(results)}});
+  }
+  Json skipped = Json::array();
+  for (const auto& s : plan.skipped)
+    skipped.push_back({{"case_id", s.case_id},
+                       {"reason", SkipReasonName(s.reason)},
+                       {"message", s.message},
+                       {"run_ids", s.run_ids}});
+  Json warnings = Json::array();
+  for (const auto& w : plan.warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    warnings.push_back(std::move(jw));
+  }
+  return {{"export_type", ExportSourceKindName(plan.export_type)},
+          {"strategy", ExportStrategyName(plan.strategy)},
+          {"name", plan.name},
+          {"description", plan.description},
+          {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
+          {"entries", std::move(entries)},
+          {"skipped", std::move(skipped)},
+          {"warnings", std::move(warnings)},
+          {"runs_processed", plan.runs_processed},
+          {"total_test_cases", plan.total_test_cases},
+          {"nothing_to_send", plan.nothing_to_send},
+          {"nothing_to_send_reason", plan.nothing_to_send_reason}};
+}
+
+Result<ExportPlan> PlanFromJson(const Json& j) {
+  try {
+    ExportPlan p;
+    std::string type = j.at("export_type").get<std::string>();
+    for (auto k : {ExportSourceKind::kSingleRun, ExportSourceKind::kMultipleRuns,
+                   ExportSourceKind::kTestPlan})
+      if (ExportSourceKindName(k) == type) p.export_type = k;
+    p.strategy = j.at("strategy").get<std::string>() == ExportStrategyName(
+                                                            ExportStrategy::kMultiSuitePlan)
+                     ? ExportStrategy::kMultiSuitePlan
+                     : ExportStrategy::kSingleSuite;
+    p.name = j.at("name").get<std::string>();
+    p.description = j.at("description").get<std::string>();
+    if (!j.at("milestone_id").is_null()) p.milestone_id = j.at("milestone_id").get<int64_t>();
+    for (const auto& je : j.at("entries")) {
+      PlanEntry e;
+      e.suite_id = je.at("suite_id").get<int64_t>();
+      for (const auto& jr : je.at("results")) {
+        PlannedResult r;
+        r.case_id = jr.at("case_id").get<int64_t>();
+        r.status_id = jr.at("status_id").get<int>();
+        r.comment = jr.at("comment").get<std::string>();
+        r.elapsed = jr.at("elapsed").get<std::string>();
+        r.version = jr.at("version").get<std::string>();
+        r.run_ids = jr.at("run_ids").get<std::vector<int64_t>>();
+        e.case_ids.push_back(r.case_id);
+        e.results.push_back(std::move(r));
+      }
+      p.entries.push_back(std::move(e));
+    }
+    for (const auto& js : j.at("skipped")) {
+      SkippedCase s;
+      s.case_id = js.at("case_id").get<int64_t>();
+      std::string reason = js.at("reason").get<std::string>();
+      for (auto r : {SkipReason::kNotReported, SkipReason::kCaseDeleted,
+                     SkipReason::kSuiteNotSelected, SkipReason::kNotInCatalog,
+                     SkipReason::kRunNotFinished})
+        if (SkipReasonName(r) == reason) s.reason = r;
+      s.message = js.at("message").get<std::string>();
+      s.run_ids = js.at("run_ids").get<std::vector<int64_t>>();
+      p.skipped.push_back(std::move(s));
+    }
+    for (const auto& jw : j.at("warnings")) {
+      ExportWarning w;
+      w.type = jw.at("type").get<std::string>();
+      w.message = jw.at("message").get<std::string>();
+      if (jw.contains("run_id")) w.run_id = jw.at("run_id").get<int64_t>();
+      p.warnings.push_back(std::move(w));
+    }
+    p.runs_processed = j.at("runs_processed").get<int>();
+    p.total_test_cases = j.at("total_test_cases").get<int>();
+    p.nothing_to_send = j.at("nothing_to_send").get<bool>();
+    p.nothing_to_send_reason = j.at("nothing_to_send_reason").get<std::string>();
+    return p;
+  } catch (const std::exception& e) {
+    return Internal(std::string("unreadable export plan snapshot: ") + e.what());
+  }
+}
+
+namespace {
+
+bool IsAmbiguous(const Status& s) { return s.reason() == "ambiguous_write"; }
+
+bool IsTooLarge(const Status& s) {
+  return s.code() == StatusCode::kTooLarge || s.message().find("HTTP 413") != std::string::npos;
+}
+
+// Case ids TestRail names in a rejection: "... (case C11507 unknown or not part of the test
+// run)". Only ids following "case C" count, so numbers elsewhere in the text never match.
+std::vector<int64_t> CasesNamedIn(const std::string& message) {
+  std::vector<int64_t> out;
+  static constexpr std::string_view kTag = "case C";
+  size_t pos = 0;
+  while ((pos = message.find(kTag, pos)) != std::string::npos) {
+    pos += kTag.size();
+    int64_t v = 0;
+    size_t digits = 0;
+    while (pos < message.size() && message[pos] >= '0' && message[pos] <= '9' && digits < 18) {
+      v = v * 10 + (message[pos] - '0');
+      ++pos;
+      ++digits;
+    }
+    if (digits > 0) out.push_back(v);
+  }
+  return out;
+}
+
+bool IsAlreadyCompleted(const Status& s) {
+  return s.message().find("already completed") != std::string::npos;
+}
+
+}  // namespace
+
+// One Execute() call: the journal replayed into memory, then the remaining work.
+class ExportExecutor::Run {
+ public:
+  Run(ExportExecutor& ex, const ExecuteRequest& req, const testrail::TestRailClient& client)
+      : ex_(ex),
+        req_(req),
+        rec_(*req.record),
+        plan_(*req.plan),
+        client_(client),
+        marker_(ExportMarker(rec_.id, rec_.nonce)),
+        single_(plan_.strategy == ExportStrategy::kSingleSuite),
+        batch_size_(std::max<size_t>(1, ex.options_.batch_size)) {
+    landed_.resize(plan_.entries.size());
+    pending_.resize(plan_.entries.size());
+    pending_since_.resize(plan_.entries.size());
+    entry_runs_.assign(plan_.entries.size(), 0);
+    for (const auto& e : plan_.entries) total_ += static_cast<int64_t>(e.results.size());
+  }
+
+  Status Go() {
+    NEXUS_RETURN_IF_ERROR(Replay());
+    if (!created_) NEXUS_RETURN_IF_ERROR(Create());
+    for (size_t i = 0; i < plan_.entries.size(); ++i) NEXUS_RETURN_IF_ERROR(SendEntry(i));
+    if (req_.close_on_completion && !closed_) {
+      Status st = Close();
+      if (!st.ok()) {
+        // Every result is in TestRail; only closing failed: reported, not fatal.
+        rec_.error = "Results were sent, but closing the TestRail " +
+                     std::string(single_ ? "run" : "plan") + " failed: " + st.message();
+        rec_.error_code = "close_failed";
+      }
+    }
+    FinishRecord();
+    return Status::Ok();
+  }
+
+ private:
+  // ---- Journal.
+  Status Journal(ExportStep step) {
+    step.export_id = rec_.id;
+    step.created_at = ex_.clock_.NowMs();
+    return ex_.store_.AppendExportStep(step).status();
+  }
+
+  Status Replay() {
+    NEXUS_ASSIGN_OR_RETURN(auto steps, ex_.store_.ListExportSteps(rec_.id));
+    for (const auto& s : steps) {
+      const size_t i = s.entry_index ? static_cast<size_t>(*s.entry_index) : 0;
+      if (s.entry_index && i >= plan_.entries.size())
+        return Internal("export journal names an unknown plan entry");
+      if (s.kind == "create_intent") {
+        if (!create_since_) create_since_ = s.created_at;
+      } else if (s.kind == "create_absent") {
+        create_since_.reset();
+      } else if (s.kind == "create_done") {
+        created_ = true;
+        Json d = Json::parse(s.detail_json, nullptr, false);
+        if (!d.is_object() || !d.contains("runs") || !s.remote_id)
+          return Internal("export journal has an unreadable create step");
+        auto runs = d["runs"].get<std::vector<int64_t>>();
+        if (runs.size() != entry_runs_.size())
+          return Internal("export journal's create step does not match the plan");
+        entry_runs_ = runs;
+        remote_id_ = *s.remote_id;
+        rec_.testrail_url = d.value("url", "");
+        rec_.testrail_name = d.value("name", plan_.name);
+      } else if (s.kind == "batch_intent") {
+        if (pending_[i].empty()) pending_since_[i] = s.created_at;
+        pending_[i].insert(s.case_ids.begin(), s.case_ids.end());
+      } else if (s.kind == "batch_done") {
+        for (int64_t c : s.case_ids) {
+          landed_[i].insert(c);
+          pending_[i].erase(c);
+        }
+      } else if (s.kind == "reconciled") {
+        landed_[i].insert(s.case_ids.begin(), s.case_ids.end());
+        pending_[i].clear();
+      } else if (s.kind == "case_skipped") {
+        Json d = Json::parse(s.detail_json, nullptr, false);
+        for (int64_t c : s.case_ids) {
+          rejected_[c] = d.is_object() ? d.value("message", "") : "";
+          pending_[i].erase(c);
+        }
+      } else if (s.kind == "close_done") {
+        closed_ = true;
+      }
+    }
+    if (created_) ApplyRemoteIds();
+    return Status::Ok();
+  }
+
+  void ApplyRemoteIds() {
+    if (single_) {
+      rec_.testrail_run_id = remote_id_;
+      rec_.testrail_plan_id.reset();
+    } else {
+      rec_.testrail_plan_id = remote_id_;
+      rec_.testrail_run_id.reset();
+    }
+    if (rec_.testrail_name.empty()) rec_.testrail_name = plan_.name;
+  }
+
+  Status SaveProgress() {
+    rec_.results_sent = static_cast<int>(LandedCount());
+    rec_.updated_at = ex_.clock_.NowMs();
+    // The snapshot is already stored; keep it out of the UPDATE.
+    std::optional<std::string> plan = std::move(rec_.plan_json);
+    rec_.plan_json.reset();
+    std::vector<int64_t> runs = std::move(rec_.run_ids);
+    rec_.run_ids.clear();
+    Status st = ex_.store_.UpdateExport(rec_);
+    rec_.plan_json = std::move(plan);
+    rec_.run_ids = std::move(runs);
+    if (req_.progress) req_.progress(LandedCount(), total_ - static_cast<int64_t>(rejected_.size()));
+    return st;
+  }
+
+  int64_t LandedCount() const {
+    int64_t n = 0;
+    for (const auto& l : landed_) n += static_cast<int64_t>(l.size());
+    return n;
+  }
+
+  // ---- Create the run / plan.
+  std::string Description() const {
+    std::string d = plan_.description;
+    if (!d.empty()) d += "\n\n";
+    return d + marker_;
+  }
+
+  Status CreateDone(int64_t remote_id, const std::vector<int64_t>& runs, const std::string& url,
+                    const std::string& name) {
+    ExportStep s;
+    s.kind = "create_done";
+    s.remote_id = remote_id;
+    s.detail_json = Json{{"runs", runs}, {"url", url}, {"name", name}}.dump();
+    NEXUS_RETURN_IF_ERROR(Journal(s));
+    created_ = true;
+    remote_id_ = remote_id;
+    entry_runs_ = runs;
+    rec_.testrail_url = url;
+    rec_.testrail_name = name;
+    ApplyRemoteIds();
+    return SaveProgress();
+  }
+
+  Status PlanDone(const testrail::Plan& p) {
+    std::vector<int64_t> runs(plan_.entries.size(), 0);
+    for (size_t i = 0; i < plan_.entries.size(); ++i) {
+      for (const auto& e : p.entries)
+        if (e.suite_id == plan_.entries[i].suite_id && !e.runs.empty()) runs[i] = e.runs[0].id;
+      if (runs[i] == 0)
+        return Status(StatusCode::kUnavailable,
+                      "TestRail's plan " + std::to_string(p.id) + " has no run for suite " +
+                          std::to_string(plan_.entries[i].suite_id),
+                      {}, "not_testrail");
+    }
+    return CreateDone(p.id, runs, p.url, p.name);
+  }
+
+  // Looks for the run/plan carrying this export's marker. True when found (and journalled).
+  Result<bool> FindRemote(TimeMs since_ms) {
+    const int64_t since_s = since_ms / 1000 - ex_.options_.reconcile_slack_s;
+    if (single_) {
+      testrail::GetRunsFilter f;
+      f.created_after = since_s;
+      NEXUS_ASSIGN_OR_RETURN(auto runs, client_.GetRuns(req_.testrail_project_id, f));
+      for (const auto& r : runs)
+        if (r.description.find(marker_) != std::string::npos) {
+          NEXUS_RETURN_IF_ERROR(Journal(ReconcileNote("create_found", r.id)));
+          NEXUS_RETURN_IF_ERROR(CreateDone(r.id, {r.id}, r.url, r.name));
+          return true;
+        }
+      return false;
+    }
+    testrail::GetPlansFilter f;
+    f.created_after = since_s;
+    NEXUS_ASSIGN_OR_RETURN(auto plans, client_.GetPlans(req_.testrail_project_id, f));
+    for (const auto& p : plans)
+      if (p.description.find(marker_) != std::string::npos) {
+        NEXUS_ASSIGN_OR_RETURN(testrail::Plan full, client_.GetPlan(p.id));
+        NEXUS_RETURN_IF_ERROR(Journal(ReconcileNote("create_found", p.id)));
+        NEXUS_RETURN_IF_ERROR(PlanDone(full));
+        return true;
+      }
+    return false;
+  }
+
+  ExportStep ReconcileNote(const std::string& what, int64_t remote) {
+    ExportStep s;
+    s.kind = "note";
+    s.remote_id = remote;
+    s.detail_json = Json{{"what", what}}.dump();
+    return s;
+  }
+
+  Status Create() {
+    if (create_since_) {
+      NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(*create_since_));
+      if (found) return Status::Ok();
+      ExportStep absent;
+      absent.kind = "create_absent";
+      NEXUS_RETURN_IF_ERROR(Journal(absent));
+    }
+    Status last;
+    for (int attempt = 0; attempt < ex_.options_.max_step_attempts; ++attempt) {
+      ExportStep intent;
+      intent.kind = "create_intent";
+      intent.detail_json = Json{{"name", plan_.name}, {"marker", marker_}}.dump();
+      const TimeMs at = ex_.clock_.NowMs();
+      NEXUS_RETURN_IF_ERROR(Journal(intent));
+      if (single_) {
+        testrail::AddRunRequest r;
+        r.suite_id = plan_.entries[0].suite_id;
+        r.name = plan_.name;
+        r.description = Description();
+        r.milestone_id = plan_.milestone_id;
+        r.include_all = false;
+        r.case_ids = plan_.entries[0].case_ids;
+        auto res = client_.AddRun(req_.testrail_project_id, r);
+        if (res.ok()) return CreateDone(res->id, {res->id}, res->url, res->name);
+        last = res.status();
+      } else {
+        testrail::AddPlanRequest r;
+        r.name = plan_.name;
+        r.description = Description();
+        r.milestone_id = plan_.milestone_id;
+        for (const auto& e : plan_.entries) {
+          testrail::AddPlanEntryRequest pe;
+          pe.suite_id = e.suite_id;
+          pe.include_all = false;
+          pe.case_ids = e.case_ids;
+          r.entries.push_back(std::move(pe));
+        }
+        auto res = client_.AddPlan(req_.testrail_project_id, r);
+        if (res.ok()) return PlanDone(*res);
+        last = res.status();
+      }
+      if (!IsAmbiguous(last)) return last;
+      spdlog::warn("event=export_create_ambiguous export_id={} reason=\"{}\"", rec_.id,
+                   last.message());
+      NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(at));
+      if (found) return Status::Ok();
+      ExportStep absent;
+      absent.kind = "create_absent";
+      NEXUS_RETURN_IF_ERROR(Journal(absent));
+    }
+    return last;
+  }
+
+  // ---- Results.
+  bool Done(size_t i, int64_t c) const { return landed_[i].count(c) || rejected_.count(c); }
+
+  // Reads which of entry i's results already carry this export's marker in TestRail.
+  Status Reconcile(size_t i, TimeMs since_ms) {
+    const int64_t since_s = since_ms / 1000 - ex_.options_.reconcile_slack_s;
+    NEXUS_ASSIGN_OR_RETURN(auto results, client_.GetResultsForRun(entry_runs_[i], since_s));
+    const std::string tag = marker_ + " C";
+    std::set<int64_t> seen;
+    for (const auto& r : results) {
+      size_t pos = r.comment.rfind(tag);
+      if (pos == std::string::npos) continue;
+      pos += tag.size();
+      int64_t v = 0;
+      size_t digits = 0;
+      while (pos < r.comment.size() && r.comment[pos] >= '0' && r.comment[pos] <= '9' &&
+             digits < 18) {
+        v = v * 10 + (r.comment[pos++] - '0');
+        ++digits;
+      }
+      if (digits > 0) seen.insert(v);
+    }
+    ExportStep s;
+    s.kind = "reconciled";
+    s.entry_index = static_cast<int>(i);
+    s.remote_id = entry_runs_[i];
+    for (const auto& r : plan_.entries[i].results)
+      if (seen.count(r.case_id) && !landed_[i].count(r.case_id)) {
+        s.case_ids.push_back(r.case_id);
+        s.landed.emplace_back(r.case_id, r.status_id);
+      }
+    s.detail_json = Json{{"found", s.case_ids.size()}}.dump();
+    NEXUS_RETURN_IF_ERROR(Journal(s));
+    landed_[i].insert(s.case_ids.begin(), s.case_ids.end());
+    pending_[i].clear();
+    spdlog::info("event=export_reconciled export_id={} run={} landed_found={}", rec_.id,
+                 entry_runs_[i], s.case_ids.size());
+    return SaveProgress();
+  }
+
+  Status SendEntry(size_t i) {
+    if (!pending_[i].empty()) NEXUS_RETURN_IF_ERROR(Reconcile(i, pending_since_[i]));
+    std::vector<const PlannedResult*> todo;
+    for (const auto& r : plan_.entries[i].results)
+      if (!Done(i, r.case_id)) todo.push_back(&r);
+    size_t idx = 0;
+    while (idx < todo.size()) {
+      size_t n = std::min(batch_size_, todo.size() - idx);
+      std::vector<const PlannedResult*> batch(todo.begin() + static_cast<ptrdiff_t>(idx),
+                                              todo.begin() + static_cast<ptrdiff_t>(idx + n));
+      NEXUS_RETURN_IF_ERROR(SendBatch(i, batch));
+      idx += n;
+    }
+    return Status::Ok();
+  }
+
+  Status SendBatch(size_t i, std::vector<const PlannedResult*> batch) {
+    int ambiguous = 0;
+    while (true) {
+      std::erase_if(batch, [&](const PlannedResult* r) { return Done(i, r->case_id); });
+      if (batch.empty()) return Status::Ok();
+      if (batch.size() > batch_size_) {  // shrunk meanwhile: send in smaller pieces
+        for (size_t k = 0; k < batch.size(); k += batch_size_) {
+          std::vector<const PlannedResult*> part(
+              batch.begin() + static_cast<ptrdiff_t>(k),
+              batch.begin() + static_cast<ptrdiff_t>(std::min(batch.size(), k + batch_size_)));
+          NEXUS_RETURN_IF_ERROR(SendBatch(i, part));
+        }
+        return Status::Ok();
+      }
+      ExportStep intent;
+      intent.kind = "batch_intent";
+      intent.entry_index = static_cast<int>(i);
+      intent.remote_id = entry_runs_[i];
+      std::vector<PlannedResult> copy;
+      copy.reserve(batch.size());
+      std::vector<testrail::ResultForCase> body;
+      body.reserve(batch.size());
+      for (const PlannedResult* r : batch) {
+        intent.case_ids.push_back(r->case_id);
+        copy.push_back(*r);
+        testrail::ResultForCase rc;
+        rc.case_id = r->case_id;
+        rc.status_id = r->status_id;
+        rc.comment = r->comment + (r->comment.empty() ? "" : "\n\n") + marker_ + " C" +
+                     std::to_string(r->case_id);
+        rc.elapsed = r->elapsed;
+        rc.version = r->version;
+        body.push_back(std::move(rc));
+      }
+      intent.fingerprint = ResultsFingerprint(copy);
+      const TimeMs at = ex_.clock_.NowMs();
+      NEXUS_RETURN_IF_ERROR(Journal(intent));
+      pending_[i].insert(intent.case_ids.begin(), intent.case_ids.end());
+      pending_since_[i] = at;
+      auto res = client_.AddResultsForCases(entry_runs_[i], body);
+      if (res.ok()) {
+        ExportStep done;
+        done.kind = "batch_done";
+        done.entry_index = static_cast<int>(i);
+        done.remote_id = entry_runs_[i];
+        done.case_ids = intent.case_ids;
+        done.fingerprint = intent.fingerprint;
+        for (const PlannedResult* r : batch) done.landed.emplace_back(r->case_id, r->status_id);
+        NEXUS_RETURN_IF_ERROR(Journal(done));
+        for (int64_t c : done.case_ids) {
+          landed_[i].insert(c);
+          pending_[i].erase(c);
+        }
+        if (ex_.metrics_ != nullptr)
+          ex_.metrics_->Inc("nexus_export_results_sent_total", {},
+                            static_cast<double>(batch.size()));
+        return SaveProgress();
+      }
+      const Status& st = res.status();
+      if (IsAmbiguous(st)) {
+        if (++ambiguous > ex_.options_.max_step_attempts) return st;
+        if (st.code() == StatusCode::kTimeout) Shrink("timeout");
+        spdlog::warn("event=export_batch_ambiguous export_id={} run={} size={} reason=\"{}\"",
+                     rec_.id, entry_runs_[i], batch.size(), st.message());
+        NEXUS_RETURN_IF_ERROR(Reconcile(i, at));
+        continue;
+      }
+      // Nothing was applied (TestRail validates the whole batch first).
+      pending_[i].clear();
+      if (IsTooLarge(st) && batch_size_ > ex_.options_.min_batch_size) {
+        Shrink("too_large");
+        continue;
+      }
+      if (ErrorKindOf(st) == TestRailErrorKind::kRejected) {
+        std::vector<int64_t> named;
+        for (int64_t c : CasesNamedIn(st.message()))
+          for (const PlannedResult* r : batch)
+            if (r->case_id == c) named.push_back(c);
+        if (!named.empty()) {
+          ExportStep skip;
+          skip.kind = "case_skipped";
+          skip.entry_index = static_cast<int>(i);
+          skip.case_ids = named;
+          skip.detail_json = Json{{"message", st.message()}}.dump();
+          NEXUS_RETURN_IF_ERROR(Journal(skip));
+          for (int64_t c : named) rejected_[c] = st.message();
+          spdlog::warn("event=export_case_rejected export_id={} cases={}", rec_.id,
+                       named.size());
+          continue;
+        }
+      }
+      return st;
+    }
+  }
+
+  void Shrink(const char* why) {
+    size_t next = std::max(ex_.options_.min_batch_size, batch_size_ / 2);
+    if (next < batch_size_)
+      spdlog::info("event=export_batch_shrunk export_id={} from={} to={} why={}", rec_.id,
+                   batch_size_, next, why);
+    batch_size_ = next;
+  }
+
+  // ---- Close.
+  Status Close() {
+    Status last;
+    for (int attempt = 0; attempt < ex_.options_.max_step_attempts; ++attempt) {
+      ExportStep intent;
+      intent.kind = "close_intent";
+      intent.remote_id = remote_id_;
+      NEXUS_RETURN_IF_ERROR(Journal(intent));
+      last = single_ ? client_.CloseRun(remote_id_).status()
+                     : client_.ClosePlan(remote_id_).status();
+      bool done = last.ok() || IsAlreadyCompleted(last);
+      if (!done && IsAmbiguous(last)) {
+        if (single_) {
+          auto r = client_.GetRun(remote_id_);
+          done = r.ok() && r->is_completed;
+        } else {
+          auto p = client_.GetPlan(remote_id_);
+          done = p.ok() && p->is_completed;
+        }
+      } else if (!done) {
+        return last;
+      }
+      if (done) {
+        ExportStep s;
+        s.kind = "close_done";
+        s.remote_id = remote_id_;
+        NEXUS_RETURN_IF_ERROR(Journal(s));
+        closed_ = true;
+        return Status::Ok();
+      }
+    }
+    return last;
+  }
+
+  void FinishRecord() {
+    Json skipped = Json::array();
+    std::map<int64_t, Json> by_case;
+    for (const auto& s : plan_.skipped)
+      by_case[s.case_id] = {
+          {"case_id", s.case_id}, {"reason", SkipReasonName(s.reason)}, {"message", s.message}};
+    for (const auto& [c, msg] : rejected_)
+      by_case[c] = {{"case_id", c},
+                    {"reason", "rejected_by_testrail"},
+                    {"message", "TestRail refused the result for C" + std::to_string(c) +
+                                    " (deleted or not in the run): " + msg}};
+    for (auto& [c, j] : by_case) skipped.push_back(std::move(j));
+    rec_.skipped_json = skipped.dump();
+    if (!rejected_.empty() && rec_.error_code.empty()) {
+      rec_.error_code = "cases_rejected";
+      rec_.error = std::to_string(rejected_.size()) +
+                   " case(s) were refused by TestRail at send time (deleted or not in the "
+                   "run); the other results were delivered.";
+    }
+    rec_.results_sent = static_cast<int>(LandedCount());
+  }
+
+  ExportExecutor& ex_;
+  const ExecuteRequest& req_;
+  ExportRecord& rec_;
+  const ExportPlan& plan_;
+  const testrail::TestRailClient& client_;
+  const std::string marker_;
+  const bool single_;
+  size_t batch_size_;
+  int64_t total_ = 0;
+
+  bool created_ = false;
+  bool closed_ = false;
+  int64_t remote_id_ = 0;
+  std::optional<TimeMs> create_since_;
+  std::vector<int64_t> entry_runs_;
+  std::vector<std::set<int64_t>> landed_;
+  std::vector<std::set<int64_t>> pending_;  // sent (intent) but not confirmed
+  std::vector<TimeMs> pending_since_;
+  std::map<int64_t, std::string> rejected_;
+};
+
+ExportExecutor::ExportExecutor(Store& store, const Clock& clock, obs::Metrics* metrics,
+                               ExecutorOptions options)
+    : store_(store), clock_(clock), metrics_(metrics), options_(options) {}
+
+Status ExportExecutor::Execute(const ExecuteRequest& req, const testrail::TestRailClient& client) {
+  if (req.record == nullptr || req.plan == nullptr)
+    return Internal("ExportExecutor::Execute without record or plan");
+  if (req.plan->nothing_to_send || req.plan->entries.empty())
+    return Internal("ExportExecutor::Execute with nothing to send");
+  Run run(*this, req, client);
+  return run.Go();
+}
+
+}  // namespace nexus::integration

@@ -1,0 +1,87 @@
+// ExportExecutor: sends one planned export to TestRail exactly once (R-EXP-4/5/6, R-Q-IDEMP).
+// Every remote step is journalled in the Store before and after its call (export_steps);
+// a run of Execute() after a crash, a restart or an ambiguous failure first reads the
+// journal, then reconciles what the journal cannot know by reading TestRail, and sends only
+// what is missing. How an export is recognised on the TestRail side and what is read to
+// reconcile: docs/export.md.
+//
+// Thread-safety: one Execute() per export at a time (the caller guarantees it: the export
+// runs as one job); different exports may run concurrently on one executor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/export_planner.h"
+#include "core/status.h"
+#include "obs/metrics.h"
+#include "storage/store.h"
+#include "testrail/client.h"
+
+namespace nexus::integration {
+
+struct ExecutorOptions {
+  // Results per add_results_for_cases call. 1,000 by measurement (docs/export.md,
+  // docs/benchmarks.md "Export"): fewest calls under a 180/min budget while one call stays
+  // far below TestRail's request timeout. Halved (down to min_batch_size) after a timeout or
+  // a 413 for the rest of the export.
+  size_t batch_size = 1000;
+  size_t min_batch_size = 10;
+  // Reconciliation reads objects created after (intent time − slack): tolerance for clock
+  // skew between Nexus and TestRail.
+  int64_t reconcile_slack_s = 600;
+  // Attempts of one step whose outcome stays ambiguous and is found not applied.
+  int max_step_attempts = 4;
+};
+
+// The text that identifies an export on the TestRail side: in the run's/plan's description
+// and, followed by " C<case id>", on the last line of every result comment.
+std::string ExportMarker(int64_t export_id, const std::string& nonce);
+
+// The plan snapshot stored with the export (and its inverse). Lossless for everything the
+// executor and the API need.
+nlohmann::json PlanToJson(const ExportPlan& plan);
+Result<ExportPlan> PlanFromJson(const nlohmann::json& j);
+
+// Progress of an export: results landed so far of the total.
+using ExportProgressFn = std::function<void(int64_t done, int64_t total)>;
+
+struct ExecuteRequest {
+  ExportRecord* record = nullptr;  // updated in place (remote ids, url, counts, skipped)
+  const ExportPlan* plan = nullptr;
+  int64_t testrail_project_id = 0;
+  bool close_on_completion = true;
+  ExportProgressFn progress;  // optional
+};
+
+class ExportExecutor {
+ public:
+  // All references must outlive the executor; `metrics` may be null.
+  ExportExecutor(Store& store, const Clock& clock, obs::Metrics* metrics,
+                 ExecutorOptions options = {});
+
+  // Creates the run/plan (or finds the one an earlier attempt created), sends every result
+  // that has not landed yet, and closes the run/plan when asked. Results TestRail rejects
+  // because their case is gone ("case C123 unknown or not part of the test run") are
+  // recorded as skipped (reason "rejected_by_testrail") and the rest is sent. Returns Ok
+  // when everything that could be sent was sent (the record then tells whether anything was
+  // skipped at send time: record->error_code "cases_rejected"); otherwise the error that
+  // stopped it (TestRail's typed errors; the journal lets a later call resume).
+  Status Execute(const ExecuteRequest& req, const testrail::TestRailClient& client);
+
+  const ExecutorOptions& options() const { return options_; }
+
+ private:
+  class Run;
+  Store& store_;
+  const Clock& clock_;
+  obs::Metrics* metrics_;
+  ExecutorOptions options_;
+};
+
+}  // namespace nexus::integration

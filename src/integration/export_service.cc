@@ -1,0 +1,454 @@
+// ExportService: validation, planning, recording and job orchestration of exports. See
+// export_service.h and docs/export.md.
+#include "integration/export_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace nexus::integration {
+
+using Json = nlohmann::json;
+
+namespace {
+
+std::string NewNonce() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  uint64_t v = gen();
+  for (int i = 0; i < 16; ++i) {
+    s.push_back(kHex[v & 0xf]);
+    v >>= 4;
+  }
+  return s;
+}
+
+std::string JoinIds(const std::vector<int64_t>& ids) {
+  std::string s;
+  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  return s;
+}
+
+bool Succeeded(const std::string& state) {
+  return state == kExportSucceeded || state == kExportPartiallySucceeded;
+}
+
+}  // namespace
+
+ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::JobRunner& jobs,
+                             const Clock& clock, obs::Metrics* metrics,
+                             ExportServiceOptions options)
+    : store_(store),
+      config_(config),
+      jobs_(jobs),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      executor_(store, clock, metrics, options_.executor) {
+  if (metrics_ != nullptr) {
+    metrics_->Describe("nexus_exports_total", "counter", "Finished TestRail exports by state.");
+    metrics_->Describe("nexus_export_duration_seconds", "histogram",
+                       "Duration of finished TestRail exports.");
+    metrics_->Describe("nexus_export_results_sent_total", "counter",
+                       "Results delivered to TestRail by exports.");
+  }
+  jobs_.Register(kExportJobKind, [this](jobs::JobContext& ctx) -> Result<Json> {
+    Json payload = Json::parse(ctx.job().payload_json, nullptr, false);
+    if (!payload.is_object() || !payload.contains("export_id") ||
+        !payload["export_id"].is_number_integer())
+      return Internal("testrail_export job without export_id");
+    int64_t id = payload["export_id"].get<int64_t>();
+    Status st = Execute(id);
+    if (!st.ok()) return st;  // interrupted (stop) or a store failure: the job resumes
+    auto rec = store_.GetExport(0, id);
+    return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
+  });
+}
+
+void ExportService::SetProgressListener(
+    std::function<void(int64_t export_id, int64_t done, int64_t total)> fn) {
+  progress_ = std::move(fn);
+}
+
+Result<int64_t> ExportService::EnqueueJob(const ExportRecord& rec) {
+  return jobs_.Enqueue(kExportJobKind, rec.project_id, Json{{"export_id", rec.id}},
+                       "testrail_export:" + std::to_string(rec.id));
+}
+
+Status ExportService::ResumeOrphans() {
+  NEXUS_ASSIGN_OR_RETURN(auto ids, store_.ListActiveExports());
+  for (int64_t id : ids) {
+    auto rec = store_.GetExport(0, id);
+    if (!rec.ok()) continue;
+    auto job = EnqueueJob(*rec);
+    if (job.ok())
+      spdlog::info("event=export_requeued export_id={} job_id={}", id, *job);
+    else if (job.status().code() != StatusCode::kConflict)
+      return job.status();  // Conflict: its job is still queued/running and will resume
+  }
+  return Status::Ok();
+}
+
+Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest& req) {
+  const auto& src = req.source;
+  int n = (src.run_id ? 1 : 0) + (!src.run_ids.empty() ? 1 : 0) + (src.execution_id ? 1 : 0);
+  if (n != 1)
+    return InvalidArgument("give exactly one of run_id, run_ids and execution_id", "run_id",
+                           "invalid_value");
+  if (req.custom_run_name) {
+    size_t len = Utf8Length(*req.custom_run_name);
+    if (!IsValidUtf8(*req.custom_run_name) || len == 0 || len > kMaxTestRailNameChars)
+      return InvalidArgument("custom_run_name must be 1 to 250 characters", "custom_run_name",
+                             "invalid_value");
+  }
+  NEXUS_ASSIGN_OR_RETURN(Project project, store_.GetProject(req.project_id));
+
+  ExportRequest er;
+  std::vector<Run> runs;
+  Prepared out;
+  ExportRecord& rec = out.record;
+  if (src.execution_id) {
+    auto ex = store_.GetExecution(req.project_id, *src.execution_id);
+    if (!ex.ok())
+      return InvalidArgument("execution " + std::to_string(*src.execution_id) +
+                                 " does not exist in this project",
+                             "execution_id", "unknown_execution");
+    er.source.kind = ExportSourceKind::kTestPlan;
+    er.source.execution_id = ex->id;
+    auto plan = store_.GetPlan(req.project_id, ex->plan_id);
+    if (plan.ok()) er.source.plan_name = plan->name;
+    PageRequest page{0, 500};
+    while (true) {
+      RunFilter f;
+      f.execution_id = ex->id;
+      NEXUS_ASSIGN_OR_RETURN(auto batch, store_.ListRuns(req.project_id, f, page));
+      for (auto& r : batch) runs.push_back(std::move(r));
+      if (batch.size() < static_cast<size_t>(page.limit)) break;
+      page.after_id = runs.back().id;
+    }
+    rec.source_kind = "test_plan";
+    rec.source_ids = {ex->id};
+    rec.source_key = "execution:" + std::to_string(ex->id);
+  } else {
+    std::vector<int64_t> ids = src.run_id ? std::vector<int64_t>{*src.run_id} : src.run_ids;
+    if (ids.size() > kMaxRunsPerExport)
+      return InvalidArgument("run_ids takes at most 100 runs", "run_ids", "invalid_value");
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const std::string field = src.run_id ? "run_id" : "run_ids[" + std::to_string(i) + "]";
+      if (!seen.insert(ids[i]).second)
+        return InvalidArgument("run " + std::to_string(ids[i]) + " is listed twice", field,
+                               "invalid_value");
+      auto run = store_.GetRun(req.project_id, ids[i]);
+      if (!run.ok())
+        return InvalidArgument("run " + std::to_string(ids[i]) + " does not exist in this project",
+                               field, "unknown_run");
+      if (!run->finished())
+        return InvalidArgument("run " + std::to_string(ids[i]) +
+                                   " has not finished yet; only finished runs can be exported",
+                               field, "run_not_finished");
+      runs.push_back(std::move(run).value());
+    }
+    er.source.kind = src.run_id ? ExportSourceKind::kSingleRun : ExportSourceKind::kMultipleRuns;
+    rec.source_kind = std::string(ExportSourceKindName(er.source.kind));
+    rec.source_ids = std::vector<int64_t>(seen.begin(), seen.end());
+    rec.source_key = "runs:" + JoinIds(rec.source_ids);
+  }
+
+  // TestRail configuration.
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config_.Get(req.project_id));
+  if (!cfg.connection) return Conflict("TestRail is not connected for this project", "not_connected");
+  if (!cfg.project)
+    return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
+  if (cfg.suites.empty())
+    return Conflict("no TestRail suite is selected (Configs → TestRail)", "no_suites_selected");
+  for (const auto& s : cfg.suites) er.selected_suite_ids.push_back(s.id);
+  er.mapping = cfg.mapping.mapping;
+  er.options.custom_name = req.custom_run_name;
+  er.options.name_template = cfg.options.run_name_template.value_or("");
+  er.options.project_id = req.project_id;
+  er.options.project_name = project.name;
+  er.options.now = clock_.NowMs();
+  er.options.public_url = options_.public_url;
+  er.options.milestone_id = cfg.options.milestone_id;
+  if (auto st = config_.Statuses(req.project_id, false); st.ok())
+    for (const auto& s : st->statuses)
+      er.options.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
+
+  // Tests, links and catalog of the runs.
+  std::set<int64_t> test_ids;
+  for (const auto& r : runs) test_ids.insert(r.test_id);
+  std::map<int64_t, Test> tests;
+  for (int64_t t : test_ids) {
+    auto test = store_.GetTest(req.project_id, t);
+    if (test.ok()) tests.emplace(t, std::move(test).value());
+  }
+  std::vector<int64_t> tids(test_ids.begin(), test_ids.end());
+  NEXUS_ASSIGN_OR_RETURN(auto links, store_.ListTestRailLinks(req.project_id, tids));
+  std::map<int64_t, TestLinks> by_test;
+  std::set<int64_t> case_ids;
+  for (const auto& l : links) {
+    if (l.step_id.empty())
+      by_test[l.test_id].case_ids.push_back(l.case_id);
+    else
+      by_test[l.test_id].step_case_ids[l.step_id].push_back(l.case_id);
+    case_ids.insert(l.case_id);
+  }
+  NEXUS_ASSIGN_OR_RETURN(
+      auto cases,
+      store_.GetCatalogCases(req.project_id, std::vector<int64_t>(case_ids.begin(), case_ids.end())));
+  for (const auto& c : cases)
+    er.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
+  for (auto& r : runs) {
+    auto t = tests.find(r.test_id);
+    if (t == tests.end()) continue;  // deleted test: nothing to link
+    out.run_ids.push_back(r.id);
+    er.runs.push_back(ExportRunInput{std::move(r), t->second, by_test[t->first]});
+  }
+  NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExport(er));
+
+  Json opts = {{"close_run_on_completion",
+                req.close_run_on_completion.value_or(cfg.options.close_run_on_completion)},
+               {"force_new_run", req.force_new_run},
+               {"testrail_project_id", cfg.project->id}};
+  if (req.custom_run_name) opts["custom_run_name"] = *req.custom_run_name;
+  rec.project_id = req.project_id;
+  rec.trigger = req.trigger;
+  rec.options_json = opts.dump();
+  rec.nonce = NewNonce();
+  rec.created_by = req.user_id;
+  rec.created_at = er.options.now;
+  rec.updated_at = rec.created_at;
+  rec.strategy = std::string(ExportStrategyName(out.plan.strategy));
+  rec.testrail_name = out.plan.name;
+  rec.runs_processed = out.plan.runs_processed;
+  rec.total_test_cases = out.plan.total_test_cases;
+  Json skipped = Json::array();
+  for (const auto& s : out.plan.skipped)
+    skipped.push_back(
+        {{"case_id", s.case_id}, {"reason", SkipReasonName(s.reason)}, {"message", s.message}});
+  rec.skipped_json = skipped.dump();
+  Json warnings = Json::array();
+  for (const auto& w : out.plan.warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    warnings.push_back(std::move(jw));
+  }
+  rec.warnings_json = warnings.dump();
+  return out;
+}
+
+Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
+  NEXUS_ASSIGN_OR_RETURN(Prepared p, Prepare(req));
+  ExportView view;
+  if (req.dry_run) {
+    view.dry_run = true;
+    view.record = std::move(p.record);
+    view.record.state = "dry_run";
+    view.record.run_ids = p.run_ids;
+    if (p.plan.nothing_to_send) {
+      view.record.error = p.plan.nothing_to_send_reason;
+      view.record.error_code = "nothing_to_send";
+    }
+    view.preview = std::move(p.plan);
+    return view;
+  }
+  if (!req.force_new_run && req.source.execution_id) {
+    NEXUS_ASSIGN_OR_RETURN(auto history, store_.ListExports(req.project_id, 0, 200));
+    for (auto& h : history)
+      if (h.source_key == p.record.source_key && Succeeded(h.state) &&
+          (h.testrail_run_id || h.testrail_plan_id)) {
+        view.record = std::move(h);
+        view.already_exported = true;
+        return view;
+      }
+  }
+  ExportRecord& rec = p.record;
+  if (p.plan.nothing_to_send) {
+    rec.state = kExportFailed;
+    rec.error = p.plan.nothing_to_send_reason;
+    rec.error_code = "nothing_to_send";
+    rec.finished_at = rec.created_at;
+    rec.duration_ms = 0;
+  }
+  rec.plan_json = PlanToJson(p.plan).dump();
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec));
+  created.run_ids = p.run_ids;
+  created.plan_json.reset();
+  if (p.plan.nothing_to_send) {
+    // Finished on arrival: record its outcome columns and covered runs.
+    created.error = rec.error;
+    created.error_code = rec.error_code;
+    created.finished_at = rec.finished_at;
+    created.duration_ms = 0;
+  }
+  NEXUS_RETURN_IF_ERROR(store_.UpdateExport(created));
+  spdlog::info("event=export_created export_id={} project_id={} trigger={} source=\"{}\" "
+               "cases={} strategy={}",
+               created.id, created.project_id, created.trigger, created.source_key,
+               created.total_test_cases, created.strategy);
+  if (p.plan.nothing_to_send) {
+    if (metrics_ != nullptr) metrics_->Inc("nexus_exports_total", {{"state", kExportFailed}});
+    view.record = std::move(created);
+    return view;
+  }
+  NEXUS_ASSIGN_OR_RETURN(int64_t job, EnqueueJob(created));
+  if (req.wait) {
+    auto done = jobs_.WaitFor(job, options_.wait_timeout);
+    if (!done.ok()) return done.status();
+  }
+  return Get(req.project_id, created.id);
+}
+
+Status ExportService::Execute(int64_t export_id) {
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id));
+  if (!rec.active()) return Status::Ok();
+  if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
+  Json pj = Json::parse(*rec.plan_json, nullptr, false);
+  rec.plan_json.reset();
+  NEXUS_ASSIGN_OR_RETURN(ExportPlan plan, PlanFromJson(pj));
+  pj = Json();
+  Json opts = Json::parse(rec.options_json, nullptr, false);
+  if (!opts.is_object()) opts = Json::object();
+  const bool close = opts.value("close_run_on_completion", true);
+  const int64_t tr_project = opts.value("testrail_project_id", int64_t{0});
+
+  const TimeMs now = clock_.NowMs();
+  rec.state = kExportRunning;
+  rec.attempts += 1;
+  if (!rec.started_at) rec.started_at = now;
+  rec.updated_at = now;
+  NEXUS_RETURN_IF_ERROR(store_.UpdateExport(rec));
+  if (rec.attempts > 1)
+    spdlog::info("event=export_resumed export_id={} attempt={}", rec.id, rec.attempts);
+
+  auto client = config_.ClientFor(rec.project_id);
+  if (!client.ok()) return Finish(rec, client.status());
+  ExecuteRequest er;
+  er.record = &rec;
+  er.plan = &plan;
+  er.testrail_project_id = tr_project;
+  er.close_on_completion = close;
+  if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
+  Status st = executor_.Execute(er, **client);
+  // A store failure (or the process stopping) leaves the export running: the job resumes it.
+  if (!st.ok() && st.code() == StatusCode::kInternal) return st;
+  return Finish(rec, st);
+}
+
+Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
+  const TimeMs now = clock_.NowMs();
+  if (outcome.ok()) {
+    rec.state = rec.error_code.empty() ? kExportSucceeded : kExportPartiallySucceeded;
+  } else {
+    rec.state = kExportFailed;
+    rec.error = outcome.message();
+    rec.error_code =
+        outcome.reason().empty() ? std::string(StatusCodeName(outcome.code())) : outcome.reason();
+  }
+  rec.finished_at = now;
+  rec.duration_ms = now - rec.started_at.value_or(rec.created_at);
+  rec.updated_at = now;
+  rec.plan_json.reset();
+  std::vector<int64_t> runs = std::move(rec.run_ids);
+  rec.run_ids.clear();
+  NEXUS_RETURN_IF_ERROR(store_.UpdateExport(rec));
+  rec.run_ids = std::move(runs);
+  if (metrics_ != nullptr) {
+    metrics_->Inc("nexus_exports_total", {{"state", rec.state}});
+    metrics_->Observe("nexus_export_duration_seconds", {},
+                      static_cast<double>(*rec.duration_ms) / 1000.0);
+  }
+  spdlog::info("event=export_finished export_id={} state={} results_sent={} error_code={} "
+               "duration_ms={}",
+               rec.id, rec.state, rec.results_sent, rec.error_code, *rec.duration_ms);
+  return Status::Ok();
+}
+
+Result<ExportView> ExportService::Get(int64_t project_id, int64_t export_id) {
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(project_id, export_id));
+  rec.plan_json.reset();
+  ExportView v;
+  v.record = std::move(rec);
+  return v;
+}
+
+Result<std::vector<ExportRecord>> ExportService::List(int64_t project_id, int64_t before_id,
+                                                      int limit) {
+  return store_.ListExports(project_id, before_id, limit);
+}
+
+Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run_id) {
+  NEXUS_ASSIGN_OR_RETURN(Run run, store_.GetRun(project_id, run_id));
+  RunSyncView v;
+  v.run_id = run_id;
+  NEXUS_ASSIGN_OR_RETURN(auto last, store_.LastExportForRun(project_id, run_id));
+  if (!last) {
+    v.message = "This run has not been exported to TestRail.";
+    return v;
+  }
+  ExportRecord rec = std::move(*last);
+  std::set<int64_t> run_cases;
+  if (rec.plan_json) {
+    Json pj = Json::parse(*rec.plan_json, nullptr, false);
+    auto plan = PlanFromJson(pj);
+    if (plan.ok())
+      for (const auto& e : plan->entries)
+        for (const auto& r : e.results)
+          if (std::find(r.run_ids.begin(), r.run_ids.end(), run_id) != r.run_ids.end())
+            run_cases.insert(r.case_id);
+  }
+  rec.plan_json.reset();
+  if (rec.active()) {
+    v.sync_state = "in_progress";
+    v.message = "An export of this run is in progress.";
+  } else if (!Succeeded(rec.state)) {
+    v.sync_state = "failed";
+    v.message = "The last export failed: " + rec.error;
+  } else if (run.updated_at > rec.created_at) {
+    v.sync_state = "changed_since_export";
+    v.message = "The run changed after it was exported (e.g. re-labelled); export it again to "
+                "update TestRail.";
+  } else {
+    v.sync_state = "exported";
+    v.message = "Exported to TestRail.";
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto sent, store_.ExportCases(rec.id));
+  for (auto& c : sent)
+    if (run_cases.count(c.case_id)) v.cases.push_back(c);
+  v.last_export = std::move(rec);
+  return v;
+}
+
+Result<std::map<int64_t, CaseExportRecord>> ExportService::LastExportsForCases(
+    int64_t project_id, const std::vector<int64_t>& case_ids) {
+  NEXUS_ASSIGN_OR_RETURN(auto rows, store_.LastCaseExports(project_id, case_ids));
+  std::map<int64_t, CaseExportRecord> out;
+  for (auto& r : rows) out[r.case_id] = r;
+  return out;
+}
+
+void ExportService::OnExecutionCompleted(int64_t project_id, int64_t execution_id) {
+  auto project = store_.GetProject(project_id);
+  if (!project.ok() || !project->HasFeature("testrail")) return;
+  auto cfg = config_.Get(project_id);
+  if (!cfg.ok() || !cfg->options.auto_export || !cfg->connection) return;
+  StartExportRequest req;
+  req.project_id = project_id;
+  req.trigger = "auto";
+  req.source.execution_id = execution_id;
+  req.wait = false;
+  auto r = StartExport(req);
+  if (r.ok())
+    spdlog::info("event=auto_export_started project_id={} execution_id={} export_id={}",
+                 project_id, execution_id, r->record.id);
+  else
+    spdlog::warn("event=auto_export_refused project_id={} execution_id={} reason=\"{}\"",
+                 project_id, execution_id, r.status().message());
+}
+
+}  // namespace nexus::integration

@@ -1,0 +1,130 @@
+// ExportService: the export use cases (R-EXP-*, R-SYNC-1, R-SYNC-2, R-EXP-AUTO): validate a
+// source, plan it (core/export_planner.h), record the export with its plan snapshot, run it
+// as a durable job (kind "testrail_export" on the JobRunner; ExportExecutor does the TestRail
+// work exactly once), and answer history, detail and run sync status. HTTP-agnostic.
+//
+// Thread-safety: every method may be called from any thread. Design: docs/export.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/export_planner.h"
+#include "core/status.h"
+#include "integration/export_executor.h"
+#include "integration/testrail_config_service.h"
+#include "jobs/job_runner.h"
+#include "obs/metrics.h"
+#include "storage/store.h"
+
+namespace nexus::integration {
+
+inline constexpr char kExportJobKind[] = "testrail_export";
+
+struct ExportServiceOptions {
+  std::string public_url;  // NEXUS_PUBLIC_URL, for links back to Nexus in comments
+  ExecutorOptions executor;
+  // How long POST …/exports with wait=true waits before answering with the running export.
+  std::chrono::milliseconds wait_timeout{std::chrono::minutes(30)};
+};
+
+// Exactly one source.
+struct ExportSourceSpec {
+  std::optional<int64_t> run_id;
+  std::vector<int64_t> run_ids;  // 1–100
+  std::optional<int64_t> execution_id;
+};
+
+struct StartExportRequest {
+  int64_t project_id = 0;
+  std::optional<int64_t> user_id;  // nullopt: automatic or CLI
+  std::string trigger = "manual";  // manual | auto
+  ExportSourceSpec source;
+  std::optional<std::string> custom_run_name;
+  std::optional<bool> close_run_on_completion;  // nullopt: the project's option
+  bool force_new_run = true;
+  bool dry_run = false;
+  bool wait = true;
+};
+
+struct ExportView {
+  ExportRecord record;                // id 0 for a dry run
+  std::optional<ExportPlan> preview;  // dry runs only
+  bool already_exported = false;      // force_new_run=false found an earlier export
+  bool dry_run = false;
+};
+
+// R-SYNC-2.
+struct RunSyncView {
+  int64_t run_id = 0;
+  // not_exported | in_progress | exported | failed | changed_since_export
+  std::string sync_state = "not_exported";
+  std::string message;
+  std::optional<ExportRecord> last_export;  // plan snapshot not included
+  std::vector<CaseExportRecord> cases;      // statuses sent for this run's cases
+};
+
+class ExportService {
+ public:
+  // All references must outlive the service; `metrics` may be null. Registers the job kind
+  // on `jobs` (call before jobs.Start()).
+  ExportService(Store& store, TestRailConfigService& config, jobs::JobRunner& jobs,
+                const Clock& clock, obs::Metrics* metrics, ExportServiceOptions options);
+
+  // Re-enqueues exports left queued/running without a job (e.g. killed between recording
+  // the export and enqueuing its job). Jobs of exports interrupted mid-way are resumed by
+  // the JobRunner itself once their lease expires. Call after jobs.Start().
+  Status ResumeOrphans();
+
+  // Validates, plans and records an export and (unless dry_run or nothing to send) runs it.
+  // With wait, answers when it finished (or wait_timeout passed). Errors: InvalidArgument
+  // (field run_id / run_ids[i] / execution_id / custom_run_name; reasons unknown_run,
+  // run_not_finished, unknown_execution, invalid_value), Conflict "already_running" while
+  // the same source is being exported, Conflict "not_connected" / "no_project_selected" /
+  // "no_suites_selected" when TestRail is not configured.
+  Result<ExportView> StartExport(const StartExportRequest& req);
+
+  Result<ExportView> Get(int64_t project_id, int64_t export_id);
+  Result<std::vector<ExportRecord>> List(int64_t project_id, int64_t before_id, int limit);
+  Result<RunSyncView> RunSyncStatus(int64_t project_id, int64_t run_id);
+  // last_export of links: the status last sent per case (cases never sent are absent).
+  Result<std::map<int64_t, CaseExportRecord>> LastExportsForCases(
+      int64_t project_id, const std::vector<int64_t>& case_ids);
+
+  // HostHooks.on_execution_completed: automatic export (trigger auto) when the project has
+  // the TestRail feature and options.auto_export. Failures are logged, never thrown.
+  void OnExecutionCompleted(int64_t project_id, int64_t execution_id);
+
+  // Progress of running exports (CLI progress bar). Set before exports start.
+  void SetProgressListener(std::function<void(int64_t export_id, int64_t done, int64_t total)> fn);
+
+  // The job body: runs (or resumes) one export. Public for tests.
+  Status Execute(int64_t export_id);
+
+ private:
+  struct Prepared {
+    ExportRecord record;
+    ExportPlan plan;
+    std::vector<int64_t> run_ids;
+  };
+  Result<Prepared> Prepare(const StartExportRequest& req);
+  Result<int64_t> EnqueueJob(const ExportRecord& rec);
+  Status Finish(ExportRecord& rec, const Status& outcome);
+
+  Store& store_;
+  TestRailConfigService& config_;
+  jobs::JobRunner& jobs_;
+  const Clock& clock_;
+  obs::Metrics* metrics_;
+  const ExportServiceOptions options_;
+  ExportExecutor executor_;
+  std::function<void(int64_t, int64_t, int64_t)> progress_;
+};
+
+}  // namespace nexus::integration

@@ -1,0 +1,434 @@
+// Configs → TestRail use cases (see testrail_config_service.h).
+#include "integration/testrail_config_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <set>
+
+#include "testrail/base_url.h"
+#include "testrail/types.h"
+
+namespace nexus::integration {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr size_t kMaxRunNameTemplate = 250;
+
+Status NotConnected() {
+  return Status(StatusCode::kConflict,
+                "TestRail is not connected for this project; save a connection first", {},
+                "not_connected");
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Json CellJson(const StatusCell& c) { return c ? Json(*c) : Json(nullptr); }
+
+Result<StatusCell> CellFromJson(const Json& j, const std::string& path) {
+  if (j.is_null()) return StatusCell{};
+  if (!j.is_number_integer())
+    return InvalidArgument(path + " must be a TestRail status id (integer) or null", path,
+                           "invalid_type");
+  int64_t v = j.get<int64_t>();
+  if (v < 1 || v > 1'000'000)
+    return InvalidArgument(path + " must be a positive status id", path, "invalid_value");
+  return StatusCell{static_cast<int>(v)};
+}
+
+Status UnknownKey(const Json& o, const std::vector<std::string>& allowed, const std::string& path) {
+  for (auto it = o.begin(); it != o.end(); ++it)
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+      std::string f = path.empty() ? it.key() : path + "." + it.key();
+      return InvalidArgument("unknown field '" + f + "'", f, "unknown_field");
+    }
+  return Status::Ok();
+}
+
+Result<std::map<BugLabel, StatusCell>> LabelTableFromJson(const Json& j, const std::string& path) {
+  if (!j.is_object())
+    return InvalidArgument(path + " must be an object of bug label → status id", path,
+                           "invalid_type");
+  std::vector<std::string> names;
+  for (BugLabel l : kAllBugLabels) names.emplace_back(BugLabelName(l));
+  NEXUS_RETURN_IF_ERROR(UnknownKey(j, names, path));
+  std::map<BugLabel, StatusCell> out;
+  for (BugLabel l : kAllBugLabels) {
+    std::string f = path + "." + std::string(BugLabelName(l));
+    auto it = j.find(std::string(BugLabelName(l)));
+    if (it == j.end()) return InvalidArgument(f + " is required", f, "missing_field");
+    NEXUS_ASSIGN_OR_RETURN(out[l], CellFromJson(*it, f));
+  }
+  return out;
+}
+
+Json LabelTableToJson(const std::map<BugLabel, StatusCell>& t) {
+  Json o = Json::object();
+  for (BugLabel l : kAllBugLabels) {
+    auto it = t.find(l);
+    o[std::string(BugLabelName(l))] = it == t.end() ? Json(nullptr) : CellJson(it->second);
+  }
+  return o;
+}
+
+std::vector<int> KnownStatusIds(const std::vector<testrail::StatusInfo>& statuses) {
+  std::vector<int> ids;
+  for (const auto& s : statuses) ids.push_back(static_cast<int>(s.id));
+  return ids;
+}
+
+Result<std::vector<testrail::StatusInfo>> DecodeStatuses(const std::optional<std::string>& text) {
+  std::vector<testrail::StatusInfo> out;
+  if (!text) return out;
+  Json j = Json::parse(*text, nullptr, false);
+  if (!j.is_array()) return Internal("cached TestRail statuses are unreadable");
+  for (const Json& e : j) {
+    NEXUS_ASSIGN_OR_RETURN(testrail::StatusInfo s, testrail::ParseStatusInfo(e));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string EncodeStatuses(const std::vector<testrail::StatusInfo>& statuses) {
+  Json arr = Json::array();
+  for (const auto& s : statuses) {
+    Json o = StatusInfoToJson(s);
+    o.erase("color");
+    o.erase("selectable");
+    arr.push_back(std::move(o));
+  }
+  return arr.dump();
+}
+
+// The statuses mapping validation uses: the cached ones, else TestRail's system statuses.
+std::vector<int> ValidationIds(const std::vector<testrail::StatusInfo>& cached) {
+  if (cached.empty()) return {kTrPassed, kTrBlocked, kTrUntested, kTrRetest, kTrFailed};
+  return KnownStatusIds(cached);
+}
+
+Result<StatusMapping> DecodeMapping(const std::optional<std::string>& text) {
+  if (!text) return StatusMapping::Defaults();
+  Json j = Json::parse(*text, nullptr, false);
+  auto m = MappingFromJson(j);
+  if (!m.ok()) return Internal("stored status mapping is unreadable");
+  return m;
+}
+
+size_t CodePoints(const std::string& s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string Last4(const std::string& key) {
+  return key.size() >= 8 ? key.substr(key.size() - 4) : std::string();
+}
+
+}  // namespace
+
+// ---- Mapping JSON.
+
+Json MappingToJson(const StatusMapping& m) {
+  Json adv = Json::object();
+  for (RunResult r : kAllRunResults) {
+    auto it = m.advanced.find(r);
+    adv[std::string(RunResultName(r))] =
+        LabelTableToJson(it == m.advanced.end() ? std::map<BugLabel, StatusCell>{} : it->second);
+  }
+  return {{"mode", std::string(MappingModeName(m.mode))},
+          {"basic", LabelTableToJson(m.basic)},
+          {"advanced", adv}};
+}
+
+Result<StatusMapping> MappingFromJson(const Json& j) {
+  if (!j.is_object()) return InvalidArgument("mapping must be a JSON object", "", "not_an_object");
+  NEXUS_RETURN_IF_ERROR(UnknownKey(j, {"mode", "basic", "advanced"}, ""));
+  StatusMapping m;
+  auto mode = j.find("mode");
+  if (mode == j.end()) return InvalidArgument("mode is required", "mode", "missing_field");
+  if (!mode->is_string() || (*mode != "basic" && *mode != "advanced"))
+    return InvalidArgument("mode must be \"basic\" or \"advanced\"", "mode", "invalid_value");
+  m.mode = *mode == "basic" ? StatusMapping::Mode::kBasic : StatusMapping::Mode::kAdvanced;
+  auto basic = j.find("basic");
+  if (basic == j.end()) return InvalidArgument("basic is required", "basic", "missing_field");
+  NEXUS_ASSIGN_OR_RETURN(m.basic, LabelTableFromJson(*basic, "basic"));
+  auto adv = j.find("advanced");
+  if (adv == j.end()) return InvalidArgument("advanced is required", "advanced", "missing_field");
+  if (!adv->is_object())
+    return InvalidArgument("advanced must be an object of run result → label table", "advanced",
+                           "invalid_type");
+  std::vector<std::string> results;
+  for (RunResult r : kAllRunResults) results.emplace_back(RunResultName(r));
+  NEXUS_RETURN_IF_ERROR(UnknownKey(*adv, results, "advanced"));
+  for (RunResult r : kAllRunResults) {
+    std::string f = "advanced." + std::string(RunResultName(r));
+    auto it = adv->find(std::string(RunResultName(r)));
+    if (it == adv->end()) return InvalidArgument(f + " is required", f, "missing_field");
+    NEXUS_ASSIGN_OR_RETURN(m.advanced[r], LabelTableFromJson(*it, f));
+  }
+  return m;
+}
+
+Json StatusInfoToJson(const testrail::StatusInfo& s) {
+  char color[8];
+  std::snprintf(color, sizeof color, "#%06llx",
+                static_cast<unsigned long long>(s.color_medium & 0xffffff));
+  return {{"id", s.id},
+          {"name", s.name},
+          {"label", s.label},
+          {"color", color},
+          {"color_bright", s.color_bright},
+          {"color_medium", s.color_medium},
+          {"color_dark", s.color_dark},
+          {"is_system", s.is_system},
+          {"is_untested", s.is_untested},
+          {"is_final", s.is_final},
+          {"selectable", !s.is_untested && s.id != kTrUntested}};
+}
+
+// ---- Service.
+
+TestRailConfigService::TestRailConfigService(Store& store, const auth::SecretBox& secrets,
+                                             const Clock& clock, TestRailClientFactory factory)
+    : store_(store), secrets_(secrets), clock_(clock), factory_(std::move(factory)) {}
+
+Result<TestRailConfigRecord> TestRailConfigService::Load(int64_t project_id) {
+  auto rec = store_.GetTestRailConfig(project_id);
+  if (rec.ok()) return rec;
+  if (rec.status().code() != StatusCode::kNotFound) return rec.status();
+  TestRailConfigRecord empty;
+  empty.project_id = project_id;
+  return empty;
+}
+
+TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec) const {
+  TestRailConfigView v;
+  if (rec.connection) {
+    const auto& c = *rec.connection;
+    v.connection = TestRailConnectionView{
+        c.url,          c.user,    !c.api_key_ciphertext.empty(), c.api_key_last4, c.connected_at,
+        c.connected_by, c.verified};
+  }
+  v.project = rec.project;
+  v.suites = rec.suites;
+  v.options = rec.options;
+  v.statuses_cached_at = rec.statuses_fetched_at;
+  auto mapping = DecodeMapping(rec.mapping_json);
+  v.mapping.mapping = mapping.ok() ? *mapping : StatusMapping::Defaults();
+  auto statuses = DecodeStatuses(rec.statuses_json);
+  std::vector<testrail::StatusInfo> cached =
+      statuses.ok() ? *statuses : std::vector<testrail::StatusInfo>{};
+  v.mapping.invalid_cells = v.mapping.mapping.InvalidCells(ValidationIds(cached));
+  return v;
+}
+
+Result<TestRailConfigView> TestRailConfigService::Get(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  return ToView(rec);
+}
+
+Result<TestRailConfigView> TestRailConfigService::Connect(int64_t project_id, int64_t user_id,
+                                                          const ConnectRequest& request) {
+  NEXUS_ASSIGN_OR_RETURN(std::string url, testrail::NormalizeBaseUrl(request.url));
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+
+  std::string key;
+  if (request.api_key) {
+    key = *request.api_key;
+  } else {
+    const auto& old = rec.connection;
+    if (!old || old->url != url || Lower(old->user) != Lower(request.user))
+      return InvalidArgument(
+          "api_key is required when connecting for the first time or changing the URL or user",
+          "api_key", "missing_field");
+    NEXUS_ASSIGN_OR_RETURN(key, secrets_.Open({old->api_key_nonce, old->api_key_ciphertext}));
+  }
+
+  // Verify first; nothing is written unless TestRail accepted the credentials.
+  NEXUS_ASSIGN_OR_RETURN(auto client, factory_({url, request.user, key}));
+  auto verified = client->Verify();
+  if (!verified.ok()) {
+    spdlog::info("event=testrail_connect_failed project={} host=\"{}\" reason={}", project_id,
+                 testrail::HostOfBaseUrl(url), verified.status().reason());
+    return verified.status();
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto statuses, client->GetStatuses());
+  NEXUS_ASSIGN_OR_RETURN(auth::SealedSecret sealed, secrets_.Seal(key));
+
+  TimeMs now = clock_.NowMs();
+  TestRailConnectionUpdate update;
+  update.connection = TestRailConnectionRecord{
+      url, request.user, sealed.nonce, sealed.ciphertext, Last4(key), now, user_id, true};
+  update.statuses_json = EncodeStatuses(statuses);
+  update.statuses_fetched_at = now;
+  update.clear_selection = rec.instance_url && *rec.instance_url != url;
+  NEXUS_RETURN_IF_ERROR(store_.SaveTestRailConnection(project_id, update, now));
+  spdlog::info("event=testrail_connected project={} host=\"{}\" user_id={} statuses={}", project_id,
+               testrail::HostOfBaseUrl(url), user_id, statuses.size());
+  return Get(project_id);
+}
+
+Status TestRailConfigService::Disconnect(int64_t project_id) {
+  NEXUS_RETURN_IF_ERROR(store_.DeleteTestRailConnection(project_id, clock_.NowMs()));
+  spdlog::info("event=testrail_disconnected project={}", project_id);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<testrail::TestRailClient>> TestRailConfigService::ClientFor(
+    const TestRailConfigRecord& rec) {
+  if (!rec.connection) return NotConnected();
+  const auto& c = *rec.connection;
+  NEXUS_ASSIGN_OR_RETURN(std::string key, secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}));
+  return factory_({c.url, c.user, key});
+}
+
+Result<std::unique_ptr<testrail::TestRailClient>> TestRailConfigService::ClientFor(
+    int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  return ClientFor(rec);
+}
+
+Result<std::vector<testrail::Project>> TestRailConfigService::RemoteProjects(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(project_id));
+  return client->GetProjects();
+}
+
+Result<TestRailConfigView> TestRailConfigService::SelectProject(int64_t project_id,
+                                                                int64_t testrail_project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  NEXUS_ASSIGN_OR_RETURN(auto projects, client->GetProjects());
+  auto it = std::find_if(projects.begin(), projects.end(),
+                         [&](const testrail::Project& p) { return p.id == testrail_project_id; });
+  if (it == projects.end())
+    return InvalidArgument("testrail_project_id " + std::to_string(testrail_project_id) +
+                               " is not a project on the TestRail instance",
+                           "testrail_project_id", "unknown_project");
+  NEXUS_ASSIGN_OR_RETURN(auto suites, client->GetSuites(it->id));
+  std::vector<TestRailSuiteRecord> selected;
+  if (rec.project && rec.project->id == it->id) {
+    for (const auto& s : rec.suites)
+      if (std::any_of(suites.begin(), suites.end(),
+                      [&](const testrail::Suite& r) { return r.id == s.id; }))
+        selected.push_back(s);
+  } else if (suites.size() == 1 && (it->suite_mode == 1 || it->suite_mode == 2)) {
+    selected.push_back({suites[0].id, suites[0].name});
+  }
+  NEXUS_RETURN_IF_ERROR(
+      store_.SetTestRailProject(project_id, TestRailProjectRecord{it->id, it->name, it->suite_mode},
+                                selected, clock_.NowMs()));
+  if (on_suites_changed_) on_suites_changed_(project_id);  // catalog sync (issue 5)
+  return Get(project_id);
+}
+
+Result<std::vector<testrail::Suite>> TestRailConfigService::RemoteSuites(int64_t project_id,
+                                                                         std::string_view q) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  if (!rec.project)
+    return Status(StatusCode::kConflict, "select a TestRail project first", {},
+                  "no_project_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto suites, client->GetSuites(rec.project->id));
+  std::string needle = Lower(q);
+  if (!needle.empty())
+    std::erase_if(suites, [&](const testrail::Suite& s) {
+      return Lower(s.name).find(needle) == std::string::npos;
+    });
+  return suites;
+}
+
+Result<TestRailConfigView> TestRailConfigService::SelectSuites(int64_t project_id,
+                                                               const std::vector<int64_t>& ids) {
+  if (ids.empty())
+    return InvalidArgument("suite_ids must name at least one suite", "suite_ids", "invalid_value");
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  if (!rec.project)
+    return Status(StatusCode::kConflict, "select a TestRail project first", {},
+                  "no_project_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto suites, client->GetSuites(rec.project->id));
+  std::vector<TestRailSuiteRecord> selected;
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!seen.insert(ids[i]).second) continue;
+    auto it = std::find_if(suites.begin(), suites.end(),
+                           [&](const testrail::Suite& s) { return s.id == ids[i]; });
+    if (it == suites.end()) {
+      std::string f = "suite_ids[" + std::to_string(i) + "]";
+      return InvalidArgument("suite " + std::to_string(ids[i]) +
+                                 " is not a suite of the TestRail project '" + rec.project->name +
+                                 "'",
+                             f, "unknown_suite");
+    }
+    selected.push_back({it->id, it->name});
+  }
+  NEXUS_RETURN_IF_ERROR(store_.SetTestRailSuites(project_id, selected, clock_.NowMs()));
+  if (on_suites_changed_) on_suites_changed_(project_id);  // catalog sync (issue 5)
+  return Get(project_id);
+}
+
+Result<TestRailStatusesView> TestRailConfigService::Statuses(int64_t project_id, bool refresh) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  if (refresh || (!rec.statuses_json && rec.connection)) {
+    NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+    NEXUS_ASSIGN_OR_RETURN(auto statuses, client->GetStatuses());
+    TimeMs now = clock_.NowMs();
+    NEXUS_RETURN_IF_ERROR(store_.SaveTestRailStatuses(project_id, EncodeStatuses(statuses), now));
+    return TestRailStatusesView{std::move(statuses), now};
+  }
+  NEXUS_ASSIGN_OR_RETURN(auto cached, DecodeStatuses(rec.statuses_json));
+  return TestRailStatusesView{std::move(cached), rec.statuses_fetched_at};
+}
+
+Result<TestRailMappingView> TestRailConfigService::Mapping(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigView v, Get(project_id));
+  return v.mapping;
+}
+
+Result<TestRailMappingView> TestRailConfigService::SaveMapping(int64_t project_id,
+                                                               const StatusMapping& mapping) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto cached, DecodeStatuses(rec.statuses_json));
+  NEXUS_RETURN_IF_ERROR(mapping.Validate(ValidationIds(cached)));
+  NEXUS_RETURN_IF_ERROR(
+      store_.SaveTestRailMapping(project_id, MappingToJson(mapping).dump(), clock_.NowMs()));
+  return Mapping(project_id);
+}
+
+Result<TestRailMappingView> TestRailConfigService::ResetMapping(int64_t project_id) {
+  NEXUS_RETURN_IF_ERROR(store_.SaveTestRailMapping(project_id, std::nullopt, clock_.NowMs()));
+  return Mapping(project_id);
+}
+
+Result<TestRailOptionsRecord> TestRailConfigService::SaveOptions(int64_t project_id,
+                                                                 const OptionsUpdate& update) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  TestRailOptionsRecord o = rec.options;
+  if (update.close_run_on_completion) o.close_run_on_completion = *update.close_run_on_completion;
+  if (update.auto_export) o.auto_export = *update.auto_export;
+  if (update.run_name_template) {
+    const auto& t = *update.run_name_template;
+    if (t && (t->empty() || CodePoints(*t) > kMaxRunNameTemplate ||
+              t->find_first_not_of(" \t\r\n") == std::string::npos))
+      return InvalidArgument("run_name_template must be 1 to 250 characters (not only spaces)",
+                             "run_name_template", "invalid_value");
+    o.run_name_template = t;
+  }
+  if (update.milestone_id) {
+    const auto& m = *update.milestone_id;
+    if (m && *m < 1)
+      return InvalidArgument("milestone_id must be a positive integer or null", "milestone_id",
+                             "invalid_value");
+    o.milestone_id = m;
+  }
+  NEXUS_RETURN_IF_ERROR(store_.SaveTestRailOptions(project_id, o, clock_.NowMs()));
+  return o;
+}
+
+}  // namespace nexus::integration

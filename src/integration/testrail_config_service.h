@@ -1,0 +1,169 @@
+// TestRailConfigService: the Configs → TestRail use cases (R-CONN-*, R-PROJ-1, R-SUITE-1,
+// R-MAP-*, export options). HTTP-agnostic: the API layer checks permissions and the feature
+// flag, parses requests and renders the views returned here.
+//
+// Secrets: the API key enters through Connect(), is verified against TestRail, sealed with
+// the SecretBox and stored; it is opened again only to build a TestRail client. It never
+// appears in a view, a Status or a log line.
+//
+// Thread-safety: all methods may be called concurrently (state lives in the Store; the
+// factory and SecretBox are thread-safe). Two concurrent Connect() calls for one project
+// both verify and the last write wins.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/secret_box.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "core/status_mapping.h"
+#include "storage/store.h"
+#include "testrail/client.h"
+
+namespace nexus::integration {
+
+struct TestRailCredentials {
+  std::string url;  // normalised base URL
+  std::string user;
+  std::string api_key;
+};
+
+// Builds a client for a connection. Errors as TestRailClient::Create.
+using TestRailClientFactory =
+    std::function<Result<std::unique_ptr<testrail::TestRailClient>>(const TestRailCredentials&)>;
+
+struct TestRailConnectionView {
+  std::string url;
+  std::string user;
+  bool api_key_set = false;
+  std::string api_key_last4;  // empty for keys shorter than 8 characters
+  TimeMs connected_at = 0;
+  std::optional<int64_t> connected_by;
+  bool verified = false;
+};
+
+struct TestRailStatusesView {
+  std::vector<testrail::StatusInfo> statuses;  // as get_statuses answered, custom included
+  std::optional<TimeMs> fetched_at;            // nullopt: never fetched
+};
+
+struct TestRailMappingView {
+  StatusMapping mapping;
+  // Cells naming a status the instance (per the cached statuses) does not have, or
+  // Untested — a mapping that became invalid after the instance changed (R-MAP-6).
+  std::vector<std::string> invalid_cells;
+};
+
+struct TestRailConfigView {
+  std::optional<TestRailConnectionView> connection;
+  std::optional<TestRailProjectRecord> project;
+  std::vector<TestRailSuiteRecord> suites;
+  TestRailMappingView mapping;
+  TestRailOptionsRecord options;
+  std::optional<TimeMs> statuses_cached_at;
+};
+
+struct ConnectRequest {
+  std::string url;   // as typed (NormalizeBaseUrl applies)
+  std::string user;  // e-mail
+  // nullopt: keep the stored key — only when the normalised URL and the user (ignoring case)
+  // are unchanged, so a stored key is never sent to another host or for another account.
+  std::optional<std::string> api_key;
+};
+
+// Partial update of the options: absent members keep their value.
+struct OptionsUpdate {
+  std::optional<bool> close_run_on_completion;
+  std::optional<bool> auto_export;
+  std::optional<std::optional<std::string>> run_name_template;  // inner nullopt clears
+  std::optional<std::optional<int64_t>> milestone_id;           // inner nullopt clears
+};
+
+// ---- Mapping JSON (the API shape, also the stored form):
+// {"mode":"basic"|"advanced", "basic":{"NoBug":1,...}, "advanced":{"Success":{...},...}}
+// with null = not reported.
+nlohmann::json MappingToJson(const StatusMapping& m);
+// Strict: every key required (mode, basic with all 5 labels, advanced with all 4 results ×
+// 5 labels), no unknown keys, values integers >= 1 or null. InvalidArgument naming the
+// offending path ("basic.NoBug", "advanced.Stopped", "mode").
+Result<StatusMapping> MappingFromJson(const nlohmann::json& j);
+
+nlohmann::json StatusInfoToJson(const testrail::StatusInfo& s);
+
+class TestRailConfigService {
+ public:
+  // All references must outlive the service.
+  TestRailConfigService(Store& store, const auth::SecretBox& secrets, const Clock& clock,
+                        TestRailClientFactory factory);
+
+  // The configuration (defaults when nothing was configured yet).
+  Result<TestRailConfigView> Get(int64_t project_id);
+
+  // Save & Connect (R-CONN-2): normalises the URL, verifies the credentials with TestRail
+  // and fetches the statuses; only then seals the key and saves the connection with the
+  // statuses. Any failure saves nothing (the previous connection stays): InvalidArgument for
+  // a bad URL (field "url") or a missing key (field "api_key"), and the TestRail client's
+  // typed errors (auth_failed, api_disabled, tls_failure, timeout, not_testrail…).
+  // Connecting to another instance clears the project and suite selection.
+  Result<TestRailConfigView> Connect(int64_t project_id, int64_t user_id,
+                                     const ConnectRequest& request);
+  // R-CONN-4. Ok also when not connected.
+  Status Disconnect(int64_t project_id);
+
+  // The instance's projects. Conflict "not_connected" without a connection.
+  Result<std::vector<testrail::Project>> RemoteProjects(int64_t project_id);
+  // R-PROJ-1: selects a project of the instance (InvalidArgument field
+  // "testrail_project_id", reason "unknown_project", when it has none with that id).
+  // Selecting another project replaces the suite selection: the only suite of a
+  // single-suite project (suite_mode 1, or 2 with one suite) is selected automatically,
+  // otherwise none. Re-selecting the current project keeps the suites that still exist.
+  Result<TestRailConfigView> SelectProject(int64_t project_id, int64_t testrail_project_id);
+  // Suites of the selected project whose name contains `q` (case-insensitive; empty = all).
+  // Conflict "no_project_selected" before a project is selected.
+  Result<std::vector<testrail::Suite>> RemoteSuites(int64_t project_id, std::string_view q);
+  // R-SUITE-1: replaces the selection (1+ ids, duplicates collapse). InvalidArgument field
+  // "suite_ids[i]" (reason "unknown_suite") for an id that is not a suite of the project.
+  Result<TestRailConfigView> SelectSuites(int64_t project_id, const std::vector<int64_t>& ids);
+  // Catalog sync (issue 5): called after SelectProject/SelectSuites saved a selection (on
+  // the request thread; must not block). Set once at startup, before requests.
+  void SetOnSuitesChanged(std::function<void(int64_t project_id)> fn) {
+    on_suites_changed_ = std::move(fn);
+  }
+
+  // Cached statuses; `refresh` (or an empty cache while connected) fetches get_statuses.
+  Result<TestRailStatusesView> Statuses(int64_t project_id, bool refresh);
+
+  Result<TestRailMappingView> Mapping(int64_t project_id);
+  // Validates against the cached statuses (the system statuses 1-5 when none are cached):
+  // InvalidArgument naming the cell for Untested (reason "invalid_status") or an unknown
+  // status ("unknown_status"). Nothing is saved on failure.
+  Result<TestRailMappingView> SaveMapping(int64_t project_id, const StatusMapping& mapping);
+  Result<TestRailMappingView> ResetMapping(int64_t project_id);  // R-MAP-5
+
+  // run_name_template 1-250 characters (field "run_name_template"), milestone_id >= 1.
+  Result<TestRailOptionsRecord> SaveOptions(int64_t project_id, const OptionsUpdate& update);
+
+  // A client for the stored connection (exports, catalog sync). Conflict "not_connected".
+  Result<std::unique_ptr<testrail::TestRailClient>> ClientFor(int64_t project_id);
+
+ private:
+  Result<TestRailConfigRecord> Load(int64_t project_id);  // defaults when none stored
+  Result<std::unique_ptr<testrail::TestRailClient>> ClientFor(const TestRailConfigRecord& rec);
+  TestRailConfigView ToView(const TestRailConfigRecord& rec) const;
+
+  Store& store_;
+  const auth::SecretBox& secrets_;
+  const Clock& clock_;
+  TestRailClientFactory factory_;
+  std::function<void(int64_t)> on_suites_changed_;  // catalog sync (issue 5)
+};
+
+}  // namespace nexus::integration

@@ -1,0 +1,412 @@
+// SqliteStore: TestRail exports (store.h "TestRail exports", migration 0005_exports.sql).
+// The journal and the per-case history are append-only; a batch's "done" step and the cases
+// it landed are written in one transaction, so the journal never claims more than the
+// history shows (and vice versa).
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/sqlite_conn.h"
+#include "storage/sqlite_store.h"
+
+namespace nexus {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+using Json = nlohmann::json;
+
+constexpr char kExportCols[] =
+    "SELECT id, project_id, trigger_kind, source_kind, source_ids, source_key, options, state, "
+    "nonce, strategy, testrail_run_id, testrail_plan_id, testrail_name, testrail_url, "
+    "runs_processed, total_test_cases, results_sent, skipped_json, warnings_json, error, "
+    "error_code, duration_ms, attempts, created_by, created_at, started_at, finished_at, "
+    "updated_at, plan_json FROM exports ";
+// The same without the (possibly large) plan snapshot.
+constexpr char kExportColsNoPlan[] =
+    "SELECT id, project_id, trigger_kind, source_kind, source_ids, source_key, options, state, "
+    "nonce, strategy, testrail_run_id, testrail_plan_id, testrail_name, testrail_url, "
+    "runs_processed, total_test_cases, results_sent, skipped_json, warnings_json, error, "
+    "error_code, duration_ms, attempts, created_by, created_at, started_at, finished_at, "
+    "updated_at, NULL FROM exports ";
+
+std::string TextOr(const Statement& st, int col, std::string def = {}) {
+  return st.IsNull(col) ? def : st.Text(col);
+}
+
+std::vector<int64_t> IdsFromJson(const std::string& text) {
+  std::vector<int64_t> out;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_number_integer()) out.push_back(v.get<int64_t>());
+  return out;
+}
+
+std::string IdsToJson(const std::vector<int64_t>& ids) { return Json(ids).dump(); }
+
+ExportRecord ReadExport(const Statement& st) {
+  ExportRecord r;
+  r.id = st.Int64(0);
+  r.project_id = st.Int64(1);
+  r.trigger = st.Text(2);
+  r.source_kind = st.Text(3);
+  r.source_ids = IdsFromJson(st.Text(4));
+  r.source_key = st.Text(5);
+  r.options_json = st.Text(6);
+  r.state = st.Text(7);
+  r.nonce = st.Text(8);
+  r.strategy = TextOr(st, 9);
+  r.testrail_run_id = st.OptInt64(10);
+  r.testrail_plan_id = st.OptInt64(11);
+  r.testrail_name = TextOr(st, 12);
+  r.testrail_url = TextOr(st, 13);
+  r.runs_processed = static_cast<int>(st.Int64(14));
+  r.total_test_cases = static_cast<int>(st.Int64(15));
+  r.results_sent = static_cast<int>(st.Int64(16));
+  r.skipped_json = st.Text(17);
+  r.warnings_json = st.Text(18);
+  r.error = TextOr(st, 19);
+  r.error_code = TextOr(st, 20);
+  r.duration_ms = st.OptInt64(21);
+  r.attempts = static_cast<int>(st.Int64(22));
+  r.created_by = st.OptInt64(23);
+  r.created_at = st.Int64(24);
+  r.started_at = st.OptInt64(25);
+  r.finished_at = st.OptInt64(26);
+  r.updated_at = st.Int64(27);
+  if (!st.IsNull(28)) r.plan_json = st.Text(28);
+  return r;
+}
+
+Status LoadRunIds(Connection& c, std::string_view op, ExportRecord& r) {
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare(op, "SELECT run_id FROM export_runs WHERE export_id = ?1 ORDER BY run_id"));
+  st.Bind(1, r.id);
+  r.run_ids.clear();
+  while (true) {
+    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    r.run_ids.push_back(st.Int64(0));
+  }
+  return Status::Ok();
+}
+
+Result<ExportRecord> LoadExport(Connection& c, std::string_view op, int64_t project_id,
+                                int64_t id) {
+  NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(op, std::string(kExportCols) + "WHERE id = ?1"));
+  st.Bind(1, id);
+  NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || (project_id != 0 && st.Int64(1) != project_id))
+    return NotFound("export " + std::to_string(id) + " not found", "export_id");
+  ExportRecord r = ReadExport(st);
+  NEXUS_RETURN_IF_ERROR(LoadRunIds(c, op, r));
+  return r;
+}
+
+void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
+  if (v)
+    st.Bind(i, *v);
+  else
+    st.BindNull(i);
+}
+
+}  // namespace
+
+Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec) {
+  constexpr std::string_view kOp = "create export";
+  int64_t id = 0;
+  Status s = WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "INSERT INTO exports (project_id, trigger_kind, source_kind, source_ids, "
+                  "source_key, options, state, nonce, created_by, created_at, updated_at, "
+                  "plan_json, strategy, skipped_json, warnings_json) VALUES (?1, ?2, ?3, ?4, "
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)"));
+    st.Bind(1, rec.project_id)
+        .Bind(2, rec.trigger)
+        .Bind(3, rec.source_kind)
+        .Bind(4, IdsToJson(rec.source_ids))
+        .Bind(5, rec.source_key)
+        .Bind(6, rec.options_json)
+        .Bind(7, rec.state)
+        .Bind(8, rec.nonce)
+        .Bind(9, rec.created_by)
+        .Bind(10, rec.created_at);
+    BindOpt(st, 11, rec.plan_json);
+    st.Bind(12, rec.strategy).Bind(13, rec.skipped_json).Bind(14, rec.warnings_json);
+    Status r = st.Run();
+    if (r.code() == StatusCode::kConflict)
+      return Conflict("an export of this source is already in progress", "already_running");
+    if (r.code() == StatusCode::kNotFound)
+      return NotFound("project " + std::to_string(rec.project_id) + " not found");
+    NEXUS_RETURN_IF_ERROR(r);
+    id = sqlite3_last_insert_rowid(c.handle());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return GetExport(rec.project_id, id);
+}
+
+Result<ExportRecord> SqliteStore::GetExport(int64_t project_id, int64_t export_id) {
+  constexpr std::string_view kOp = "get export";
+  ExportRecord out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(out, LoadExport(c, kOp, project_id, export_id));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<ExportRecord>> SqliteStore::ListExports(int64_t project_id, int64_t before_id,
+                                                           int limit) {
+  constexpr std::string_view kOp = "list exports";
+  limit = std::clamp(limit, 1, 200);
+  std::vector<ExportRecord> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st, c.Prepare(kOp, std::string(kExportColsNoPlan) +
+                                         "WHERE project_id = ?1 AND (?2 = 0 OR id < ?2) "
+                                         "ORDER BY id DESC LIMIT ?3"));
+    st.Bind(1, project_id).Bind(2, before_id).Bind(3, limit);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(ReadExport(st));
+    }
+    for (auto& r : out) NEXUS_RETURN_IF_ERROR(LoadRunIds(c, kOp, r));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteStore::UpdateExport(const ExportRecord& rec) {
+  constexpr std::string_view kOp = "update export";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp,
+                    "UPDATE exports SET state = ?2, plan_json = COALESCE(?3, plan_json), strategy = ?4, "
+                    "testrail_run_id = ?5, testrail_plan_id = ?6, testrail_name = ?7, "
+                    "testrail_url = ?8, runs_processed = ?9, total_test_cases = ?10, "
+                    "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
+                    "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
+                    "finished_at = ?19, updated_at = ?20 WHERE id = ?1"));
+      st.Bind(1, rec.id).Bind(2, rec.state);
+      BindOpt(st, 3, rec.plan_json);
+      st.Bind(4, rec.strategy)
+          .Bind(5, rec.testrail_run_id)
+          .Bind(6, rec.testrail_plan_id)
+          .Bind(7, rec.testrail_name)
+          .Bind(8, rec.testrail_url)
+          .Bind(9, rec.runs_processed)
+          .Bind(10, rec.total_test_cases)
+          .Bind(11, rec.results_sent)
+          .Bind(12, rec.skipped_json)
+          .Bind(13, rec.warnings_json)
+          .Bind(14, rec.error)
+          .Bind(15, rec.error_code)
+          .Bind(16, rec.duration_ms)
+          .Bind(17, rec.attempts)
+          .Bind(18, rec.started_at)
+          .Bind(19, rec.finished_at)
+          .Bind(20, rec.updated_at);
+      NEXUS_RETURN_IF_ERROR(st.Run());
+      if (st.Changes() == 0) return NotFound("export " + std::to_string(rec.id) + " not found");
+    }
+    if (rec.run_ids.empty()) return Status::Ok();
+    {
+      NEXUS_ASSIGN_OR_RETURN(Statement del,
+                             c.Prepare(kOp, "DELETE FROM export_runs WHERE export_id = ?1"));
+      NEXUS_RETURN_IF_ERROR(del.Bind(1, rec.id).Run());
+    }
+    for (int64_t run : rec.run_ids) {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement ins,
+          c.Prepare(kOp,
+                    "INSERT INTO export_runs (export_id, project_id, run_id) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT DO NOTHING"));
+      NEXUS_RETURN_IF_ERROR(ins.Bind(1, rec.id).Bind(2, rec.project_id).Bind(3, run).Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<int64_t>> SqliteStore::ListActiveExports() {
+  constexpr std::string_view kOp = "list active exports";
+  std::vector<int64_t> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "SELECT id FROM exports WHERE state IN ('queued', 'running') ORDER BY id"));
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(st.Int64(0));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
+  constexpr std::string_view kOp = "append export step";
+  int64_t id = 0;
+  Status s = WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "INSERT INTO export_steps (export_id, kind, entry_index, remote_id, case_ids, "
+                  "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    st.Bind(1, step.export_id).Bind(2, step.kind);
+    if (step.entry_index)
+      st.Bind(3, *step.entry_index);
+    else
+      st.BindNull(3);
+    st.Bind(4, step.remote_id)
+        .Bind(5, IdsToJson(step.case_ids))
+        .Bind(6, step.fingerprint)
+        .Bind(7, step.detail_json)
+        .Bind(8, step.created_at);
+    NEXUS_RETURN_IF_ERROR(st.Run());
+    id = sqlite3_last_insert_rowid(c.handle());
+    if (step.landed.empty()) return Status::Ok();
+    int64_t project_id = 0;
+    {
+      NEXUS_ASSIGN_OR_RETURN(Statement p,
+                             c.Prepare(kOp, "SELECT project_id FROM exports WHERE id = ?1"));
+      p.Bind(1, step.export_id);
+      NEXUS_ASSIGN_OR_RETURN(bool row, p.Step());
+      if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
+      project_id = p.Int64(0);
+    }
+    for (const auto& [case_id, status_id] : step.landed) {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement ins,
+          c.Prepare(kOp,
+                    "INSERT INTO export_cases (export_id, project_id, case_id, status_id, "
+                    "exported_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (export_id, case_id) "
+                    "DO UPDATE SET status_id = excluded.status_id"));
+      NEXUS_RETURN_IF_ERROR(ins.Bind(1, step.export_id)
+                                .Bind(2, project_id)
+                                .Bind(3, case_id)
+                                .Bind(4, status_id)
+                                .Bind(5, step.created_at)
+                                .Run());
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Result<std::vector<ExportStep>> SqliteStore::ListExportSteps(int64_t export_id) {
+  constexpr std::string_view kOp = "list export steps";
+  std::vector<ExportStep> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "SELECT id, export_id, kind, entry_index, remote_id, case_ids, fingerprint, "
+                  "detail, created_at FROM export_steps WHERE export_id = ?1 ORDER BY id"));
+    st.Bind(1, export_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      ExportStep e;
+      e.id = st.Int64(0);
+      e.export_id = st.Int64(1);
+      e.kind = st.Text(2);
+      if (!st.IsNull(3)) e.entry_index = static_cast<int>(st.Int64(3));
+      e.remote_id = st.OptInt64(4);
+      e.case_ids = IdsFromJson(st.Text(5));
+      e.fingerprint = TextOr(st, 6);
+      e.detail_json = st.Text(7);
+      e.created_at = st.Int64(8);
+      out.push_back(std::move(e));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<ExportRecord>> SqliteStore::LastExportForRun(int64_t project_id,
+                                                                  int64_t run_id) {
+  constexpr std::string_view kOp = "last export for run";
+  std::optional<ExportRecord> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    int64_t id = 0;
+    {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st, c.Prepare(kOp,
+                                  "SELECT MAX(export_id) FROM export_runs WHERE project_id = ?1 "
+                                  "AND run_id = ?2"));
+      st.Bind(1, project_id).Bind(2, run_id);
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row || st.IsNull(0)) return Status::Ok();
+      id = st.Int64(0);
+    }
+    NEXUS_ASSIGN_OR_RETURN(ExportRecord r, LoadExport(c, kOp, project_id, id));
+    out = std::move(r);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<CaseExportRecord>> SqliteStore::LastCaseExports(
+    int64_t project_id, const std::vector<int64_t>& case_ids) {
+  constexpr std::string_view kOp = "last case exports";
+  std::vector<CaseExportRecord> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    for (int64_t case_id : case_ids) {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp,
+                    "SELECT case_id, status_id, exported_at, export_id FROM export_cases WHERE "
+                    "project_id = ?1 AND case_id = ?2 ORDER BY exported_at DESC, export_id DESC "
+                    "LIMIT 1"));
+      st.Bind(1, project_id).Bind(2, case_id);
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) continue;
+      out.push_back(CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2),
+                                     st.Int64(3)});
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<CaseExportRecord>> SqliteStore::ExportCases(int64_t export_id) {
+  constexpr std::string_view kOp = "export cases";
+  std::vector<CaseExportRecord> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st, c.Prepare(kOp,
+                                "SELECT case_id, status_id, exported_at, export_id FROM "
+                                "export_cases WHERE export_id = ?1 ORDER BY case_id"));
+    st.Bind(1, export_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2),
+                                     st.Int64(3)});
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace nexus

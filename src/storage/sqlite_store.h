@@ -1,0 +1,199 @@
+// SqliteStore: the SQLite backend of Store (store.h), built on the sqlite3 C API.
+//
+// Connections: one writer connection guarded by a mutex — every write runs in a
+// BEGIN IMMEDIATE transaction on it — plus a pool of read-only connections (WAL lets readers
+// proceed while the writer commits); every read runs in one read transaction so a test and
+// its steps, or a page and its children, come from one snapshot. A ":memory:" database uses
+// the writer connection for reads too (one private database per store).
+// Every connection: WAL journal, foreign_keys=ON, synchronous=NORMAL, busy_timeout.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace nexus {
+
+namespace sqlite {
+class Connection;
+}
+
+struct SqliteStoreOptions {
+  // Reader connections opened on demand, at most this many (ignored for ":memory:").
+  int max_readers = 8;
+  // How long a statement waits for a lock held by another process before failing with
+  // Unavailable.
+  int busy_timeout_ms = 5000;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating when missing) the database at `path`; does not migrate. Internal when the
+  // file cannot be opened or is not a SQLite database.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const SqliteStoreOptions& options = {});
+  ~SqliteStore() override;
+
+  Status Migrate() override;
+  // Applies the pending migrations numbered <= `version` only (tests and tools use it to
+  // build a database at an older schema). InvalidArgument for an unknown version.
+  Status MigrateTo(int version);
+  Result<int> SchemaVersion() override;
+
+  Result<User> CreateUser(const User& user) override;
+  Result<User> GetUser(int64_t id) override;
+  Result<User> GetUserByEmail(const std::string& email) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<int64_t> CountUsers() override;
+
+  Result<ApiToken> CreateToken(const ApiToken& token) override;
+  Result<ApiToken> GetTokenByHash(const std::string& token_hash) override;
+  Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override;
+  Status DeleteToken(int64_t user_id, int64_t token_id) override;
+
+  Status CreateSession(const Session& session) override;
+  Result<Session> GetSession(const std::string& id_hash) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Status DeleteExpiredSessions(TimeMs now) override;
+
+  Result<Project> CreateProject(const Project& project,
+                                std::optional<int64_t> creator_user_id) override;
+  Result<Project> GetProject(int64_t id) override;
+  Result<std::vector<Project>> ListProjects() override;
+  Result<std::vector<Project>> ListProjectsForUser(int64_t user_id) override;
+  Status SetProjectFeature(int64_t project_id, const std::string& feature, bool enabled) override;
+
+  Status SetMembership(const Membership& m) override;
+  Status RemoveMembership(int64_t project_id, int64_t user_id) override;
+  Result<std::optional<ProjectRole>> GetRole(int64_t project_id, int64_t user_id) override;
+  Result<std::vector<Membership>> ListMembers(int64_t project_id) override;
+
+  Result<Test> CreateTest(const Test& test) override;
+  Result<Test> GetTest(int64_t project_id, int64_t test_id) override;
+  Result<std::vector<Test>> ListTests(int64_t project_id, const PageRequest& page) override;
+  Result<Test> UpdateTest(const Test& test) override;
+  Status DeleteTest(int64_t project_id, int64_t test_id, TimeMs now) override;
+
+  Result<Run> CreateRun(const Run& run) override;
+  Result<Run> GetRun(int64_t project_id, int64_t run_id) override;
+  Result<std::vector<Run>> ListRuns(int64_t project_id, const RunFilter& filter,
+                                    const PageRequest& page) override;
+  Result<Run> UpdateRun(const Run& run) override;
+
+  Result<TestPlan> CreatePlan(const TestPlan& plan) override;
+  Result<TestPlan> GetPlan(int64_t project_id, int64_t plan_id) override;
+  Result<std::vector<TestPlan>> ListPlans(int64_t project_id, const PageRequest& page) override;
+  Result<Execution> CreateExecution(const Execution& execution) override;
+  Result<Execution> GetExecution(int64_t project_id, int64_t execution_id) override;
+  Result<std::vector<Execution>> ListExecutions(int64_t project_id,
+                                                const PageRequest& page) override;
+  Result<ExecutionState> SetExecutionState(int64_t project_id, int64_t execution_id,
+                                           ExecutionState state,
+                                           std::optional<TimeMs> completed_at) override;
+
+  // TestRail configuration (sqlite_testrail_config.cc).
+  Result<TestRailConfigRecord> GetTestRailConfig(int64_t project_id) override;
+  Status SaveTestRailConnection(int64_t project_id, const TestRailConnectionUpdate& update,
+                                TimeMs now) override;
+  Status DeleteTestRailConnection(int64_t project_id, TimeMs now) override;
+  Status SetTestRailProject(int64_t project_id, const TestRailProjectRecord& project,
+                            const std::vector<TestRailSuiteRecord>& suites, TimeMs now) override;
+  Status SetTestRailSuites(int64_t project_id, const std::vector<TestRailSuiteRecord>& suites,
+                           TimeMs now) override;
+  Status SaveTestRailStatuses(int64_t project_id, const std::string& statuses_json,
+                              TimeMs fetched_at) override;
+  Status SaveTestRailMapping(int64_t project_id, const std::optional<std::string>& mapping_json,
+                             TimeMs now) override;
+  Status SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
+                             TimeMs now) override;
+
+  // Jobs (sqlite_jobs.cc).
+  Result<int64_t> EnqueueJob(const NewJob& job, TimeMs now) override;
+  Result<std::optional<Job>> ClaimNextJob(TimeMs now, const std::string& worker_id,
+                                          int64_t lease_ms,
+                                          const std::vector<std::string>& kinds) override;
+  Status HeartbeatJob(int64_t id, const std::string& worker_id, TimeMs lease_until,
+                      TimeMs now) override;
+  Status UpdateJobProgress(int64_t id, const std::string& progress_json, TimeMs now) override;
+  Status FinishJob(int64_t id, const std::string& worker_id, JobState state,
+                   const std::string& result_json, const std::string& error,
+                   TimeMs now) override;
+  Result<Job> GetJob(int64_t id) override;
+  Result<std::vector<Job>> ListJobs(int64_t project_id, const std::string& kind,
+                                    int limit) override;
+
+  // TestRail catalog and links (sqlite_catalog.cc).
+  Status ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpdate& update,
+                           TimeMs now) override;
+  Result<std::vector<CatalogSuiteRecord>> ListCatalogSuites(int64_t project_id) override;
+  Result<std::vector<CatalogSectionRecord>> ListCatalogSections(
+      int64_t project_id, std::optional<int64_t> suite_id) override;
+  Result<std::vector<CatalogCaseRecord>> ListCatalogCases(int64_t project_id) override;
+  Result<std::vector<CatalogCaseRecord>> GetCatalogCases(
+      int64_t project_id, const std::vector<int64_t>& case_ids) override;
+  Result<std::optional<CatalogStateRecord>> GetCatalogState(int64_t project_id) override;
+  Status SaveCatalogState(int64_t project_id, const CatalogStateRecord& state) override;
+  Status ReplaceTestRailLinks(int64_t project_id, int64_t test_id, const std::string& step_id,
+                              const std::vector<int64_t>& case_ids, TimeMs now) override;
+  Result<std::vector<TestRailLinkRecord>> ListTestRailLinks(
+      int64_t project_id, const std::vector<int64_t>& test_ids) override;
+  Result<int64_t> AcknowledgeTestRailLinks(int64_t project_id, int64_t test_id,
+                                           const std::vector<int64_t>& case_ids,
+                                           TimeMs now) override;
+  Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) override;
+
+  // TestRail exports (sqlite_exports.cc).
+  Result<ExportRecord> CreateExport(const ExportRecord& rec) override;
+  Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id) override;
+  Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
+                                                int limit) override;
+  Status UpdateExport(const ExportRecord& rec) override;
+  Result<std::vector<int64_t>> ListActiveExports() override;
+  Result<int64_t> AppendExportStep(const ExportStep& step) override;
+  Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) override;
+  Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id,
+                                                       int64_t run_id) override;
+  Result<std::vector<CaseExportRecord>> LastCaseExports(
+      int64_t project_id, const std::vector<int64_t>& case_ids) override;
+  Result<std::vector<CaseExportRecord>> ExportCases(int64_t export_id) override;
+
+ private:
+  class ReadLease;
+  SqliteStore(std::string path, SqliteStoreOptions options,
+              std::unique_ptr<sqlite::Connection> writer);
+
+  // Runs `fn(Connection&)` in a write transaction (BEGIN IMMEDIATE … COMMIT) under
+  // write_mu_; rolls back when fn fails. fn returns Status or Result<T>.
+  template <typename Fn>
+  auto Write(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
+  // Runs `fn(Connection&)` in a read transaction on a pooled reader.
+  template <typename Fn>
+  auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
+
+  Status MigrateUpTo(int version);
+
+  // Type-erased Write()/Read() for the backend files other than sqlite_store.cc (the
+  // templates live there). Same transaction semantics.
+  Status WriteTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
+  Status ReadTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
+
+  const std::string path_;
+  const SqliteStoreOptions options_;
+  const bool in_memory_;
+
+  std::mutex write_mu_;  // guards writer_ (and all use of it, reads too when in_memory_)
+  std::unique_ptr<sqlite::Connection> writer_;
+
+  std::mutex pool_mu_;  // guards idle_readers_ and open_readers_
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;
+  int open_readers_ = 0;
+};
+
+}  // namespace nexus

@@ -1,0 +1,295 @@
+// SqliteStore: the TestRail configuration methods (store.h "TestRail configuration",
+// migration 0003_testrail_config.sql). Sealed API keys are stored as lower-case hex text so
+// the schema needs no BLOB type and stays portable.
+#include <algorithm>
+#include <map>
+
+#include "storage/sqlite_conn.h"
+#include "storage/sqlite_store.h"
+
+namespace nexus {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+std::string ToHex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xf]);
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(const std::string& hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>((hi << 4) | lo));
+  }
+  return out;
+}
+
+std::optional<std::string> OptText(const Statement& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return st.Text(col);
+}
+
+// Creates the project's configuration row with defaults when missing. A missing project is
+// a foreign-key violation, which the connection layer reports as NotFound.
+Status EnsureRow(Connection& c, int64_t project_id, TimeMs now) {
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare("create testrail config",
+                "INSERT INTO testrail_configs (project_id, updated_at) VALUES (?1, ?2) "
+                "ON CONFLICT (project_id) DO NOTHING"));
+  Status s = st.Bind(1, project_id).Bind(2, now).Run();
+  if (s.code() == StatusCode::kNotFound)
+    return NotFound("project " + std::to_string(project_id) + " not found");
+  return s;
+}
+
+Status ReplaceSuites(Connection& c, int64_t project_id,
+                     const std::vector<TestRailSuiteRecord>& suites) {
+  {
+    NEXUS_ASSIGN_OR_RETURN(Statement del,
+                           c.Prepare("replace testrail suites",
+                                     "DELETE FROM testrail_selected_suites WHERE project_id = ?1"));
+    NEXUS_RETURN_IF_ERROR(del.Bind(1, project_id).Run());
+  }
+  std::map<int64_t, std::string> unique;
+  for (const auto& s : suites) unique.emplace(s.id, s.name);
+  for (const auto& [id, name] : unique) {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement ins,
+        c.Prepare("replace testrail suites",
+                  "INSERT INTO testrail_selected_suites (project_id, suite_id, name) "
+                  "VALUES (?1, ?2, ?3)"));
+    NEXUS_RETURN_IF_ERROR(ins.Bind(1, project_id).Bind(2, id).Bind(3, name).Run());
+  }
+  return Status::Ok();
+}
+
+constexpr char kConfigCols[] =
+    "SELECT url, username, api_key_nonce, api_key_ciphertext, api_key_last4, connected_at, "
+    "connected_by, verified, tr_project_id, tr_project_name, tr_suite_mode, statuses_json, "
+    "statuses_fetched_at, mapping_json, close_run_on_completion, auto_export, "
+    "run_name_template, milestone_id, updated_at FROM testrail_configs WHERE project_id = ?1";
+
+}  // namespace
+
+Result<TestRailConfigRecord> SqliteStore::GetTestRailConfig(int64_t project_id) {
+  constexpr std::string_view kOp = "get testrail config";
+  TestRailConfigRecord rec;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    {
+      NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(kOp, kConfigCols));
+      st.Bind(1, project_id);
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row)
+        return NotFound("project " + std::to_string(project_id) + " has no TestRail configuration");
+      rec.project_id = project_id;
+      rec.instance_url = OptText(st, 0);
+      if (!st.IsNull(0) && !st.IsNull(3)) {
+        TestRailConnectionRecord conn;
+        conn.url = st.Text(0);
+        conn.user = st.Text(1);
+        auto nonce = FromHex(st.Text(2));
+        auto cipher = FromHex(st.Text(3));
+        if (!nonce || !cipher) return Internal(std::string(kOp) + ": unreadable sealed key");
+        conn.api_key_nonce = std::move(*nonce);
+        conn.api_key_ciphertext = std::move(*cipher);
+        conn.api_key_last4 = st.Text(4);
+        conn.connected_at = st.Int64(5);
+        conn.connected_by = st.OptInt64(6);
+        conn.verified = st.Bool(7);
+        rec.connection = std::move(conn);
+      }
+      if (!st.IsNull(8))
+        rec.project = TestRailProjectRecord{st.Int64(8), st.Text(9),
+                                            static_cast<int>(st.OptInt64(10).value_or(1))};
+      rec.statuses_json = OptText(st, 11);
+      rec.statuses_fetched_at = st.OptInt64(12);
+      rec.mapping_json = OptText(st, 13);
+      rec.options.close_run_on_completion = st.Bool(14);
+      rec.options.auto_export = st.Bool(15);
+      rec.options.run_name_template = OptText(st, 16);
+      rec.options.milestone_id = st.OptInt64(17);
+      rec.updated_at = st.Int64(18);
+    }
+    NEXUS_ASSIGN_OR_RETURN(Statement su, c.Prepare(kOp,
+                                                   "SELECT suite_id, name FROM "
+                                                   "testrail_selected_suites WHERE project_id = "
+                                                   "?1 ORDER BY suite_id"));
+    su.Bind(1, project_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, su.Step());
+      if (!row) break;
+      rec.suites.push_back(TestRailSuiteRecord{su.Int64(0), su.Text(1)});
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return rec;
+}
+
+Status SqliteStore::SaveTestRailConnection(int64_t project_id,
+                                           const TestRailConnectionUpdate& update, TimeMs now) {
+  constexpr std::string_view kOp = "save testrail connection";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    const TestRailConnectionRecord& conn = update.connection;
+    {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp,
+                    "UPDATE testrail_configs SET url = ?2, username = ?3, api_key_nonce = ?4, "
+                    "api_key_ciphertext = ?5, api_key_last4 = ?6, connected_at = ?7, "
+                    "connected_by = ?8, verified = ?9, statuses_json = ?10, "
+                    "statuses_fetched_at = ?11, updated_at = ?12 WHERE project_id = ?1"));
+      NEXUS_RETURN_IF_ERROR(st.Bind(1, project_id)
+                                .Bind(2, conn.url)
+                                .Bind(3, conn.user)
+                                .Bind(4, ToHex(conn.api_key_nonce))
+                                .Bind(5, ToHex(conn.api_key_ciphertext))
+                                .Bind(6, conn.api_key_last4)
+                                .Bind(7, conn.connected_at)
+                                .Bind(8, conn.connected_by)
+                                .Bind(9, conn.verified)
+                                .Bind(10, update.statuses_json)
+                                .Bind(11, update.statuses_fetched_at)
+                                .Bind(12, now)
+                                .Run());
+    }
+    if (update.clear_selection) {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp,
+                    "UPDATE testrail_configs SET tr_project_id = NULL, tr_project_name = NULL, "
+                    "tr_suite_mode = NULL WHERE project_id = ?1"));
+      NEXUS_RETURN_IF_ERROR(st.Bind(1, project_id).Run());
+      NEXUS_RETURN_IF_ERROR(ReplaceSuites(c, project_id, {}));
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::DeleteTestRailConnection(int64_t project_id, TimeMs now) {
+  constexpr std::string_view kOp = "delete testrail connection";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "UPDATE testrail_configs SET username = NULL, api_key_nonce = NULL, "
+                  "api_key_ciphertext = NULL, api_key_last4 = NULL, connected_at = NULL, "
+                  "connected_by = NULL, verified = FALSE, updated_at = ?2 WHERE project_id = ?1"));
+    return st.Bind(1, project_id).Bind(2, now).Run();
+  });
+}
+
+Status SqliteStore::SetTestRailProject(int64_t project_id, const TestRailProjectRecord& project,
+                                       const std::vector<TestRailSuiteRecord>& suites, TimeMs now) {
+  constexpr std::string_view kOp = "set testrail project";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp,
+                    "UPDATE testrail_configs SET tr_project_id = ?2, tr_project_name = ?3, "
+                    "tr_suite_mode = ?4, updated_at = ?5 WHERE project_id = ?1"));
+      NEXUS_RETURN_IF_ERROR(st.Bind(1, project_id)
+                                .Bind(2, project.id)
+                                .Bind(3, project.name)
+                                .Bind(4, project.suite_mode)
+                                .Bind(5, now)
+                                .Run());
+    }
+    return ReplaceSuites(c, project_id, suites);
+  });
+}
+
+Status SqliteStore::SetTestRailSuites(int64_t project_id,
+                                      const std::vector<TestRailSuiteRecord>& suites, TimeMs now) {
+  constexpr std::string_view kOp = "set testrail suites";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    {
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare(kOp, "UPDATE testrail_configs SET updated_at = ?2 WHERE project_id = ?1"));
+      NEXUS_RETURN_IF_ERROR(st.Bind(1, project_id).Bind(2, now).Run());
+    }
+    return ReplaceSuites(c, project_id, suites);
+  });
+}
+
+Status SqliteStore::SaveTestRailStatuses(int64_t project_id, const std::string& statuses_json,
+                                         TimeMs fetched_at) {
+  constexpr std::string_view kOp = "save testrail statuses";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, fetched_at));
+    NEXUS_ASSIGN_OR_RETURN(Statement st,
+                           c.Prepare(kOp,
+                                     "UPDATE testrail_configs SET statuses_json = ?2, "
+                                     "statuses_fetched_at = ?3 WHERE project_id = ?1"));
+    return st.Bind(1, project_id).Bind(2, statuses_json).Bind(3, fetched_at).Run();
+  });
+}
+
+Status SqliteStore::SaveTestRailMapping(int64_t project_id,
+                                        const std::optional<std::string>& mapping_json,
+                                        TimeMs now) {
+  constexpr std::string_view kOp = "save testrail mapping";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st, c.Prepare(kOp,
+                                "UPDATE testrail_configs SET mapping_json = ?2, updated_at = ?3 "
+                                "WHERE project_id = ?1"));
+    st.Bind(1, project_id).Bind(3, now);
+    if (mapping_json)
+      st.Bind(2, *mapping_json);
+    else
+      st.BindNull(2);
+    return st.Run();
+  });
+}
+
+Status SqliteStore::SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
+                                        TimeMs now) {
+  constexpr std::string_view kOp = "save testrail options";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "UPDATE testrail_configs SET close_run_on_completion = ?2, auto_export = ?3, "
+                  "run_name_template = ?4, milestone_id = ?5, updated_at = ?6 "
+                  "WHERE project_id = ?1"));
+    st.Bind(1, project_id)
+        .Bind(2, options.close_run_on_completion)
+        .Bind(3, options.auto_export)
+        .Bind(5, options.milestone_id)
+        .Bind(6, now);
+    if (options.run_name_template)
+      st.Bind(4, *options.run_name_template);
+    else
+      st.BindNull(4);
+    return st.Run();
+  });
+}
+
+}  // namespace nexus

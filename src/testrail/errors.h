@@ -1,0 +1,57 @@
+// Typed TestRail errors: what went wrong talking to TestRail, turned into a nexus::Status
+// with a user-facing message (R-CONN-2) and a machine-readable snake_case reason. Secrets
+// (API key, Authorization header) never enter these messages.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "testrail/http_transport.h"
+
+namespace nexus::testrail {
+
+enum class TestRailErrorKind {
+  kDns,                // reason "dns_failure"          -> kUnavailable
+  kConnectionRefused,  // "connection_refused"            -> kUnavailable
+  kTls,                // "tls_failure"                   -> kUnavailable
+  kTimeout,            // "timeout"                       -> kTimeout
+  kConnectionReset,    // "connection_reset"              -> kUnavailable
+  kAuthFailed,         // 401 "auth_failed"               -> kRemoteRejected
+  kApiDisabled,        // 403 + API-disabled text "api_disabled" -> kRemoteRejected
+  kPermissionDenied,   // other 403 "permission_denied"   -> kRemoteRejected
+  kNotFound,           // 404 unknown method "not_found"  -> kRemoteRejected
+  kRejected,           // 400 "rejected" (TestRail's own message included) -> kRemoteRejected
+  kRateLimited,        // 429 "rate_limited"              -> kUnavailable
+  kMaintenance,        // 409 "maintenance"               -> kUnavailable
+  kServerError,        // 5xx "server_error"              -> kUnavailable
+  kNotTestRail,        // HTML / non-JSON / wrong shape "not_testrail" -> kUnavailable
+  kBlockedAddress,     // SSRF guard "blocked_address"    -> kInvalidArgument (field "url")
+  kAmbiguousWrite,     // "ambiguous_write": a write failed in a way that may have applied it
+};
+
+// The snake_case reason string of a kind ("auth_failed"…).
+std::string_view ErrorReason(TestRailErrorKind kind);
+// The kind a Status produced by this library carries (by its reason); nullopt for other
+// statuses (ok, or not from the TestRail client).
+std::optional<TestRailErrorKind> ErrorKindOf(const Status& status);
+
+// A Status for `kind` with the given message (code per the table above).
+Status MakeTestRailError(TestRailErrorKind kind, std::string message);
+
+// Maps a transport failure. `host` names the instance in messages; `timeout_ms` is the
+// total timeout that applied (for "did not answer within N s").
+Status StatusFromTransportError(const TransportError& error, std::string_view host, int timeout_ms);
+
+// Maps an HTTP response that is not a successful TestRail answer: any non-2xx status, or
+// `not_json` set for a 2xx whose body is not the expected JSON. `api_method` ("get_cases")
+// names the call in messages. Never returns Ok.
+Status StatusFromHttpResponse(const HttpResponse& response, std::string_view host,
+                              std::string_view api_method, bool not_json = false);
+
+// Parses a Retry-After header value given in seconds (HTTP-dates are not supported and
+// yield nullopt). Values are clamped to [0, 3600].
+std::optional<double> ParseRetryAfterSeconds(std::string_view value);
+
+}  // namespace nexus::testrail

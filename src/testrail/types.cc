@@ -1,0 +1,312 @@
+// Defensive JSON conversion of TestRail objects; see types.h.
+#include "testrail/types.h"
+
+#include "testrail/errors.h"
+
+namespace nexus::testrail {
+namespace {
+
+using nlohmann::json;
+
+// Reads fields of one object leniently (null and absent are the same) and remembers the
+// first hard error (a required field missing or of a wrong type).
+class Reader {
+ public:
+  Reader(const json& j, const char* what) : j_(j), what_(what) {
+    if (!j_.is_object()) error_ = std::string(what_) + " is not a JSON object";
+  }
+
+  std::optional<int64_t> OptInt(const char* key) {
+    if (!error_.empty()) return std::nullopt;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return std::nullopt;
+    if (it->is_number_integer()) return it->get<int64_t>();
+    if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+    if (it->is_boolean()) return it->get<bool>() ? 1 : 0;
+    if (it->is_string()) {
+      const std::string& s = it->get_ref<const std::string&>();
+      if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos) {
+        return std::stoll(s);
+      }
+    }
+    error_ = std::string(what_) + " field '" + key + "' is not a number";
+    return std::nullopt;
+  }
+  int64_t Int(const char* key, int64_t def = 0) { return OptInt(key).value_or(def); }
+  int64_t RequiredInt(const char* key) {
+    std::optional<int64_t> v = OptInt(key);
+    if (!v.has_value() && error_.empty()) {
+      error_ = std::string(what_) + " has no '" + key + "'";
+    }
+    return v.value_or(0);
+  }
+  bool Bool(const char* key, bool def = false) {
+    if (!error_.empty()) return def;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return def;
+    if (it->is_boolean()) return it->get<bool>();
+    if (it->is_number()) return it->get<double>() != 0;
+    error_ = std::string(what_) + " field '" + key + "' is not a boolean";
+    return def;
+  }
+  std::string Str(const char* key) {
+    if (!error_.empty()) return {};
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return {};
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_number()) return it->dump();
+    error_ = std::string(what_) + " field '" + key + "' is not a string";
+    return {};
+  }
+  const json* Array(const char* key) {
+    if (!error_.empty()) return nullptr;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    if (!it->is_array()) {
+      error_ = std::string(what_) + " field '" + key + "' is not an array";
+      return nullptr;
+    }
+    return &*it;
+  }
+  void Fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+  Status status() const {
+    if (error_.empty()) return Status::Ok();
+    return MakeTestRailError(
+        TestRailErrorKind::kNotTestRail,
+        "TestRail answered with an unexpected response shape: " + error_ + ".");
+  }
+
+ private:
+  const json& j_;
+  const char* what_;
+  std::string error_;
+};
+
+template <typename T>
+Result<T> Done(const Reader& r, T value) {
+  Status st = r.status();
+  if (!st.ok()) return st;
+  return value;
+}
+
+}  // namespace
+
+Result<Project> ParseProject(const json& j) {
+  Reader r(j, "project");
+  Project p;
+  p.id = r.RequiredInt("id");
+  p.name = r.Str("name");
+  p.suite_mode = static_cast<int>(r.Int("suite_mode", 1));
+  p.is_completed = r.Bool("is_completed");
+  p.url = r.Str("url");
+  return Done(r, std::move(p));
+}
+
+Result<Suite> ParseSuite(const json& j) {
+  Reader r(j, "suite");
+  Suite s;
+  s.id = r.RequiredInt("id");
+  s.name = r.Str("name");
+  s.description = r.Str("description");
+  s.project_id = r.Int("project_id");
+  s.is_master = r.Bool("is_master");
+  s.is_baseline = r.Bool("is_baseline");
+  s.is_completed = r.Bool("is_completed");
+  s.url = r.Str("url");
+  return Done(r, std::move(s));
+}
+
+Result<Section> ParseSection(const json& j) {
+  Reader r(j, "section");
+  Section s;
+  s.id = r.RequiredInt("id");
+  s.suite_id = r.Int("suite_id");
+  s.name = r.Str("name");
+  s.description = r.Str("description");
+  s.parent_id = r.OptInt("parent_id");
+  s.display_order = r.Int("display_order");
+  s.depth = static_cast<int>(r.Int("depth"));
+  return Done(r, std::move(s));
+}
+
+Result<Case> ParseCase(const json& j) {
+  Reader r(j, "case");
+  Case c;
+  c.id = r.RequiredInt("id");
+  c.title = r.Str("title");
+  c.section_id = r.Int("section_id");
+  c.suite_id = r.Int("suite_id");
+  c.template_id = r.Int("template_id");
+  c.type_id = r.Int("type_id");
+  c.priority_id = r.Int("priority_id");
+  c.milestone_id = r.OptInt("milestone_id");
+  c.refs = r.Str("refs");
+  c.estimate = r.Str("estimate");
+  c.created_on = r.Int("created_on");
+  c.updated_on = r.Int("updated_on");
+  c.display_order = r.Int("display_order");
+  c.is_deleted = r.Bool("is_deleted");
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key().rfind("custom_", 0) == 0) c.custom_fields[it.key()] = it.value();
+    }
+  }
+  return Done(r, std::move(c));
+}
+
+Result<StatusInfo> ParseStatusInfo(const json& j) {
+  Reader r(j, "status");
+  StatusInfo s;
+  s.id = r.RequiredInt("id");
+  s.name = r.Str("name");
+  s.label = r.Str("label");
+  s.color_bright = r.Int("color_bright");
+  s.color_medium = r.Int("color_medium");
+  s.color_dark = r.Int("color_dark");
+  s.is_system = r.Bool("is_system");
+  s.is_untested = r.Bool("is_untested");
+  s.is_final = r.Bool("is_final");
+  return Done(r, std::move(s));
+}
+
+Result<User> ParseUser(const json& j) {
+  Reader r(j, "user");
+  User u;
+  u.id = r.RequiredInt("id");
+  u.name = r.Str("name");
+  u.email = r.Str("email");
+  u.is_active = r.Bool("is_active", true);
+  return Done(r, std::move(u));
+}
+
+Result<Run> ParseRun(const json& j) {
+  Reader r(j, "run");
+  Run run;
+  run.id = r.RequiredInt("id");
+  run.suite_id = r.OptInt("suite_id");
+  run.name = r.Str("name");
+  run.description = r.Str("description");
+  run.milestone_id = r.OptInt("milestone_id");
+  run.include_all = r.Bool("include_all");
+  run.is_completed = r.Bool("is_completed");
+  run.completed_on = r.OptInt("completed_on");
+  run.passed_count = r.Int("passed_count");
+  run.blocked_count = r.Int("blocked_count");
+  run.untested_count = r.Int("untested_count");
+  run.retest_count = r.Int("retest_count");
+  run.failed_count = r.Int("failed_count");
+  run.project_id = r.Int("project_id");
+  run.plan_id = r.OptInt("plan_id");
+  run.entry_id = r.Str("entry_id");
+  run.created_on = r.Int("created_on");
+  run.url = r.Str("url");
+  return Done(r, std::move(run));
+}
+
+Result<Plan> ParsePlan(const json& j) {
+  Reader r(j, "plan");
+  Plan p;
+  p.id = r.RequiredInt("id");
+  p.name = r.Str("name");
+  p.description = r.Str("description");
+  p.milestone_id = r.OptInt("milestone_id");
+  p.is_completed = r.Bool("is_completed");
+  p.completed_on = r.OptInt("completed_on");
+  p.project_id = r.Int("project_id");
+  p.created_on = r.Int("created_on");
+  p.url = r.Str("url");
+  if (const json* entries = r.Array("entries")) {
+    for (const json& e : *entries) {
+      Reader er(e, "plan entry");
+      PlanEntry entry;
+      entry.id = er.Str("id");
+      entry.suite_id = er.Int("suite_id");
+      entry.name = er.Str("name");
+      entry.include_all = er.Bool("include_all");
+      if (const json* runs = er.Array("runs")) {
+        for (const json& rj : *runs) {
+          Result<Run> run = ParseRun(rj);
+          if (!run.ok()) return run.status();
+          entry.runs.push_back(std::move(run).value());
+        }
+      }
+      NEXUS_RETURN_IF_ERROR(er.status());
+      p.entries.push_back(std::move(entry));
+    }
+  }
+  return Done(r, std::move(p));
+}
+
+Result<Test> ParseTest(const json& j) {
+  Reader r(j, "test");
+  Test t;
+  t.id = r.RequiredInt("id");
+  t.case_id = r.Int("case_id");
+  t.run_id = r.Int("run_id");
+  t.status_id = r.Int("status_id");
+  t.title = r.Str("title");
+  return Done(r, std::move(t));
+}
+
+Result<TestResult> ParseTestResult(const json& j) {
+  Reader r(j, "result");
+  TestResult t;
+  t.id = r.RequiredInt("id");
+  t.test_id = r.Int("test_id");
+  t.status_id = r.OptInt("status_id");
+  t.comment = r.Str("comment");
+  t.version = r.Str("version");
+  t.elapsed = r.Str("elapsed");
+  t.defects = r.Str("defects");
+  t.created_on = r.Int("created_on");
+  t.created_by = r.Int("created_by");
+  return Done(r, std::move(t));
+}
+
+json ToJson(const AddRunRequest& r) {
+  json j = {{"name", r.name}, {"include_all", r.include_all}};
+  if (r.suite_id) j["suite_id"] = *r.suite_id;
+  if (!r.description.empty()) j["description"] = r.description;
+  if (r.milestone_id) j["milestone_id"] = *r.milestone_id;
+  if (r.assignedto_id) j["assignedto_id"] = *r.assignedto_id;
+  if (!r.include_all) j["case_ids"] = r.case_ids;
+  if (!r.refs.empty()) j["refs"] = r.refs;
+  return j;
+}
+
+json ToJson(const AddPlanRequest& r) {
+  json j = {{"name", r.name}};
+  if (!r.description.empty()) j["description"] = r.description;
+  if (r.milestone_id) j["milestone_id"] = *r.milestone_id;
+  json entries = json::array();
+  for (const AddPlanEntryRequest& e : r.entries) {
+    json ej = {{"suite_id", e.suite_id}, {"include_all", e.include_all}};
+    if (!e.name.empty()) ej["name"] = e.name;
+    if (!e.description.empty()) ej["description"] = e.description;
+    if (!e.include_all) ej["case_ids"] = e.case_ids;
+    entries.push_back(std::move(ej));
+  }
+  j["entries"] = std::move(entries);
+  return j;
+}
+
+json ToJson(const std::vector<ResultForCase>& results) {
+  json arr = json::array();
+  for (const ResultForCase& r : results) {
+    json e = json::object();
+    if (r.custom_fields.is_object()) e = r.custom_fields;
+    e["case_id"] = r.case_id;
+    if (r.status_id) e["status_id"] = *r.status_id;
+    if (!r.comment.empty()) e["comment"] = r.comment;
+    if (!r.version.empty()) e["version"] = r.version;
+    if (!r.elapsed.empty()) e["elapsed"] = r.elapsed;
+    if (!r.defects.empty()) e["defects"] = r.defects;
+    if (r.assignedto_id) e["assignedto_id"] = *r.assignedto_id;
+    arr.push_back(std::move(e));
+  }
+  return json{{"results", std::move(arr)}};
+}
+
+}  // namespace nexus::testrail

@@ -1,0 +1,261 @@
+// SQLite-specific storage tests: migrations on fresh and older databases, persistence across
+// reopen, connection settings and the --db URL forms of OpenStore.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "storage/migrations.h"
+#include "storage/sqlite_store.h"
+#include "temp_dir.h"
+
+namespace nexus {
+namespace {
+
+#define ASSERT_OK(expr)                                        \
+  do {                                                         \
+    const auto& _r = (expr);                                   \
+    ASSERT_TRUE(StatusOf(_r).ok()) << StatusOf(_r).ToString(); \
+  } while (0)
+
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+int LatestVersion() { return EmbeddedMigrations().back().version; }
+
+// Raw read of one integer/text through a separate sqlite3 connection.
+std::string QueryText(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(MigrationsTest, EmbeddedAreNumberedWithoutGaps) {
+  const auto& all = EmbeddedMigrations();
+  ASSERT_GE(all.size(), 2u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].version, static_cast<int>(i + 1));
+    EXPECT_FALSE(all[i].name.empty());
+    EXPECT_NE(all[i].sql.find("CREATE"), std::string_view::npos);
+  }
+  EXPECT_EQ(all[0].name, "init");
+}
+
+TEST(SqliteStoreTest, FreshDatabaseMigratesToLatest) {
+  testing::TempDir dir;
+  auto store = SqliteStore::Open(dir.File("fresh.db"));
+  ASSERT_OK(store);
+  EXPECT_EQ(*(*store)->SchemaVersion(), 0);
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_EQ(*(*store)->SchemaVersion(), LatestVersion());
+  EXPECT_EQ(QueryText(dir.File("fresh.db"), "SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(LatestVersion()));
+  ASSERT_OK((*store)->Migrate());  // a no-op the second time
+  EXPECT_EQ(QueryText(dir.File("fresh.db"), "SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(LatestVersion()));
+}
+
+TEST(SqliteStoreTest, OlderDatabaseUpgradesWithoutLosingData) {
+  testing::TempDir dir;
+  const std::string path = dir.File("old.db");
+  int64_t user_id = 0, project_id = 0, test_id = 0, run_id = 0;
+  {
+    auto store = SqliteStore::Open(path);
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->MigrateTo(1));
+    EXPECT_EQ(*(*store)->SchemaVersion(), 1);
+    User u;
+    u.email = "old@example.com";
+    auto user = (*store)->CreateUser(u);
+    ASSERT_OK(user);
+    user_id = user->id;
+    Project p;
+    p.name = "Old project";
+    p.features = {"testrail"};
+    auto project = (*store)->CreateProject(p, user_id);
+    ASSERT_OK(project);
+    project_id = project->id;
+    nexus::Test t;
+    t.project_id = project_id;
+    t.name = "Old test";
+    t.steps = {Step{"st_1", "do it", {"it is done"}}};
+    auto test = (*store)->CreateTest(t);
+    ASSERT_OK(test);
+    test_id = test->id;
+    nexus::Run r;
+    r.project_id = project_id;
+    r.test_id = test_id;
+    r.result = RunResult::kError;
+    auto run = (*store)->CreateRun(r);
+    ASSERT_OK(run);
+    run_id = run->id;
+  }
+  EXPECT_EQ(QueryText(path, "SELECT name FROM sqlite_master WHERE name = 'runs_project_test_idx'"),
+            "");
+  auto store = SqliteStore::Open(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_EQ(*(*store)->SchemaVersion(), LatestVersion());
+  EXPECT_EQ(QueryText(path, "SELECT name FROM sqlite_master WHERE name = 'runs_project_test_idx'"),
+            "runs_project_test_idx");
+  EXPECT_EQ((*store)->GetUser(user_id)->email, "old@example.com");
+  auto project = (*store)->GetProject(project_id);
+  ASSERT_OK(project);
+  EXPECT_TRUE(project->HasFeature("testrail"));
+  auto test = (*store)->GetTest(project_id, test_id);
+  ASSERT_OK(test);
+  ASSERT_EQ(test->steps.size(), 1u);
+  EXPECT_EQ(test->steps[0].expected_results, std::vector<std::string>{"it is done"});
+  auto runs = (*store)->ListRuns(project_id, RunFilter{test_id, std::nullopt, RunResult::kError},
+                                 PageRequest{});
+  ASSERT_OK(runs);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].id, run_id);
+}
+
+TEST(SqliteStoreTest, MigrateToRejectsUnknownVersion) {
+  auto store = SqliteStore::Open(":memory:");
+  ASSERT_OK(store);
+  EXPECT_EQ((*store)->MigrateTo(LatestVersion() + 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*store)->MigrateTo(-1).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteStoreTest, NewerDatabaseIsRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.File("newer.db");
+  {
+    auto store = SqliteStore::Open(path);
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->Migrate());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql = "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                    std::to_string(LatestVersion() + 1) + ", 0)";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteStore::Open(path);
+  ASSERT_OK(store);
+  Status st = (*store)->Migrate();
+  EXPECT_EQ(st.code(), StatusCode::kInternal);
+  EXPECT_NE(st.message().find("newer"), std::string::npos);
+}
+
+TEST(SqliteStoreTest, DataPersistsAcrossReopen) {
+  testing::TempDir dir;
+  const std::string path = dir.File("persist.db");
+  int64_t id = 0;
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->Migrate());
+    User u;
+    u.email = "keep@example.com";
+    u.name = "Keeper";
+    auto user = (*store)->CreateUser(u);
+    ASSERT_OK(user);
+    id = user->id;
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  auto user = (*store)->GetUserByEmail("keep@example.com");
+  ASSERT_OK(user);
+  EXPECT_EQ(user->id, id);
+  EXPECT_EQ(user->name, "Keeper");
+  // Ids keep increasing after a reopen.
+  User v;
+  v.email = "next@example.com";
+  auto next = (*store)->CreateUser(v);
+  ASSERT_OK(next);
+  EXPECT_GT(next->id, id);
+}
+
+TEST(SqliteStoreTest, UsesWalJournal) {
+  testing::TempDir dir;
+  const std::string path = dir.File("wal.db");
+  auto store = OpenSqliteStore(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_EQ(QueryText(path, "PRAGMA journal_mode"), "wal");
+}
+
+TEST(SqliteStoreTest, ForeignKeysAreEnforced) {
+  auto store = OpenSqliteStore(":memory:");
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  // A session for a missing user is refused (by the store's check or the foreign key).
+  EXPECT_EQ((*store)->CreateSession(Session{"h", 42, "c", 0, 1}).code(), StatusCode::kNotFound);
+}
+
+TEST(SqliteStoreTest, MemoryStoresAreIndependent) {
+  auto a = OpenSqliteStore(":memory:");
+  auto b = OpenSqliteStore(":memory:");
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  ASSERT_OK((*a)->Migrate());
+  ASSERT_OK((*b)->Migrate());
+  User u;
+  u.email = "a@example.com";
+  ASSERT_OK((*a)->CreateUser(u));
+  EXPECT_EQ(*(*a)->CountUsers(), 1);
+  EXPECT_EQ(*(*b)->CountUsers(), 0);
+}
+
+TEST(SqliteStoreTest, NotADatabaseFails) {
+  testing::TempDir dir;
+  const std::string path = dir.File("garbage.db");
+  std::ofstream(path) << std::string(4096, 'x');
+  auto store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInternal);
+}
+
+TEST(OpenStoreTest, UrlForms) {
+  testing::TempDir dir;
+  auto abs = OpenStore("sqlite://" + dir.File("abs.db"));
+  ASSERT_OK(abs);
+  ASSERT_OK((*abs)->Migrate());
+  EXPECT_TRUE(std::filesystem::exists(dir.File("abs.db")));
+
+  auto plain = OpenStore(dir.File("plain.db"));
+  ASSERT_OK(plain);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("plain.db")));
+
+  std::string rel =
+      std::filesystem::relative(dir.path() / "rel.db", std::filesystem::current_path()).string();
+  auto relative = OpenStore("sqlite:" + rel);
+  ASSERT_OK(relative);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("rel.db")));
+
+  auto mem = OpenStore("sqlite::memory:");
+  ASSERT_OK(mem);
+  ASSERT_OK((*mem)->Migrate());
+}
+
+TEST(OpenStoreTest, RejectsUnsupportedUrls) {
+  auto pg = OpenStore("postgres://nexus@localhost/nexus");
+  ASSERT_FALSE(pg.ok());
+  EXPECT_EQ(pg.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(pg.status().message().find("PostgreSQL"), std::string::npos);
+  EXPECT_EQ(OpenStore("postgresql://x/y").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("mysql://x/y").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("sqlite:").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("sqlite://host/x.db").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace nexus

@@ -1,0 +1,1043 @@
+// The Store conformance suite: every test here is written against the abstract Store, and runs
+// once per backend listed in Backends() at the bottom. A new backend (PostgreSQL) passes by
+// adding its factory there.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/store.h"
+#include "temp_dir.h"
+
+namespace nexus {
+namespace {
+
+#define ASSERT_OK(expr)                                        \
+  do {                                                         \
+    const auto& _r = (expr);                                   \
+    ASSERT_TRUE(StatusOf(_r).ok()) << StatusOf(_r).ToString(); \
+  } while (0)
+#define EXPECT_CODE(expr, expected_code) EXPECT_EQ(StatusOf(expr).code(), expected_code)
+
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+struct Backend {
+  std::string name;
+  // Opens a fresh, empty store whose files (if any) live under `dir`.
+  std::function<Result<std::unique_ptr<Store>>(const testing::TempDir& dir)> open;
+};
+
+class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto opened = GetParam().open(dir_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    ASSERT_OK(store_->Migrate());
+  }
+
+  Store& store() { return *store_; }
+
+  User MakeUser(const std::string& email, const std::string& name = "A User") {
+    User u;
+    u.email = email;
+    u.name = name;
+    u.password_hash = "$argon2id$v=19$hash";
+    u.created_at = 1000;
+    auto r = store().CreateUser(u);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : User{};
+  }
+
+  Project MakeProject(const std::string& name, std::optional<int64_t> creator = std::nullopt) {
+    Project p;
+    p.name = name;
+    p.created_at = 2000;
+    auto r = store().CreateProject(p, creator);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : Project{};
+  }
+
+  static nexus::Test TestWithSteps(int64_t project_id, const std::string& name,
+                                   std::vector<std::string> step_ids) {
+    nexus::Test t;
+    t.project_id = project_id;
+    t.name = name;
+    t.tags = {"smoke", "login"};
+    t.created_at = 3000;
+    t.updated_at = 3000;
+    for (const std::string& id : step_ids) {
+      t.steps.push_back(Step{id, "goal of " + id, {"result 1 of " + id, "result 2 of " + id}});
+    }
+    return t;
+  }
+
+  nexus::Test MakeTest(int64_t project_id, const std::string& name = "Login works") {
+    auto r = store().CreateTest(TestWithSteps(project_id, name, {"st_a", "st_b", "st_c"}));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : nexus::Test{};
+  }
+
+  static nexus::Run RunFor(const nexus::Test& t, RunResult result = RunResult::kSuccess) {
+    nexus::Run r;
+    r.project_id = t.project_id;
+    r.test_id = t.id;
+    r.test_version = t.version;
+    r.result = result;
+    r.bug_label = BugLabel::kNoBug;
+    r.started_at = 5000;
+    r.finished_at = 6000;
+    r.build = "1.2.3";
+    r.summary = "went fine";
+    r.created_at = 5000;
+    r.updated_at = 6000;
+    return r;
+  }
+
+  nexus::Run MakeRun(const nexus::Test& t, RunResult result = RunResult::kSuccess,
+                     std::optional<int64_t> execution_id = std::nullopt) {
+    nexus::Run run = RunFor(t, result);
+    run.execution_id = execution_id;
+    auto r = store().CreateRun(run);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : nexus::Run{};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// ---- Users.
+
+TEST_P(StoreConformanceTest, CreateAndGetUser) {
+  User u = MakeUser("Alice@Example.COM", "Alice");
+  EXPECT_GT(u.id, 0);
+  EXPECT_EQ(u.email, "alice@example.com");
+  EXPECT_EQ(u.name, "Alice");
+  EXPECT_FALSE(u.org_admin);
+  EXPECT_EQ(u.password_hash, "$argon2id$v=19$hash");
+  EXPECT_EQ(u.created_at, 1000);
+
+  auto got = store().GetUser(u.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->email, "alice@example.com");
+  auto by_email = store().GetUserByEmail("ALICE@example.com");
+  ASSERT_OK(by_email);
+  EXPECT_EQ(by_email->id, u.id);
+}
+
+TEST_P(StoreConformanceTest, OrgAdminFlagRoundTrips) {
+  User u;
+  u.email = "root@example.com";
+  u.name = "Root";
+  u.org_admin = true;
+  u.password_hash = "h";
+  auto r = store().CreateUser(u);
+  ASSERT_OK(r);
+  EXPECT_TRUE(r->org_admin);
+  EXPECT_TRUE(store().GetUser(r->id)->org_admin);
+}
+
+TEST_P(StoreConformanceTest, DuplicateEmailIsConflictIgnoringCase) {
+  MakeUser("bob@example.com");
+  User dup;
+  dup.email = "BOB@Example.com";
+  dup.name = "Other Bob";
+  auto r = store().CreateUser(dup);
+  EXPECT_CODE(r, StatusCode::kConflict);
+  EXPECT_EQ(r.status().reason(), "duplicate");
+  EXPECT_EQ(*store().CountUsers(), 1);
+}
+
+TEST_P(StoreConformanceTest, MissingUserIsNotFound) {
+  EXPECT_CODE(store().GetUser(42), StatusCode::kNotFound);
+  EXPECT_CODE(store().GetUserByEmail("nobody@example.com"), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListAndCountUsers) {
+  EXPECT_EQ(*store().CountUsers(), 0);
+  EXPECT_TRUE(store().ListUsers()->empty());
+  User a = MakeUser("a@example.com");
+  User b = MakeUser("b@example.com");
+  EXPECT_EQ(*store().CountUsers(), 2);
+  auto list = store().ListUsers();
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, a.id);
+  EXPECT_EQ((*list)[1].id, b.id);
+  EXPECT_LT(a.id, b.id);
+}
+
+// ---- Tokens.
+
+TEST_P(StoreConformanceTest, TokensLifecycle) {
+  User u = MakeUser("t@example.com");
+  User other = MakeUser("o@example.com");
+  ApiToken t;
+  t.user_id = u.id;
+  t.name = "ci";
+  t.token_hash = "abc123";
+  t.created_at = 10;
+  auto created = store().CreateToken(t);
+  ASSERT_OK(created);
+  EXPECT_GT(created->id, 0);
+  EXPECT_FALSE(created->last_used_at.has_value());
+
+  auto got = store().GetTokenByHash("abc123");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->id, created->id);
+  EXPECT_EQ(got->user_id, u.id);
+  EXPECT_EQ(got->name, "ci");
+  EXPECT_EQ(got->created_at, 10);
+
+  t.token_hash = "def456";
+  t.last_used_at = 99;
+  auto second = store().CreateToken(t);
+  ASSERT_OK(second);
+  EXPECT_EQ(store().GetTokenByHash("def456")->last_used_at, std::optional<TimeMs>(99));
+  auto list = store().ListTokens(u.id);
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, created->id);
+  EXPECT_TRUE(store().ListTokens(other.id)->empty());
+
+  // Another user's token is NotFound, and stays.
+  EXPECT_CODE(store().DeleteToken(other.id, created->id), StatusCode::kNotFound);
+  ASSERT_OK(store().GetTokenByHash("abc123"));
+  ASSERT_OK(store().DeleteToken(u.id, created->id));
+  EXPECT_CODE(store().GetTokenByHash("abc123"), StatusCode::kNotFound);
+  EXPECT_CODE(store().DeleteToken(u.id, created->id), StatusCode::kNotFound);
+  EXPECT_EQ(store().ListTokens(u.id)->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, TokenErrors) {
+  User u = MakeUser("t@example.com");
+  ApiToken t;
+  t.user_id = u.id;
+  t.name = "a";
+  t.token_hash = "same";
+  ASSERT_OK(store().CreateToken(t));
+  auto dup = store().CreateToken(t);
+  EXPECT_CODE(dup, StatusCode::kConflict);
+  EXPECT_EQ(dup.status().reason(), "duplicate");
+  t.user_id = 9999;
+  t.token_hash = "other";
+  EXPECT_CODE(store().CreateToken(t), StatusCode::kNotFound);
+  EXPECT_CODE(store().GetTokenByHash("missing"), StatusCode::kNotFound);
+}
+
+// ---- Sessions.
+
+TEST_P(StoreConformanceTest, SessionsLifecycle) {
+  User u = MakeUser("s@example.com");
+  Session s{"hash1", u.id, "csrf1", 100, 200};
+  ASSERT_OK(store().CreateSession(s));
+  auto got = store().GetSession("hash1");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->user_id, u.id);
+  EXPECT_EQ(got->csrf_token, "csrf1");
+  EXPECT_EQ(got->created_at, 100);
+  EXPECT_EQ(got->expires_at, 200);
+  EXPECT_CODE(store().CreateSession(s), StatusCode::kConflict);
+  EXPECT_CODE(store().CreateSession(Session{"h", 777, "c", 1, 2}), StatusCode::kNotFound);
+
+  ASSERT_OK(store().DeleteSession("hash1"));
+  EXPECT_CODE(store().GetSession("hash1"), StatusCode::kNotFound);
+  EXPECT_CODE(store().DeleteSession("hash1"), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, DeleteExpiredSessionsKeepsLiveOnes) {
+  User u = MakeUser("s@example.com");
+  ASSERT_OK(store().CreateSession(Session{"old", u.id, "c", 0, 100}));
+  ASSERT_OK(store().CreateSession(Session{"edge", u.id, "c", 0, 150}));
+  ASSERT_OK(store().CreateSession(Session{"new", u.id, "c", 0, 300}));
+  ASSERT_OK(store().DeleteExpiredSessions(150));
+  EXPECT_CODE(store().GetSession("old"), StatusCode::kNotFound);
+  EXPECT_CODE(store().GetSession("edge"), StatusCode::kNotFound);
+  ASSERT_OK(store().GetSession("new"));
+}
+
+// ---- Projects, features, memberships.
+
+TEST_P(StoreConformanceTest, CreateProjectMakesCreatorAdmin) {
+  User u = MakeUser("p@example.com");
+  Project p;
+  p.name = "Web shop";
+  p.created_at = 77;
+  p.features = {"testrail", "beta-x", "testrail"};
+  auto created = store().CreateProject(p, u.id);
+  ASSERT_OK(created);
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->name, "Web shop");
+  EXPECT_EQ(created->created_at, 77);
+  EXPECT_EQ(created->features, (std::vector<std::string>{"beta-x", "testrail"}));
+  auto role = store().GetRole(created->id, u.id);
+  ASSERT_OK(role);
+  EXPECT_EQ(*role, std::optional<ProjectRole>(ProjectRole::kAdmin));
+
+  auto got = store().GetProject(created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, "Web shop");
+  EXPECT_TRUE(got->HasFeature("testrail"));
+}
+
+TEST_P(StoreConformanceTest, CreateProjectWithoutCreatorHasNoMembers) {
+  Project p = MakeProject("Solo");
+  auto members = store().ListMembers(p.id);
+  ASSERT_OK(members);
+  EXPECT_TRUE(members->empty());
+  Project bad;
+  bad.name = "x";
+  EXPECT_CODE(store().CreateProject(bad, 12345), StatusCode::kNotFound);
+  EXPECT_EQ(store().ListProjects()->size(), 1u);  // nothing written by the failed call
+}
+
+TEST_P(StoreConformanceTest, MissingProjectIsNotFound) {
+  EXPECT_CODE(store().GetProject(5), StatusCode::kNotFound);
+  EXPECT_CODE(store().SetProjectFeature(5, "testrail", true), StatusCode::kNotFound);
+  EXPECT_CODE(store().ListMembers(5), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListProjectsAndProjectsForUser) {
+  User u = MakeUser("u@example.com");
+  User v = MakeUser("v@example.com");
+  Project a = MakeProject("A", u.id);
+  Project b = MakeProject("B");
+  Project c = MakeProject("C", v.id);
+  ASSERT_OK(store().SetMembership(Membership{b.id, u.id, ProjectRole::kViewer}));
+  ASSERT_OK(store().SetProjectFeature(b.id, "testrail", true));
+
+  auto all = store().ListProjects();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, a.id);
+  EXPECT_EQ((*all)[2].id, c.id);
+  EXPECT_TRUE((*all)[1].HasFeature("testrail"));
+  EXPECT_FALSE((*all)[0].HasFeature("testrail"));
+
+  auto mine = store().ListProjectsForUser(u.id);
+  ASSERT_OK(mine);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].id, a.id);
+  EXPECT_EQ((*mine)[1].id, b.id);
+  EXPECT_TRUE((*mine)[1].HasFeature("testrail"));
+  EXPECT_TRUE(store().ListProjectsForUser(9999)->empty());
+}
+
+TEST_P(StoreConformanceTest, FeaturesOnAndOff) {
+  Project p = MakeProject("F");
+  EXPECT_FALSE(store().GetProject(p.id)->HasFeature("testrail"));
+  ASSERT_OK(store().SetProjectFeature(p.id, "testrail", true));
+  ASSERT_OK(store().SetProjectFeature(p.id, "testrail", true));  // idempotent
+  auto on = store().GetProject(p.id);
+  ASSERT_OK(on);
+  EXPECT_EQ(on->features, std::vector<std::string>{"testrail"});
+  ASSERT_OK(store().SetProjectFeature(p.id, "testrail", false));
+  ASSERT_OK(store().SetProjectFeature(p.id, "testrail", false));  // idempotent
+  EXPECT_TRUE(store().GetProject(p.id)->features.empty());
+}
+
+TEST_P(StoreConformanceTest, MembershipsUpsertAndRemove) {
+  User u = MakeUser("m@example.com");
+  User w = MakeUser("w@example.com");
+  Project p = MakeProject("M");
+  EXPECT_EQ(*store().GetRole(p.id, u.id), std::nullopt);
+
+  ASSERT_OK(store().SetMembership(Membership{p.id, u.id, ProjectRole::kViewer}));
+  EXPECT_EQ(*store().GetRole(p.id, u.id), std::optional(ProjectRole::kViewer));
+  ASSERT_OK(store().SetMembership(Membership{p.id, u.id, ProjectRole::kConfigManager}));
+  EXPECT_EQ(*store().GetRole(p.id, u.id), std::optional(ProjectRole::kConfigManager));
+  ASSERT_OK(store().SetMembership(Membership{p.id, w.id, ProjectRole::kOperator}));
+
+  auto members = store().ListMembers(p.id);
+  ASSERT_OK(members);
+  ASSERT_EQ(members->size(), 2u);  // the upsert replaced, not added
+  EXPECT_EQ((*members)[0].user_id, u.id);
+  EXPECT_EQ((*members)[0].role, ProjectRole::kConfigManager);
+  EXPECT_EQ((*members)[1].user_id, w.id);
+  EXPECT_EQ((*members)[1].role, ProjectRole::kOperator);
+
+  ASSERT_OK(store().RemoveMembership(p.id, u.id));
+  EXPECT_EQ(*store().GetRole(p.id, u.id), std::nullopt);
+  EXPECT_CODE(store().RemoveMembership(p.id, u.id), StatusCode::kNotFound);
+  EXPECT_EQ(store().ListMembers(p.id)->size(), 1u);
+
+  EXPECT_CODE(store().SetMembership(Membership{p.id, 9999, ProjectRole::kViewer}),
+              StatusCode::kNotFound);
+  EXPECT_CODE(store().SetMembership(Membership{9999, u.id, ProjectRole::kViewer}),
+              StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, EveryRoleRoundTrips) {
+  Project p = MakeProject("R");
+  for (ProjectRole role : kAllProjectRoles) {
+    User u = MakeUser(std::string(ProjectRoleName(role)) + "@example.com");
+    ASSERT_OK(store().SetMembership(Membership{p.id, u.id, role}));
+    EXPECT_EQ(*store().GetRole(p.id, u.id), std::optional(role));
+  }
+}
+
+// ---- Tests and steps.
+
+TEST_P(StoreConformanceTest, CreateAndGetTestKeepsStepsInOrder) {
+  Project p = MakeProject("T");
+  auto created = store().CreateTest(TestWithSteps(p.id, "Checkout", {"st_z", "st_a", "st_m"}));
+  ASSERT_OK(created);
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->version, 1);
+  auto got = store().GetTest(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->project_id, p.id);
+  EXPECT_EQ(got->name, "Checkout");
+  EXPECT_EQ(got->tags, (std::vector<std::string>{"smoke", "login"}));
+  EXPECT_EQ(got->version, 1);
+  EXPECT_EQ(got->created_at, 3000);
+  EXPECT_EQ(got->updated_at, 3000);
+  ASSERT_EQ(got->steps.size(), 3u);
+  EXPECT_EQ(got->steps[0].id, "st_z");
+  EXPECT_EQ(got->steps[1].id, "st_a");
+  EXPECT_EQ(got->steps[2].id, "st_m");
+  EXPECT_EQ(got->steps[1].goal, "goal of st_a");
+  EXPECT_EQ(got->steps[1].expected_results,
+            (std::vector<std::string>{"result 1 of st_a", "result 2 of st_a"}));
+}
+
+TEST_P(StoreConformanceTest, TestWithoutStepsOrTags) {
+  Project p = MakeProject("T");
+  nexus::Test t;
+  t.project_id = p.id;
+  t.name = "empty";
+  auto created = store().CreateTest(t);
+  ASSERT_OK(created);
+  auto got = store().GetTest(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_TRUE(got->steps.empty());
+  EXPECT_TRUE(got->tags.empty());
+}
+
+TEST_P(StoreConformanceTest, UnicodeAndQuotesSurvive) {
+  Project p = MakeProject("Ü");
+  nexus::Test t = TestWithSteps(p.id, "Naïve 'quoted' \"name\" — ✓", {"st_1"});
+  t.steps[0].goal = "Tippe \"ß\"; DROP TABLE tests; --";
+  t.tags = {"ünï", "a,b", "[x]"};
+  auto created = store().CreateTest(t);
+  ASSERT_OK(created);
+  auto got = store().GetTest(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, t.name);
+  EXPECT_EQ(got->tags, t.tags);
+  EXPECT_EQ(got->steps[0].goal, t.steps[0].goal);
+}
+
+TEST_P(StoreConformanceTest, TestsAreScopedToTheirProject) {
+  Project a = MakeProject("A");
+  Project b = MakeProject("B");
+  nexus::Test t = MakeTest(a.id);
+  EXPECT_CODE(store().GetTest(b.id, t.id), StatusCode::kNotFound);
+  EXPECT_TRUE(store().ListTests(b.id, {})->empty());
+  nexus::Test moved = t;
+  moved.project_id = b.id;
+  EXPECT_CODE(store().UpdateTest(moved), StatusCode::kNotFound);
+  EXPECT_CODE(store().DeleteTest(b.id, t.id, 1), StatusCode::kNotFound);
+  ASSERT_OK(store().GetTest(a.id, t.id));  // untouched
+  EXPECT_CODE(store().CreateTest(TestWithSteps(9999, "x", {})), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, UpdateTestBumpsVersionAndKeepsStepIds) {
+  Project p = MakeProject("U");
+  nexus::Test t = MakeTest(p.id);  // st_a, st_b, st_c
+  nexus::Test edit = t;
+  edit.name = "Renamed";
+  edit.tags = {"regression"};
+  edit.updated_at = 4000;
+  // Re-order, edit one, drop one, add one.
+  edit.steps = {t.steps[2], t.steps[0], Step{"st_new", "new goal", {}}};
+  edit.steps[1].goal = "edited goal";
+  auto updated = store().UpdateTest(edit);
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(updated->name, "Renamed");
+  EXPECT_EQ(updated->created_at, 3000);
+  EXPECT_EQ(updated->updated_at, 4000);
+
+  auto got = store().GetTest(p.id, t.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->tags, std::vector<std::string>{"regression"});
+  ASSERT_EQ(got->steps.size(), 3u);
+  EXPECT_EQ(got->steps[0].id, "st_c");
+  EXPECT_EQ(got->steps[0].goal, "goal of st_c");
+  EXPECT_EQ(got->steps[1].id, "st_a");
+  EXPECT_EQ(got->steps[1].goal, "edited goal");
+  EXPECT_EQ(got->steps[2].id, "st_new");
+  EXPECT_TRUE(got->steps[2].expected_results.empty());
+
+  edit.version = 2;
+  edit.name = "Again";
+  auto again = store().UpdateTest(edit);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->version, 3);
+}
+
+TEST_P(StoreConformanceTest, UpdateTestVersionMismatchIsConflictAndChangesNothing) {
+  Project p = MakeProject("U");
+  nexus::Test t = MakeTest(p.id);
+  nexus::Test first = t;
+  first.name = "first writer";
+  ASSERT_OK(store().UpdateTest(first));  // now version 2
+
+  nexus::Test stale = t;  // still version 1
+  stale.name = "second writer";
+  stale.steps = {Step{"st_x", "x", {}}};
+  auto r = store().UpdateTest(stale);
+  EXPECT_CODE(r, StatusCode::kConflict);
+  EXPECT_EQ(r.status().reason(), "version_mismatch");
+
+  auto got = store().GetTest(p.id, t.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, "first writer");
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->steps.size(), 3u);
+
+  nexus::Test future = *got;
+  future.version = 7;
+  EXPECT_CODE(store().UpdateTest(future), StatusCode::kConflict);
+}
+
+TEST_P(StoreConformanceTest, DuplicateStepIdsWriteNothing) {
+  Project p = MakeProject("D");
+  auto r = store().CreateTest(TestWithSteps(p.id, "dup", {"st_1", "st_2", "st_1"}));
+  EXPECT_CODE(r, StatusCode::kConflict);
+  EXPECT_EQ(r.status().reason(), "duplicate");
+  EXPECT_TRUE(store().ListTests(p.id, {})->empty());
+
+  // The same on update: the stored test stays as it was.
+  nexus::Test t = MakeTest(p.id);
+  nexus::Test edit = t;
+  edit.name = "changed";
+  edit.steps = {Step{"st_q", "", {}}, Step{"st_q", "", {}}};
+  EXPECT_CODE(store().UpdateTest(edit), StatusCode::kConflict);
+  auto got = store().GetTest(p.id, t.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, t.name);
+  EXPECT_EQ(got->version, 1);
+  ASSERT_EQ(got->steps.size(), 3u);
+  EXPECT_EQ(got->steps[0].id, "st_a");
+}
+
+TEST_P(StoreConformanceTest, EmptyStepIdIsInvalid) {
+  Project p = MakeProject("E");
+  auto r = store().CreateTest(TestWithSteps(p.id, "x", {"st_1", ""}));
+  EXPECT_CODE(r, StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().field(), "steps[1].id");
+}
+
+TEST_P(StoreConformanceTest, SoftDeletedTestsAreHidden) {
+  Project p = MakeProject("S");
+  nexus::Test keep = MakeTest(p.id, "keep");
+  nexus::Test gone = MakeTest(p.id, "gone");
+  nexus::Run run = MakeRun(gone);
+  ASSERT_OK(store().DeleteTest(p.id, gone.id, 9000));
+  EXPECT_CODE(store().GetTest(p.id, gone.id), StatusCode::kNotFound);
+  EXPECT_CODE(store().UpdateTest(gone), StatusCode::kNotFound);
+  EXPECT_CODE(store().DeleteTest(p.id, gone.id, 9001), StatusCode::kNotFound);
+  auto list = store().ListTests(p.id, {});
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, keep.id);
+  // Runs keep their history.
+  auto got_run = store().GetRun(p.id, run.id);
+  ASSERT_OK(got_run);
+  EXPECT_EQ(got_run->test_id, gone.id);
+  // A deleted test cannot join a new plan.
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "with deleted";
+  plan.test_ids = {keep.id, gone.id};
+  auto pr = store().CreatePlan(plan);
+  EXPECT_CODE(pr, StatusCode::kNotFound);
+  EXPECT_EQ(pr.status().field(), "test_ids[1]");
+}
+
+TEST_P(StoreConformanceTest, ListTestsPaginatesByKeyset) {
+  Project p = MakeProject("P");
+  Project other = MakeProject("Other");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 7; ++i) {
+    ids.push_back(MakeTest(p.id, "t" + std::to_string(i)).id);
+    MakeTest(other.id, "noise");
+  }
+  std::vector<int64_t> seen;
+  PageRequest page;
+  page.limit = 3;
+  for (;;) {
+    auto r = store().ListTests(p.id, page);
+    ASSERT_OK(r);
+    if (r->empty()) break;
+    EXPECT_LE(r->size(), 3u);
+    for (const nexus::Test& t : *r) {
+      EXPECT_EQ(t.project_id, p.id);
+      EXPECT_EQ(t.steps.size(), 3u);  // children of every test on the page
+      seen.push_back(t.id);
+    }
+    page.after_id = r->back().id;
+  }
+  EXPECT_EQ(seen, ids);
+  PageRequest bad;
+  bad.limit = 0;
+  EXPECT_CODE(store().ListTests(p.id, bad), StatusCode::kInvalidArgument);
+}
+
+// ---- Runs.
+
+TEST_P(StoreConformanceTest, RunRoundTripsEveryField) {
+  Project p = MakeProject("R");
+  nexus::Test t = MakeTest(p.id);
+  nexus::Run run = RunFor(t, RunResult::kMaxSteps);
+  run.bug_label = BugLabel::kLikelyBug;
+  run.bugs = {Bug{"Crash", "Boom on click", "high", "st_b"}, Bug{"Typo", "", "low", ""}};
+  run.steps = {StepOutcome{"st_a", RunResult::kSuccess, BugLabel::kNoBug, 5000, 5100, "ok"},
+               StepOutcome{"st_b", RunResult::kError, BugLabel::kDefinitelyBug, 5100, std::nullopt,
+                           "crashed"}};
+  auto created = store().CreateRun(run);
+  ASSERT_OK(created);
+  EXPECT_GT(created->id, 0);
+  auto got = store().GetRun(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->project_id, p.id);
+  EXPECT_EQ(got->test_id, t.id);
+  EXPECT_EQ(got->test_version, 1);
+  EXPECT_EQ(got->result, RunResult::kMaxSteps);
+  EXPECT_EQ(got->bug_label, BugLabel::kLikelyBug);
+  EXPECT_EQ(got->started_at, 5000);
+  EXPECT_EQ(got->finished_at, std::optional<TimeMs>(6000));
+  EXPECT_EQ(got->build, "1.2.3");
+  EXPECT_EQ(got->summary, "went fine");
+  EXPECT_FALSE(got->execution_id.has_value());
+  EXPECT_EQ(got->created_at, 5000);
+  EXPECT_EQ(got->updated_at, 6000);
+  ASSERT_EQ(got->bugs.size(), 2u);
+  EXPECT_EQ(got->bugs[0].title, "Crash");
+  EXPECT_EQ(got->bugs[0].description, "Boom on click");
+  EXPECT_EQ(got->bugs[0].severity, "high");
+  EXPECT_EQ(got->bugs[0].step_id, "st_b");
+  EXPECT_EQ(got->bugs[1].step_id, "");
+  ASSERT_EQ(got->steps.size(), 2u);
+  EXPECT_EQ(got->steps[0].step_id, "st_a");
+  EXPECT_EQ(got->steps[0].comment, "ok");
+  EXPECT_EQ(got->steps[0].finished_at, std::optional<TimeMs>(5100));
+  EXPECT_EQ(got->steps[1].result, RunResult::kError);
+  EXPECT_EQ(got->steps[1].bug_label, BugLabel::kDefinitelyBug);
+  EXPECT_EQ(got->steps[1].started_at, std::optional<TimeMs>(5100));
+  EXPECT_FALSE(got->steps[1].finished_at.has_value());
+}
+
+TEST_P(StoreConformanceTest, UnfinishedRunAndUpdate) {
+  Project p = MakeProject("R");
+  nexus::Test t = MakeTest(p.id);
+  nexus::Run run = RunFor(t, RunResult::kSuccess);
+  run.finished_at.reset();
+  run.summary = "";
+  run.bugs = {Bug{"b", "d", "s", ""}};
+  auto created = store().CreateRun(run);
+  ASSERT_OK(created);
+  EXPECT_FALSE(created->finished());
+
+  nexus::Run change = *created;
+  change.result = RunResult::kStopped;
+  change.bug_label = BugLabel::kUndecided;
+  change.finished_at = 7000;
+  change.summary = "stopped by user";
+  change.updated_at = 7001;
+  change.build = "ignored";  // not a mutable field
+  auto updated = store().UpdateRun(change);
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->result, RunResult::kStopped);
+  EXPECT_EQ(updated->bug_label, BugLabel::kUndecided);
+  EXPECT_EQ(updated->finished_at, std::optional<TimeMs>(7000));
+  EXPECT_EQ(updated->summary, "stopped by user");
+  EXPECT_EQ(updated->updated_at, 7001);
+  EXPECT_EQ(updated->build, "1.2.3");
+  EXPECT_EQ(updated->created_at, 5000);
+  EXPECT_EQ(updated->bugs.size(), 1u);
+  EXPECT_EQ(store().GetRun(p.id, created->id)->summary, "stopped by user");
+}
+
+TEST_P(StoreConformanceTest, RunsAreScopedToTheirProject) {
+  Project a = MakeProject("A");
+  Project b = MakeProject("B");
+  nexus::Test ta = MakeTest(a.id);
+  nexus::Run run = MakeRun(ta);
+  EXPECT_CODE(store().GetRun(b.id, run.id), StatusCode::kNotFound);
+  EXPECT_TRUE(store().ListRuns(b.id, {}, {})->empty());
+  nexus::Run moved = run;
+  moved.project_id = b.id;
+  moved.summary = "hijacked";
+  EXPECT_CODE(store().UpdateRun(moved), StatusCode::kNotFound);
+  EXPECT_EQ(store().GetRun(a.id, run.id)->summary, "went fine");
+
+  // A run of project B cannot point at a test of project A.
+  nexus::Run cross = RunFor(ta);
+  cross.project_id = b.id;
+  auto r = store().CreateRun(cross);
+  EXPECT_CODE(r, StatusCode::kNotFound);
+  EXPECT_EQ(r.status().field(), "test_id");
+  EXPECT_CODE(store().GetRun(a.id, 9999), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListRunsFiltersAndPaginates) {
+  Project p = MakeProject("L");
+  Project other = MakeProject("Other");
+  nexus::Test t1 = MakeTest(p.id, "t1");
+  nexus::Test t2 = MakeTest(p.id, "t2");
+  nexus::Test to = MakeTest(other.id, "to");
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "plan";
+  plan.test_ids = {t1.id, t2.id};
+  auto pl = store().CreatePlan(plan);
+  ASSERT_OK(pl);
+  Execution ex;
+  ex.project_id = p.id;
+  ex.plan_id = pl->id;
+  ex.test_ids = pl->test_ids;
+  auto e = store().CreateExecution(ex);
+  ASSERT_OK(e);
+
+  std::vector<int64_t> all, of_t1, errors, in_exec, t1_errors;
+  for (int i = 0; i < 12; ++i) {
+    const nexus::Test& t = i % 2 == 0 ? t1 : t2;
+    RunResult res = i % 3 == 0 ? RunResult::kError : RunResult::kSuccess;
+    std::optional<int64_t> exec = i % 4 == 0 ? std::optional(e->id) : std::nullopt;
+    nexus::Run r = MakeRun(t, res, exec);
+    MakeRun(to);  // noise in another project
+    all.push_back(r.id);
+    if (t.id == t1.id) of_t1.push_back(r.id);
+    if (res == RunResult::kError) errors.push_back(r.id);
+    if (exec) in_exec.push_back(r.id);
+    if (t.id == t1.id && res == RunResult::kError) t1_errors.push_back(r.id);
+  }
+
+  auto collect = [&](const RunFilter& f, int limit) {
+    std::vector<int64_t> ids;
+    PageRequest page;
+    page.limit = limit;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto r = store().ListRuns(p.id, f, page);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (!r.ok() || r->empty()) break;
+      EXPECT_LE(static_cast<int>(r->size()), limit);
+      for (const nexus::Run& run : *r) {
+        EXPECT_EQ(run.project_id, p.id);
+        ids.push_back(run.id);
+      }
+      page.after_id = r->back().id;
+    }
+    return ids;
+  };
+  EXPECT_EQ(collect({}, 5), all);
+  EXPECT_EQ(collect({}, 100), all);
+  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, std::nullopt}, 4), of_t1);
+  EXPECT_EQ(collect(RunFilter{std::nullopt, std::nullopt, RunResult::kError}, 2), errors);
+  EXPECT_EQ(collect(RunFilter{std::nullopt, e->id, std::nullopt}, 1), in_exec);
+  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, RunResult::kError}, 3), t1_errors);
+  EXPECT_TRUE(collect(RunFilter{to.id, std::nullopt, std::nullopt}, 3).empty());
+  EXPECT_TRUE(collect(RunFilter{std::nullopt, std::nullopt, RunResult::kStopped}, 3).empty());
+}
+
+// ---- Plans and executions.
+
+TEST_P(StoreConformanceTest, PlansLifecycleAndScoping) {
+  Project p = MakeProject("P");
+  Project other = MakeProject("O");
+  nexus::Test t1 = MakeTest(p.id, "t1");
+  nexus::Test t2 = MakeTest(p.id, "t2");
+  nexus::Test foreign = MakeTest(other.id, "foreign");
+
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "Nightly";
+  plan.test_ids = {t2.id, t1.id};
+  plan.created_at = 11;
+  auto created = store().CreatePlan(plan);
+  ASSERT_OK(created);
+  EXPECT_GT(created->id, 0);
+  auto got = store().GetPlan(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, "Nightly");
+  EXPECT_EQ(got->test_ids, (std::vector<int64_t>{t2.id, t1.id}));
+  EXPECT_EQ(got->created_at, 11);
+  EXPECT_CODE(store().GetPlan(other.id, created->id), StatusCode::kNotFound);
+
+  plan.test_ids = {t1.id, foreign.id};
+  auto cross = store().CreatePlan(plan);
+  EXPECT_CODE(cross, StatusCode::kNotFound);
+  EXPECT_EQ(cross.status().field(), "test_ids[1]");
+  plan.test_ids = {t1.id, t1.id};
+  EXPECT_CODE(store().CreatePlan(plan), StatusCode::kInvalidArgument);
+
+  TestPlan empty;
+  empty.project_id = p.id;
+  empty.name = "Empty";
+  ASSERT_OK(store().CreatePlan(empty));
+  for (int i = 0; i < 3; ++i) {
+    TestPlan more = plan;
+    more.test_ids = {t1.id};
+    more.name = "more" + std::to_string(i);
+    ASSERT_OK(store().CreatePlan(more));
+  }
+  PageRequest page;
+  page.limit = 2;
+  std::vector<TestPlan> seen;
+  for (;;) {
+    auto r = store().ListPlans(p.id, page);
+    ASSERT_OK(r);
+    if (r->empty()) break;
+    for (auto& x : *r) seen.push_back(x);
+    page.after_id = r->back().id;
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0].test_ids, (std::vector<int64_t>{t2.id, t1.id}));
+  EXPECT_TRUE(seen[1].test_ids.empty());
+  EXPECT_EQ(seen[4].test_ids, std::vector<int64_t>{t1.id});
+  EXPECT_TRUE(store().ListPlans(other.id, {})->empty());
+}
+
+TEST_P(StoreConformanceTest, ExecutionsLifecycle) {
+  Project p = MakeProject("E");
+  Project other = MakeProject("O");
+  nexus::Test t1 = MakeTest(p.id, "t1");
+  nexus::Test t2 = MakeTest(p.id, "t2");
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "plan";
+  plan.test_ids = {t1.id, t2.id};
+  auto pl = store().CreatePlan(plan);
+  ASSERT_OK(pl);
+
+  Execution ex;
+  ex.project_id = p.id;
+  ex.plan_id = pl->id;
+  ex.test_ids = pl->test_ids;
+  ex.created_at = 50;
+  auto created = store().CreateExecution(ex);
+  ASSERT_OK(created);
+  EXPECT_EQ(created->state, ExecutionState::kQueued);
+  EXPECT_EQ(created->test_ids, (std::vector<int64_t>{t1.id, t2.id}));
+  EXPECT_EQ(created->created_at, 50);
+  EXPECT_FALSE(created->completed_at.has_value());
+
+  EXPECT_CODE(store().GetExecution(other.id, created->id), StatusCode::kNotFound);
+  EXPECT_CODE(store().SetExecutionState(other.id, created->id, ExecutionState::kCompleted, 1),
+              StatusCode::kNotFound);
+  Execution cross = ex;
+  cross.project_id = other.id;
+  EXPECT_CODE(store().CreateExecution(cross), StatusCode::kNotFound);
+
+  auto prev =
+      store().SetExecutionState(p.id, created->id, ExecutionState::kInProgress, std::nullopt);
+  ASSERT_OK(prev);
+  EXPECT_EQ(*prev, ExecutionState::kQueued);
+  prev = store().SetExecutionState(p.id, created->id, ExecutionState::kCompleted, 99);
+  ASSERT_OK(prev);
+  EXPECT_EQ(*prev, ExecutionState::kInProgress);
+  prev = store().SetExecutionState(p.id, created->id, ExecutionState::kCompleted, 100);
+  ASSERT_OK(prev);
+  EXPECT_EQ(*prev, ExecutionState::kCompleted);  // the caller sees no new transition
+  auto got = store().GetExecution(p.id, created->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->state, ExecutionState::kCompleted);
+  EXPECT_EQ(got->completed_at, std::optional<TimeMs>(100));
+  EXPECT_EQ(got->plan_id, pl->id);
+  EXPECT_CODE(store().SetExecutionState(p.id, 9999, ExecutionState::kQueued, std::nullopt),
+              StatusCode::kNotFound);
+
+  // Runs may point at the execution; not at an execution of another project.
+  nexus::Run run = RunFor(t1);
+  run.execution_id = created->id;
+  auto r = store().CreateRun(run);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->execution_id, std::optional<int64_t>(created->id));
+  nexus::Test to = MakeTest(other.id);
+  nexus::Run bad = RunFor(to);
+  bad.execution_id = created->id;
+  auto br = store().CreateRun(bad);
+  EXPECT_CODE(br, StatusCode::kNotFound);
+  EXPECT_EQ(br.status().field(), "execution_id");
+
+  for (int i = 0; i < 4; ++i) ASSERT_OK(store().CreateExecution(ex));
+  PageRequest page;
+  page.limit = 2;
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto list = store().ListExecutions(p.id, page);
+    ASSERT_OK(list);
+    if (list->empty()) break;
+    for (const auto& e : *list) {
+      EXPECT_EQ(e.test_ids.size(), 2u);
+      ids.push_back(e.id);
+    }
+    page.after_id = list->back().id;
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_TRUE(store().ListExecutions(other.id, {})->empty());
+}
+
+// ---- Concurrency.
+
+TEST_P(StoreConformanceTest, ConcurrentWritersAndReaders) {
+  Project p = MakeProject("C");
+  nexus::Test seed = MakeTest(p.id);
+  constexpr int kWriters = 4;
+  constexpr int kReaders = 4;
+  constexpr int kPerWriter = 40;
+  std::atomic<int> errors{0};
+  std::atomic<bool> writers_done{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        auto t = store().CreateTest(TestWithSteps(
+            p.id, "w" + std::to_string(w) + "_" + std::to_string(i), {"st_1", "st_2"}));
+        if (!t.ok()) {
+          ++errors;
+          continue;
+        }
+        if (!store().CreateRun(RunFor(*t)).ok()) ++errors;
+        User u;
+        u.email = "u" + std::to_string(w) + "_" + std::to_string(i) + "@x";
+        if (!store().CreateUser(u).ok()) ++errors;
+      }
+    });
+  }
+  std::atomic<int> reads{0};
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&] {
+      while (!writers_done.load()) {
+        auto tests = store().ListTests(p.id, PageRequest{0, 1000});
+        if (!tests.ok()) {
+          ++errors;
+          continue;
+        }
+        for (const nexus::Test& t : *tests)  // never a test without its steps (one snapshot)
+          if (t.steps.size() < 2) ++errors;
+        if (!store().GetTest(p.id, seed.id).ok()) ++errors;
+        if (!store().ListRuns(p.id, {}, {}).ok()) ++errors;
+        ++reads;
+      }
+    });
+  }
+  for (int w = 0; w < kWriters; ++w) threads[w].join();
+  writers_done = true;
+  for (size_t i = kWriters; i < threads.size(); ++i) threads[i].join();
+
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(store().ListTests(p.id, PageRequest{0, 1000})->size(), 1u + kWriters * kPerWriter);
+  EXPECT_EQ(store().ListRuns(p.id, {}, PageRequest{0, 1000})->size(),
+            static_cast<size_t>(kWriters * kPerWriter));
+  EXPECT_EQ(*store().CountUsers(), kWriters * kPerWriter);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentUpdatesOfOneTestAllButOneConflict) {
+  Project p = MakeProject("V");
+  nexus::Test t = MakeTest(p.id);
+  constexpr int kThreads = 6;
+  std::atomic<int> won{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      nexus::Test edit = t;
+      edit.name = "writer " + std::to_string(i);
+      auto r = store().UpdateTest(edit);
+      if (r.ok()) {
+        ++won;
+      } else if (r.status().code() == StatusCode::kConflict) {
+        ++conflicts;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(conflicts.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(store().GetTest(p.id, t.id)->version, 2);
+}
+
+TEST_P(StoreConformanceTest, ExactlyOneCallerSeesTheTransitionToCompleted) {
+  Project p = MakeProject("X");
+  nexus::Test t = MakeTest(p.id);
+  TestPlan plan;
+  plan.project_id = p.id;
+  plan.name = "p";
+  plan.test_ids = {t.id};
+  auto pl = store().CreatePlan(plan);
+  ASSERT_OK(pl);
+  Execution ex;
+  ex.project_id = p.id;
+  ex.plan_id = pl->id;
+  ex.test_ids = {t.id};
+  auto e = store().CreateExecution(ex);
+  ASSERT_OK(e);
+  std::atomic<int> transitions{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto prev = store().SetExecutionState(p.id, e->id, ExecutionState::kCompleted, 1);
+      if (!prev.ok()) {
+        ++errors;
+      } else if (*prev != ExecutionState::kCompleted) {
+        ++transitions;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(transitions.load(), 1);
+}
+
+// ---- Schema.
+
+TEST_P(StoreConformanceTest, MigrateIsIdempotent) {
+  auto before = store().SchemaVersion();
+  ASSERT_OK(before);
+  EXPECT_GE(*before, 1);
+  Project p = MakeProject("keep me");
+  ASSERT_OK(store().Migrate());
+  ASSERT_OK(store().Migrate());
+  EXPECT_EQ(*store().SchemaVersion(), *before);
+  EXPECT_EQ(store().GetProject(p.id)->name, "keep me");
+}
+
+// ---- Backends.
+
+std::vector<Backend> Backends() {
+  return {
+      Backend{"SqliteFile",
+              [](const testing::TempDir& dir) { return OpenSqliteStore(dir.File("nexus.db")); }},
+      Backend{"SqliteMemory", [](const testing::TempDir&) { return OpenSqliteStore(":memory:"); }},
+      Backend{
+          "SqliteUrl",
+          [](const testing::TempDir& dir) { return OpenStore("sqlite://" + dir.File("url.db")); }},
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param.name;
+                         });
+
+}  // namespace
+}  // namespace nexus

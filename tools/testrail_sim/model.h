@@ -1,0 +1,386 @@
+// In-memory model of one TestRail instance and the API v2 methods that act on it.
+// The transport (HTTP, auth, knobs) lives in simulator.h; this class only turns a parsed API
+// call into the status code and JSON body TestRail would answer with.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace testrail_sim {
+
+using Json = nlohmann::json;
+
+// One parsed API call: `/api/v2/<method>/<ids...>&<filters>`.
+struct ApiCall {
+  std::string method;
+  std::vector<std::string> ids;                              // path segments after the method
+  std::vector<std::pair<std::string, std::string>> filters;  // decoded, in request order
+  Json body = Json::object();                                // POST body (object) or {}
+  std::string attachment_name;                               // multipart `attachment` file name
+  size_t attachment_size = 0;
+  bool has_attachment = false;
+  int64_t user_id = 1;  // authenticated user
+};
+
+// What the model answers. `body_is_empty` models TestRail's empty 200 for deletes.
+struct ApiResponse {
+  int status = 200;
+  Json body;
+  bool body_is_empty = false;
+  size_t results_written = 0;  // for the per-result latency knob
+};
+
+struct UserRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string email;
+  std::string password;
+  std::string api_key;
+  bool is_active = true;
+  bool is_admin = true;
+};
+
+// Parameters of the deterministic generator (see docs/testrail-sim.md).
+struct GenerateSpec {
+  int projects = 1;
+  int suites = 1;           // suites of each multi-suite project
+  int sections = 10;        // sections per suite
+  int cases = 100;          // cases per suite of project 1; other projects get cases / 10
+  int depth = 3;            // maximal section nesting depth
+  int custom_statuses = 0;  // 0..7 custom statuses (ids 6..)
+};
+
+// Parses "projects=2,suites=3,cases=1000". Returns false (and sets *error) on bad input.
+bool ParseGenerateSpec(const std::string& text, GenerateSpec* spec, std::string* error);
+
+// Thread-safe: every public method takes mutex_. Handlers never block on I/O.
+class Model {
+ public:
+  Model();
+
+  // The base URL used in `url` fields (e.g. "http://127.0.0.1:8081/testrail").
+  void SetBaseUrl(const std::string& base_url);
+  // Paging quirk: `_links.next` carries limit=0 (which the server then rejects).
+  void SetNextLinkLimitZero(bool on);
+  // get_suites paginated (TestRail 9.3.1+) instead of a plain array.
+  void SetSuitesPaginated(bool on);
+
+  // True if `method` is an API method this simulator knows; *is_write tells POST-only ones.
+  bool KnownMethod(const std::string& method, bool* is_write) const;
+
+  // Executes one API call (already authenticated, verb and content type checked).
+  ApiResponse Handle(const ApiCall& call);
+
+  // Users and authentication.
+  void SetUsers(std::vector<UserRecord> users);
+  // Returns the user id for email + (password or API key), or nullopt.
+  std::optional<int64_t> Authenticate(const std::string& email, const std::string& secret) const;
+
+  // Data loading. Generate() and LoadJson() replace the whole instance.
+  void Generate(const GenerateSpec& spec);
+  // Loads a snapshot or a hand-written description (missing fields get defaults).
+  bool LoadJson(const Json& data, std::string* error);
+  Json ToJson() const;
+  void SetCustomStatuses(int count);
+
+  // Direct accessors for tests (no HTTP, no knobs). All return false / nullopt if the entity
+  // does not exist.
+  bool UpdateCaseTitle(int64_t case_id, const std::string& title);
+  bool DeleteCase(int64_t case_id);
+  std::optional<int64_t> AddCase(int64_t section_id, const std::string& title);
+  std::optional<Json> GetCase(int64_t case_id) const;
+  std::optional<Json> GetRun(int64_t run_id) const;
+  std::optional<Json> GetPlan(int64_t plan_id) const;
+  // Results of a run, oldest first.
+  std::vector<Json> ResultsForRun(int64_t run_id) const;
+  size_t CaseCount() const;    // live cases
+  size_t RunCount() const;     // runs, including plan runs
+  size_t ResultCount() const;  // all results
+  // Overrides the clock (UNIX seconds); nullptr restores the real clock.
+  void SetClock(std::function<int64_t()> clock);
+
+  // For the HTML view: a read-only visit under the lock.
+  void Visit(const std::function<void(const Model&)>& fn) const;
+
+  // Entities (public for the HTML view and the snapshot code; guarded by mutex_).
+  struct Project {
+    int64_t id = 0;
+    std::string name;
+    std::string announcement;
+    int suite_mode = 1;
+    bool is_completed = false;
+    int64_t completed_on = 0;
+  };
+  struct Suite {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    std::string name;
+    std::string description;
+    bool is_master = false;
+    bool is_baseline = false;
+    bool is_completed = false;
+    int64_t completed_on = 0;
+  };
+  struct Section {
+    int64_t id = 0;
+    int64_t suite_id = 0;
+    std::string name;
+    std::string description;
+    int64_t parent_id = 0;  // 0 = top level
+    int64_t display_order = 0;
+    int depth = 0;
+  };
+  struct Case {
+    int64_t id = 0;
+    int64_t section_id = 0;
+    int64_t suite_id = 0;
+    std::string title;
+    int template_id = 1;
+    int type_id = 7;
+    int priority_id = 2;
+    int64_t milestone_id = 0;
+    std::string refs;
+    std::string estimate;
+    int64_t created_on = 0;
+    int64_t updated_on = 0;
+    int64_t created_by = 1;
+    int64_t updated_by = 1;
+    int64_t display_order = 0;
+    bool is_deleted = false;
+    Json custom = Json::object();  // custom_* fields
+  };
+  struct Test {
+    int64_t id = 0;
+    int64_t case_id = 0;
+    int64_t run_id = 0;
+    int status_id = 3;
+    int64_t assignedto_id = 0;
+    std::string title;  // snapshot, used when the case is gone
+  };
+  struct Result {
+    int64_t id = 0;
+    int64_t test_id = 0;
+    int64_t run_id = 0;
+    int status_id = 0;  // 0 = none (comment only)
+    std::string comment;
+    std::string version;
+    std::string elapsed;
+    std::string defects;
+    int64_t assignedto_id = 0;
+    int64_t created_on = 0;
+    int64_t created_by = 1;
+    std::vector<int64_t> attachment_ids;
+    Json custom = Json::object();
+  };
+  struct Run {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    int64_t suite_id = 0;
+    std::string name;
+    std::string description;
+    int64_t milestone_id = 0;
+    int64_t assignedto_id = 0;
+    bool include_all = true;
+    bool is_completed = false;
+    int64_t completed_on = 0;
+    int64_t plan_id = 0;
+    std::string entry_id;
+    int entry_index = 0;
+    std::vector<int64_t> config_ids;
+    std::string refs;
+    int64_t created_on = 0;
+    int64_t updated_on = 0;
+    int64_t created_by = 1;
+    std::vector<int64_t> test_ids;                      // in case order
+    std::unordered_map<int64_t, int64_t> test_by_case;  // case id -> test id
+    std::vector<int64_t> result_ids;                    // oldest first
+    int64_t counts[13] = {};                            // tests per status id
+  };
+  struct Entry {
+    std::string id;
+    int64_t suite_id = 0;
+    std::string name;
+    std::string description;
+    bool include_all = true;
+    std::string refs;
+    std::vector<int64_t> run_ids;
+  };
+  struct Plan {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    std::string name;
+    std::string description;
+    int64_t milestone_id = 0;
+    int64_t assignedto_id = 0;
+    bool is_completed = false;
+    int64_t completed_on = 0;
+    int64_t created_on = 0;
+    int64_t created_by = 1;
+    std::vector<Entry> entries;
+  };
+  struct Status {
+    int id = 0;
+    std::string name;
+    std::string label;
+    int64_t color_dark = 0;
+    int64_t color_medium = 0;
+    int64_t color_bright = 0;
+    bool is_system = false;
+    bool is_untested = false;
+    bool is_final = false;
+  };
+  struct Attachment {
+    int64_t id = 0;
+    int64_t result_id = 0;
+    std::string name;
+    size_t size = 0;
+    int64_t created_on = 0;
+  };
+
+  // Read-only views for the HTML page (call inside Visit()).
+  const std::map<int64_t, Project>& projects() const { return projects_; }
+  const std::map<int64_t, Suite>& suites() const { return suites_; }
+  const std::map<int64_t, Section>& sections() const { return sections_; }
+  const std::unordered_map<int64_t, Case>& cases() const { return cases_; }
+  const std::map<int64_t, Run>& runs() const { return runs_; }
+  const std::map<int64_t, Plan>& plans() const { return plans_; }
+  const std::unordered_map<int64_t, Test>& tests() const { return tests_; }
+  const std::unordered_map<int64_t, Result>& results() const { return results_; }
+  const std::vector<Status>& statuses() const { return statuses_; }
+  const std::vector<int64_t>& SuiteSectionOrder(int64_t suite_id) const;
+  const std::vector<int64_t>& SectionCases(int64_t section_id) const;
+  const std::vector<int64_t>& SuiteCases(int64_t suite_id) const;
+  std::string StatusLabel(int status_id) const;
+
+ private:
+  using Handler = ApiResponse (Model::*)(const ApiCall&);
+  struct MethodInfo {
+    bool is_write;
+    Handler handler;
+  };
+
+  int64_t Now() const;
+  void ClearLocked();
+  void RebuildIndexesLocked();
+  void RenumberSectionsLocked(int64_t suite_id);
+
+  // JSON views.
+  Json ProjectJson(const Project& p) const;
+  Json SuiteJson(const Suite& s) const;
+  Json SectionJson(const Section& s) const;
+  Json CaseJson(const Case& c) const;
+  Json RunJson(const Run& r) const;
+  Json PlanJson(const Plan& p, bool with_entries) const;
+  Json EntryJson(const Entry& e) const;
+  Json TestJson(const Test& t) const;
+  Json ResultJson(const Result& r) const;
+  Json StatusJson(const Status& s) const;
+  Json UserJson(const UserRecord& u) const;
+
+  // Wraps items in TestRail's paginated envelope or answers 400 for bad limit/offset.
+  ApiResponse Paginate(const ApiCall& call, const std::string& key,
+                       const std::function<std::vector<Json>(size_t offset, size_t limit,
+                                                             size_t* total)>& page) const;
+
+  // Shared helpers. They return an error response in *err and false on failure.
+  bool ResolveSuite(const Project& project, const Json& suite_value, bool required_present,
+                    int64_t* suite_id, ApiResponse* err) const;
+  bool CreateRunLocked(const Project& project, int64_t suite_id, const Json& spec, int64_t plan_id,
+                       const std::string& entry_id, int entry_index, int64_t user_id,
+                       int64_t* run_id, ApiResponse* err);
+  bool BuildCaseListLocked(int64_t suite_id, bool include_all, const Json& case_ids,
+                           std::vector<int64_t>* out, ApiResponse* err) const;
+  void SetRunCasesLocked(Run& run, const std::vector<int64_t>& case_ids);
+  void DeleteRunLocked(int64_t run_id);
+  bool AddCaseLocked(int64_t section_id, const Json& body, int64_t user_id, int64_t* case_id,
+                     ApiResponse* err);
+  void RemoveCaseFromIndexesLocked(const Case& c);
+  void ApplyCaseFields(Case& c, const Json& body);
+  // Validates one result entry; returns "" or the reason in parentheses' text.
+  std::string ValidateResultEntry(const Run& run, const Json& entry, bool by_case,
+                                  int64_t* test_id) const;
+  int64_t StoreResultLocked(Run& run, int64_t test_id, const Json& entry, int64_t user_id);
+
+  // API methods.
+  ApiResponse GetProjects(const ApiCall& c);
+  ApiResponse GetProject(const ApiCall& c);
+  ApiResponse GetSuites(const ApiCall& c);
+  ApiResponse GetSuite(const ApiCall& c);
+  ApiResponse AddSuite(const ApiCall& c);
+  ApiResponse GetSections(const ApiCall& c);
+  ApiResponse GetSection(const ApiCall& c);
+  ApiResponse AddSection(const ApiCall& c);
+  ApiResponse GetCases(const ApiCall& c);
+  ApiResponse GetCaseApi(const ApiCall& c);
+  ApiResponse AddCaseApi(const ApiCall& c);
+  ApiResponse UpdateCase(const ApiCall& c);
+  ApiResponse DeleteCaseApi(const ApiCall& c);
+  ApiResponse GetStatuses(const ApiCall& c);
+  ApiResponse GetUsers(const ApiCall& c);
+  ApiResponse GetUser(const ApiCall& c);
+  ApiResponse GetUserByEmail(const ApiCall& c);
+  ApiResponse GetCurrentUser(const ApiCall& c);
+  ApiResponse AddRun(const ApiCall& c);
+  ApiResponse GetRunApi(const ApiCall& c);
+  ApiResponse GetRuns(const ApiCall& c);
+  ApiResponse UpdateRun(const ApiCall& c);
+  ApiResponse CloseRun(const ApiCall& c);
+  ApiResponse DeleteRun(const ApiCall& c);
+  ApiResponse AddPlan(const ApiCall& c);
+  ApiResponse AddPlanEntry(const ApiCall& c);
+  ApiResponse GetPlanApi(const ApiCall& c);
+  ApiResponse GetPlans(const ApiCall& c);
+  ApiResponse ClosePlan(const ApiCall& c);
+  ApiResponse DeletePlan(const ApiCall& c);
+  ApiResponse AddResultsForCases(const ApiCall& c);
+  ApiResponse AddResultForCase(const ApiCall& c);
+  ApiResponse AddResults(const ApiCall& c);
+  ApiResponse AddResult(const ApiCall& c);
+  ApiResponse GetTests(const ApiCall& c);
+  ApiResponse GetTest(const ApiCall& c);
+  ApiResponse GetResultsForRun(const ApiCall& c);
+  ApiResponse GetResultsForCase(const ApiCall& c);
+  ApiResponse GetResults(const ApiCall& c);
+  ApiResponse AddAttachmentToResult(const ApiCall& c);
+
+  static const std::map<std::string, MethodInfo>& Methods();
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::string base_url_;
+  bool next_limit_zero_ = false;
+  bool suites_paginated_ = false;
+  std::function<int64_t()> clock_;
+
+  std::vector<UserRecord> users_;
+  std::vector<Status> statuses_;
+  std::map<int64_t, Project> projects_;
+  std::map<int64_t, Suite> suites_;
+  std::map<int64_t, Section> sections_;
+  std::unordered_map<int64_t, Case> cases_;
+  std::map<int64_t, Run> runs_;
+  std::map<int64_t, Plan> plans_;
+  std::unordered_map<int64_t, Test> tests_;
+  std::unordered_map<int64_t, Result> results_;
+  std::unordered_map<int64_t, Attachment> attachments_;
+
+  // Indexes: live case ids per suite and per section (ascending), sections per suite in
+  // tree pre-order.
+  std::unordered_map<int64_t, std::vector<int64_t>> suite_cases_;
+  std::unordered_map<int64_t, std::vector<int64_t>> section_cases_;
+  std::unordered_map<int64_t, std::vector<int64_t>> suite_sections_;
+
+  int64_t next_project_id_ = 1, next_suite_id_ = 1, next_section_id_ = 1, next_case_id_ = 1,
+          next_run_id_ = 1, next_plan_id_ = 1, next_test_id_ = 1, next_result_id_ = 1,
+          next_attachment_id_ = 1, uuid_counter_ = 1;
+};
+
+}  // namespace testrail_sim

@@ -1,0 +1,562 @@
+// Loading, saving and generating the simulator's data: the deterministic catalog generator
+// (--generate), the JSON description loader (--data) and the snapshot (--state).
+#include <algorithm>
+#include <array>
+
+#include "model.h"
+
+namespace testrail_sim {
+namespace {
+
+// splitmix64: small, fast and deterministic across platforms.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  size_t Below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(Next() % n); }
+
+ private:
+  uint64_t state_;
+};
+
+constexpr std::array kVerbs = {"Verify", "Check",  "Ensure", "Validate", "Confirm",
+                               "Test",   "Reject", "Allow",  "Display",  "Export"};
+constexpr std::array kObjects = {
+    "login",          "logout",        "password reset", "user profile",
+    "search results", "shopping cart", "checkout",       "invoice PDF",
+    "order history",  "API token",     "audit log",      "dashboard widget",
+    "file upload",    "notification",  "report export",  "session timeout"};
+constexpr std::array kConditions = {"with valid input",   "with an empty field",
+                                    "for a guest user",   "for an admin",
+                                    "on a slow network",  "after a page reload",
+                                    "with unicode text",  "in dark mode",
+                                    "with 1000 items",    "when the server returns 500",
+                                    "on mobile viewport", "with an expired session"};
+constexpr std::array kAreas = {"Authentication", "Accounts",      "Billing", "Catalog",
+                               "Checkout",       "Reporting",     "Search",  "Settings",
+                               "Integrations",   "Notifications", "Admin",   "Mobile"};
+constexpr std::array kSubAreas = {"Smoke", "Regression", "Edge cases",  "Permissions",
+                                  "UI",    "API",        "Performance", "Localization"};
+constexpr std::array kSuiteNames = {"Master",  "Web",     "API",      "Mobile",
+                                    "Backend", "Desktop", "Security", "Performance"};
+constexpr std::array kProjectNames = {"Nexus Demo",    "Storefront", "Payments",  "Mobile App",
+                                      "Data Platform", "Identity",   "Analytics", "Back Office"};
+
+constexpr int64_t kEpoch = 1672531200;  // 2023-01-01T00:00:00Z, fixed for determinism
+
+int64_t I64(const Json& j, const char* key, int64_t def = 0) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return def;
+  if (it->is_number()) return it->get<int64_t>();
+  if (it->is_boolean()) return it->get<bool>() ? 1 : 0;
+  return def;
+}
+bool Bool(const Json& j, const char* key, bool def = false) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return def;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_number()) return it->get<int64_t>() != 0;
+  return def;
+}
+std::string Str(const Json& j, const char* key, const std::string& def = "") {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return def;
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+void Model::ClearLocked() {
+  projects_.clear();
+  suites_.clear();
+  sections_.clear();
+  cases_.clear();
+  runs_.clear();
+  plans_.clear();
+  tests_.clear();
+  results_.clear();
+  attachments_.clear();
+  suite_cases_.clear();
+  section_cases_.clear();
+  suite_sections_.clear();
+  next_project_id_ = next_suite_id_ = next_section_id_ = next_case_id_ = next_run_id_ =
+      next_plan_id_ = next_test_id_ = next_result_id_ = next_attachment_id_ = uuid_counter_ = 1;
+}
+
+void Model::RebuildIndexesLocked() {
+  suite_cases_.clear();
+  section_cases_.clear();
+  suite_sections_.clear();
+  std::vector<int64_t> ids;
+  ids.reserve(cases_.size());
+  for (const auto& [id, c] : cases_)
+    if (!c.is_deleted) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (int64_t id : ids) {
+    const Case& c = cases_.at(id);
+    suite_cases_[c.suite_id].push_back(id);
+    section_cases_[c.section_id].push_back(id);
+  }
+  for (const auto& [id, s] : suites_) RenumberSectionsLocked(id);
+}
+
+void Model::Generate(const GenerateSpec& spec) {
+  SetCustomStatuses(spec.custom_statuses);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ClearLocked();
+  Rng rng(20240601);
+  for (int p = 0; p < spec.projects; ++p) {
+    Project project;
+    project.id = next_project_id_++;
+    project.name = kProjectNames[p % kProjectNames.size()];
+    if (p >= static_cast<int>(kProjectNames.size())) project.name += " " + std::to_string(p + 1);
+    // Project 1 carries the big catalog (multi-suite when suites > 1); the others cycle
+    // through the three suite modes with smaller catalogs.
+    int suite_count = 1;
+    if (p == 0) {
+      project.suite_mode = spec.suites > 1 ? 3 : 1;
+      suite_count = std::max(1, spec.suites);
+    } else {
+      project.suite_mode = 1 + ((p - 1) % 3);
+      suite_count = project.suite_mode == 3 ? std::max(2, spec.suites) : 1;
+    }
+    int cases_per_suite = p == 0 ? spec.cases : std::max(spec.cases > 0 ? 5 : 0, spec.cases / 10);
+    int sections_per_suite = p == 0 ? spec.sections : std::max(1, spec.sections / 2);
+    if (sections_per_suite == 0 && cases_per_suite > 0) sections_per_suite = 1;
+    projects_[project.id] = project;
+    for (int s = 0; s < suite_count; ++s) {
+      Suite suite;
+      suite.id = next_suite_id_++;
+      suite.project_id = project.id;
+      suite.name = project.suite_mode == 3
+                       ? kSuiteNames[s % kSuiteNames.size()] +
+                             std::string(s >= static_cast<int>(kSuiteNames.size())
+                                             ? " " + std::to_string(s + 1)
+                                             : "")
+                       : "Master";
+      suite.description = "Test cases of " + project.name + " / " + suite.name;
+      suite.is_master = s == 0;
+      suites_[suite.id] = suite;
+      std::vector<int64_t> suite_sections;
+      for (int x = 0; x < sections_per_suite; ++x) {
+        Section sec;
+        sec.id = next_section_id_++;
+        sec.suite_id = suite.id;
+        // Parent: a previous section whose depth allows one more level, or top level.
+        std::vector<int64_t> candidates;
+        for (int64_t sid : suite_sections)
+          if (sections_.at(sid).depth + 1 < spec.depth) candidates.push_back(sid);
+        if (!candidates.empty() && x > 0 && rng.Below(3) != 0) {
+          sec.parent_id = candidates[rng.Below(candidates.size())];
+          sec.depth = sections_.at(sec.parent_id).depth + 1;
+          sec.name = kSubAreas[rng.Below(kSubAreas.size())];
+        } else {
+          sec.name = kAreas[x % kAreas.size()];
+        }
+        sec.name += " " + std::to_string(x + 1);
+        sec.description = "Section " + std::to_string(x + 1) + " of " + suite.name;
+        sections_[sec.id] = sec;
+        suite_sections.push_back(sec.id);
+      }
+      for (int n = 0; n < cases_per_suite; ++n) {
+        Case c;
+        c.id = next_case_id_++;
+        c.suite_id = suite.id;
+        c.section_id = suite_sections[rng.Below(suite_sections.size())];
+        c.title = std::string(kVerbs[rng.Below(kVerbs.size())]) + " " +
+                  kObjects[rng.Below(kObjects.size())] + " " +
+                  kConditions[rng.Below(kConditions.size())] + " #" + std::to_string(c.id);
+        c.type_id = 1 + static_cast<int>(rng.Below(12));
+        c.priority_id = 1 + static_cast<int>(rng.Below(4));
+        if (rng.Below(10) < 3) c.refs = "NEX-" + std::to_string(100 + rng.Below(900));
+        if (rng.Below(4) == 0) c.estimate = std::to_string(1 + rng.Below(10)) + "m";
+        // Created over one year, updated up to ~180 days later.
+        c.created_on = kEpoch + static_cast<int64_t>(n) * 31536000 / std::max(1, cases_per_suite);
+        c.updated_on = c.created_on + static_cast<int64_t>(rng.Below(180 * 86400));
+        c.custom["custom_automation_type"] = static_cast<int>(rng.Below(3));
+        c.display_order = n + 1;
+        cases_[c.id] = std::move(c);
+      }
+    }
+  }
+  RebuildIndexesLocked();
+}
+
+Json Model::ToJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Json j;
+  j["format"] = "testrail-sim-state/1";
+  j["custom_statuses"] = static_cast<int>(statuses_.size()) - 5;
+  Json users = Json::array();
+  for (const auto& u : users_)
+    users.push_back({{"id", u.id},
+                     {"name", u.name},
+                     {"email", u.email},
+                     {"password", u.password},
+                     {"api_key", u.api_key},
+                     {"is_active", u.is_active},
+                     {"is_admin", u.is_admin}});
+  j["users"] = users;
+  Json projects = Json::array();
+  for (const auto& [id, p] : projects_)
+    projects.push_back({{"id", p.id},
+                        {"name", p.name},
+                        {"announcement", p.announcement},
+                        {"suite_mode", p.suite_mode},
+                        {"is_completed", p.is_completed},
+                        {"completed_on", p.completed_on}});
+  j["projects"] = projects;
+  Json suites = Json::array();
+  for (const auto& [id, s] : suites_)
+    suites.push_back({{"id", s.id},
+                      {"project_id", s.project_id},
+                      {"name", s.name},
+                      {"description", s.description},
+                      {"is_master", s.is_master},
+                      {"is_baseline", s.is_baseline},
+                      {"is_completed", s.is_completed},
+                      {"completed_on", s.completed_on}});
+  j["suites"] = suites;
+  Json sections = Json::array();
+  for (const auto& [id, s] : sections_)
+    sections.push_back({{"id", s.id},
+                        {"suite_id", s.suite_id},
+                        {"name", s.name},
+                        {"description", s.description},
+                        {"parent_id", s.parent_id}});
+  j["sections"] = sections;
+  std::vector<int64_t> case_ids;
+  for (const auto& [id, c] : cases_) case_ids.push_back(id);
+  std::sort(case_ids.begin(), case_ids.end());
+  Json cases = Json::array();
+  for (int64_t id : case_ids) {
+    const Case& c = cases_.at(id);
+    cases.push_back({{"id", c.id},
+                     {"section_id", c.section_id},
+                     {"title", c.title},
+                     {"template_id", c.template_id},
+                     {"type_id", c.type_id},
+                     {"priority_id", c.priority_id},
+                     {"milestone_id", c.milestone_id},
+                     {"refs", c.refs},
+                     {"estimate", c.estimate},
+                     {"created_on", c.created_on},
+                     {"updated_on", c.updated_on},
+                     {"created_by", c.created_by},
+                     {"updated_by", c.updated_by},
+                     {"display_order", c.display_order},
+                     {"is_deleted", c.is_deleted},
+                     {"custom", c.custom}});
+  }
+  j["cases"] = cases;
+  Json runs = Json::array();
+  for (const auto& [id, r] : runs_) {
+    Json tests = Json::array();
+    for (int64_t tid : r.test_ids) {
+      const Test& t = tests_.at(tid);
+      tests.push_back({{"id", t.id},
+                       {"case_id", t.case_id},
+                       {"status_id", t.status_id},
+                       {"assignedto_id", t.assignedto_id},
+                       {"title", t.title}});
+    }
+    Json results = Json::array();
+    for (int64_t rid : r.result_ids) {
+      const Result& x = results_.at(rid);
+      results.push_back({{"id", x.id},
+                         {"test_id", x.test_id},
+                         {"status_id", x.status_id},
+                         {"comment", x.comment},
+                         {"version", x.version},
+                         {"elapsed", x.elapsed},
+                         {"defects", x.defects},
+                         {"assignedto_id", x.assignedto_id},
+                         {"created_on", x.created_on},
+                         {"created_by", x.created_by},
+                         {"attachment_ids", x.attachment_ids},
+                         {"custom", x.custom}});
+    }
+    runs.push_back({{"id", r.id},
+                    {"project_id", r.project_id},
+                    {"suite_id", r.suite_id},
+                    {"name", r.name},
+                    {"description", r.description},
+                    {"milestone_id", r.milestone_id},
+                    {"assignedto_id", r.assignedto_id},
+                    {"include_all", r.include_all},
+                    {"is_completed", r.is_completed},
+                    {"completed_on", r.completed_on},
+                    {"plan_id", r.plan_id},
+                    {"entry_id", r.entry_id},
+                    {"entry_index", r.entry_index},
+                    {"config_ids", r.config_ids},
+                    {"refs", r.refs},
+                    {"created_on", r.created_on},
+                    {"updated_on", r.updated_on},
+                    {"created_by", r.created_by},
+                    {"tests", tests},
+                    {"results", results}});
+  }
+  j["runs"] = runs;
+  Json plans = Json::array();
+  for (const auto& [id, p] : plans_) {
+    Json entries = Json::array();
+    for (const auto& e : p.entries)
+      entries.push_back({{"id", e.id},
+                         {"suite_id", e.suite_id},
+                         {"name", e.name},
+                         {"description", e.description},
+                         {"include_all", e.include_all},
+                         {"refs", e.refs},
+                         {"run_ids", e.run_ids}});
+    plans.push_back({{"id", p.id},
+                     {"project_id", p.project_id},
+                     {"name", p.name},
+                     {"description", p.description},
+                     {"milestone_id", p.milestone_id},
+                     {"is_completed", p.is_completed},
+                     {"completed_on", p.completed_on},
+                     {"created_on", p.created_on},
+                     {"created_by", p.created_by},
+                     {"entries", entries}});
+  }
+  j["plans"] = plans;
+  Json attachments = Json::array();
+  for (const auto& [id, a] : attachments_)
+    attachments.push_back(
+        {{"id", a.id}, {"result_id", a.result_id}, {"name", a.name}, {"size", a.size}});
+  j["attachments"] = attachments;
+  j["next_ids"] = {{"uuid", uuid_counter_}};
+  return j;
+}
+
+bool Model::LoadJson(const Json& data, std::string* error) {
+  if (!data.is_object()) {
+    *error = "data must be a JSON object";
+    return false;
+  }
+  if (data.contains("custom_statuses"))
+    SetCustomStatuses(static_cast<int>(I64(data, "custom_statuses")));
+  std::lock_guard<std::mutex> lock(mutex_);
+  ClearLocked();
+  auto list = [&](const char* key) {
+    return data.contains(key) && data[key].is_array() ? data[key] : Json::array();
+  };
+  auto bump = [](int64_t& next, int64_t id) { next = std::max(next, id + 1); };
+  if (data.contains("users") && data["users"].is_array() && !data["users"].empty()) {
+    users_.clear();
+    int64_t next_user = 1;
+    for (const auto& u : data["users"]) {
+      UserRecord r;
+      r.id = I64(u, "id", next_user);
+      next_user = std::max(next_user, r.id + 1);
+      r.name = Str(u, "name", "User " + std::to_string(r.id));
+      r.email = Str(u, "email");
+      r.password = Str(u, "password");
+      r.api_key = Str(u, "api_key");
+      r.is_active = Bool(u, "is_active", true);
+      r.is_admin = Bool(u, "is_admin", true);
+      users_.push_back(r);
+    }
+  }
+  for (const auto& x : list("projects")) {
+    Project p;
+    p.id = I64(x, "id", next_project_id_);
+    p.name = Str(x, "name", "Project " + std::to_string(p.id));
+    p.announcement = Str(x, "announcement");
+    p.suite_mode = static_cast<int>(I64(x, "suite_mode", 1));
+    if (p.suite_mode < 1 || p.suite_mode > 3) {
+      *error = "project " + std::to_string(p.id) + ": suite_mode must be 1, 2 or 3";
+      return false;
+    }
+    p.is_completed = Bool(x, "is_completed");
+    p.completed_on = I64(x, "completed_on");
+    bump(next_project_id_, p.id);
+    projects_[p.id] = p;
+  }
+  for (const auto& x : list("suites")) {
+    Suite s;
+    s.id = I64(x, "id", next_suite_id_);
+    s.project_id = I64(x, "project_id", 1);
+    if (!projects_.count(s.project_id)) {
+      *error = "suite " + std::to_string(s.id) + ": unknown project_id";
+      return false;
+    }
+    s.name = Str(x, "name", "Suite " + std::to_string(s.id));
+    s.description = Str(x, "description");
+    s.is_master = Bool(x, "is_master");
+    s.is_baseline = Bool(x, "is_baseline");
+    s.is_completed = Bool(x, "is_completed");
+    s.completed_on = I64(x, "completed_on");
+    bump(next_suite_id_, s.id);
+    suites_[s.id] = s;
+  }
+  // Single-suite projects without a suite get their master suite.
+  for (const auto& [pid, p] : projects_) {
+    bool has = false;
+    for (const auto& [sid, s] : suites_) has |= s.project_id == pid;
+    if (!has) {
+      Suite s;
+      s.id = next_suite_id_++;
+      s.project_id = pid;
+      s.name = "Master";
+      s.is_master = true;
+      suites_[s.id] = s;
+    }
+  }
+  for (const auto& x : list("sections")) {
+    Section s;
+    s.id = I64(x, "id", next_section_id_);
+    s.suite_id = I64(x, "suite_id", 0);
+    s.parent_id = I64(x, "parent_id", 0);
+    s.name = Str(x, "name", "Section " + std::to_string(s.id));
+    s.description = Str(x, "description");
+    if (s.suite_id == 0 && s.parent_id != 0 && sections_.count(s.parent_id))
+      s.suite_id = sections_.at(s.parent_id).suite_id;
+    if (!suites_.count(s.suite_id)) {
+      *error = "section " + std::to_string(s.id) + ": unknown suite_id";
+      return false;
+    }
+    bump(next_section_id_, s.id);
+    sections_[s.id] = s;
+  }
+  for (const auto& [id, s] : sections_) {
+    if (s.parent_id != 0 &&
+        (!sections_.count(s.parent_id) || sections_.at(s.parent_id).suite_id != s.suite_id)) {
+      *error = "section " + std::to_string(id) + ": unknown parent_id";
+      return false;
+    }
+  }
+  for (const auto& x : list("cases")) {
+    Case c;
+    c.id = I64(x, "id", next_case_id_);
+    c.section_id = I64(x, "section_id", 0);
+    if (!sections_.count(c.section_id)) {
+      *error = "case " + std::to_string(c.id) + ": unknown section_id";
+      return false;
+    }
+    c.suite_id = sections_.at(c.section_id).suite_id;
+    c.title = Str(x, "title", "Case " + std::to_string(c.id));
+    c.template_id = static_cast<int>(I64(x, "template_id", 1));
+    c.type_id = static_cast<int>(I64(x, "type_id", 7));
+    c.priority_id = static_cast<int>(I64(x, "priority_id", 2));
+    c.milestone_id = I64(x, "milestone_id");
+    c.refs = Str(x, "refs");
+    c.estimate = Str(x, "estimate");
+    c.created_on = I64(x, "created_on", kEpoch);
+    c.updated_on = I64(x, "updated_on", c.created_on);
+    c.created_by = I64(x, "created_by", 1);
+    c.updated_by = I64(x, "updated_by", 1);
+    c.display_order = I64(x, "display_order", c.id);
+    c.is_deleted = Bool(x, "is_deleted");
+    if (x.contains("custom") && x["custom"].is_object()) c.custom = x["custom"];
+    for (const auto& [k, v] : x.items())
+      if (k.rfind("custom_", 0) == 0) c.custom[k] = v;
+    bump(next_case_id_, c.id);
+    cases_[c.id] = std::move(c);
+  }
+  for (const auto& x : list("runs")) {
+    Run r;
+    r.id = I64(x, "id", next_run_id_);
+    r.project_id = I64(x, "project_id", 1);
+    r.suite_id = I64(x, "suite_id", 0);
+    r.name = Str(x, "name");
+    r.description = Str(x, "description");
+    r.milestone_id = I64(x, "milestone_id");
+    r.assignedto_id = I64(x, "assignedto_id");
+    r.include_all = Bool(x, "include_all", true);
+    r.is_completed = Bool(x, "is_completed");
+    r.completed_on = I64(x, "completed_on");
+    r.plan_id = I64(x, "plan_id");
+    r.entry_id = Str(x, "entry_id");
+    r.entry_index = static_cast<int>(I64(x, "entry_index"));
+    if (x.contains("config_ids") && x["config_ids"].is_array())
+      for (const auto& v : x["config_ids"]) r.config_ids.push_back(v.get<int64_t>());
+    r.refs = Str(x, "refs");
+    r.created_on = I64(x, "created_on", kEpoch);
+    r.updated_on = I64(x, "updated_on", r.created_on);
+    r.created_by = I64(x, "created_by", 1);
+    for (const auto& t : x.value("tests", Json::array())) {
+      Test test;
+      test.id = I64(t, "id", next_test_id_);
+      test.case_id = I64(t, "case_id");
+      test.run_id = r.id;
+      test.status_id = static_cast<int>(std::clamp<int64_t>(I64(t, "status_id", 3), 1, 12));
+      test.assignedto_id = I64(t, "assignedto_id");
+      test.title = Str(t, "title");
+      bump(next_test_id_, test.id);
+      r.test_ids.push_back(test.id);
+      r.test_by_case[test.case_id] = test.id;
+      r.counts[test.status_id]++;
+      tests_[test.id] = test;
+    }
+    for (const auto& y : x.value("results", Json::array())) {
+      Result res;
+      res.id = I64(y, "id", next_result_id_);
+      res.test_id = I64(y, "test_id");
+      res.run_id = r.id;
+      res.status_id = static_cast<int>(I64(y, "status_id"));
+      res.comment = Str(y, "comment");
+      res.version = Str(y, "version");
+      res.elapsed = Str(y, "elapsed");
+      res.defects = Str(y, "defects");
+      res.assignedto_id = I64(y, "assignedto_id");
+      res.created_on = I64(y, "created_on", kEpoch);
+      res.created_by = I64(y, "created_by", 1);
+      if (y.contains("attachment_ids") && y["attachment_ids"].is_array())
+        for (const auto& v : y["attachment_ids"]) res.attachment_ids.push_back(v.get<int64_t>());
+      if (y.contains("custom") && y["custom"].is_object()) res.custom = y["custom"];
+      bump(next_result_id_, res.id);
+      r.result_ids.push_back(res.id);
+      results_[res.id] = std::move(res);
+    }
+    bump(next_run_id_, r.id);
+    runs_[r.id] = std::move(r);
+  }
+  for (const auto& x : list("plans")) {
+    Plan p;
+    p.id = I64(x, "id", next_plan_id_);
+    p.project_id = I64(x, "project_id", 1);
+    p.name = Str(x, "name");
+    p.description = Str(x, "description");
+    p.milestone_id = I64(x, "milestone_id");
+    p.is_completed = Bool(x, "is_completed");
+    p.completed_on = I64(x, "completed_on");
+    p.created_on = I64(x, "created_on", kEpoch);
+    p.created_by = I64(x, "created_by", 1);
+    for (const auto& e : x.value("entries", Json::array())) {
+      Entry entry;
+      entry.id = Str(e, "id");
+      entry.suite_id = I64(e, "suite_id");
+      entry.name = Str(e, "name");
+      entry.description = Str(e, "description");
+      entry.include_all = Bool(e, "include_all", true);
+      entry.refs = Str(e, "refs");
+      for (const auto& v : e.value("run_ids", Json::array()))
+        entry.run_ids.push_back(v.get<int64_t>());
+      p.entries.push_back(entry);
+    }
+    bump(next_plan_id_, p.id);
+    plans_[p.id] = std::move(p);
+  }
+  for (const auto& x : list("attachments")) {
+    Attachment a;
+    a.id = I64(x, "id", next_attachment_id_);
+    a.result_id = I64(x, "result_id");
+    a.name = Str(x, "name");
+    a.size = static_cast<size_t>(I64(x, "size"));
+    bump(next_attachment_id_, a.id);
+    attachments_[a.id] = a;
+  }
+  if (data.contains("next_ids"))
+    uuid_counter_ = std::max<int64_t>(1, I64(data["next_ids"], "uuid", 1));
+  RebuildIndexesLocked();
+  return true;
+}
+
+}  // namespace testrail_sim

@@ -1,0 +1,320 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { get } from '../api';
+import { Dialog, ErrorBanner, Spinner, VirtualList } from './ui';
+import { cls } from '../util';
+
+interface Suite {
+  id: number;
+  name: string;
+}
+interface Section {
+  id: number;
+  name: string;
+  parent_id: number | null;
+  depth: number;
+  children?: Section[];
+}
+interface Case {
+  id: number;
+  title: string;
+  section_id?: number;
+  suite_id?: number;
+}
+
+/** Flattens either a nested tree or a flat parent_id list into depth-annotated rows. */
+function flattenSections(raw: any): Section[] {
+  const list: any[] = Array.isArray(raw) ? raw : raw?.items || raw?.sections || [];
+  const nested = list.some((s) => Array.isArray(s.children));
+  const out: Section[] = [];
+  if (nested) {
+    const walk = (xs: any[], depth: number, parent: number | null) => {
+      for (const s of xs) {
+        out.push({ id: s.id, name: s.name, parent_id: parent, depth, children: s.children });
+        if (s.children?.length) walk(s.children, depth + 1, s.id);
+      }
+    };
+    walk(list, 0, null);
+    return out;
+  }
+  const byParent = new Map<number | null, any[]>();
+  for (const s of list) {
+    const p = s.parent_id ?? null;
+    if (!byParent.has(p)) byParent.set(p, []);
+    byParent.get(p)!.push(s);
+  }
+  const walk = (p: number | null, depth: number) => {
+    for (const s of byParent.get(p) || []) {
+      out.push({ id: s.id, name: s.name, parent_id: p, depth });
+      walk(s.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
+const ROW = 34;
+
+export function CasePicker({
+  projectId,
+  title,
+  initial,
+  onConfirm,
+  onCancel,
+}: {
+  projectId: number;
+  title: string;
+  initial: number[];
+  onConfirm: (ids: number[]) => void;
+  onCancel: () => void;
+}) {
+  const base = `/projects/${projectId}/testrail`;
+  const [suites, setSuites] = useState<Suite[]>([]);
+  const [suiteId, setSuiteId] = useState<number | null>(null);
+  const [sections, setSections] = useState<Section[]>([]);
+  const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
+  const [sectionId, setSectionId] = useState<number | null>(null);
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const [cases, setCases] = useState<Case[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingCases, setLoadingCases] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set(initial));
+  const [active, setActive] = useState(0);
+  const reqSeq = useRef(0);
+
+  // Selected suites of the project (only those can be linked, R-SUITE-2).
+  useEffect(() => {
+    get(base)
+      .then((cfg: any) => {
+        let s: Suite[] = cfg?.suites || cfg?.selected_suites || [];
+        if (!s.length && Array.isArray(cfg?.suite_ids)) s = cfg.suite_ids.map((id: number) => ({ id, name: `Suite ${id}` }));
+        s = s.map((x: any) => (typeof x === 'number' ? { id: x, name: `Suite ${x}` } : x));
+        setSuites(s);
+        if (s.length) setSuiteId(s[0].id);
+      })
+      .catch(setError);
+  }, [base]);
+
+  useEffect(() => {
+    if (suiteId === null) return;
+    setSections([]);
+    setSectionId(null);
+    get(`${base}/sections?suite_id=${suiteId}`).then((r) => setSections(flattenSections(r)), setError);
+  }, [base, suiteId]);
+
+  const loadCases = async (more: boolean) => {
+    if (suiteId === null) return;
+    const seq = ++reqSeq.current;
+    setLoadingCases(true);
+    const params = new URLSearchParams();
+    if (query) params.set('q', query);
+    params.set('suite_id', String(suiteId));
+    if (sectionId !== null && !query) params.set('section_id', String(sectionId));
+    params.set('limit', '200');
+    if (more && cursor) params.set('cursor', cursor);
+    try {
+      const r: any = await get(`${base}/cases?${params}`);
+      if (seq !== reqSeq.current) return;
+      const items: Case[] = Array.isArray(r) ? r : r.items || r.cases || [];
+      setCases((c) => (more ? [...c, ...items] : items));
+      setCursor(Array.isArray(r) ? null : r.next_cursor ?? null);
+      if (!more) setActive(0);
+    } catch (e) {
+      if (seq === reqSeq.current) setError(e);
+    } finally {
+      if (seq === reqSeq.current) setLoadingCases(false);
+    }
+  };
+
+  useEffect(() => {
+    loadCases(false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [suiteId, sectionId, query]);
+
+  // Debounced server-side search.
+  useEffect(() => {
+    const t = setTimeout(() => setQuery(q.trim()), 250);
+    return () => clearTimeout(t);
+  }, [q]);
+
+  const visibleSections = useMemo(() => {
+    const out: Section[] = [];
+    const hiddenUnder: number[] = [];
+    const hiddenDepth: number[] = [];
+    for (const s of sections) {
+      while (hiddenDepth.length && s.depth <= hiddenDepth[hiddenDepth.length - 1]) {
+        hiddenDepth.pop();
+        hiddenUnder.pop();
+      }
+      if (hiddenDepth.length) continue;
+      out.push(s);
+      if (collapsed.has(s.id)) {
+        hiddenUnder.push(s.id);
+        hiddenDepth.push(s.depth);
+      }
+    }
+    return out;
+  }, [sections, collapsed]);
+  const hasChildren = useMemo(() => {
+    const s = new Set<number>();
+    for (const x of sections) if (x.parent_id !== null) s.add(x.parent_id);
+    return s;
+  }, [sections]);
+
+  const toggle = (id: number) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+
+  const onListKey = (e: React.KeyboardEvent) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive((a) => Math.min(cases.length - 1, a + 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((a) => Math.max(0, a - 1));
+    } else if (e.key === ' ' || e.key === 'Enter') {
+      e.preventDefault();
+      if (cases[active]) toggle(cases[active].id);
+    }
+  };
+
+  return (
+    <Dialog
+      title={title}
+      onClose={onCancel}
+      wide
+      testId="case-picker"
+      footer={
+        <>
+          <span className="muted" data-testid="picker-selected-count">
+            {selected.size} selected
+          </span>
+          <span className="spacer" />
+          <button className="btn" onClick={onCancel}>
+            Cancel
+          </button>
+          <button className="btn btn-primary" onClick={() => onConfirm([...selected])} data-testid="confirm-selection">
+            Confirm Selection
+          </button>
+        </>
+      }
+    >
+      <ErrorBanner error={error} onClose={() => setError(null)} />
+      <div className="picker-top">
+        <input
+          className="search grow"
+          placeholder="Search by case ID (C123) or title"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              (document.querySelector('[data-testid=picker-cases]') as HTMLElement | null)?.focus();
+            }
+          }}
+          aria-label="Search cases"
+          data-testid="picker-search"
+        />
+        {suites.length > 1 && (
+          <select value={suiteId ?? ''} onChange={(e) => setSuiteId(Number(e.target.value))} aria-label="Suite">
+            {suites.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      {suites.length === 0 && !error ? (
+        <div className="muted pad">No suites are selected for this project. Choose suites in Configs → TestRail.</div>
+      ) : (
+        <div className="picker">
+          <div className="picker-tree" role="tree" aria-label="Sections" data-testid="picker-tree">
+            <div
+              className={cls('tree-row', sectionId === null && 'active')}
+              role="treeitem"
+              tabIndex={0}
+              onClick={() => setSectionId(null)}
+              onKeyDown={(e) => e.key === 'Enter' && setSectionId(null)}
+            >
+              All sections
+            </div>
+            {visibleSections.map((s) => (
+              <div
+                key={s.id}
+                className={cls('tree-row', sectionId === s.id && 'active')}
+                style={{ paddingLeft: 8 + s.depth * 16 }}
+                role="treeitem"
+                aria-expanded={hasChildren.has(s.id) ? !collapsed.has(s.id) : undefined}
+                tabIndex={0}
+                onClick={() => setSectionId(s.id)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') setSectionId(s.id);
+                  if (e.key === 'ArrowLeft' || e.key === 'ArrowRight')
+                    setCollapsed((c) => {
+                      const n = new Set(c);
+                      if (e.key === 'ArrowLeft') n.add(s.id);
+                      else n.delete(s.id);
+                      return n;
+                    });
+                }}
+                data-testid="tree-section"
+              >
+                {hasChildren.has(s.id) ? (
+                  <button
+                    className="tree-caret"
+                    tabIndex={-1}
+                    aria-label={collapsed.has(s.id) ? 'Expand' : 'Collapse'}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setCollapsed((c) => {
+                        const n = new Set(c);
+                        if (n.has(s.id)) n.delete(s.id);
+                        else n.add(s.id);
+                        return n;
+                      });
+                    }}
+                  >
+                    {collapsed.has(s.id) ? '▸' : '▾'}
+                  </button>
+                ) : (
+                  <span className="tree-caret-space" />
+                )}
+                {s.name}
+              </div>
+            ))}
+          </div>
+          <div className="picker-list" tabIndex={0} onKeyDown={onListKey} data-testid="picker-cases" aria-label="Cases">
+            {loadingCases && cases.length === 0 ? (
+              <div className="pad">
+                <Spinner /> Loading cases…
+              </div>
+            ) : cases.length === 0 ? (
+              <div className="muted pad">No cases {query ? `match “${query}”` : 'in this section'}.</div>
+            ) : (
+              <VirtualList
+                items={cases}
+                rowHeight={ROW}
+                height={380}
+                scrollToIndex={active}
+                onEndReached={() => cursor && !loadingCases && loadCases(true)}
+                render={(c, i) => (
+                  <label className={cls('case-row', i === active && 'active', selected.has(c.id) && 'checked')} data-testid="case-row">
+                    <input type="checkbox" checked={selected.has(c.id)} onChange={() => toggle(c.id)} tabIndex={-1} />
+                    <span className="case-id">C{c.id}</span>
+                    <span className="case-title">{c.title}</span>
+                  </label>
+                )}
+              />
+            )}
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}

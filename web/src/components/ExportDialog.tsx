@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import { post } from '../api';
+import type { ExportResult } from '../types';
+import { Dialog, ErrorBanner, Spinner } from './ui';
+import { ExportSummary } from './ExportSummary';
+
+export type ExportSource = { run_id: number } | { run_ids: number[] } | { execution_id: number };
+
+export function ExportDialog({
+  projectId,
+  source,
+  what,
+  onClose,
+  onDone,
+}: {
+  projectId: number;
+  source: ExportSource;
+  what: string;
+  onClose: () => void;
+  onDone?: (r: ExportResult) => void;
+}) {
+  const [name, setName] = useState('');
+  const [close, setClose] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [result, setResult] = useState<ExportResult | null>(null);
+
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const body: any = { ...source, close_run_on_completion: close };
+      if (name.trim()) body.custom_run_name = name.trim();
+      const r = await post<ExportResult>(`/projects/${projectId}/testrail/exports`, body);
+      setResult(r);
+      onDone?.(r);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title="Export to TestRail"
+      onClose={onClose}
+      testId="export-dialog"
+      footer={
+        result ? (
+          <button className="btn btn-primary" onClick={onClose}>
+            Done
+          </button>
+        ) : (
+          <>
+            <button className="btn" onClick={onClose} disabled={busy}>
+              Cancel
+            </button>
+            <button className="btn btn-primary" onClick={run} disabled={busy} data-testid="export-confirm">
+              {busy && <Spinner small />} Export
+            </button>
+          </>
+        )
+      }
+    >
+      {!result && (
+        <>
+          <p className="muted">Exporting {what}.</p>
+          <label className="field">
+            <span className="field-label">Run / plan name</span>
+            <input
+              value={name}
+              maxLength={250}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Leave empty for the generated name"
+              data-testid="export-name"
+            />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={close} onChange={(e) => setClose(e.target.checked)} /> Close the TestRail run when
+            the results are added
+          </label>
+        </>
+      )}
+      <ErrorBanner error={error} />
+      {result && <ExportSummary r={result} />}
+    </Dialog>
+  );
+}

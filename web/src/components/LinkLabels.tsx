@@ -1,0 +1,70 @@
+import { useState } from 'react';
+import type { CaseLink } from '../types';
+import { fmtTime } from '../util';
+
+const STATE_TEXT: Record<string, string> = {
+  synced: 'Synced',
+  outdated: 'Outdated — the case changed in TestRail after it was linked',
+  missing: 'Missing — deleted in TestRail or its suite is no longer selected',
+};
+
+function suiteName(l: CaseLink) {
+  return typeof l.suite === 'string' ? l.suite : l.suite?.name || '';
+}
+function pathText(l: CaseLink) {
+  return Array.isArray(l.section_path) ? l.section_path.join(' › ') : l.section_path || '';
+}
+
+/** Linked cases as coloured labels (green synced / orange outdated / red missing) with a hover card. */
+export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAcknowledge?: (caseId: number) => void }) {
+  const [hover, setHover] = useState<number | null>(null);
+  if (!links.length) return null;
+  return (
+    <div className="link-labels" data-testid="link-labels">
+      {links.map((l) => (
+        <span
+          key={l.case_id}
+          className={`link-label link-${l.state}`}
+          data-testid="link-label"
+          data-state={l.state}
+          tabIndex={0}
+          onMouseEnter={() => setHover(l.case_id)}
+          onMouseLeave={() => setHover(null)}
+          onFocus={() => setHover(l.case_id)}
+          onBlur={() => setHover(null)}
+        >
+          C{l.case_id}
+          {hover === l.case_id && (
+            <span className="hovercard" role="tooltip" data-testid="link-hovercard">
+              <span className="hc-title">
+                C{l.case_id} · {l.title || 'untitled'}
+              </span>
+              <span className="hc-path">
+                {suiteName(l)}
+                {pathText(l) ? ` › ${pathText(l)}` : ''}
+              </span>
+              <span className={`hc-state hc-${l.state}`}>{STATE_TEXT[l.state] || l.state}</span>
+              {l.reason && <span className="hc-row">{l.reason}</span>}
+              <span className="hc-row">Modified in TestRail: {fmtTime(l.updated_on ?? null)}</span>
+              <span className="hc-row">Linked: {fmtTime(l.linked_at ?? null)}</span>
+              <span className="hc-row">
+                Last exported:{' '}
+                {l.last_export ? `status ${l.last_export.status_id} at ${fmtTime(l.last_export.exported_at)}` : 'never'}
+              </span>
+              {l.state === 'outdated' && onAcknowledge && (
+                <button
+                  className="btn btn-sm"
+                  data-testid="acknowledge"
+                  onMouseDown={(e) => e.preventDefault()}
+                  onClick={() => onAcknowledge(l.case_id)}
+                >
+                  Acknowledge
+                </button>
+              )}
+            </span>
+          )}
+        </span>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+import { get, isNoRoute } from '../api';
+import { href, navigate } from '../router';
+import type { ExportResult } from '../types';
+import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
+import { ExportSummary, exportTone } from '../components/ExportSummary';
+import { useProject } from '../App';
+import { fmtMs, fmtTime } from '../util';
+
+const TYPE: Record<string, string> = { single_run: 'One run', multiple_runs: 'Several runs', test_plan: 'Plan execution' };
+
+export function ExportsPage() {
+  const { project } = useProject();
+  const { data, error, loading } = useAsync(async () => {
+    const r: any = await get(`/projects/${project.id}/testrail/exports?limit=200`);
+    return (r.items || r) as ExportResult[];
+  }, [project.id]);
+  if (loading && !data) return <Loading what="exports" />;
+  const unavailable = isNoRoute(error) || (error as any)?.status === 404;
+  return (
+    <>
+      <div className="page-head">
+        <h1>TestRail exports</h1>
+      </div>
+      {unavailable ? (
+        <Empty title="Export history is not available">The TestRail integration is off for this project, or this server does not support exports yet.</Empty>
+      ) : (
+        <ErrorBanner error={error} />
+      )}
+      {data && data.length === 0 && <Empty title="No exports yet">Export a run from the Runs page.</Empty>}
+      {data && data.length > 0 && (
+        <table className="table" data-testid="exports-table">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>State</th>
+              <th>Source</th>
+              <th>Trigger</th>
+              <th className="num">Cases</th>
+              <th>TestRail</th>
+              <th>Duration</th>
+              <th>When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((x) => (
+              <tr key={x.id} className="row-link" onClick={() => navigate(`/projects/${project.id}/exports/${x.id}`)}>
+                <td className="muted">{x.id}</td>
+                <td>
+                  <Badge tone={exportTone(x.state, x.success)}>{x.state}</Badge>
+                </td>
+                <td>{TYPE[x.export_type || ''] || x.export_type || '—'}</td>
+                <td className="muted">{x.export_trigger || '—'}</td>
+                <td className="num">{x.total_test_cases ?? '—'}</td>
+                <td onClick={(e) => e.stopPropagation()}>
+                  {x.testrail_url ? (
+                    <a href={x.testrail_url} target="_blank" rel="noreferrer">
+                      {x.testrail_name || (x.testrail_plan_id ? `Plan ${x.testrail_plan_id}` : `Run ${x.testrail_run_id}`)} ↗
+                    </a>
+                  ) : (
+                    <span className="muted">{x.error || '—'}</span>
+                  )}
+                </td>
+                <td className="muted">{x.export_duration_ms !== undefined ? fmtMs(x.export_duration_ms) : '—'}</td>
+                <td className="muted">{fmtTime(x.created_at || x.started_at || null)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function ExportDetailPage({ exportId }: { exportId: number }) {
+  const { project } = useProject();
+  const { data, error, loading } = useAsync(() => get<ExportResult>(`/projects/${project.id}/testrail/exports/${exportId}`), [exportId]);
+  return (
+    <>
+      <div className="crumbs">
+        <a href={href(`/projects/${project.id}/exports`)}>TestRail exports</a> / <span>Export #{exportId}</span>
+      </div>
+      <h1>Export #{exportId}</h1>
+      <ErrorBanner error={error} />
+      {loading && <Loading />}
+      {data && (
+        <div className="panel">
+          <ExportSummary r={data} />
+        </div>
+      )}
+    </>
+  );
+}

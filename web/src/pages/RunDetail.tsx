@@ -1,0 +1,254 @@
+import { useEffect, useState } from 'react';
+import { get, post, isNoRoute } from '../api';
+import { href } from '../router';
+import type { ExportResult, Run, Test, TrStatus } from '../types';
+import { Badge, ErrorBanner, Loading, Spinner, useAsync } from '../components/ui';
+import { ExportDialog } from '../components/ExportDialog';
+import { useProject } from '../App';
+import { fmtDuration, fmtTime, humanLabel, statusColor } from '../util';
+import { RunResultText, syncBadge, SyncStatus } from './Runs';
+
+export function RunDetailPage({ runId }: { runId: number }) {
+  const { project } = useProject();
+  const tr = !!project.features?.testrail;
+  const base = `/projects/${project.id}`;
+  const { data, error, loading } = useAsync(async () => {
+    const run = await get<Run>(`${base}/runs/${runId}`);
+    let test: Test | null = null;
+    try {
+      test = await get<Test>(`${base}/tests/${run.test_id}`);
+    } catch {
+      /* test deleted */
+    }
+    return { run, test };
+  }, [runId, project.id]);
+  const [sync, setSync] = useState<SyncStatus | null | undefined>(undefined);
+  const [syncAvail, setSyncAvail] = useState(tr);
+  const [preview, setPreview] = useState<ExportResult | null>(null);
+  const [previewErr, setPreviewErr] = useState<unknown>(null);
+  const [previewBusy, setPreviewBusy] = useState(false);
+  const [statuses, setStatuses] = useState<TrStatus[]>([]);
+  const [exporting, setExporting] = useState(false);
+
+  const loadSync = () =>
+    get<SyncStatus>(`${base}/runs/${runId}/testrail`).then(setSync, (e) => {
+      if (isNoRoute(e)) setSyncAvail(false);
+      else setSync(null);
+    });
+
+  useEffect(() => {
+    if (!tr) return;
+    loadSync();
+    get<any>(`${base}/testrail/statuses`).then(
+      (r) => setStatuses(Array.isArray(r) ? r : r.items || []),
+      () => {},
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runId, tr]);
+
+  const runPreview = async () => {
+    setPreviewBusy(true);
+    setPreviewErr(null);
+    try {
+      setPreview(await post<ExportResult>(`${base}/testrail/exports`, { run_id: runId, dry_run: true }));
+    } catch (e) {
+      setPreviewErr(isNoRoute(e) ? new Error('Export preview is not available on this server yet.') : e);
+    } finally {
+      setPreviewBusy(false);
+    }
+  };
+
+  if (loading && !data) return <Loading what="run" />;
+  if (error || !data) return <ErrorBanner error={error} />;
+  const { run, test } = data;
+  const stepText = new Map((test?.steps || []).map((s, i) => [s.id, { n: i + 1, goal: s.goal }]));
+  const statusById = new Map(statuses.map((s) => [s.id, s]));
+
+  return (
+    <div data-testid="run-detail">
+      <div className="crumbs">
+        <a href={href(`${base}/runs`)}>Runs</a> / <span>Run #{run.id}</span>
+      </div>
+      <div className="page-head">
+        <h1>
+          Run #{run.id} · {test ? <a href={href(`${base}/tests/${test.id}`)}>{test.name}</a> : `Test ${run.test_id}`}
+        </h1>
+        {tr && (
+          <div className="page-actions">
+            <button className="btn" onClick={runPreview} disabled={previewBusy || !run.finished} data-testid="preview-export">
+              {previewBusy && <Spinner small />} Preview export
+            </button>
+            <button
+              className="btn btn-primary"
+              disabled={!run.finished}
+              title={run.finished ? '' : 'Only finished runs can be exported'}
+              onClick={() => setExporting(true)}
+              data-testid="export-run"
+            >
+              Export to TestRail
+            </button>
+          </div>
+        )}
+      </div>
+      <div className="panel">
+        <dl className="kv kv-wide">
+          <dt>Result</dt>
+          <dd>
+            <RunResultText run={run} />
+          </dd>
+          <dt>Started</dt>
+          <dd>{fmtTime(run.started_at)}</dd>
+          <dt>Duration</dt>
+          <dd>{run.finished ? fmtDuration(run.started_at, run.finished_at) : 'still running'}</dd>
+          <dt>Build</dt>
+          <dd>{run.build || '—'}</dd>
+          <dt>Test version</dt>
+          <dd>{run.test_version}</dd>
+          {run.execution_id && (
+            <>
+              <dt>Execution</dt>
+              <dd>
+                <a href={href(`${base}/plans`)}>#{run.execution_id}</a>
+              </dd>
+            </>
+          )}
+          {tr && (
+            <>
+              <dt>TestRail</dt>
+              <dd data-testid="run-sync">
+                {syncBadge(sync, syncAvail)}{' '}
+                {sync?.testrail_url && (
+                  <a href={sync.testrail_url} target="_blank" rel="noreferrer">
+                    open in TestRail ↗
+                  </a>
+                )}
+              </dd>
+            </>
+          )}
+        </dl>
+        {run.summary && <p className="summary">{run.summary}</p>}
+      </div>
+
+      <h2>Steps</h2>
+      {run.steps.length === 0 && (test?.steps.length || 0) === 0 ? (
+        <p className="muted">This run reported no per-step outcomes.</p>
+      ) : (
+        <table className="table" data-testid="run-steps">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Step</th>
+              <th>Outcome</th>
+              <th>Duration</th>
+              <th>Comment</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(test?.steps || []).map((s, i) => {
+              const o = run.steps.find((x) => x.step_id === s.id);
+              return (
+                <tr key={s.id}>
+                  <td className="muted">{i + 1}</td>
+                  <td>{s.goal}</td>
+                  <td>{o ? <RunResultText run={o} /> : <span className="muted">no outcome reported</span>}</td>
+                  <td>{o ? fmtDuration(o.started_at, o.finished_at) : '—'}</td>
+                  <td>{o?.comment || ''}</td>
+                </tr>
+              );
+            })}
+            {run.steps
+              .filter((o) => !stepText.has(o.step_id))
+              .map((o) => (
+                <tr key={o.step_id}>
+                  <td className="muted">?</td>
+                  <td className="muted">step {o.step_id} (no longer in the test)</td>
+                  <td>
+                    <RunResultText run={o} />
+                  </td>
+                  <td>{fmtDuration(o.started_at, o.finished_at)}</td>
+                  <td>{o.comment}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      )}
+
+      {run.bugs.length > 0 && (
+        <>
+          <h2>Bugs found</h2>
+          <ul className="bugs">
+            {run.bugs.map((b, i) => (
+              <li key={i}>
+                <span className="strong">{b.title}</span> {b.severity && <Badge tone="red">{b.severity}</Badge>}
+                {b.step_id && stepText.has(b.step_id) && <span className="muted"> — step {stepText.get(b.step_id)!.n}</span>}
+                {b.description && <div className="muted">{b.description}</div>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+
+      {tr && (
+        <>
+          <h2>What an export would send</h2>
+          <ErrorBanner error={previewErr} />
+          {!preview && !previewErr && <p className="muted">Use “Preview export” to see each linked case and the status it would get (nothing is sent).</p>}
+          {preview?.preview && (
+            <div data-testid="export-preview">
+              {preview.preview.entries.length === 0 && <p className="muted">Nothing would be sent.</p>}
+              {preview.preview.entries.map((en) => (
+                <div key={en.suite_id} className="panel">
+                  <div className="strong">Suite {en.suite_name || en.suite_id}</div>
+                  <table className="table compact">
+                    <tbody>
+                      {en.cases.map((c) => {
+                        const st = c.status_id != null ? statusById.get(c.status_id) : undefined;
+                        return (
+                          <tr key={c.case_id}>
+                            <td className="case-id">C{c.case_id}</td>
+                            <td>{c.title || ''}</td>
+                            <td>
+                              {c.status_id == null ? (
+                                <span className="muted">Not reported</span>
+                              ) : (
+                                <span className="status-pill" style={{ background: statusColor(st) }}>
+                                  {st?.label || st?.name || `status ${c.status_id}`}
+                                </span>
+                              )}
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+              ))}
+              {!!preview.skipped_cases?.length && (
+                <div className="panel">
+                  <div className="strong">Skipped</div>
+                  <ul className="plain">
+                    {preview.skipped_cases.map((s) => (
+                      <li key={s.case_id}>
+                        C{s.case_id}: {s.reason}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {exporting && (
+        <ExportDialog
+          projectId={project.id}
+          source={{ run_id: run.id }}
+          what={`run #${run.id} (${run.result}, ${humanLabel(run.bug_label)})`}
+          onClose={() => setExporting(false)}
+          onDone={() => loadSync()}
+        />
+      )}
+    </div>
+  );
+}
+
