@@ -62,17 +62,18 @@ class CatalogApi {
   Result<Reply> GetCatalog(Ctx& c) {
     NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, catalog_.GetStatus(p));
-    return Reply{200,
-                 {{"state", v.state},
-                  {"last_sync_at", OptTime(v.last_sync_at)},
-                  {"last_full_sync_at", OptTime(v.last_full_sync_at)},
-                  {"last_incremental_at", OptTime(v.last_incremental_at)},
-                  {"last_error", v.last_error.empty() ? Json(nullptr) : Json(v.last_error)},
-                  {"counts",
-                   {{"cases", v.cases}, {"deleted_cases", v.deleted_cases}, {"sections", v.sections}}},
-                  {"suite_ids", v.suite_ids},
-                  {"job_id", v.job_id ? Json(*v.job_id) : Json(nullptr)},
-                  {"progress", v.progress}}};
+    return Reply{
+        200,
+        {{"state", v.state},
+         {"last_sync_at", OptTime(v.last_sync_at)},
+         {"last_full_sync_at", OptTime(v.last_full_sync_at)},
+         {"last_incremental_at", OptTime(v.last_incremental_at)},
+         {"last_error", v.last_error.empty() ? Json(nullptr) : Json(v.last_error)},
+         {"counts",
+          {{"cases", v.cases}, {"deleted_cases", v.deleted_cases}, {"sections", v.sections}}},
+         {"suite_ids", v.suite_ids},
+         {"job_id", v.job_id ? Json(*v.job_id) : Json(nullptr)},
+         {"progress", v.progress}}};
   }
 
   Result<Reply> PostSync(Ctx& c) {
@@ -142,9 +143,10 @@ class CatalogApi {
                        {"section_path", h.section_path},
                        {"refs", h.refs},
                        {"updated_on", FormatRfc3339(h.updated_on * 1000)}});
-    return Reply{200,
-                 {{"items", items},
-                  {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}}};
+    return Reply{
+        200,
+        {{"items", items},
+         {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}}};
   }
 
   static Result<std::vector<int64_t>> CaseIds(const Ctx& c) {

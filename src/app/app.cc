@@ -80,6 +80,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   tro.allow_private = config.testrail_allow_private;
   tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
   tro.request_timeout_ms = config.testrail_request_timeout_ms;
+  tro.requests_per_minute = config.testrail_requests_per_minute;
   integration::TestRailClientFactory factory =
       [transport = app->testrail_transport_.get(), budgets = app->testrail_budgets_.get(),
        metrics = &app->metrics_, tro](const integration::TestRailCredentials& c) {
@@ -108,10 +109,13 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   cato.periodic_interval_ms = config.catalog_sync_interval_ms;
   app->catalog_ = std::make_unique<integration::CatalogService>(
       *app->store_, app->clock_,
-      [cfg = app->testrail_config_.get()](int64_t project_id) { return cfg->ClientFor(project_id); },
+      [cfg = app->testrail_config_.get()](int64_t project_id) {
+        return cfg->ClientFor(project_id);
+      },
       *app->jobs_, cato);
   app->catalog_->RegisterJobs();
-  app->links_ = std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
+  app->links_ =
+      std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
   app->testrail_config_->SetOnSuitesChanged(
       [c = app->catalog_.get()](int64_t project_id) { c->OnSuitesChanged(project_id); });
   api::RegisterCatalogRoutes(*app->server_, *app->auth_, *app->catalog_, *app->links_, *app->jobs_);

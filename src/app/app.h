@@ -34,6 +34,8 @@ struct Config {
   // TestRail client timeouts (tests shorten them).
   int testrail_connect_timeout_ms = 10'000;
   int testrail_request_timeout_ms = 60'000;
+  // Request budget per TestRail instance (Cloud: 180/min; <= 0: unlimited, on-premise).
+  double testrail_requests_per_minute = 180;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
   // Exports (issue 6): lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
   // is resumed after it expires — tests shorten it) and results per add_results_for_cases

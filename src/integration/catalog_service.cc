@@ -75,11 +75,12 @@ std::optional<int64_t> ParseCaseId(std::string_view q) {
 nlohmann::json SyncReportToJson(const SyncReport& r) {
   nlohmann::json suites = nlohmann::json::array();
   for (const auto& s : r.suites)
-    suites.push_back({{"suite_id", s.suite_id},
-                      {"mode", s.full ? "full" : "incremental"},
-                      {"cases_fetched", s.cases_fetched},
-                      {"sections", s.sections},
-                      {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}});
+    suites.push_back(
+        {{"suite_id", s.suite_id},
+         {"mode", s.full ? "full" : "incremental"},
+         {"cases_fetched", s.cases_fetched},
+         {"sections", s.sections},
+         {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}});
   return {{"suites", suites}, {"duration_ms", r.duration_ms}};
 }
 
@@ -148,8 +149,7 @@ void CatalogService::OnSuitesChanged(int64_t project_id) {
 Result<std::vector<TestRailSuiteRecord>> CatalogService::SelectedSuites(int64_t project_id) {
   auto cfg = store_.GetTestRailConfig(project_id);
   if (!cfg.ok()) {
-    if (cfg.status().code() == StatusCode::kNotFound)
-      return std::vector<TestRailSuiteRecord>{};
+    if (cfg.status().code() == StatusCode::kNotFound) return std::vector<TestRailSuiteRecord>{};
     return cfg.status();
   }
   return cfg->suites;
@@ -174,8 +174,8 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
   auto cfg_r = store_.GetTestRailConfig(project_id);
   if (!cfg_r.ok() && cfg_r.status().code() != StatusCode::kNotFound) return cfg_r.status();
   if (!cfg_r.ok() || !cfg_r->connection)
-    return record_failure(Status(StatusCode::kConflict, "TestRail is not connected", {},
-                                 "not_connected"));
+    return record_failure(
+        Status(StatusCode::kConflict, "TestRail is not connected", {}, "not_connected"));
   if (!cfg_r->project)
     return record_failure(Status(StatusCode::kConflict, "select a TestRail project first", {},
                                  "no_project_selected"));
@@ -207,8 +207,7 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
     for (const auto& s : suites) {
       if (done.count(s.id)) continue;
       auto it = known.find(s.id);
-      bool full = mode == SyncMode::kFull || it == known.end() ||
-                  !it->second.last_full_sync_at ||
+      bool full = mode == SyncMode::kFull || it == known.end() || !it->second.last_full_sync_at ||
                   (mode == SyncMode::kAuto &&
                    started - *it->second.last_full_sync_at > options_.full_sync_every_ms);
       work.emplace_back(s, full);
@@ -315,8 +314,8 @@ Status CatalogService::EnsureFresh(int64_t project_id, std::chrono::milliseconds
     });
   });
   if (state && state->state == "ok" && all_known) {
-    TimeMs last = std::max(state->last_full_sync_at.value_or(0),
-                           state->last_incremental_at.value_or(0));
+    TimeMs last =
+        std::max(state->last_full_sync_at.value_or(0), state->last_incremental_at.value_or(0));
     if (clock_.NowMs() - last <= max_age.count()) return Status::Ok();
   }
   NEXUS_ASSIGN_OR_RETURN(int64_t id, RequestSync(project_id, SyncMode::kAuto));
@@ -338,8 +337,8 @@ Result<CatalogStatusView> CatalogService::GetStatus(int64_t project_id) {
     v.last_full_sync_at = state->last_full_sync_at;
     v.last_incremental_at = state->last_incremental_at;
     if (state->last_full_sync_at || state->last_incremental_at)
-      v.last_sync_at = std::max(state->last_full_sync_at.value_or(0),
-                                state->last_incremental_at.value_or(0));
+      v.last_sync_at =
+          std::max(state->last_full_sync_at.value_or(0), state->last_incremental_at.value_or(0));
     v.last_error = state->last_error;
   }
   NEXUS_ASSIGN_OR_RETURN(auto jobs, store_.ListJobs(project_id, kJobKind, 5));
@@ -347,9 +346,8 @@ Result<CatalogStatusView> CatalogService::GetStatus(int64_t project_id) {
     if (JobFinished(j.state)) continue;
     v.job_id = j.id;
     v.state = j.state == JobState::kQueued ? "queued" : "syncing";
-    v.progress = j.progress_json.empty()
-                     ? nlohmann::json(nullptr)
-                     : nlohmann::json::parse(j.progress_json, nullptr, false);
+    v.progress = j.progress_json.empty() ? nlohmann::json(nullptr)
+                                         : nlohmann::json::parse(j.progress_json, nullptr, false);
     break;
   }
   NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
@@ -467,12 +465,12 @@ Result<CasePage> CatalogService::SearchCases(int64_t project_id, const CaseQuery
   std::unordered_set<int64_t> sel;
   for (const auto& s : selected) sel.insert(s.id);
   if (query.suite_id && !sel.count(*query.suite_id))
-    return InvalidArgument("suite " + std::to_string(*query.suite_id) +
-                               " is not a selected suite",
+    return InvalidArgument("suite " + std::to_string(*query.suite_id) + " is not a selected suite",
                            "suite_id", "suite_not_selected");
   NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
   auto visible = [&](const Index::Entry& e) {
-    return !e.deleted && sel.count(e.suite_id) && (!query.suite_id || e.suite_id == *query.suite_id) &&
+    return !e.deleted && sel.count(e.suite_id) &&
+           (!query.suite_id || e.suite_id == *query.suite_id) &&
            (!query.section_id || e.section_id == *query.section_id);
   };
 
@@ -578,8 +576,7 @@ Result<std::map<int64_t, CaseInfo>> CatalogService::LookupCases(
     auto s = sel.find(e.suite_id);
     ci.suite_selected = s != sel.end();
     auto sn = index->suite_names.find(e.suite_id);
-    ci.suite = ci.suite_selected ? s->second
-                                 : (sn == index->suite_names.end() ? "" : sn->second);
+    ci.suite = ci.suite_selected ? s->second : (sn == index->suite_names.end() ? "" : sn->second);
     ci.title = e.title;
     auto sp = index->section_path.find(e.section_id);
     ci.section_path = sp == index->section_path.end() ? "" : sp->second;

@@ -81,9 +81,9 @@ struct CatalogStatusView {
   std::optional<TimeMs> last_incremental_at;
   std::optional<TimeMs> last_sync_at;  // the later of the two
   std::string last_error;
-  int64_t cases = 0;          // live cases of selected suites
-  int64_t deleted_cases = 0;  // tombstones of selected suites
-  int64_t sections = 0;       // of selected suites
+  int64_t cases = 0;               // live cases of selected suites
+  int64_t deleted_cases = 0;       // tombstones of selected suites
+  int64_t sections = 0;            // of selected suites
   std::vector<int64_t> suite_ids;  // selected suites
   std::optional<int64_t> job_id;   // queued/running sync job
   nlohmann::json progress;         // its progress, null when none

@@ -374,7 +374,7 @@ class ExportExecutor::Run {
         r.description = Description();
         r.milestone_id = plan_.milestone_id;
         r.include_all = false;
-        r.case_ids = plan_.entries[0].case_ids;
+        r.case_ids = LiveCases(0);
         auto res = client_.AddRun(req_.testrail_project_id, r);
         if (res.ok()) return CreateDone(res->id, {res->id}, res->url, res->name);
         last = res.status();
@@ -387,14 +387,23 @@ class ExportExecutor::Run {
           testrail::AddPlanEntryRequest pe;
           pe.suite_id = e.suite_id;
           pe.include_all = false;
-          pe.case_ids = e.case_ids;
+          pe.case_ids = LiveCases(r.entries.size());
           r.entries.push_back(std::move(pe));
         }
         auto res = client_.AddPlan(req_.testrail_project_id, r);
         if (res.ok()) return PlanDone(*res);
         last = res.status();
       }
-      if (!IsAmbiguous(last)) return last;
+      if (!IsAmbiguous(last)) {
+        // "Field :case_ids contains one or more invalid test cases": a case was deleted
+        // after planning. Drop the cases TestRail no longer lists and try again.
+        if (ErrorKindOf(last) != TestRailErrorKind::kRejected ||
+            last.message().find("case_ids") == std::string::npos)
+          return last;
+        NEXUS_ASSIGN_OR_RETURN(bool dropped, DropDeadCases());
+        if (!dropped) return last;
+        continue;
+      }
       spdlog::warn("event=export_create_ambiguous export_id={} reason=\"{}\"", rec_.id,
                    last.message());
       NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(at));
@@ -404,6 +413,47 @@ class ExportExecutor::Run {
       NEXUS_RETURN_IF_ERROR(Journal(absent));
     }
     return last;
+  }
+
+  // The entry's cases minus those found gone since planning.
+  std::vector<int64_t> LiveCases(size_t i) const {
+    std::vector<int64_t> out;
+    for (int64_t c : plan_.entries[i].case_ids)
+      if (!rejected_.count(c)) out.push_back(c);
+    return out;
+  }
+
+  // Lists each entry's suite (get_cases) and records every planned case TestRail no longer
+  // has as skipped. True when any was found.
+  Result<bool> DropDeadCases() {
+    bool any = false;
+    for (size_t i = 0; i < plan_.entries.size(); ++i) {
+      testrail::GetCasesRequest q;
+      q.project_id = req_.testrail_project_id;
+      q.suite_id = plan_.entries[i].suite_id;
+      std::set<int64_t> live;
+      NEXUS_RETURN_IF_ERROR(client_.ForEachCasesPage(q, [&](std::vector<testrail::Case>& page) {
+        for (const auto& c : page) live.insert(c.id);
+        return Status::Ok();
+      }));
+      ExportStep skip;
+      skip.kind = "case_skipped";
+      skip.entry_index = static_cast<int>(i);
+      for (int64_t c : LiveCases(i))
+        if (!live.count(c)) skip.case_ids.push_back(c);
+      if (skip.case_ids.empty()) continue;
+      if (skip.case_ids.size() == LiveCases(i).size())
+        return Status(StatusCode::kRemoteRejected,
+                      "every case of suite " + std::to_string(plan_.entries[i].suite_id) +
+                          " was deleted in TestRail after planning; nothing left to send there",
+                      {}, "cases_deleted");
+      const std::string msg = "case deleted in TestRail after planning (no longer listed)";
+      skip.detail_json = Json{{"message", msg}}.dump();
+      NEXUS_RETURN_IF_ERROR(Journal(skip));
+      for (int64_t c : skip.case_ids) rejected_[c] = msg;
+      any = true;
+    }
+    return any;
   }
 
   // ---- Results.

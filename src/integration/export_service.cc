@@ -277,16 +277,16 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   }
   rec.plan_json = PlanToJson(p.plan).dump();
   NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec));
-  created.run_ids = p.run_ids;
-  created.plan_json.reset();
-  if (p.plan.nothing_to_send) {
-    // Finished on arrival: record its outcome columns and covered runs.
-    created.error = rec.error;
-    created.error_code = rec.error_code;
-    created.finished_at = rec.finished_at;
-    created.duration_ms = 0;
+  // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
+  // with nothing to send) and the covered runs.
+  {
+    ExportRecord full = rec;
+    full.id = created.id;
+    full.plan_json.reset();
+    full.run_ids = p.run_ids;
+    NEXUS_RETURN_IF_ERROR(store_.UpdateExport(full));
+    created = std::move(full);
   }
-  NEXUS_RETURN_IF_ERROR(store_.UpdateExport(created));
   spdlog::info("event=export_created export_id={} project_id={} trigger={} source=\"{}\" "
                "cases={} strategy={}",
                created.id, created.project_id, created.trigger, created.source_key,

@@ -13,17 +13,18 @@ LinkService::LinkService(Store& store, const Clock& clock, CatalogService& catal
 
 nlohmann::json LinkViewToJson(const LinkView& v) {
   using J = nlohmann::json;
-  return {{"case_id", v.case_id},
-          {"title", v.title.empty() ? J(nullptr) : J(v.title)},
-          {"suite_id", v.suite_id ? J(*v.suite_id) : J(nullptr)},
-          {"suite", v.suite.empty() ? J(nullptr) : J(v.suite)},
-          {"section_path", v.section_path.empty() ? J(nullptr) : J(v.section_path)},
-          {"state", v.state},
-          {"reason", v.reason.empty() ? J(nullptr) : J(v.reason)},
-          {"updated_on", v.updated_on ? J(FormatRfc3339(*v.updated_on * 1000)) : J(nullptr)},
-          {"linked_at", FormatRfc3339(v.linked_at)},
-          {"acknowledged_at", v.acknowledged_at ? J(FormatRfc3339(*v.acknowledged_at)) : J(nullptr)},
-          {"last_export", v.last_export}};
+  return {
+      {"case_id", v.case_id},
+      {"title", v.title.empty() ? J(nullptr) : J(v.title)},
+      {"suite_id", v.suite_id ? J(*v.suite_id) : J(nullptr)},
+      {"suite", v.suite.empty() ? J(nullptr) : J(v.suite)},
+      {"section_path", v.section_path.empty() ? J(nullptr) : J(v.section_path)},
+      {"state", v.state},
+      {"reason", v.reason.empty() ? J(nullptr) : J(v.reason)},
+      {"updated_on", v.updated_on ? J(FormatRfc3339(*v.updated_on * 1000)) : J(nullptr)},
+      {"linked_at", FormatRfc3339(v.linked_at)},
+      {"acknowledged_at", v.acknowledged_at ? J(FormatRfc3339(*v.acknowledged_at)) : J(nullptr)},
+      {"last_export", v.last_export}};
 }
 
 Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
@@ -62,8 +63,8 @@ Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
         v.state = "synced";
       }
     }
-    v.last_export = last_export_ ? last_export_(project_id, l.test_id, l.case_id)
-                                 : nlohmann::json(nullptr);
+    v.last_export =
+        last_export_ ? last_export_(project_id, l.test_id, l.case_id) : nlohmann::json(nullptr);
     out.push_back(std::move(v));
   }
   return out;
@@ -100,9 +101,9 @@ Result<std::vector<LinkView>> LinkService::Set(int64_t project_id, int64_t test_
     std::string field = "case_ids[" + std::to_string(i) + "]";
     auto it = info.find(id);
     if (it == info.end())
-      return InvalidArgument("case C" + std::to_string(id) +
-                                 " is not in the TestRail catalog of the selected suites",
-                             field, "unknown_case");
+      return InvalidArgument(
+          "case C" + std::to_string(id) + " is not in the TestRail catalog of the selected suites",
+          field, "unknown_case");
     if (it->second.deleted)
       return InvalidArgument("case C" + std::to_string(id) + " was deleted in TestRail", field,
                              "case_deleted");
@@ -144,7 +145,8 @@ Result<LinkedCases> LinkService::LinkedCasesForTests(int64_t project_id,
     ids.push_back(l.case_id);
   }
   NEXUS_ASSIGN_OR_RETURN(auto info, catalog_.LookupCases(project_id, ids));
-  for (const auto& [id, c] : info) out.catalog[id] = CatalogCase{id, c.suite_id, c.title, c.deleted};
+  for (const auto& [id, c] : info)
+    out.catalog[id] = CatalogCase{id, c.suite_id, c.title, c.deleted};
   return out;
 }
 

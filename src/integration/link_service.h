@@ -34,8 +34,8 @@ struct LinkView {
   std::optional<int64_t> suite_id;
   std::string suite;
   std::string section_path;
-  std::string state;   // synced | outdated | missing
-  std::string reason;  // empty when synced
+  std::string state;                  // synced | outdated | missing
+  std::string reason;                 // empty when synced
   std::optional<int64_t> updated_on;  // UNIX seconds (TestRail)
   TimeMs linked_at = 0;
   std::optional<TimeMs> acknowledged_at;
@@ -69,8 +69,7 @@ class LinkService {
   // "case_ids[i]" and reason "unknown_case" / "case_deleted" / "suite_not_selected".
   // Cases already linked may stay whatever their state (so re-saving a list with a missing
   // link works). Returns the new links.
-  Result<std::vector<LinkView>> Set(int64_t project_id, int64_t test_id,
-                                    const std::string& step_id,
+  Result<std::vector<LinkView>> Set(int64_t project_id, int64_t test_id, const std::string& step_id,
                                     const std::vector<int64_t>& case_ids);
   // Marks the test's links (both levels) to these cases as seen: outdated → synced.
   // Returns the test-level links.

@@ -10,9 +10,7 @@
 
 namespace nexus::jobs {
 
-bool JobContext::StopRequested() const {
-  return stopping_.load() || lease_lost_.load();
-}
+bool JobContext::StopRequested() const { return stopping_.load() || lease_lost_.load(); }
 
 void JobContext::SetProgress(const nlohmann::json& progress) {
   Status s = store_.UpdateJobProgress(job_.id, progress.dump(), clock_.NowMs());
@@ -141,8 +139,8 @@ void JobRunner::RunOne(Job job, const std::string& worker_id) {
   const int64_t id = job.id;
   const std::string kind = job.kind;
   auto it = handlers_.find(kind);
-  spdlog::info("event=job_started job_id={} kind={} attempt={} worker={}", id, kind,
-               job.attempts, worker_id);
+  spdlog::info("event=job_started job_id={} kind={} attempt={} worker={}", id, kind, job.attempts,
+               worker_id);
   JobContext ctx(std::move(job), store_, clock_, options_.lease_ms, stopping_);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -165,14 +163,12 @@ void JobRunner::RunOne(Job job, const std::string& worker_id) {
   if (ctx.lease_lost_) {
     spdlog::warn("event=job_lease_lost job_id={} kind={}", id, kind);
   } else if (!result.ok() && stopping_) {
-    spdlog::info("event=job_interrupted job_id={} kind={} (resumed after lease expiry)", id,
-                 kind);
+    spdlog::info("event=job_interrupted job_id={} kind={} (resumed after lease expiry)", id, kind);
   } else {
-    Status s = result.ok()
-                   ? store_.FinishJob(id, worker_id, JobState::kSucceeded, result->dump(), "",
-                                      clock_.NowMs())
-                   : store_.FinishJob(id, worker_id, JobState::kFailed, "",
-                                      result.status().message(), clock_.NowMs());
+    Status s = result.ok() ? store_.FinishJob(id, worker_id, JobState::kSucceeded, result->dump(),
+                                              "", clock_.NowMs())
+                           : store_.FinishJob(id, worker_id, JobState::kFailed, "",
+                                              result.status().message(), clock_.NowMs());
     if (!s.ok())
       spdlog::warn("event=job_finish_failed job_id={} error=\"{}\"", id, s.message());
     else

@@ -71,7 +71,10 @@ class JobContext {
   friend class JobRunner;
   JobContext(Job job, Store& store, const Clock& clock, int64_t lease_ms,
              const std::atomic<bool>& stopping)
-      : job_(std::move(job)), store_(store), clock_(clock), lease_ms_(lease_ms),
+      : job_(std::move(job)),
+        store_(store),
+        clock_(clock),
+        lease_ms_(lease_ms),
         stopping_(stopping) {}
   Job job_;
   Store& store_;

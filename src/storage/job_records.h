@@ -17,9 +17,7 @@ enum class JobState { kQueued, kRunning, kSucceeded, kFailed };
 std::string_view JobStateName(JobState s);
 // nullopt for an unknown name.
 std::optional<JobState> JobStateFromName(std::string_view name);
-inline bool JobFinished(JobState s) {
-  return s == JobState::kSucceeded || s == JobState::kFailed;
-}
+inline bool JobFinished(JobState s) { return s == JobState::kSucceeded || s == JobState::kFailed; }
 
 struct Job {
   int64_t id = 0;

@@ -80,8 +80,7 @@ constexpr char kLiveLinkFilter[] =
 
 }  // namespace
 
-Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpdate& u,
-                                      TimeMs now) {
+Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpdate& u, TimeMs now) {
   constexpr std::string_view kOp = "apply catalog suite";
   return WriteTx(kOp, [&](Connection& c) -> Status {
     NEXUS_RETURN_IF_ERROR(RequireProject(c, kOp, project_id));
@@ -174,10 +173,10 @@ Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpda
         }
       }
       for (int64_t id : gone) {
-        NEXUS_ASSIGN_OR_RETURN(
-            Statement up, c.Prepare(kOp,
-                                    "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
-                                    "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2"));
+        NEXUS_ASSIGN_OR_RETURN(Statement up,
+                               c.Prepare(kOp,
+                                         "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
+                                         "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2"));
         NEXUS_RETURN_IF_ERROR(up.Bind(1, project_id).Bind(2, id).Bind(3, now).Run());
       }
     }
@@ -235,9 +234,9 @@ Result<std::vector<CatalogCaseRecord>> SqliteStore::ListCatalogCases(int64_t pro
   constexpr std::string_view kOp = "list catalog cases";
   std::vector<CatalogCaseRecord> out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(Statement st,
-                           c.Prepare(kOp, std::string(kCaseCols) +
-                                              "WHERE project_id = ?1 ORDER BY case_id"));
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp, std::string(kCaseCols) + "WHERE project_id = ?1 ORDER BY case_id"));
     st.Bind(1, project_id);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -274,11 +273,11 @@ Result<std::optional<CatalogStateRecord>> SqliteStore::GetCatalogState(int64_t p
   constexpr std::string_view kOp = "get catalog state";
   std::optional<CatalogStateRecord> out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st, c.Prepare(kOp,
-                                "SELECT state, last_full_sync_at, last_incremental_at, "
-                                "last_attempt_at, last_error, updated_at FROM "
-                                "testrail_catalog_state WHERE project_id = ?1"));
+    NEXUS_ASSIGN_OR_RETURN(Statement st,
+                           c.Prepare(kOp,
+                                     "SELECT state, last_full_sync_at, last_incremental_at, "
+                                     "last_attempt_at, last_error, updated_at FROM "
+                                     "testrail_catalog_state WHERE project_id = ?1"));
     st.Bind(1, project_id);
     NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return Status::Ok();
@@ -344,8 +343,7 @@ Status SqliteStore::ReplaceTestRailLinks(int64_t project_id, int64_t test_id,
     {
       NEXUS_ASSIGN_OR_RETURN(
           Statement q,
-          c.Prepare(kOp,
-                    "SELECT case_id FROM testrail_links WHERE test_id = ?1 AND step_id = ?2"));
+          c.Prepare(kOp, "SELECT case_id FROM testrail_links WHERE test_id = ?1 AND step_id = ?2"));
       q.Bind(1, test_id).Bind(2, step_id);
       while (true) {
         NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -401,8 +399,8 @@ Result<std::vector<TestRailLinkRecord>> SqliteStore::ListTestRailLinks(
       while (true) {
         NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
-        out.push_back({st.Int64(0), st.Text(1), st.Int64(2), st.Int64(3), st.OptInt64(4),
-                       st.Int64(5)});
+        out.push_back(
+            {st.Int64(0), st.Text(1), st.Int64(2), st.Int64(3), st.OptInt64(4), st.Int64(5)});
       }
     }
     return Status::Ok();

@@ -80,10 +80,10 @@ Result<int64_t> SqliteStore::EnqueueJob(const NewJob& job, TimeMs now) {
   int64_t id = 0;
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
     if (!job.dedupe_key.empty()) {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement q, c.Prepare(kOp,
-                                 "SELECT id FROM jobs WHERE dedupe_key = ?1 AND state IN "
-                                 "('queued', 'running')"));
+      NEXUS_ASSIGN_OR_RETURN(Statement q,
+                             c.Prepare(kOp,
+                                       "SELECT id FROM jobs WHERE dedupe_key = ?1 AND state IN "
+                                       "('queued', 'running')"));
       q.Bind(1, job.dedupe_key);
       NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
       if (row)
@@ -158,11 +158,12 @@ Status SqliteStore::HeartbeatJob(int64_t id, const std::string& worker_id, TimeM
                                  TimeMs now) {
   constexpr std::string_view kOp = "heartbeat job";
   return WriteTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement up, c.Prepare(kOp,
-                                "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = "
-                                "?1 AND state = 'running' AND worker_id = ?2"));
-    NEXUS_RETURN_IF_ERROR(up.Bind(1, id).Bind(2, worker_id).Bind(3, lease_until).Bind(4, now).Run());
+    NEXUS_ASSIGN_OR_RETURN(Statement up,
+                           c.Prepare(kOp,
+                                     "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = "
+                                     "?1 AND state = 'running' AND worker_id = ?2"));
+    NEXUS_RETURN_IF_ERROR(
+        up.Bind(1, id).Bind(2, worker_id).Bind(3, lease_until).Bind(4, now).Run());
     if (up.Changes() == 0)
       return Conflict("job " + std::to_string(id) + " is no longer held by this worker",
                       "lease_lost");
@@ -231,9 +232,9 @@ Result<std::vector<Job>> SqliteStore::ListJobs(int64_t project_id, const std::st
   std::vector<Job> out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(
-        Statement st, c.Prepare(kOp, std::string(kJobCols) +
-                                         "WHERE (?1 = 0 OR project_id = ?1) AND (?2 = '' OR "
-                                         "kind = ?2) ORDER BY id DESC LIMIT ?3"));
+        Statement st,
+        c.Prepare(kOp, std::string(kJobCols) + "WHERE (?1 = 0 OR project_id = ?1) AND (?2 = '' OR "
+                                               "kind = ?2) ORDER BY id DESC LIMIT ?3"));
     st.Bind(1, project_id).Bind(2, kind).Bind(3, limit);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());

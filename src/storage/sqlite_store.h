@@ -122,8 +122,7 @@ class SqliteStore final : public Store {
                       TimeMs now) override;
   Status UpdateJobProgress(int64_t id, const std::string& progress_json, TimeMs now) override;
   Status FinishJob(int64_t id, const std::string& worker_id, JobState state,
-                   const std::string& result_json, const std::string& error,
-                   TimeMs now) override;
+                   const std::string& result_json, const std::string& error, TimeMs now) override;
   Result<Job> GetJob(int64_t id) override;
   Result<std::vector<Job>> ListJobs(int64_t project_id, const std::string& kind,
                                     int limit) override;

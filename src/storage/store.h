@@ -21,10 +21,10 @@
 
 #include "core/status.h"
 #include "core/types.h"
-#include "storage/testrail_records.h"
 // Catalog/links/jobs records (issue 5).
 #include "storage/catalog_records.h"
 #include "storage/job_records.h"
+#include "storage/testrail_records.h"
 #include "storage/export_records.h"  // exports (issue 6)
 
 namespace nexus {

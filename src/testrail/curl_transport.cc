@@ -265,6 +265,12 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &WriteHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
+  // Exactly-once (issue 6): libcurl silently re-sends a request whose *reused* keep-alive
+  // connection dies before any response byte ("Connection died, retrying a fresh connect") —
+  // for a write that TestRail already applied, a duplicate run or result. Writes therefore
+  // always go over a fresh connection, where libcurl never retries on its own; the failure
+  // then reaches the retry policy as the ambiguous write it is.
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.method == "GET" ? 0L : 1L);
   if (request.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {

@@ -379,7 +379,8 @@ test('TestRail: link cases at test level through the picker (search by id and ti
   if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (testrail-links → 404 no_route)');
   const cfg = (await needTestrailApi()).json;
   if (!cfg?.connection?.api_key_set) throw new Error('not connected (previous case failed)');
-  await rest('POST', `/projects/${PID}/testrail/catalog/sync`);
+  const sync = await rest("POST", `/projects/${PID}/testrail/catalog/sync?wait=1`);
+  assert(sync.status < 300, `catalog sync: ${sync.status} ${JSON.stringify(sync.json)}`);
   const page = adminPage;
   await page.goto(`${BASE}/#/projects/${PID}/tests/${seededTest.id}`);
   await page.click('[data-testid=testrail-button]');

@@ -130,9 +130,8 @@ TEST_F(JobsTest, RunnerRunsHandlersAndRecordsResultProgressAndFailure) {
     ctx.SetProgress({{"step", 1}});
     return nlohmann::json{{"value", p["n"].get<int>() * 2}};
   });
-  runner.Register("fail", [](JobContext&) -> Result<nlohmann::json> {
-    return InvalidArgument("bad things");
-  });
+  runner.Register(
+      "fail", [](JobContext&) -> Result<nlohmann::json> { return InvalidArgument("bad things"); });
   runner.Start();
   auto ok_id = runner.Enqueue("double", 3, {{"n", 21}});
   auto fail_id = runner.Enqueue("fail", 3, nlohmann::json::object());
@@ -219,10 +218,9 @@ TEST_F(JobsTest, StopLeavesInterruptedJobRunningAndNextRunnerResumesAfterLease) 
   auto j = store_->GetJob(id);
   EXPECT_EQ(j->state, JobState::kRunning);
   // Still deduped: the interrupted job is not lost.
-  EXPECT_EQ(store_->EnqueueJob({"resumable", 1, "resumable:1", "{}"}, clock_.NowMs())
-                .status()
-                .reason(),
-            "already_running");
+  EXPECT_EQ(
+      store_->EnqueueJob({"resumable", 1, "resumable:1", "{}"}, clock_.NowMs()).status().reason(),
+      "already_running");
 
   JobRunner second(*store_, clock_, FastOptions());
   second.Register("resumable", handler);
@@ -239,9 +237,8 @@ TEST_F(JobsTest, StopLeavesInterruptedJobRunningAndNextRunnerResumesAfterLease) 
 
 TEST_F(JobsTest, HandlerExceptionFailsJob) {
   JobRunner runner(*store_, clock_, FastOptions());
-  runner.Register("throws", [](JobContext&) -> Result<nlohmann::json> {
-    throw std::runtime_error("kaboom");
-  });
+  runner.Register(
+      "throws", [](JobContext&) -> Result<nlohmann::json> { throw std::runtime_error("kaboom"); });
   runner.Start();
   auto id = runner.Enqueue("throws", 1, nlohmann::json::object());
   ASSERT_TRUE(id.ok());

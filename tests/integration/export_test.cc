@@ -1,0 +1,339 @@
+// Exports end to end (issue 6): the real Nexus server in process against the in-process
+// TestRail simulator. Every test checks what landed in TestRail, not only our answer.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "integration/export_test_util.h"
+
+namespace nexus {
+namespace {
+
+using testing::ExpectExactlyOnce;
+using testing::ExportEnv;
+using testing::ReadRemote;
+using Json = nlohmann::json;
+
+TEST(ExportTest, SingleRunCreatesOneRunWithOneResultPerCase) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0], env.cases_a[1]}, {env.cases_a[2]});
+  int64_t run = env.MakeRun(t);
+
+  // Dry run: exactly what would be sent, nothing touched.
+  auto dry = env.Export({{"run_id", run}, {"dry_run", true}});
+  ASSERT_EQ(dry.status, 200) << dry.raw;
+  EXPECT_TRUE(dry.body["id"].is_null());
+  ASSERT_EQ(dry.body["preview"]["entries"].size(), 1u);
+  EXPECT_EQ(dry.body["preview"]["entries"][0]["cases"].size(), 3u);
+  EXPECT_EQ(env.sim->Stats().calls.count("add_run"), 0u);
+
+  auto r = env.Export({{"run_id", run}}, env.viewer);  // viewers may export (read-runs)
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  EXPECT_TRUE(r.body["success"].get<bool>());
+  EXPECT_EQ(r.body["export_type"], "single_run");
+  EXPECT_EQ(r.body["export_trigger"], "manual");
+  EXPECT_EQ(r.body["export_strategy"], "single_suite");
+  EXPECT_EQ(r.body["total_test_cases"], 3);
+  EXPECT_EQ(r.body["results_sent"], 3);
+  ASSERT_TRUE(r.body["testrail_run_id"].is_number_integer());
+  EXPECT_TRUE(r.body["testrail_plan_id"].is_null());
+  EXPECT_NE(r.body["testrail_url"].get<std::string>().find("/runs/view/"), std::string::npos);
+  EXPECT_FALSE(r.body["already_exported"].get<bool>());
+
+  auto remote = ReadRemote(*env.client);
+  ExpectExactlyOnce(remote, 3, false);
+  ASSERT_EQ(remote.runs.size(), 1u);
+  EXPECT_TRUE(remote.runs[0].is_completed);  // closed on completion (default on)
+  EXPECT_FALSE(remote.runs[0].include_all);
+  for (const auto& [c, s] : remote.last_status[remote.runs[0].id]) EXPECT_EQ(s, 1);
+
+  // History, detail and run sync status.
+  int64_t id = r.body["id"].get<int64_t>();
+  auto list = env.h->Get(env.pbase + "/testrail/exports", env.viewer);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["items"].size(), 1u);
+  EXPECT_EQ(list.body["items"][0]["id"], id);
+  auto detail = env.h->Get(env.pbase + "/testrail/exports/" + std::to_string(id), env.viewer);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_EQ(detail.body["state"], "succeeded");
+  auto sync = env.h->Get(env.pbase + "/runs/" + std::to_string(run) + "/testrail", env.viewer);
+  ASSERT_EQ(sync.status, 200) << sync.raw;
+  EXPECT_EQ(sync.body["sync_state"], "exported");
+  EXPECT_EQ(sync.body["cases"].size(), 3u);
+  // Last export per linked case, for the link views.
+  auto last = env.h->app().exports().LastExportsForCases(env.project, {env.cases_a[0], 999999});
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ(last->at(env.cases_a[0]).status_id, 1);
+  EXPECT_EQ(last->at(env.cases_a[0]).export_id, id);
+
+  // Re-labelled after export → changed since export.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(env.h->Patch(env.pbase + "/runs/" + std::to_string(run), env.admin,
+                         {{"bug_label", "DefinitelyBug"}})
+                .status,
+            200);
+  sync = env.h->Get(env.pbase + "/runs/" + std::to_string(run) + "/testrail", env.viewer);
+  EXPECT_EQ(sync.body["sync_state"], "changed_since_export") << sync.raw;
+
+  // Never exported run.
+  int64_t other = env.MakeRun(t);
+  sync = env.h->Get(env.pbase + "/runs/" + std::to_string(other) + "/testrail", env.viewer);
+  EXPECT_EQ(sync.body["sync_state"], "not_exported");
+}
+
+TEST(ExportTest, RunsAcrossTwoSuitesCreateAPlanWithTwoEntries) {
+  ExportEnv env;
+  int64_t t1 = env.MakeTest({env.cases_a[0], env.cases_a[1]});
+  int64_t t2 = env.MakeTest({env.cases_b[0]});
+  int64_t r1 = env.MakeRun(t1), r2 = env.MakeRun(t2, "Stopped", "LikelyBug");
+  auto r = env.Export({{"run_ids", {r1, r2}}, {"custom_run_name", "Nightly 42"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  EXPECT_EQ(r.body["export_type"], "multiple_runs");
+  EXPECT_EQ(r.body["export_strategy"], "multi_suite_plan");
+  EXPECT_TRUE(r.body["testrail_plan_id"].is_number_integer());
+  EXPECT_EQ(r.body["testrail_name"], "Nightly 42");
+  auto remote = ReadRemote(*env.client);
+  ExpectExactlyOnce(remote, 3, true);
+  ASSERT_EQ(remote.plans.size(), 1u);
+  EXPECT_EQ(remote.plans[0].entries.size(), 2u);
+  EXPECT_EQ(remote.plans[0].name, "Nightly 42");
+  EXPECT_TRUE(remote.plans[0].is_completed);
+}
+
+TEST(ExportTest, ErrorRunReportsNothingAndSaysWhy) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0]});
+  int64_t run = env.MakeRun(t, "Error", "Undecided");
+  auto r = env.Export({{"run_id", run}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_FALSE(r.body["success"].get<bool>());
+  EXPECT_EQ(r.body["error_code"], "nothing_to_send");
+  EXPECT_FALSE(r.body["error"].get<std::string>().empty());
+  ASSERT_EQ(r.body["skipped_cases"].size(), 1u);
+  EXPECT_EQ(r.body["skipped_cases"][0]["reason"], "not_reported");
+  EXPECT_EQ(env.sim->Stats().calls.count("add_run"), 0u);
+  EXPECT_EQ(env.sim->Stats().calls.count("add_plan"), 0u);
+}
+
+TEST(ExportTest, WorstStatusWinsAndCustomStatusFromAdvancedMapping) {
+  ExportEnv env;
+  // Advanced mapping: Stopped/Undecided → custom status 6.
+  auto m = env.h->Get(env.pbase + "/testrail/mapping", env.admin);
+  ASSERT_EQ(m.status, 200);
+  Json mapping = m.body;
+  mapping.erase("invalid_cells");
+  mapping["mode"] = "advanced";
+  mapping["advanced"]["Stopped"]["Undecided"] = 6;
+  auto put = env.h->Put(env.pbase + "/testrail/mapping", env.admin, mapping);
+  ASSERT_EQ(put.status, 200) << put.raw;
+
+  int64_t t1 = env.MakeTest({env.cases_a[0], env.cases_a[1]});
+  int64_t t2 = env.MakeTest({env.cases_a[0], env.cases_a[2]});
+  int64_t r1 = env.MakeRun(t1, "Success", "NoBug");         // C0 passed, C1 passed
+  int64_t r2 = env.MakeRun(t2, "Success", "DefinitelyBug");  // C0 failed, C2 failed
+  int64_t t3 = env.MakeTest({env.cases_a[3]});
+  int64_t r3 = env.MakeRun(t3, "Stopped", "Undecided");  // C3 custom 6
+  auto r = env.Export({{"run_ids", {r1, r2, r3}}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  auto remote = ReadRemote(*env.client);
+  ExpectExactlyOnce(remote, 4, false);
+  auto& st = remote.last_status[remote.runs.at(0).id];
+  EXPECT_EQ(st[env.cases_a[0]], 5);  // worst wins
+  EXPECT_EQ(st[env.cases_a[1]], 1);
+  EXPECT_EQ(st[env.cases_a[2]], 5);
+  EXPECT_EQ(st[env.cases_a[3]], 6);
+}
+
+// Deleted between planning and add_run (add_run refuses the run) and between add_run and
+// add_results_for_cases (TestRail names the case): skipped, the rest delivered.
+void DeletedCaseScenario(bool before_add_run) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0], env.cases_a[1], env.cases_a[2]});
+  int64_t run = env.MakeRun(t);
+  // Hold the chosen call (the client times out after 1.5 s; nothing is applied) and delete
+  // the case meanwhile.
+  env.AddFault(before_add_run ? "add_run:1:timeout" : "add_results_for_cases:1:timeout");
+  auto fut = std::async(std::launch::async, [&] { return env.Export({{"run_id", run}}); });
+  const char* held = before_add_run ? "add_run" : "add_results_for_cases";
+  for (int i = 0; i < 300 && env.sim->Stats().calls[held] == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(env.sim->DeleteCase(env.cases_a[1]));
+  auto r = fut.get();
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "partially_succeeded") << r.raw;
+  EXPECT_EQ(r.body["results_sent"], 2);
+  bool found = false;
+  for (const auto& s : r.body["skipped_cases"])
+    if (s["case_id"] == env.cases_a[1]) found = true;
+  EXPECT_TRUE(found) << r.raw;
+  auto remote = ReadRemote(*env.client);
+  EXPECT_EQ(remote.runs.size(), 1u);
+  int64_t total = 0;
+  for (auto& [run_id, by_case] : remote.results)
+    for (auto& [c, n] : by_case) {
+      total += n;
+      EXPECT_LE(n, 1);
+    }
+  EXPECT_EQ(total, 2);
+}
+
+TEST(ExportTest, CaseDeletedBeforeAddRunIsSkippedAndTheRestDelivered) {
+  DeletedCaseScenario(true);
+}
+TEST(ExportTest, CaseDeletedBeforeAddResultsIsSkippedAndTheRestDelivered) {
+  DeletedCaseScenario(false);
+}
+
+TEST(ExportTest, ClosingIsOptionalAndConcurrentExportOfTheSameSourceIs409) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0]});
+  int64_t run = env.MakeRun(t);
+  auto cfg = env.sim->config();
+  cfg.latency_ms = 400;
+  env.sim->SetConfig(cfg);
+  auto first = env.Export({{"run_id", run}, {"wait", false}, {"close_run_on_completion", false}});
+  ASSERT_EQ(first.status, 202) << first.raw;
+  auto second = env.Export({{"run_id", run}});
+  EXPECT_EQ(second.status, 409) << second.raw;
+  // Wait for the first to finish.
+  std::string path = env.pbase + "/testrail/exports/" + std::to_string(first.body["id"].get<int64_t>());
+  Json d;
+  for (int i = 0; i < 100; ++i) {
+    d = env.h->Get(path, env.admin).body;
+    if (d["state"] != "queued" && d["state"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(d["state"], "succeeded") << d.dump();
+  auto remote = ReadRemote(*env.client);
+  ASSERT_EQ(remote.runs.size(), 1u);
+  EXPECT_FALSE(remote.runs[0].is_completed);
+  // Once finished, the same source can be exported again.
+  cfg.latency_ms = 0;
+  env.sim->SetConfig(cfg);
+  EXPECT_EQ(env.Export({{"run_id", run}}).status, 200);
+}
+
+TEST(ExportTest, BadInputIs400WithField) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0]});
+  int64_t run = env.MakeRun(t);
+  EXPECT_EQ(env.Export(Json::object()).field(), "run_id");
+  EXPECT_EQ(env.Export({{"run_id", run}, {"execution_id", 1}}).status, 400);
+  EXPECT_EQ(env.Export({{"run_id", run}, {"bogus", 1}}).field(), "bogus");
+  EXPECT_EQ(env.Export({{"run_id", 99999}}).field(), "run_id");
+  EXPECT_EQ(env.Export({{"run_ids", Json::array()}}).status, 400);
+  auto unfinished = env.h->Post(env.pbase + "/runs", env.admin,
+                                {{"test_id", t},
+                                 {"result", "Success"},
+                                 {"bug_label", "NoBug"},
+                                 {"started_at", "2026-01-01T10:00:00Z"}});
+  ASSERT_EQ(unfinished.status, 201) << unfinished.raw;
+  auto r = env.Export({{"run_id", unfinished.body["id"]}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.code(), "run_not_finished");
+  EXPECT_EQ(env.Export({{"run_id", run}, {"custom_run_name", std::string(251, 'x')}}).field(),
+            "custom_run_name");
+}
+
+TEST(ExportTest, AutomaticExportWhenAnExecutionCompletes) {
+  ExportEnv env;
+  ASSERT_EQ(env.h->Put(env.pbase + "/testrail/options", env.admin, {{"auto_export", true}}).status,
+            200);
+  int64_t t1 = env.MakeTest({env.cases_a[0]});
+  int64_t t2 = env.MakeTest({env.cases_a[1]});
+  auto plan = env.h->Post(env.pbase + "/plans", env.admin, {{"name", "Smoke"}, {"test_ids", {t1, t2}}});
+  ASSERT_EQ(plan.status, 201) << plan.raw;
+  auto ex = env.h->Post(env.pbase + "/executions", env.admin, {{"plan_id", plan.body["id"]}});
+  ASSERT_EQ(ex.status, 201) << ex.raw;
+  int64_t e = ex.body["id"].get<int64_t>();
+  env.MakeRun(t1, "Success", "NoBug", e);
+  env.MakeRun(t2, "Success", "LikelyBug", e);  // completes the execution
+  Json item;
+  for (int i = 0; i < 100; ++i) {
+    auto list = env.h->Get(env.pbase + "/testrail/exports", env.admin);
+    if (list.body["items"].size() == 1 && list.body["items"][0]["state"] == "succeeded") {
+      item = list.body["items"][0];
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(item.is_null());
+  EXPECT_EQ(item["export_trigger"], "auto");
+  EXPECT_EQ(item["export_type"], "test_plan");
+  ExpectExactlyOnce(ReadRemote(*env.client), 2, false);
+  // force_new_run=false returns the existing entry.
+  auto again = env.Export({{"execution_id", e}, {"force_new_run", false}});
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_TRUE(again.body["already_exported"].get<bool>());
+  EXPECT_EQ(again.body["id"], item["id"]);
+  EXPECT_EQ(ReadRemote(*env.client).runs.size(), 1u);
+}
+
+TEST(ExportTest, FeatureFlagOffIs404) {
+  ExportEnv env;
+  ASSERT_EQ(env.h->Put(env.pbase + "/features", env.admin, {{"testrail", false}}).status, 200);
+  EXPECT_EQ(env.Export({{"run_id", 1}}).status, 404);
+  EXPECT_EQ(env.h->Get(env.pbase + "/testrail/exports", env.admin).status, 404);
+}
+
+// ---- Injected faults: every ambiguous outcome ends with exactly one run/plan and one
+// result per case.
+struct FaultCase {
+  std::string rule;
+  bool plan;
+};
+
+class ExportFaultTest : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(ExportFaultTest, ExactlyOnceDespiteFault) {
+  ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) { c.export_batch_size = 4; });
+  const FaultCase& fc = GetParam();
+  std::vector<int64_t> a(env.cases_a.begin(), env.cases_a.begin() + 10);
+  int64_t t1 = env.MakeTest(a);
+  std::vector<int64_t> runs = {env.MakeRun(t1)};
+  size_t expected = a.size();
+  if (fc.plan) {
+    int64_t t2 = env.MakeTest({env.cases_b[0], env.cases_b[1], env.cases_b[2]});
+    runs.push_back(env.MakeRun(t2));
+    expected += 3;
+  }
+  env.AddFault(fc.rule);
+  auto r = env.Export({{"run_ids", runs}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  EXPECT_EQ(r.body["results_sent"], static_cast<int>(expected));
+  EXPECT_GE(env.sim->Stats().faults_injected, 1) << fc.rule;
+  ExpectExactlyOnce(ReadRemote(*env.client), expected, fc.plan);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, ExportFaultTest,
+    ::testing::Values(FaultCase{"add_run:1:500", false}, FaultCase{"add_run:1:500-after-apply", false},
+                      FaultCase{"add_run:1:reset-after-apply", false},
+                      FaultCase{"add_run:1:timeout-after-apply", false},
+                      FaultCase{"add_run:1:timeout", false},
+                      FaultCase{"add_plan:1:500-after-apply", true},
+                      FaultCase{"add_plan:1:reset-after-apply", true},
+                      FaultCase{"add_plan:1:503", true},
+                      FaultCase{"add_results_for_cases:1:500", false},
+                      FaultCase{"add_results_for_cases:2:500-after-apply", false},
+                      FaultCase{"add_results_for_cases:2:reset-after-apply", false},
+                      FaultCase{"add_results_for_cases:3:timeout-after-apply", false},
+                      FaultCase{"add_results_for_cases:1:timeout", false},
+                      FaultCase{"add_results_for_cases:2:502-after-apply", true},
+                      FaultCase{"close_run:1:500-after-apply", false},
+                      FaultCase{"close_plan:1:reset-after-apply", true}),
+    [](const ::testing::TestParamInfo<FaultCase>& i) {
+      std::string n = i.param.rule;
+      for (char& c : n)
+        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+      return n;
+    });
+
+}  // namespace
+}  // namespace nexus
