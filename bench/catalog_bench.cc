@@ -28,10 +28,11 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/app.h"
 #include "simulator.h"
@@ -123,8 +124,7 @@ struct Rest {
   }
   Json Expect(const std::string& method, const std::string& path, const Json& body, int want) {
     auto [status, j] = Call(method, path, body);
-    if (status != want)
-      Die(method + " " + path + " -> " + std::to_string(status) + " " + j.dump());
+    if (status != want) Die(method + " " + path + " -> " + std::to_string(status) + " " + j.dump());
     return j;
   }
 };
@@ -169,8 +169,13 @@ struct Nexus {
 
   std::vector<int64_t> RemoteSuites() {
     std::vector<int64_t> ids;
-    for (const auto& s : rest->Expect("GET", tr + "/remote/suites", nullptr, 200)["items"])
-      ids.push_back(s["id"].get<int64_t>());
+    Json j = rest->Expect("GET", tr + "/remote/suites", nullptr, 200);
+    for (int attempt = 0; j["items"].empty() && attempt < 5; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      j = rest->Expect("GET", tr + "/remote/suites", nullptr, 200);
+    }
+    if (std::getenv("NEXUS_BENCH_VERBOSE")) std::fprintf(stderr, "%s\n", j.dump().c_str());
+    for (const auto& s : j["items"]) ids.push_back(s["id"].get<int64_t>());
     return ids;
   }
 
@@ -300,8 +305,8 @@ int main(int argc, char** argv) {
   // Keep the server's info logs out of the table.
   if (std::getenv("NEXUS_BENCH_VERBOSE") == nullptr) spdlog::set_level(spdlog::level::warn);
 
-  std::printf("catalog_bench: %d suites x %d cases = %d cases, %d searches\n", suites_n,
-              per_suite, suites_n * per_suite, searches);
+  std::printf("catalog_bench: %d suites x %d cases = %d cases, %d searches\n", suites_n, per_suite,
+              suites_n * per_suite, searches);
   auto t_gen = Clock::now();
   testrail_sim::SimulatorOptions so;
   testrail_sim::GenerateSpec spec;
@@ -321,8 +326,7 @@ int main(int argc, char** argv) {
   Nexus nx(sim, 0);
   std::vector<int64_t> suites = nx.RemoteSuites();
   if (suites.size() != static_cast<size_t>(suites_n))
-    Die("expected " + std::to_string(suites_n) + " suites, got " +
-        std::to_string(suites.size()));
+    Die("expected " + std::to_string(suites_n) + " suites, got " + std::to_string(suites.size()));
   SyncFigures full = FullSync(nx, sim, suites);
   if (full.cases != static_cast<int64_t>(suites_n) * per_suite)
     Die("catalog holds " + std::to_string(full.cases) + " cases");
@@ -332,8 +336,8 @@ int main(int argc, char** argv) {
   {
     auto s0 = sim.Stats();
     auto t0 = Clock::now();
-    Json r = nx.rest->Expect("POST", nx.tr + "/catalog/sync?wait=1", {{"mode", "incremental"}},
-                             200);
+    Json r =
+        nx.rest->Expect("POST", nx.tr + "/catalog/sync?wait=1", {{"mode", "incremental"}}, 200);
     if (r["state"] != "succeeded") Die("incremental sync: " + r.dump());
     inc.wall_ms = MsSince(t0);
     inc.by_method = Delta(s0, sim.Stats(), &inc.calls);
@@ -356,8 +360,7 @@ int main(int argc, char** argv) {
   auto cases = nx.app->store().ListCatalogCases(nx.project);
   if (!cases.ok()) Die("ListCatalogCases: " + cases.status().ToString());
   std::map<std::string, int64_t> freq;
-  for (const auto& c : *cases)
-  {
+  for (const auto& c : *cases) {
     auto w = Words(c.title);
     for (const auto& word : std::set<std::string>(w.begin(), w.end())) ++freq[word];
   }
@@ -440,8 +443,8 @@ int main(int argc, char** argv) {
   PrintSync("full sync, unpaced", full);
   PrintSync("incremental re-sync, unchanged", inc);
   PrintSync("full re-sync, unchanged, unpaced", refull);
-  if (paced) PrintSync(("full sync, paced " + std::to_string(int(paced_rpm)) + "/min").c_str(),
-                       *paced);
+  if (paced)
+    PrintSync(("full sync, paced " + std::to_string(int(paced_rpm)) + "/min").c_str(), *paced);
   std::printf("incremental calls per suite: %.1f\n",
               static_cast<double>(inc.calls) / static_cast<double>(suites_n));
   std::printf(

@@ -10,9 +10,7 @@ namespace {
 
 using integration::ExportService;
 
-Json OptTime(const std::optional<TimeMs>& t) {
-  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
-}
+Json OptTime(const std::optional<TimeMs>& t) { return t ? Json(FormatRfc3339(*t)) : Json(nullptr); }
 Json OptId(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
 Json OptText(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
@@ -57,9 +55,9 @@ class ExportApi {
   Result<Reply> Post(Ctx& c) {
     NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
-    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"run_id", "run_ids", "execution_id", "custom_run_name",
-                                       "close_run_on_completion", "force_new_run", "dry_run",
-                                       "wait"}));
+    NEXUS_RETURN_IF_ERROR(
+        OnlyKeys(b, {"run_id", "run_ids", "execution_id", "custom_run_name",
+                     "close_run_on_completion", "force_new_run", "dry_run", "wait"}));
     integration::StartExportRequest req;
     req.project_id = p;
     req.user_id = c.Who().user.id;
@@ -71,17 +69,15 @@ class ExportApi {
     int sources = (req.source.run_id ? 1 : 0) + (!req.source.run_ids.empty() ? 1 : 0) +
                   (req.source.execution_id ? 1 : 0);
     if (sources != 1)
-      return InvalidArgument(sources == 0
-                                 ? "give one of run_id, run_ids or execution_id"
-                                 : "give only one of run_id, run_ids and execution_id",
-                             sources == 0 ? "run_id"
+      return InvalidArgument(sources == 0 ? "give one of run_id, run_ids or execution_id"
+                                          : "give only one of run_id, run_ids and execution_id",
+                             sources == 0                                       ? "run_id"
                              : req.source.run_id && !req.source.run_ids.empty() ? "run_ids"
-                                                                                 : "execution_id",
+                                                                                : "execution_id",
                              sources == 0 ? "missing_field" : "invalid_value");
     NEXUS_ASSIGN_OR_RETURN(req.custom_run_name,
                            OptString(b, "custom_run_name", "", {1, 4000, true}));
-    NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion,
-                           OptBool(b, "close_run_on_completion", ""));
+    NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
     NEXUS_ASSIGN_OR_RETURN(auto force, OptBool(b, "force_new_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto dry, OptBool(b, "dry_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto wait, OptBool(b, "wait", ""));
@@ -89,8 +85,8 @@ class ExportApi {
     req.dry_run = dry.value_or(false);
     req.wait = wait.value_or(true);
     NEXUS_ASSIGN_OR_RETURN(auto view, exports_.StartExport(req));
-    const bool accepted = !req.wait && !view.dry_run && !view.already_exported &&
-                          view.record.active();
+    const bool accepted =
+        !req.wait && !view.dry_run && !view.already_exported && view.record.active();
     return Reply{accepted ? 202 : 200, ExportJson(view)};
   }
 
@@ -132,9 +128,9 @@ class ExportApi {
 
 Json ExportJson(const integration::ExportView& v) {
   const ExportRecord& r = v.record;
-  const bool success =
-      v.dry_run ? r.error_code.empty()
-                : (r.state == kExportSucceeded || r.state == kExportPartiallySucceeded);
+  const bool success = v.dry_run
+                           ? r.error_code.empty()
+                           : (r.state == kExportSucceeded || r.state == kExportPartiallySucceeded);
   Json source = Json::object();
   if (r.source_kind == "test_plan")
     source["execution_id"] = r.source_ids.empty() ? Json(nullptr) : Json(r.source_ids[0]);

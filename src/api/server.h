@@ -47,7 +47,7 @@ using Handler = std::function<Result<Reply>(Ctx&)>;
 
 struct ServerOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;
-  int threads = 64;  // httplib holds a worker per keep-alive connection
+  int threads = 64;             // httplib holds a worker per keep-alive connection
   bool secure_cookies = false;  // Secure attribute on the session cookie (https deployments)
   std::string static_dir;       // built web UI to serve at /, when set
 };

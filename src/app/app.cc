@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "api/catalog_routes.h"  // catalog and links (issue 5)
+#include "api/export_routes.h"   // exports (issue 6)
 #include "api/host_routes.h"
 #include "api/testrail_routes.h"
-#include "api/export_routes.h"  // exports (issue 6)
-#include "api/catalog_routes.h"  // catalog and links (issue 5)
+#include "core/time_util.h"
 
 namespace nexus::app {
 
@@ -116,12 +117,23 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   app->catalog_->RegisterJobs();
   app->links_ =
       std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
+  // R-LINK-4: every link shows the status last sent for its case.
+  app->links_->SetLastExportLookup(
+      [exports = app->exports_.get()](int64_t project_id, int64_t, int64_t case_id) {
+        auto last = exports->LastExportsForCases(project_id, {case_id});
+        if (!last.ok() || last->empty()) return nlohmann::json(nullptr);
+        const CaseExportRecord& r = last->begin()->second;
+        return nlohmann::json{{"status_id", r.status_id},
+                              {"exported_at", FormatRfc3339(r.exported_at)},
+                              {"export_id", r.export_id}};
+      });
   app->testrail_config_->SetOnSuitesChanged(
       [c = app->catalog_.get()](int64_t project_id) { c->OnSuitesChanged(project_id); });
   api::RegisterCatalogRoutes(*app->server_, *app->auth_, *app->catalog_, *app->links_, *app->jobs_);
   app->catalog_->StartPeriodic();
   app->jobs_->Start();
   NEXUS_RETURN_IF_ERROR(app->exports_->ResumeOrphans());
+  if (!config.serve_http) return app;
   NEXUS_ASSIGN_OR_RETURN(app->port_, app->server_->Start(hp.first, hp.second));
   spdlog::info("event=server_started listen={}:{} db=\"{}\"", app->host_, app->port_,
                config.db.empty() ? "sqlite (data dir)" : "configured");

@@ -9,11 +9,11 @@
 #include "auth/auth_service.h"
 #include "auth/secret_box.h"
 #include "core/clock.h"
-#include "integration/testrail_config_service.h"
-#include "integration/export_service.h"  // exports (issue 6)
-#include "jobs/job_runner.h"
 #include "integration/catalog_service.h"  // catalog and links (issue 5)
+#include "integration/export_service.h"   // exports (issue 6)
 #include "integration/link_service.h"
+#include "integration/testrail_config_service.h"
+#include "jobs/job_runner.h"
 #include "obs/metrics.h"
 #include "storage/store.h"
 #include "testrail/curl_transport.h"
@@ -44,6 +44,9 @@ struct Config {
   int export_batch_size = 0;
   // TestRail catalog (issue 5): periodic sync of every configured project (0 = off).
   int64_t catalog_sync_interval_ms = 15 * 60 * 1000;
+  // false: build every service and run the job runner but do not listen for HTTP (one-shot
+  // CLI commands such as `nexus export`; port() is 0 then).
+  bool serve_http = true;
 
   std::string DbUrl() const;
 };
@@ -67,9 +70,9 @@ class App {
   auth::AuthService& auth() { return *auth_; }
   obs::Metrics& metrics() { return metrics_; }
   integration::TestRailConfigService& testrail_config() { return *testrail_config_; }
-  integration::ExportService& exports() { return *exports_; }  // exports (issue 6)
+  integration::ExportService& exports() { return *exports_; }   // exports (issue 6)
   integration::CatalogService& catalog() { return *catalog_; }  // catalog (issue 5)
-  integration::LinkService& links() { return *links_; }        // links (issue 5)
+  integration::LinkService& links() { return *links_; }         // links (issue 5)
   jobs::JobRunner& jobs() { return *jobs_; }
   void Stop();
 

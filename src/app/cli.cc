@@ -3,15 +3,21 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 
+#include "api/export_routes.h"
 #include "app/app.h"
 #include "app/demo.h"
 
 namespace nexus::app {
 namespace {
+
+using Json = nlohmann::json;
 
 void SetupLogging(const std::string& level) {
   auto logger = spdlog::stderr_logger_mt("nexus");
@@ -25,6 +31,21 @@ void AddStoreFlags(CLI::App* cmd, Config& c) {
       ->envname("NEXUS_DATA_DIR");
   cmd->add_option("--db", c.db, "Database URL (default: SQLite in the data dir)")
       ->envname("NEXUS_DB");
+}
+
+// Flags of the commands that talk to TestRail (serve, export).
+void AddTestRailFlags(CLI::App* cmd, Config& c) {
+  cmd->add_flag("--testrail-allow-private", c.testrail_allow_private,
+                "Allow TestRail hosts on loopback and private networks")
+      ->envname("NEXUS_TESTRAIL_ALLOW_PRIVATE");
+  cmd->add_option("--testrail-requests-per-minute", c.testrail_requests_per_minute,
+                  "Request budget per TestRail instance (Cloud: 180 or 300; 0 = unlimited)")
+      ->envname("NEXUS_TESTRAIL_REQUESTS_PER_MINUTE")
+      ->check(CLI::Range(0.0, 100000.0));
+  cmd->add_option("--secret-key", c.secret_key,
+                  "Master key for stored TestRail API keys: 64 hex digits or base64 of 32 "
+                  "bytes (default: generated key file <data-dir>/secret.key)")
+      ->envname("NEXUS_SECRET_KEY");
 }
 
 int Fail(const Status& st) {
@@ -68,6 +89,114 @@ int Serve(const Config& config, const sigset_t& signals) {
   return 0;
 }
 
+// Options of `nexus export` (issue 6).
+struct ExportCliOptions {
+  int64_t project_id = 0;
+  int64_t run_id = 0;
+  std::vector<int64_t> run_ids;
+  int64_t execution_id = 0;
+  bool dry_run = false;
+  std::string name;
+  bool no_close = false;
+  bool reuse_existing = false;
+  bool json = false;
+};
+
+// "[#####.....]  512/1000 results" on stderr, redrawn in place; only on a terminal.
+class ProgressBar {
+ public:
+  void Update(int64_t done, int64_t total) {
+    std::lock_guard<std::mutex> lock(mu_);
+    constexpr int kWidth = 30;
+    int filled = total > 0 ? static_cast<int>(kWidth * done / total) : 0;
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\rexporting [%s] %lld/%lld results", bar.c_str(),
+                 static_cast<long long>(done), static_cast<long long>(total));
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (drawn_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::mutex mu_;  // guards drawn_ and the terminal line
+  bool drawn_ = false;
+};
+
+// The human summary printed on a terminal (a JSON summary otherwise).
+void PrintExportSummary(const Json& j) {
+  std::printf("export %s: %s\n", j["id"].is_null() ? "(dry run)" : j["id"].dump().c_str(),
+              j["state"].get<std::string>().c_str());
+  if (j["testrail_url"].is_string())
+    std::printf(
+        "  TestRail: %s (%s)\n", j["testrail_url"].get<std::string>().c_str(),
+        j["testrail_name"].is_string() ? j["testrail_name"].get<std::string>().c_str() : "");
+  std::printf("  runs processed: %d, cases: %d, results sent: %d, skipped: %zu\n",
+              j["runs_processed"].get<int>(), j["total_test_cases"].get<int>(),
+              j["results_sent"].get<int>(), j["skipped_cases"].size());
+  for (const auto& s : j["skipped_cases"])
+    std::printf("    skipped C%lld: %s\n", static_cast<long long>(s["case_id"].get<int64_t>()),
+                s["reason"].get<std::string>().c_str());
+  if (j.contains("preview"))
+    for (const auto& e : j["preview"]["entries"])
+      for (const auto& c : e["cases"])
+        std::printf("    would send C%lld -> status %d (suite %lld)\n",
+                    static_cast<long long>(c["case_id"].get<int64_t>()), c["status_id"].get<int>(),
+                    static_cast<long long>(e["suite_id"].get<int64_t>()));
+  if (j["error"].is_string()) std::printf("  error: %s\n", j["error"].get<std::string>().c_str());
+}
+
+// `nexus export`: runs one export in this process (the services of `nexus serve`, without
+// HTTP) and waits for it. Exit: 0 succeeded (also a dry run or nothing to send), 5 partially
+// succeeded, 1 failed, 2 invalid arguments, 3 conflict (already running, not configured),
+// 4 unknown project/run/execution.
+int Export(Config config, const ExportCliOptions& o) {
+  int sources = (o.run_id > 0) + !o.run_ids.empty() + (o.execution_id > 0);
+  if (sources != 1) return Fail(InvalidArgument("give exactly one of --run, --runs, --execution"));
+  if (o.run_ids.size() > 100) return Fail(InvalidArgument("--runs takes 1 to 100 run ids"));
+  config.serve_http = false;
+  config.catalog_sync_interval_ms = 0;
+  auto app = App::Start(config);
+  if (!app.ok()) return Fail(app.status());
+  auto p = app.value()->store().GetProject(o.project_id);
+  if (!p.ok()) return Fail(NotFound("no project " + std::to_string(o.project_id)));
+  if (!p->HasFeature("testrail"))
+    return Fail(
+        Conflict("the TestRail feature is off for project " + std::to_string(o.project_id)));
+
+  ProgressBar bar;
+  const bool tty_err = isatty(STDERR_FILENO) != 0;
+  if (tty_err)
+    app.value()->exports().SetProgressListener(
+        [&bar](int64_t, int64_t done, int64_t total) { bar.Update(done, total); });
+  integration::StartExportRequest req;
+  req.project_id = o.project_id;
+  if (o.run_id > 0) req.source.run_id = o.run_id;
+  req.source.run_ids = o.run_ids;
+  if (o.execution_id > 0) req.source.execution_id = o.execution_id;
+  if (!o.name.empty()) req.custom_run_name = o.name;
+  if (o.no_close) req.close_run_on_completion = false;
+  req.force_new_run = !o.reuse_existing;
+  req.dry_run = o.dry_run;
+  req.wait = true;
+  auto v = app.value()->exports().StartExport(req);
+  bar.End();
+  app.value()->Stop();
+  if (!v.ok()) return Fail(v.status());
+  Json j = api::ExportJson(*v);
+  if (o.json || isatty(STDOUT_FILENO) == 0)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    PrintExportSummary(j);
+  const std::string& state = v->record.state;
+  if (v->dry_run || state == kExportSucceeded) return 0;
+  if (state == kExportPartiallySucceeded) return 5;
+  return 1;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -87,22 +216,16 @@ int RunCli(int argc, char** argv) {
       ->envname("NEXUS_PUBLIC_URL");
   serve->add_option("--static-dir", config.static_dir, "Directory of the built web UI")
       ->envname("NEXUS_STATIC_DIR");
-  serve
-      ->add_flag("--testrail-allow-private", config.testrail_allow_private,
-                 "Allow TestRail hosts on loopback and private networks")
-      ->envname("NEXUS_TESTRAIL_ALLOW_PRIVATE");
-  serve
-      ->add_option("--secret-key", config.secret_key,
-                   "Master key for stored TestRail API keys: 64 hex digits or base64 of 32 "
-                   "bytes (default: generated key file <data-dir>/secret.key)")
-      ->envname("NEXUS_SECRET_KEY");
+  AddTestRailFlags(serve, config);
 
   // Exports (issue 6).
-  serve->add_option("--job-lease-ms", config.job_lease_ms,
-                    "Lease of a running background job; a job of a dead process resumes after it")
+  serve
+      ->add_option("--job-lease-ms", config.job_lease_ms,
+                   "Lease of a running background job; a job of a dead process resumes after it")
       ->envname("NEXUS_JOB_LEASE_MS");
-  serve->add_option("--export-batch-size", config.export_batch_size,
-                    "Results per add_results_for_cases call (0 = default)")
+  serve
+      ->add_option("--export-batch-size", config.export_batch_size,
+                   "Results per add_results_for_cases call (0 = default)")
       ->envname("NEXUS_EXPORT_BATCH_SIZE");
 
   auto* demo = cli.add_subcommand("demo", "Start a seeded demo (server + sample data)");
@@ -144,6 +267,23 @@ int RunCli(int argc, char** argv) {
   project_create->add_option("--feature", features, "Enable a feature flag (e.g. testrail)");
   AddStoreFlags(project_create, config);
 
+  auto* exp = cli.add_subcommand("export", "Export runs to TestRail and wait for the result");
+  ExportCliOptions eo;
+  exp->add_option("--project", eo.project_id, "Nexus project id")->required();
+  exp->add_option("--run", eo.run_id, "Export one run");
+  exp->add_option("--runs", eo.run_ids, "Export these runs together (1-100)")->delimiter(',');
+  exp->add_option("--execution", eo.execution_id, "Export a test-plan execution's finished runs");
+  exp->add_flag("--dry-run", eo.dry_run, "Show what would be sent; touch nothing in TestRail");
+  exp->add_option("--name", eo.name, "TestRail run/plan name (1-250 characters)");
+  exp->add_flag("--no-close", eo.no_close, "Leave the TestRail run/plan open");
+  exp->add_flag("--reuse-existing", eo.reuse_existing,
+                "An execution exported before answers with the existing TestRail entry");
+  exp->add_flag("--json", eo.json, "Print the JSON summary even on a terminal");
+  AddStoreFlags(exp, config);
+  exp->add_option("--public-url", config.public_url, "Public base URL of the Nexus server")
+      ->envname("NEXUS_PUBLIC_URL");
+  AddTestRailFlags(exp, config);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +296,7 @@ int RunCli(int argc, char** argv) {
     return Serve(config, signals);
   }
   if (demo->parsed()) return RunDemo(config.listen, demo_dir, signals);
+  if (exp->parsed()) return Export(config, eo);
 
   auto store = OpenAndMigrate(config);
   if (!store.ok()) return Fail(store.status());

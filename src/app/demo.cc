@@ -139,8 +139,7 @@ int RunDemo(const std::string& listen, const std::string& data_dir, const sigset
   }
   auto login = SeedDemo(*store.value(), SystemClock().NowMs());
   if (!login.ok()) {
-    std::fprintf(stderr, "error: seeding the demo failed: %s\n",
-                 login.status().message().c_str());
+    std::fprintf(stderr, "error: seeding the demo failed: %s\n", login.status().message().c_str());
     return 1;
   }
   store.value().reset();
@@ -197,7 +196,7 @@ std::string DetectStaticDir() {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   std::vector<std::filesystem::path> candidates;
   if (!ec) {
-    candidates.push_back(exe.parent_path() / "web");                   // installed layout
+    candidates.push_back(exe.parent_path() / "web");                         // installed layout
     candidates.push_back(exe.parent_path().parent_path() / "web" / "dist");  // build/nexus
   }
   candidates.push_back(std::filesystem::current_path(ec) / "web" / "dist");

@@ -21,8 +21,7 @@ StatusCell Lookup(const std::map<BugLabel, StatusCell>& table, BugLabel label) {
 
 template <typename Fn>
 void ForEachCell(const StatusMapping& m, Fn fn) {
-  for (BugLabel l : kAllBugLabels)
-    fn("basic." + std::string(BugLabelName(l)), Lookup(m.basic, l));
+  for (BugLabel l : kAllBugLabels) fn("basic." + std::string(BugLabelName(l)), Lookup(m.basic, l));
   for (RunResult r : kAllRunResults) {
     auto it = m.advanced.find(r);
     for (BugLabel l : kAllBugLabels)
@@ -60,12 +59,13 @@ Status StatusMapping::Validate(const std::vector<int>& known) const {
   ForEachCell(*this, [&](const std::string& path, StatusCell cell) {
     if (!first.ok() || !cell) return;
     if (*cell == kTrUntested) {
-      first = InvalidArgument(path + ": Untested (3) cannot be a target status; TestRail rejects it",
-                              path, "invalid_status");
+      first =
+          InvalidArgument(path + ": Untested (3) cannot be a target status; TestRail rejects it",
+                          path, "invalid_status");
     } else if (std::find(known.begin(), known.end(), *cell) == known.end()) {
-      first = InvalidArgument(path + ": status " + std::to_string(*cell) +
-                                  " does not exist on the TestRail instance",
-                              path, "unknown_status");
+      first = InvalidArgument(
+          path + ": status " + std::to_string(*cell) + " does not exist on the TestRail instance",
+          path, "unknown_status");
     }
   });
   return first;
@@ -74,7 +74,8 @@ Status StatusMapping::Validate(const std::vector<int>& known) const {
 std::vector<std::string> StatusMapping::InvalidCells(const std::vector<int>& known) const {
   std::vector<std::string> out;
   ForEachCell(*this, [&](const std::string& path, StatusCell cell) {
-    if (cell && (*cell == kTrUntested || std::find(known.begin(), known.end(), *cell) == known.end()))
+    if (cell &&
+        (*cell == kTrUntested || std::find(known.begin(), known.end(), *cell) == known.end()))
       out.push_back(path);
   });
   return out;

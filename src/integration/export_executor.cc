@@ -70,10 +70,10 @@ Result<ExportPlan> PlanFromJson(const Json& j) {
     for (auto k : {ExportSourceKind::kSingleRun, ExportSourceKind::kMultipleRuns,
                    ExportSourceKind::kTestPlan})
       if (ExportSourceKindName(k) == type) p.export_type = k;
-    p.strategy = j.at("strategy").get<std::string>() == ExportStrategyName(
-                                                            ExportStrategy::kMultiSuitePlan)
-                     ? ExportStrategy::kMultiSuitePlan
-                     : ExportStrategy::kSingleSuite;
+    p.strategy =
+        j.at("strategy").get<std::string>() == ExportStrategyName(ExportStrategy::kMultiSuitePlan)
+            ? ExportStrategy::kMultiSuitePlan
+            : ExportStrategy::kSingleSuite;
     p.name = j.at("name").get<std::string>();
     p.description = j.at("description").get<std::string>();
     if (!j.at("milestone_id").is_null()) p.milestone_id = j.at("milestone_id").get<int64_t>();
@@ -97,9 +97,9 @@ Result<ExportPlan> PlanFromJson(const Json& j) {
       SkippedCase s;
       s.case_id = js.at("case_id").get<int64_t>();
       std::string reason = js.at("reason").get<std::string>();
-      for (auto r : {SkipReason::kNotReported, SkipReason::kCaseDeleted,
-                     SkipReason::kSuiteNotSelected, SkipReason::kNotInCatalog,
-                     SkipReason::kRunNotFinished})
+      for (auto r :
+           {SkipReason::kNotReported, SkipReason::kCaseDeleted, SkipReason::kSuiteNotSelected,
+            SkipReason::kNotInCatalog, SkipReason::kRunNotFinished})
         if (SkipReasonName(r) == reason) s.reason = r;
       s.message = js.at("message").get<std::string>();
       s.run_ids = js.at("run_ids").get<std::vector<int64_t>>();
@@ -269,7 +269,8 @@ class ExportExecutor::Run {
     Status st = ex_.store_.UpdateExport(rec_);
     rec_.plan_json = std::move(plan);
     rec_.run_ids = std::move(runs);
-    if (req_.progress) req_.progress(LandedCount(), total_ - static_cast<int64_t>(rejected_.size()));
+    if (req_.progress)
+      req_.progress(LandedCount(), total_ - static_cast<int64_t>(rejected_.size()));
     return st;
   }
 
@@ -598,8 +599,7 @@ class ExportExecutor::Run {
           skip.detail_json = Json{{"message", st.message()}}.dump();
           NEXUS_RETURN_IF_ERROR(Journal(skip));
           for (int64_t c : named) rejected_[c] = st.message();
-          spdlog::warn("event=export_case_rejected export_id={} cases={}", rec_.id,
-                       named.size());
+          spdlog::warn("event=export_case_rejected export_id={} cases={}", rec_.id, named.size());
           continue;
         }
       }
@@ -608,7 +608,8 @@ class ExportExecutor::Run {
   }
 
   void Shrink(const char* why) {
-    size_t next = std::max(ex_.options_.min_batch_size, batch_size_ / 2);
+    // Never grows: a configured size below min_batch_size stays as it is.
+    size_t next = std::min(batch_size_, std::max(ex_.options_.min_batch_size, batch_size_ / 2));
     if (next < batch_size_)
       spdlog::info("event=export_batch_shrunk export_id={} from={} to={} why={}", rec_.id,
                    batch_size_, next, why);
@@ -623,8 +624,8 @@ class ExportExecutor::Run {
       intent.kind = "close_intent";
       intent.remote_id = remote_id_;
       NEXUS_RETURN_IF_ERROR(Journal(intent));
-      last = single_ ? client_.CloseRun(remote_id_).status()
-                     : client_.ClosePlan(remote_id_).status();
+      last =
+          single_ ? client_.CloseRun(remote_id_).status() : client_.ClosePlan(remote_id_).status();
       bool done = last.ok() || IsAlreadyCompleted(last);
       if (!done && IsAmbiguous(last)) {
         if (single_) {

@@ -114,9 +114,9 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
   if (src.execution_id) {
     auto ex = store_.GetExecution(req.project_id, *src.execution_id);
     if (!ex.ok())
-      return InvalidArgument("execution " + std::to_string(*src.execution_id) +
-                                 " does not exist in this project",
-                             "execution_id", "unknown_execution");
+      return InvalidArgument(
+          "execution " + std::to_string(*src.execution_id) + " does not exist in this project",
+          "execution_id", "unknown_execution");
     er.source.kind = ExportSourceKind::kTestPlan;
     er.source.execution_id = ex->id;
     auto plan = store_.GetPlan(req.project_id, ex->plan_id);
@@ -161,7 +161,8 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
 
   // TestRail configuration.
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config_.Get(req.project_id));
-  if (!cfg.connection) return Conflict("TestRail is not connected for this project", "not_connected");
+  if (!cfg.connection)
+    return Conflict("TestRail is not connected for this project", "not_connected");
   if (!cfg.project)
     return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
   if (cfg.suites.empty())
@@ -199,8 +200,8 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     case_ids.insert(l.case_id);
   }
   NEXUS_ASSIGN_OR_RETURN(
-      auto cases,
-      store_.GetCatalogCases(req.project_id, std::vector<int64_t>(case_ids.begin(), case_ids.end())));
+      auto cases, store_.GetCatalogCases(req.project_id,
+                                         std::vector<int64_t>(case_ids.begin(), case_ids.end())));
   for (const auto& c : cases)
     er.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
   for (auto& r : runs) {
@@ -287,10 +288,11 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     NEXUS_RETURN_IF_ERROR(store_.UpdateExport(full));
     created = std::move(full);
   }
-  spdlog::info("event=export_created export_id={} project_id={} trigger={} source=\"{}\" "
-               "cases={} strategy={}",
-               created.id, created.project_id, created.trigger, created.source_key,
-               created.total_test_cases, created.strategy);
+  spdlog::info(
+      "event=export_created export_id={} project_id={} trigger={} source=\"{}\" "
+      "cases={} strategy={}",
+      created.id, created.project_id, created.trigger, created.source_key, created.total_test_cases,
+      created.strategy);
   if (p.plan.nothing_to_send) {
     if (metrics_ != nullptr) metrics_->Inc("nexus_exports_total", {{"state", kExportFailed}});
     view.record = std::move(created);
@@ -363,9 +365,10 @@ Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
     metrics_->Observe("nexus_export_duration_seconds", {},
                       static_cast<double>(*rec.duration_ms) / 1000.0);
   }
-  spdlog::info("event=export_finished export_id={} state={} results_sent={} error_code={} "
-               "duration_ms={}",
-               rec.id, rec.state, rec.results_sent, rec.error_code, *rec.duration_ms);
+  spdlog::info(
+      "event=export_finished export_id={} state={} results_sent={} error_code={} "
+      "duration_ms={}",
+      rec.id, rec.state, rec.results_sent, rec.error_code, *rec.duration_ms);
   return Status::Ok();
 }
 
@@ -411,8 +414,9 @@ Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run
     v.message = "The last export failed: " + rec.error;
   } else if (run.updated_at > rec.created_at) {
     v.sync_state = "changed_since_export";
-    v.message = "The run changed after it was exported (e.g. re-labelled); export it again to "
-                "update TestRail.";
+    v.message =
+        "The run changed after it was exported (e.g. re-labelled); export it again to "
+        "update TestRail.";
   } else {
     v.sync_state = "exported";
     v.message = "Exported to TestRail.";
@@ -444,8 +448,8 @@ void ExportService::OnExecutionCompleted(int64_t project_id, int64_t execution_i
   req.wait = false;
   auto r = StartExport(req);
   if (r.ok())
-    spdlog::info("event=auto_export_started project_id={} execution_id={} export_id={}",
-                 project_id, execution_id, r->record.id);
+    spdlog::info("event=auto_export_started project_id={} execution_id={} export_id={}", project_id,
+                 execution_id, r->record.id);
   else
     spdlog::warn("event=auto_export_refused project_id={} execution_id={} reason=\"{}\"",
                  project_id, execution_id, r.status().message());

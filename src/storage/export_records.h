@@ -22,15 +22,15 @@ inline constexpr char kExportFailed[] = "failed";
 struct ExportRecord {
   int64_t id = 0;
   int64_t project_id = 0;
-  std::string trigger = "manual";           // manual | auto
-  std::string source_kind = "single_run";   // single_run | multiple_runs | test_plan
-  std::vector<int64_t> source_ids;          // run ids, or {execution id}
-  std::string source_key;                   // dedupe key: "runs:1,2" | "execution:5"
-  std::string options_json = "{}";          // the request's options (JSON object)
+  std::string trigger = "manual";          // manual | auto
+  std::string source_kind = "single_run";  // single_run | multiple_runs | test_plan
+  std::vector<int64_t> source_ids;         // run ids, or {execution id}
+  std::string source_key;                  // dedupe key: "runs:1,2" | "execution:5"
+  std::string options_json = "{}";         // the request's options (JSON object)
   std::string state = kExportQueued;
-  std::string nonce;                        // random; part of the TestRail-side marker
-  std::optional<std::string> plan_json;     // the plan snapshot once planned
-  std::string strategy;                     // single_suite | multi_suite_plan ("" before)
+  std::string nonce;                     // random; part of the TestRail-side marker
+  std::optional<std::string> plan_json;  // the plan snapshot once planned
+  std::string strategy;                  // single_suite | multi_suite_plan ("" before)
   std::optional<int64_t> testrail_run_id;
   std::optional<int64_t> testrail_plan_id;
   std::string testrail_name;

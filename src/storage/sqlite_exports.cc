@@ -169,10 +169,10 @@ Result<std::vector<ExportRecord>> SqliteStore::ListExports(int64_t project_id, i
   limit = std::clamp(limit, 1, 200);
   std::vector<ExportRecord> out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st, c.Prepare(kOp, std::string(kExportColsNoPlan) +
-                                         "WHERE project_id = ?1 AND (?2 = 0 OR id < ?2) "
-                                         "ORDER BY id DESC LIMIT ?3"));
+    NEXUS_ASSIGN_OR_RETURN(Statement st,
+                           c.Prepare(kOp, std::string(kExportColsNoPlan) +
+                                              "WHERE project_id = ?1 AND (?2 = 0 OR id < ?2) "
+                                              "ORDER BY id DESC LIMIT ?3"));
     st.Bind(1, project_id).Bind(2, before_id).Bind(3, limit);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -192,13 +192,14 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
     {
       NEXUS_ASSIGN_OR_RETURN(
           Statement st,
-          c.Prepare(kOp,
-                    "UPDATE exports SET state = ?2, plan_json = COALESCE(?3, plan_json), strategy = ?4, "
-                    "testrail_run_id = ?5, testrail_plan_id = ?6, testrail_name = ?7, "
-                    "testrail_url = ?8, runs_processed = ?9, total_test_cases = ?10, "
-                    "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
-                    "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
-                    "finished_at = ?19, updated_at = ?20 WHERE id = ?1"));
+          c.Prepare(
+              kOp,
+              "UPDATE exports SET state = ?2, plan_json = COALESCE(?3, plan_json), strategy = ?4, "
+              "testrail_run_id = ?5, testrail_plan_id = ?6, testrail_name = ?7, "
+              "testrail_url = ?8, runs_processed = ?9, total_test_cases = ?10, "
+              "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
+              "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
+              "finished_at = ?19, updated_at = ?20 WHERE id = ?1"));
       st.Bind(1, rec.id).Bind(2, rec.state);
       BindOpt(st, 3, rec.plan_json);
       st.Bind(4, rec.strategy)
@@ -245,8 +246,7 @@ Result<std::vector<int64_t>> SqliteStore::ListActiveExports() {
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
-        c.Prepare(kOp,
-                  "SELECT id FROM exports WHERE state IN ('queued', 'running') ORDER BY id"));
+        c.Prepare(kOp, "SELECT id FROM exports WHERE state IN ('queued', 'running') ORDER BY id"));
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
@@ -379,8 +379,8 @@ Result<std::vector<CaseExportRecord>> SqliteStore::LastCaseExports(
       st.Bind(1, project_id).Bind(2, case_id);
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) continue;
-      out.push_back(CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2),
-                                     st.Int64(3)});
+      out.push_back(
+          CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2), st.Int64(3)});
     }
     return Status::Ok();
   });
@@ -392,16 +392,16 @@ Result<std::vector<CaseExportRecord>> SqliteStore::ExportCases(int64_t export_id
   constexpr std::string_view kOp = "export cases";
   std::vector<CaseExportRecord> out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st, c.Prepare(kOp,
-                                "SELECT case_id, status_id, exported_at, export_id FROM "
-                                "export_cases WHERE export_id = ?1 ORDER BY case_id"));
+    NEXUS_ASSIGN_OR_RETURN(Statement st,
+                           c.Prepare(kOp,
+                                     "SELECT case_id, status_id, exported_at, export_id FROM "
+                                     "export_cases WHERE export_id = ?1 ORDER BY case_id"));
     st.Bind(1, export_id);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      out.push_back(CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2),
-                                     st.Int64(3)});
+      out.push_back(
+          CaseExportRecord{st.Int64(0), static_cast<int>(st.Int64(1)), st.Int64(2), st.Int64(3)});
     }
     return Status::Ok();
   });

@@ -156,8 +156,7 @@ class SqliteStore final : public Store {
   Result<std::vector<int64_t>> ListActiveExports() override;
   Result<int64_t> AppendExportStep(const ExportStep& step) override;
   Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) override;
-  Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id,
-                                                       int64_t run_id) override;
+  Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id, int64_t run_id) override;
   Result<std::vector<CaseExportRecord>> LastCaseExports(
       int64_t project_id, const std::vector<int64_t>& case_ids) override;
   Result<std::vector<CaseExportRecord>> ExportCases(int64_t export_id) override;

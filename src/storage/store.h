@@ -23,9 +23,9 @@
 #include "core/types.h"
 // Catalog/links/jobs records (issue 5).
 #include "storage/catalog_records.h"
+#include "storage/export_records.h"  // exports (issue 6)
 #include "storage/job_records.h"
 #include "storage/testrail_records.h"
-#include "storage/export_records.h"  // exports (issue 6)
 
 namespace nexus {
 

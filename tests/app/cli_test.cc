@@ -178,17 +178,19 @@ TEST_F(CliTest, DemoSeedsNexusAndStartsTheSimulator) {
   Proc demo = Spawn({"demo", "--listen", "127.0.0.1:0", "--data-dir", dir_});
   std::string first = ReadLine(demo.out_fd);
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(first, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
+  ASSERT_TRUE(
+      std::regex_match(first, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
       << first;
   std::string rest;
   for (int i = 0; i < 7; ++i) rest += ReadLine(demo.out_fd) + "\n";
   std::smatch sim;
-  ASSERT_TRUE(std::regex_search(rest, sim, std::regex("TestRail: +http://127\\.0\\.0\\.1:([0-9]+)")))
+  ASSERT_TRUE(
+      std::regex_search(rest, sim, std::regex("TestRail: +http://127\\.0\\.0\\.1:([0-9]+)")))
       << rest;
   httplib::Client nexus("127.0.0.1", std::stoi(m[1]));
-  auto login = nexus.Post("/api/v1/auth/login",
-                          R"({"email":"admin@nexus.demo","password":"nexus-demo"})",
-                          "application/json");
+  auto login =
+      nexus.Post("/api/v1/auth/login", R"({"email":"admin@nexus.demo","password":"nexus-demo"})",
+                 "application/json");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 200) << login->body;
   // The printed TestRail credentials work against the simulator's API.

@@ -16,6 +16,7 @@ const { chromium } = require('playwright-core');
 
 const SHOTS = path.join(SRC, 'test-artifacts', 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
+for (const f of fs.readdirSync(SHOTS)) if (/^fail-\d+\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f)); // stale failures
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-e2e-'));
 const dataDir = path.join(tmp, 'data');
 fs.mkdirSync(dataDir);
@@ -399,6 +400,286 @@ test('TestRail: link cases at test level through the picker (search by id and ti
   await page.waitForSelector('[data-testid=case-picker]', { state: 'detached' });
   await expectText(page.locator('[data-testid=link-label]'), new RegExp(firstId), 'link label');
   await shot(page, '20-test-links');
+});
+
+// ---- links at step level, label states, exports ----
+const SIM_AUTH = 'Basic ' + Buffer.from(`${SIM_USER}:${SIM_KEY}`).toString('base64');
+// The simulator's real TestRail API (docs/testrail-sim.md).
+async function sim(method, endpoint, body) {
+  const r = await fetch(`${simUrl}/index.php?/api/v2/${endpoint}`, {
+    method,
+    headers: { Authorization: SIM_AUTH, 'Content-Type': 'application/json' },
+    body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+  });
+  const text = await r.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not json */ }
+  if (!r.ok) throw new Error(`simulator ${method} ${endpoint} → ${r.status} ${text}`);
+  return json;
+}
+const until = async (what, fn, timeoutMs = 60000) => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100)); // polling a server state, not a fixed sleep
+  }
+};
+// A sync request while one is queued/running joins that job (CatalogService::RequestSync), so
+// wait until the catalog is idle first; then sync and wait for the job (?wait=1).
+async function syncCatalog(mode) {
+  await until('the catalog to be idle', async () => (await restOk('GET', `/projects/${PID}/testrail/catalog`)).job_id == null);
+  const r = await rest('POST', `/projects/${PID}/testrail/catalog/sync?wait=1`, mode ? { mode } : undefined);
+  assert(r.status === 200 && r.json.state === 'succeeded', `catalog sync (${mode || 'auto'}): ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+async function needLinksApi() {
+  const r = await rest('GET', `/projects/${PID}/tests/${seededTest.id}/testrail-links`);
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (testrail-links → 404 no_route)');
+  const cfg = (await needTestrailApi()).json;
+  if (!cfg?.connection?.api_key_set || !(cfg.suites || []).length) throw new Error('not connected or no suites (previous cases failed)');
+  return cfg;
+}
+async function needExportApi() {
+  const r = await rest('GET', `/projects/${PID}/testrail/exports`);
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (GET /projects/{p}/testrail/exports → 404 no_route)');
+  return needLinksApi();
+}
+const linksOf = async (testId, stepId) =>
+  (await restOk('GET', `/projects/${PID}/tests/${testId}${stepId ? `/steps/${stepId}` : ''}/testrail-links`)).items;
+const casesOf = async (suiteId, q = '', limit = 100) =>
+  (await restOk('GET', `/projects/${PID}/testrail/cases?suite_id=${suiteId}&limit=${limit}${q ? `&q=${encodeURIComponent(q)}` : ''}`)).items;
+const label = (page, caseId, scope = '') => page.locator(`${scope} [data-testid=link-label][data-case-id="${caseId}"]`.trim());
+async function labelState(page, caseId, state, reason) {
+  const sel = `[data-testid=link-label][data-case-id="${caseId}"][data-state=${state}]${reason ? `[data-reason=${reason}]` : ''}`;
+  await page.waitForSelector(sel);
+  const cl = await page.locator(sel).first().getAttribute('class');
+  assert(cl.includes(`link-${state}`), `label C${caseId} class "${cl}" lacks link-${state}`);
+}
+async function hoverCard(page, caseId) {
+  await label(page, caseId).first().hover();
+  const card = label(page, caseId).first().locator('[data-testid=link-hovercard]');
+  await card.waitFor();
+  return card;
+}
+async function openEditor(page, testId) {
+  await page.goto(`${BASE}/#/projects/${PID}/tests/${testId}`);
+  await page.waitForSelector('[data-testid=test-editor] [data-testid=testrail-button]');
+}
+const linked = { stepCase: null, stepId: null, updCase: null, delCase: null, otherSuiteCase: null, suites: [] };
+
+test('TestRail: link a case to a step through its TestRail button (search by title words)', async () => {
+  const cfg = await needLinksApi();
+  linked.suites = cfg.suites.map((s) => s.id);
+  const testLinks = await linksOf(seededTest.id);
+  if (!testLinks.length) throw new Error('the test-level link of the previous case is missing');
+  const suite0 = testLinks[0].suite_id ?? cfg.suites[0].id;
+  // A case whose two longest title words find only a few cases, so the picker shows it without scrolling.
+  let target = null;
+  let words = '';
+  for (const c of await casesOf(suite0)) {
+    if (testLinks.some((l) => l.case_id === c.id)) continue;
+    const w = c.title.split(/\s+/).filter((x) => /^[A-Za-z]{3,}$/.test(x)).sort((a, b) => b.length - a.length).slice(0, 2);
+    if (w.length < 2) continue;
+    const hits = await casesOf(suite0, w.join(' '), 20);
+    if (hits.length <= 8 && hits.some((h) => h.id === c.id)) { target = c; words = w.join(' '); break; }
+  }
+  assert(target, 'no case with distinctive title words found in the catalog');
+  const page = adminPage;
+  await openEditor(page, seededTest.id);
+  const step = page.locator('[data-testid=step]').nth(0);
+  await step.locator('.step-toggle').click();
+  await step.locator('[data-testid=step-testrail-button]').click();
+  await page.waitForSelector('[data-testid=case-picker]');
+  assert(/step 1/.test(await page.locator('[data-testid=case-picker]').innerText()), 'picker title names the step');
+  await page.waitForSelector('[data-testid=case-row]', { timeout: 30000 });
+  if (await page.locator('[data-testid=case-picker] select[aria-label=Suite]').count())
+    await page.selectOption('[data-testid=case-picker] select[aria-label=Suite]', String(suite0));
+  await page.fill('[data-testid=picker-search]', words.toLowerCase());
+  await page.waitForFunction(({ id, words }) => {
+    const rows = [...document.querySelectorAll('[data-testid=case-row]')];
+    const ws = words.toLowerCase().split(' ');
+    return rows.some((r) => r.querySelector('.case-id').textContent.trim() === `C${id}`) &&
+      rows.every((r) => ws.every((w) => r.querySelector('.case-title').textContent.toLowerCase().includes(w)));
+  }, { id: target.id, words });
+  await page.locator('[data-testid=case-row]').filter({ has: page.locator(`.case-id:text-is("C${target.id}")`) }).locator('input').check();
+  await expectText(page.locator('[data-testid=picker-selected-count]'), /^1 selected/, 'count');
+  await shot(page, '21-case-picker-step-title-search');
+  await page.click('[data-testid=confirm-selection]');
+  await page.waitForSelector('[data-testid=case-picker]', { state: 'detached' });
+  await step.locator(`[data-testid=link-label][data-case-id="${target.id}"][data-state=synced]`).waitFor();
+  await expectText(step.locator('[data-testid=step-testrail-button] .count'), /^1$/, 'step button count');
+  await expectText(page.locator('[data-testid=testrail-button] .count'), /^2$/, 'header count (test + step links)');
+  const stepId = seededTest.steps[0].id;
+  const sl = await linksOf(seededTest.id, stepId);
+  assert(sl.length === 1 && sl[0].case_id === target.id && sl[0].state === 'synced', `step links via REST: ${JSON.stringify(sl)}`);
+  const tl = await linksOf(seededTest.id);
+  assert(tl.length === 1 && tl[0].case_id === testLinks[0].case_id, `test-level links unchanged: ${JSON.stringify(tl)}`);
+  linked.stepCase = target.id;
+  linked.stepId = stepId;
+  await shot(page, '22-step-links');
+});
+
+test('TestRail: labels turn orange (updated), green (acknowledged) and red (deleted, suite deselected)', async () => {
+  const cfg = await needLinksApi();
+  const suites = cfg.suites.map((s) => s.id);
+  if (suites.length < 2) throw new Error(`need two selected suites, have ${JSON.stringify(suites)}`);
+  const taken = new Set([...(await linksOf(seededTest.id)).map((l) => l.case_id), linked.stepCase]);
+  const free0 = (await casesOf(suites[0])).filter((c) => !taken.has(c.id));
+  const free1 = await casesOf(suites[1]);
+  const [upd, gone] = free0.slice(-2);
+  const other = free1[0];
+  const t = await restOk('POST', `/projects/${PID}/tests`, {
+    name: 'Wishlist keeps items', tags: ['wishlist'],
+    steps: [{ goal: 'Add a product to the wishlist', expected_results: ['The wishlist shows the product'] }],
+  });
+  await restOk('PUT', `/projects/${PID}/tests/${t.id}/testrail-links`, { case_ids: [upd.id, gone.id, other.id] });
+  linked.updCase = upd.id; linked.delCase = gone.id; linked.otherSuiteCase = other.id; linked.labelTest = t.id;
+  const page = adminPage;
+  await openEditor(page, t.id);
+  for (const c of [upd, gone, other]) await labelState(page, c.id, 'synced');
+  await shot(page, '23-labels-synced');
+
+  // Orange: the case changes in TestRail, the catalog syncs.
+  const newTitle = `${upd.title} (reworded in TestRail)`;
+  await sim('POST', `update_case/${upd.id}`, { title: newTitle });
+  await syncCatalog();
+  let l = (await linksOf(t.id)).find((x) => x.case_id === upd.id);
+  assert(l.state === 'outdated' && l.reason === 'updated_in_testrail', `after update_case: ${JSON.stringify(l)}`);
+  await page.reload();
+  await labelState(page, upd.id, 'outdated', 'updated_in_testrail');
+  let card = await hoverCard(page, upd.id);
+  const cardText = await card.innerText();
+  const suiteName = cfg.suites.find((s) => s.id === suites[0]).name;
+  for (const want of [`C${upd.id}`, newTitle, suiteName, 'Outdated', 'Modified in TestRail', 'Linked:', 'Last exported'])
+    assert(cardText.includes(want), `outdated hover card lacks "${want}": ${JSON.stringify(cardText)}`);
+  await shot(page, '24-label-outdated-hovercard');
+
+  // Green again: Acknowledge on the hover card.
+  await card.locator('[data-testid=acknowledge]').click();
+  await labelState(page, upd.id, 'synced');
+  l = (await linksOf(t.id)).find((x) => x.case_id === upd.id);
+  assert(l.state === 'synced' && l.acknowledged_at, `after acknowledge: ${JSON.stringify(l)}`);
+  await page.mouse.move(0, 0);
+  await shot(page, '25-label-acknowledged');
+
+  // Red: deleted in TestRail, seen by a full sync.
+  await sim('POST', `delete_case/${gone.id}`, {});
+  await syncCatalog('full');
+  l = (await linksOf(t.id)).find((x) => x.case_id === gone.id);
+  assert(l.state === 'missing' && l.reason === 'deleted_in_testrail', `after delete_case: ${JSON.stringify(l)}`);
+  await page.reload();
+  await labelState(page, gone.id, 'missing', 'deleted_in_testrail');
+  card = await hoverCard(page, gone.id);
+  await expectText(card.locator('[data-testid=link-reason]'), /deleted in TestRail/, 'deleted reason');
+  assert(await card.locator('[data-testid=acknowledge]').count() === 0, 'Acknowledge offered on a missing link');
+  await shot(page, '26-label-missing-deleted');
+
+  // Red: its suite is deselected in Configs → TestRail (then selected again).
+  await page.goto(`${BASE}/#/projects/${PID}/configs/testrail`);
+  const row = page.locator('[data-testid=tr-suite]').filter({ has: page.locator(`span.small:text-is("S${suites[1]}")`) });
+  await row.locator('input').uncheck();
+  await page.click('[data-testid=tr-save-suites]');
+  await page.waitForSelector('[data-testid=tr-project-suites] .ok-text');
+  assert(!(await needTestrailApi()).json.suites.some((s) => s.id === suites[1]), 'suite still selected');
+  l = (await linksOf(t.id)).find((x) => x.case_id === other.id);
+  assert(l.state === 'missing' && l.reason === 'suite_not_selected', `after deselecting the suite: ${JSON.stringify(l)}`);
+  await openEditor(page, t.id);
+  await labelState(page, other.id, 'missing', 'suite_not_selected');
+  card = await hoverCard(page, other.id);
+  await expectText(card.locator('[data-testid=link-reason]'), /no longer selected/, 'suite reason');
+  await shot(page, '27-label-missing-suite-deselected');
+  await restOk('PUT', `/projects/${PID}/testrail/suites`, { suite_ids: suites });
+  await syncCatalog();
+  await page.reload();
+  await labelState(page, other.id, 'synced');
+  await labelState(page, upd.id, 'synced');
+  await labelState(page, gone.id, 'missing', 'deleted_in_testrail');
+});
+
+const runUrl = (id) => `${simUrl}/index.php?/runs/view/${id}`;
+const planUrl = (id) => `${simUrl}/index.php?/plans/view/${id}`;
+async function simTests(runId) {
+  const r = await sim('GET', `get_tests/${runId}`);
+  return Array.isArray(r) ? r : r.tests;
+}
+
+test('TestRail: export a run from its detail page and open the TestRail run', async () => {
+  await needExportApi();
+  const cases = [...(await linksOf(seededTest.id)).map((l) => l.case_id), ...(await linksOf(seededTest.id, seededTest.steps[0].id)).map((l) => l.case_id)];
+  assert(cases.length === 2, `seeded test should link two cases of one suite: ${cases}`);
+  const page = adminPage;
+  await page.goto(`${BASE}/#/projects/${PID}/runs/${seededRun.id}`);
+  await page.waitForSelector('[data-testid=run-sync] [data-testid=sync-state][data-state=not_exported]');
+  await page.click('[data-testid=export-run]');
+  await page.waitForSelector('[data-testid=export-dialog]');
+  await page.fill('[data-testid=export-name]', 'E2E single run export');
+  await shot(page, '28-export-dialog');
+  await page.click('[data-testid=export-confirm]');
+  const link = page.locator('[data-testid=export-result] [data-testid=testrail-link]');
+  await link.waitFor({ timeout: 60000 });
+  const hrefRun = await link.getAttribute('href');
+  const m = /runs\/view\/(\d+)$/.exec(hrefRun || '');
+  assert(m && hrefRun === runUrl(m[1]), `link ${hrefRun} should be the simulator's run URL (${runUrl('N')})`);
+  await shot(page, '29-export-run-result');
+  const trRun = await sim('GET', `get_run/${m[1]}`);
+  assert(trRun.name === 'E2E single run export', `run name in TestRail: ${trRun.name}`);
+  const tests = await simTests(m[1]);
+  const tested = tests.filter((x) => x.status_id !== 3).map((x) => x.case_id);
+  assert(cases.every((c) => tested.includes(c)), `results for ${cases} in TestRail run ${m[1]}: ${JSON.stringify(tests.map((x) => [x.case_id, x.status_id]))}`);
+  assert(trRun.passed_count + trRun.failed_count + trRun.blocked_count + trRun.retest_count >= cases.length, `run counts: ${JSON.stringify(trRun)}`);
+  const syncState = await restOk('GET', `/projects/${PID}/runs/${seededRun.id}/testrail`);
+  assert(syncState.sync_state === 'exported' && syncState.last_export.testrail_run_id === Number(m[1]), `run sync: ${JSON.stringify(syncState)}`);
+  await page.click('[data-testid=export-dialog] button:has-text("Done")');
+  await page.waitForSelector('[data-testid=run-sync] [data-testid=sync-state][data-state=exported]');
+  assert((await page.getAttribute('[data-testid=run-sync-link]', 'href')) === hrefRun, 'run detail links the TestRail run');
+  await shot(page, '30-run-detail-exported');
+});
+
+test('TestRail: export a multi-suite selection of runs from the runs list and open the plan', async () => {
+  await needExportApi();
+  if (!linked.otherSuiteCase) throw new Error('no case of a second suite linked (previous case failed)');
+  // Runs whose tests link cases in two suites: the seeded test (suite A) and a test linked to suite B.
+  const t = await restOk('POST', `/projects/${PID}/tests`, {
+    name: 'Wishlist survives sign-out', tags: ['wishlist'],
+    steps: [{ goal: 'Sign out and in again', expected_results: ['The wishlist still shows the product'] }],
+  });
+  await restOk('PUT', `/projects/${PID}/tests/${t.id}/testrail-links`, { case_ids: [linked.otherSuiteCase] });
+  const runB = await restOk('POST', `/projects/${PID}/runs`, {
+    test_id: t.id, result: 'Success', bug_label: 'NoBug', started_at: iso(t0 + 9000e3), finished_at: iso(t0 + 9000e3 + 61000), build: '2.4.2',
+  });
+  const runs = (await restOk('GET', `/projects/${PID}/runs?limit=200`)).items;
+  const runA = runs.find((r) => r.test_id === seededTest.id && r.bug_label === 'NoBug' && r.result === 'Success');
+  const page = adminPage;
+  await page.goto(`${BASE}/#/projects/${PID}/runs`);
+  for (const r of [runA, runB]) await page.locator(`[data-testid=run-row][data-run-id="${r.id}"] [data-testid=run-select]`).check();
+  await expectText(page.locator('[data-testid=export-selected]'), /Export 2 selected/, 'export button');
+  await page.click('[data-testid=export-selected]');
+  await page.waitForSelector('[data-testid=export-dialog]');
+  await page.fill('[data-testid=export-name]', 'E2E multi-suite export');
+  await page.click('[data-testid=export-confirm]');
+  const link = page.locator('[data-testid=export-result] [data-testid=testrail-link]');
+  await link.waitFor({ timeout: 60000 });
+  const hrefPlan = await link.getAttribute('href');
+  const m = /plans\/view\/(\d+)$/.exec(hrefPlan || '');
+  assert(m && hrefPlan === planUrl(m[1]), `link ${hrefPlan} should be the simulator's plan URL (${planUrl('N')})`);
+  await expectText(page.locator('[data-testid=export-result]'), /plan \(several suites\)/, 'strategy');
+  await shot(page, '31-export-plan-result');
+  const plan = await sim('GET', `get_plan/${m[1]}`);
+  const suiteIds = new Set(plan.entries.map((e) => e.suite_id));
+  assert(suiteIds.size === 2, `plan entries should cover two suites: ${JSON.stringify(plan.entries.map((e) => e.suite_id))}`);
+  const want = [...(await linksOf(seededTest.id)).map((l) => l.case_id), linked.otherSuiteCase];
+  const tested = [];
+  for (const e of plan.entries) for (const r of e.runs) tested.push(...(await simTests(r.id)).filter((x) => x.status_id !== 3).map((x) => x.case_id));
+  assert(want.every((c) => tested.includes(c)), `results for ${want} in plan ${m[1]}: tested ${tested}`);
+  await page.click('[data-testid=export-dialog] button:has-text("Done")');
+  for (const r of [runA, runB])
+    await page.waitForSelector(`[data-testid=run-row][data-run-id="${r.id}"] [data-testid=sync-state][data-state=exported]`);
+  await shot(page, '32-runs-exported');
+  await page.goto(`${BASE}/#/projects/${PID}/exports`);
+  await page.waitForSelector(`a[href="${hrefPlan}"]`);
+  await shot(page, '33-exports-history');
 });
 
 // ---- run ----

@@ -13,6 +13,8 @@
 #include "api/api_harness.h"
 #include "simulator.h"
 #include "testrail/client.h"
+#include "testrail/curl_transport.h"
+#include "testrail/rate_budget.h"
 
 namespace nexus::testing {
 
@@ -25,7 +27,6 @@ struct RemoteState {
   std::map<int64_t, std::map<int64_t, int64_t>> last_status;  // run → case → status
   int64_t total_results = 0;
 };
-
 
 // Reads every run/plan of TestRail project 1 with its results.
 inline RemoteState ReadRemote(const testrail::TestRailClient& c) {
@@ -118,7 +119,13 @@ class ExportEnv {
                   {"user", testrail_sim::kDefaultEmail},
                   {"api_key", testrail_sim::kDefaultApiKey}}));
     Check(h->Put(pbase + "/testrail/project", admin, {{"testrail_project_id", 1}}));
-    auto c = h->app().testrail_config().ClientFor(project);
+    // The test's own reader of TestRail: independent of the App, so it outlives `h` (tests
+    // that restart Nexus reset `h` and keep reading).
+    testrail::TestRailConfig rc{
+        sim->base_url(), testrail_sim::kDefaultEmail, testrail_sim::kDefaultApiKey, {}};
+    rc.options.allow_private = true;
+    rc.options.requests_per_minute = 0;
+    auto c = testrail::TestRailClient::Create(rc, reader_transport, reader_budgets, nullptr);
     if (!c.ok()) throw std::runtime_error(c.status().ToString());
     client = std::move(c).value();
     auto suites = client->GetSuites(1);
@@ -205,6 +212,8 @@ class ExportEnv {
 
   std::unique_ptr<testrail_sim::Simulator> sim;
   std::unique_ptr<ApiHarness> h;
+  testrail::CurlTransport reader_transport;
+  testrail::RateBudgets reader_budgets;
   std::unique_ptr<testrail::TestRailClient> client;
   std::string admin, viewer;
   int64_t viewer_id = 0;

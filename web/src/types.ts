@@ -77,7 +77,9 @@ export interface CaseLink {
   suite: string | { id: number; name: string };
   section_path: string | string[];
   state: 'synced' | 'outdated' | 'missing';
-  reason?: string;
+  reason?: string | null;
+  suite_id?: number | null;
+  acknowledged_at?: string | null;
   updated_on?: string | number | null;
   linked_at?: string | null;
   last_export?: { status_id: number; exported_at: string; export_id: number } | null;
@@ -123,6 +125,8 @@ export interface ExportResult {
   created_at?: string;
   started_at?: string;
   finished_at?: string;
+  /** What was exported: `{run_ids}` for runs, `{execution_id}` for a test plan execution. */
+  source?: { run_ids?: number[]; execution_id?: number | null };
   run_ids?: number[];
   run_id?: number;
   execution_id?: number;

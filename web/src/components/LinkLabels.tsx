@@ -5,7 +5,15 @@ import { fmtTime } from '../util';
 const STATE_TEXT: Record<string, string> = {
   synced: 'Synced',
   outdated: 'Outdated — the case changed in TestRail after it was linked',
-  missing: 'Missing — deleted in TestRail or its suite is no longer selected',
+  missing: 'Missing — exports skip this case',
+};
+
+/** Reason codes of GET …/testrail-links (src/integration/link_service.cc). */
+const REASON_TEXT: Record<string, string> = {
+  updated_in_testrail: 'The case was changed in TestRail after it was linked or last acknowledged.',
+  deleted_in_testrail: 'The case was deleted in TestRail.',
+  suite_not_selected: 'Its suite is no longer selected in Configs → TestRail.',
+  not_in_catalog: 'The case is not in the synced TestRail catalog.',
 };
 
 function suiteName(l: CaseLink) {
@@ -27,6 +35,9 @@ export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAckn
           className={`link-label link-${l.state}`}
           data-testid="link-label"
           data-state={l.state}
+          data-case-id={l.case_id}
+          data-reason={l.reason || undefined}
+          aria-label={`C${l.case_id} ${l.title || ''} (${l.state})`}
           tabIndex={0}
           onMouseEnter={() => setHover(l.case_id)}
           onMouseLeave={() => setHover(null)}
@@ -44,9 +55,14 @@ export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAckn
                 {pathText(l) ? ` › ${pathText(l)}` : ''}
               </span>
               <span className={`hc-state hc-${l.state}`}>{STATE_TEXT[l.state] || l.state}</span>
-              {l.reason && <span className="hc-row">{l.reason}</span>}
+              {l.reason && (
+                <span className="hc-row hc-reason" data-testid="link-reason" data-reason={l.reason}>
+                  {REASON_TEXT[l.reason] || l.reason}
+                </span>
+              )}
               <span className="hc-row">Modified in TestRail: {fmtTime(l.updated_on ?? null)}</span>
               <span className="hc-row">Linked: {fmtTime(l.linked_at ?? null)}</span>
+              {l.acknowledged_at && <span className="hc-row">Acknowledged: {fmtTime(l.acknowledged_at)}</span>}
               <span className="hc-row">
                 Last exported:{' '}
                 {l.last_export ? `status ${l.last_export.status_id} at ${fmtTime(l.last_export.exported_at)}` : 'never'}

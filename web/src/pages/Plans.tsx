@@ -75,7 +75,7 @@ export function PlansPage() {
       setActionErr(err);
     }
   };
-  const exportOf = (execId: number) => (data?.exports || []).filter((x) => x.execution_id === execId).sort((a, b) => b.id - a.id)[0];
+  const exportOf = (execId: number) => (data?.exports || []).filter((x) => (x.source?.execution_id ?? x.execution_id) === execId).sort((a, b) => b.id - a.id)[0];
 
   return (
     <>

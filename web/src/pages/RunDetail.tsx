@@ -6,7 +6,7 @@ import { Badge, ErrorBanner, Loading, Spinner, useAsync } from '../components/ui
 import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../App';
 import { fmtDuration, fmtTime, humanLabel, statusColor } from '../util';
-import { RunResultText, syncBadge, SyncStatus } from './Runs';
+import { RunResultText, syncBadge, SyncStatus, syncUrl } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
   const { project } = useProject();
@@ -117,8 +117,8 @@ export function RunDetailPage({ runId }: { runId: number }) {
               <dt>TestRail</dt>
               <dd data-testid="run-sync">
                 {syncBadge(sync, syncAvail)}{' '}
-                {sync?.testrail_url && (
-                  <a href={sync.testrail_url} target="_blank" rel="noreferrer">
+                {syncUrl(sync) && (
+                  <a href={syncUrl(sync)!} target="_blank" rel="noreferrer" data-testid="run-sync-link">
                     open in TestRail ↗
                   </a>
                 )}

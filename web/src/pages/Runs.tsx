@@ -1,34 +1,45 @@
 import { useEffect, useState } from 'react';
 import { get, getAll, isNoRoute } from '../api';
 import { href, navigate } from '../router';
-import type { Run, Test } from '../types';
+import type { ExportResult, Run, Test } from '../types';
 import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../App';
 import { fmtDuration, fmtTime, humanLabel, resultTone, can } from '../util';
 
+/** GET /projects/{p}/runs/{r}/testrail (src/api/export_routes.cc RunSyncJson). */
 export interface SyncStatus {
-  state?: string;
-  status?: string;
-  testrail_url?: string | null;
-  error?: string | null;
-  reason?: string | null;
+  run_id?: number;
+  sync_state?: 'not_exported' | 'in_progress' | 'failed' | 'changed_since_export' | 'exported' | string;
+  message?: string;
+  changed_since_export?: boolean;
+  exported_at?: string | null;
+  last_export?: ExportResult | null;
+  cases?: { case_id: number; status_id: number; exported_at: string; export_id: number }[];
+}
+
+/** The TestRail run/plan URL of the last export of a run, if any. */
+export function syncUrl(s: SyncStatus | null | undefined): string | null {
+  return s?.last_export?.testrail_url || null;
 }
 
 export function syncBadge(s: SyncStatus | null | undefined, available: boolean) {
   if (!available) return <span className="muted">—</span>;
   if (s === undefined) return <span className="muted">…</span>;
-  if (s === null) return <Badge tone="grey">not exported</Badge>;
-  const st = (s.state || s.status || 'not_exported').toLowerCase();
-  if (st.includes('changed')) return <Badge tone="amber" title="Re-labelled after export">changed since export</Badge>;
-  if (st.includes('fail')) return <Badge tone="red" title={s.error || s.reason || ''}>export failed</Badge>;
-  if (st === 'not_exported' || st === 'never') return <Badge tone="grey">not exported</Badge>;
-  if (st.includes('running') || st.includes('queued')) return <Badge tone="blue">exporting</Badge>;
-  return (
-    <Badge tone="green" title={s.testrail_url || ''}>
-      exported
-    </Badge>
+  const st = s === null ? 'unknown' : (s.sync_state || 'not_exported').toLowerCase();
+  const badge = (tone: string, text: string, title = s?.message || '') => (
+    <span data-testid="sync-state" data-state={st}>
+      <Badge tone={tone} title={title}>
+        {text}
+      </Badge>
+    </span>
   );
+  if (s === null) return badge('grey', 'unknown', 'The export state could not be loaded');
+  if (st === 'changed_since_export') return badge('amber', 'changed since export');
+  if (st === 'failed') return badge('red', 'export failed');
+  if (st === 'in_progress') return badge('blue', 'exporting');
+  if (st === 'exported') return badge('green', 'exported');
+  return badge('grey', 'not exported');
 }
 
 export function RunResultText({ run }: { run: Pick<Run, 'result' | 'bug_label'> }) {
@@ -56,6 +67,16 @@ export function RunsPage() {
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [exporting, setExporting] = useState(false);
   const [filter, setFilter] = useState('');
+  const reloadSync = async (ids: number[]) => {
+    for (const id of ids) {
+      try {
+        const s = await get<SyncStatus>(`/projects/${project.id}/runs/${id}/testrail`);
+        setSync((m) => ({ ...m, [id]: s }));
+      } catch {
+        /* keep the old badge */
+      }
+    }
+  };
 
   useEffect(() => {
     if (!tr || !data) return;
@@ -132,7 +153,7 @@ export function RunsPage() {
           </thead>
           <tbody>
             {runs.map((r) => (
-              <tr key={r.id} className="row-link" onClick={() => navigate(`/projects/${project.id}/runs/${r.id}`)} data-testid="run-row">
+              <tr key={r.id} className="row-link" onClick={() => navigate(`/projects/${project.id}/runs/${r.id}`)} data-testid="run-row" data-run-id={r.id}>
                 {canExport && (
                   <td className="check-col" onClick={(e) => e.stopPropagation()}>
                     <input
@@ -142,6 +163,7 @@ export function RunsPage() {
                       title={r.finished ? 'Select for export' : 'Only finished runs can be exported'}
                       onChange={() => toggle(r.id)}
                       aria-label={`Select run ${r.id}`}
+                      data-testid="run-select"
                     />
                   </td>
                 )}
@@ -168,6 +190,10 @@ export function RunsPage() {
           source={{ run_ids: [...selected] }}
           what={`${selected.size} run(s) together into one TestRail entry`}
           onClose={() => setExporting(false)}
+          onDone={(r) => {
+            reloadSync([...selected]);
+            if (r.success) setSelected(new Set());
+          }}
         />
       )}
     </>

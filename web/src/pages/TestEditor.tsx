@@ -55,6 +55,8 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
     if (testId === null) return;
     setLoading(true);
     setLoadErr(null);
+    setSaveErr(null); // "Reload latest" after a 409 discards the conflict with the draft
+    setSaved(false);
     try {
       const t = await get<Test>(`${base}/${testId}`);
       setTest(t);
@@ -107,6 +109,9 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   };
   const updateStep = (i: number, patch: Partial<DraftStep>) =>
     update((d) => ({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) }));
+  // Expanding/collapsing a step is view state: it does not make the test dirty.
+  const toggleStep = (i: number) =>
+    setDraft((d) => ({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, open: !s.open } : s)) }));
   const move = (from: number, to: number) =>
     update((d) => {
       if (to < 0 || to >= d.steps.length) return d;
@@ -304,14 +309,14 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
               <div className="step-head">
                 <button
                   className="step-toggle"
-                  onClick={() => updateStep(i, { open: !s.open })}
+                  onClick={() => toggleStep(i)}
                   aria-expanded={s.open}
                   aria-label={s.open ? 'Collapse step' : 'Expand step'}
                 >
                   {s.open ? '▾' : '▸'}
                 </button>
                 <span className="step-num">{i + 1}</span>
-                <span className="step-goal-preview" onClick={() => updateStep(i, { open: !s.open })}>
+                <span className="step-goal-preview" onClick={() => toggleStep(i)}>
                   {s.goal || <em className="muted">No goal yet</em>}
                 </span>
                 {sl.length > 0 && <span className="step-link-count" title="Linked TestRail cases">{sl.length} TR</span>}

@@ -1,0 +1,149 @@
+// Crash test of exports (R-Q-IDEMP): `nexus serve` runs as a child process and is SIGKILLed
+// while the k-th TestRail call of an export is in flight — once with the call applied by
+// TestRail (the response never arrives: "timeout-after-apply") and once not applied — for
+// every k of the export's calls. A new `nexus serve` on the same data dir resumes the job
+// (its lease expired) and TestRail must end with exactly one run and exactly one result per
+// case every time.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "integration/export_test_util.h"
+
+namespace nexus {
+namespace {
+
+using testing::ExportEnv;
+using testing::ReadRemote;
+using testing::TempDir;
+using Json = nlohmann::json;
+
+std::string NexusBinary() {
+  if (const char* b = std::getenv("NEXUS_BUILD_DIR")) return std::string(b) + "/nexus";
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nexus").string();
+}
+
+// A `nexus serve` child; killed (SIGKILL) by Kill() or the destructor.
+class Child {
+ public:
+  explicit Child(const std::string& data_dir) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      // Dies with the test: an orphan would hold CTest's output pipe open forever.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::string bin = NexusBinary();
+      execl(bin.c_str(), bin.c_str(), "--log-level", "warn", "serve", "--listen", "127.0.0.1:0",
+            "--data-dir", data_dir.c_str(), "--testrail-allow-private", "--job-lease-ms", "1000",
+            "--export-batch-size", "2", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512] = {0};
+    if (fgets(line, sizeof line, f) == nullptr)
+      throw std::runtime_error("nexus serve did not start");
+    std::string l(line);
+    auto pos = l.rfind(':');
+    port_ = std::stoi(l.substr(pos + 1));
+    out_ = f;
+  }
+  ~Child() {
+    Kill();
+    if (out_) fclose(out_);
+  }
+  void Kill() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  FILE* out_ = nullptr;
+};
+
+Json Call(int port, const std::string& method, const std::string& path, const std::string& token,
+          const Json& body = nullptr, int* status = nullptr) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  httplib::Headers h = {{"Authorization", "Bearer " + token}};
+  auto r = method == "GET" ? c.Get(path, h) : c.Post(path, h, body.dump(), "application/json");
+  if (!r) return nullptr;
+  if (status) *status = r->status;
+  return Json::parse(r->body, nullptr, false);
+}
+
+void CrashAt(int k, bool applied) {
+  SCOPED_TRACE("k=" + std::to_string(k) + (applied ? " applied" : " not applied"));
+  TempDir data;
+  ExportEnv env(6, 0, [&](app::Config& c) { c.data_dir = data.path(); });
+  int64_t t = env.MakeTest(
+      {env.cases_a[0], env.cases_a[1], env.cases_a[2], env.cases_a[3], env.cases_a[4]});
+  int64_t run = env.MakeRun(t);
+  const std::string token = env.admin;
+  const std::string pbase = env.pbase;
+  env.h.reset();  // the in-process server is gone; its database stays
+
+  Child first(data.path());
+  // Hold the k-th TestRail call of the export (counting from here).
+  env.AddFault("*:" + std::to_string(k) + (applied ? ":timeout-after-apply" : ":timeout"));
+  auto cfg = env.sim->config();
+  cfg.timeout_hold_ms = 60'000;
+  env.sim->SetConfig(cfg);
+  int status = 0;
+  Json started = Call(first.port(), "POST", pbase + "/testrail/exports", token,
+                      {{"run_id", run}, {"wait", false}}, &status);
+  ASSERT_EQ(status, 202) << started.dump();
+  int64_t id = started["id"].get<int64_t>();
+  bool held = false;
+  for (int i = 0; i < 500 && !held; ++i) {
+    held = env.sim->Stats().faults_injected > 0;
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(held) << "the export made fewer than " << k << " TestRail calls";
+  first.Kill();
+  cfg.faults.clear();
+  cfg.timeout_hold_ms = 2500;
+  env.sim->SetConfig(cfg);
+
+  Child second(data.path());
+  Json d;
+  for (int i = 0; i < 300; ++i) {
+    d = Call(second.port(), "GET", pbase + "/testrail/exports/" + std::to_string(id), token);
+    if (d.is_object() && d.value("state", "") != "queued" && d.value("state", "") != "running")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
+  auto remote = ReadRemote(*env.client);
+  testing::ExpectExactlyOnce(remote, 5, false);
+  ASSERT_EQ(remote.runs.size(), 1u);
+  EXPECT_TRUE(remote.runs[0].is_completed);
+}
+
+// The export of 5 cases in batches of 2 makes: add_run, 3 × add_results_for_cases,
+// close_run (5 calls), plus the reads of reconciliation on resume.
+TEST(ExportCrashTest, KilledAfterEveryTestRailCallResumesExactlyOnce) {
+  for (int k = 1; k <= 5; ++k) {
+    CrashAt(k, true);
+    CrashAt(k, false);
+  }
+}
+
+}  // namespace
+}  // namespace nexus
