@@ -82,6 +82,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
   tro.request_timeout_ms = config.testrail_request_timeout_ms;
   tro.requests_per_minute = config.testrail_requests_per_minute;
+  tro.retry = config.testrail_retry;
   integration::TestRailClientFactory factory =
       [transport = app->testrail_transport_.get(), budgets = app->testrail_budgets_.get(),
        metrics = &app->metrics_, tro](const integration::TestRailCredentials& c) {
@@ -127,6 +128,12 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
                               {"exported_at", FormatRfc3339(r.exported_at)},
                               {"export_id", r.export_id}};
       });
+  if (config.export_catalog_max_age_ms > 0)
+    app->exports_->SetCatalogRefresher(
+        [c = app->catalog_.get(), max_age = config.export_catalog_max_age_ms](int64_t project) {
+          return c->EnsureFresh(project, std::chrono::milliseconds(max_age),
+                                std::chrono::minutes(2));
+        });
   app->testrail_config_->SetOnSuitesChanged(
       [c = app->catalog_.get()](int64_t project_id) { c->OnSuitesChanged(project_id); });
   api::RegisterCatalogRoutes(*app->server_, *app->auth_, *app->catalog_, *app->links_, *app->jobs_);

@@ -18,6 +18,7 @@
 #include "storage/store.h"
 #include "testrail/curl_transport.h"
 #include "testrail/rate_budget.h"
+#include "testrail/retry_policy.h"
 
 namespace nexus::app {
 
@@ -34,6 +35,7 @@ struct Config {
   // TestRail client timeouts (tests shorten them).
   int testrail_connect_timeout_ms = 10'000;
   int testrail_request_timeout_ms = 60'000;
+  testrail::RetryOptions testrail_retry;  // per-call retries of the client (tests shorten them)
   // Request budget per TestRail instance (Cloud: 180/min; <= 0: unlimited, on-premise).
   double testrail_requests_per_minute = 180;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
@@ -44,6 +46,9 @@ struct Config {
   int export_batch_size = 0;
   // TestRail catalog (issue 5): periodic sync of every configured project (0 = off).
   int64_t catalog_sync_interval_ms = 15 * 60 * 1000;
+  // R-SYNC-3: before an export is planned, a catalog older than this is refreshed (0 = never;
+  // tests that write the catalog themselves turn it off).
+  int64_t export_catalog_max_age_ms = 5 * 60 * 1000;
   // false: build every service and run the job runner but do not listen for HTTP (one-shot
   // CLI commands such as `nexus export`; port() is 0 then).
   bool serve_http = true;

@@ -160,6 +160,8 @@ inline constexpr std::string_view kWarnRunWithoutLinks = "run_without_links";
 inline constexpr std::string_view kWarnStaleStepLink = "stale_step_link";
 inline constexpr std::string_view kWarnDuplicateRun = "duplicate_run";
 inline constexpr std::string_view kWarnNoPublicUrl = "no_public_url";
+// Added by the export service, not the planner: the catalog could not be refreshed first.
+inline constexpr std::string_view kWarnCatalogStale = "catalog_stale";
 
 struct ExportWarning {
   std::string type;  // one of the kWarn* constants

@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace nexus::integration {
 
@@ -37,6 +39,17 @@ bool Succeeded(const std::string& state) {
   return state == kExportSucceeded || state == kExportPartiallySucceeded;
 }
 
+constexpr char kDeferred[] = "deferred";
+
+// Failures that go away by themselves (network, overload, maintenance, a write whose outcome
+// reconciliation could not establish yet). Not: TLS and "not a TestRail" answers, which are
+// configuration problems, nor anything TestRail rejected.
+bool IsTransient(const Status& st) {
+  if (st.code() == StatusCode::kTimeout) return true;
+  if (st.code() != StatusCode::kUnavailable) return false;
+  return st.reason() != "tls_failure" && st.reason() != "not_testrail";
+}
+
 }  // namespace
 
 ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::JobRunner& jobs,
@@ -62,11 +75,28 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
         !payload["export_id"].is_number_integer())
       return Internal("testrail_export job without export_id");
     int64_t id = payload["export_id"].get<int64_t>();
-    Status st = Execute(id);
+    const TimeMs give_up_at = clock_.NowMs() + options_.transient_retry_window.count();
+    std::chrono::milliseconds backoff = options_.retry_backoff_min;
+    Status st;
+    for (;;) {
+      st = Execute(id, clock_.NowMs() >= give_up_at);
+      if (st.reason() != kDeferred) break;
+      spdlog::warn("event=export_deferred export_id={} retry_in_ms={} reason=\"{}\"", id,
+                   backoff.count(), st.message());
+      auto until = std::chrono::steady_clock::now() + backoff;
+      while (std::chrono::steady_clock::now() < until && !ctx.StopRequested())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (ctx.StopRequested()) return st;  // stays running: the next process resumes it
+      backoff = std::min(backoff * 2, options_.retry_backoff_max);
+    }
     if (!st.ok()) return st;  // interrupted (stop) or a store failure: the job resumes
     auto rec = store_.GetExport(0, id);
     return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
   });
+}
+
+void ExportService::SetCatalogRefresher(std::function<Status(int64_t project_id)> fn) {
+  refresh_catalog_ = std::move(fn);
 }
 
 void ExportService::SetProgressListener(
@@ -180,7 +210,11 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     for (const auto& s : st->statuses)
       er.options.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
 
-  // Tests, links and catalog of the runs.
+  // Tests, links and catalog of the runs (refreshed first when stale).
+  Status fresh = refresh_catalog_ ? refresh_catalog_(req.project_id) : Status::Ok();
+  if (!fresh.ok())
+    spdlog::warn("event=export_catalog_stale project_id={} reason=\"{}\"", req.project_id,
+                 fresh.message());
   std::set<int64_t> test_ids;
   for (const auto& r : runs) test_ids.insert(r.test_id);
   std::map<int64_t, Test> tests;
@@ -211,6 +245,12 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     er.runs.push_back(ExportRunInput{std::move(r), t->second, by_test[t->first]});
   }
   NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExport(er));
+  if (!fresh.ok())
+    out.plan.warnings.push_back(
+        {std::string(kWarnCatalogStale),
+         "the TestRail catalog could not be refreshed before this export (" + fresh.message() +
+             "); cases deleted in TestRail meanwhile are skipped when TestRail rejects them",
+         std::nullopt});
 
   Json opts = {{"close_run_on_completion",
                 req.close_run_on_completion.value_or(cfg.options.close_run_on_completion)},
@@ -306,7 +346,7 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   return Get(req.project_id, created.id);
 }
 
-Status ExportService::Execute(int64_t export_id) {
+Status ExportService::Execute(int64_t export_id, bool final_attempt) {
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id));
   if (!rec.active()) return Status::Ok();
   if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
@@ -322,6 +362,7 @@ Status ExportService::Execute(int64_t export_id) {
   const TimeMs now = clock_.NowMs();
   rec.state = kExportRunning;
   rec.attempts += 1;
+  rec.error.clear();  // a deferred attempt's failure
   if (!rec.started_at) rec.started_at = now;
   rec.updated_at = now;
   NEXUS_RETURN_IF_ERROR(store_.UpdateExport(rec));
@@ -339,6 +380,13 @@ Status ExportService::Execute(int64_t export_id) {
   Status st = executor_.Execute(er, **client);
   // A store failure (or the process stopping) leaves the export running: the job resumes it.
   if (!st.ok() && st.code() == StatusCode::kInternal) return st;
+  if (!st.ok() && !final_attempt && IsTransient(st)) {
+    rec.error = "TestRail is unavailable, the export will be retried: " + st.message();
+    rec.updated_at = clock_.NowMs();
+    rec.run_ids.clear();  // export_runs stay as recorded
+    NEXUS_RETURN_IF_ERROR(store_.UpdateExport(rec));
+    return Status(StatusCode::kUnavailable, st.message(), {}, kDeferred);
+  }
   return Finish(rec, st);
 }
 

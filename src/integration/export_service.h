@@ -32,6 +32,13 @@ struct ExportServiceOptions {
   ExecutorOptions executor;
   // How long POST …/exports with wait=true waits before answering with the running export.
   std::chrono::milliseconds wait_timeout{std::chrono::minutes(30)};
+  // R-Q-IDEMP / R-Q-RATE: while TestRail stays unreachable, overloaded or in maintenance
+  // beyond the client's own retries, the export job keeps the export running and tries again
+  // (backoff from retry_backoff_min to retry_backoff_max) for this long before it fails.
+  // Each attempt resumes from the journal, so nothing is sent twice.
+  std::chrono::milliseconds transient_retry_window{std::chrono::hours(6)};
+  std::chrono::milliseconds retry_backoff_min{std::chrono::seconds(1)};
+  std::chrono::milliseconds retry_backoff_max{std::chrono::minutes(1)};
 };
 
 // Exactly one source.
@@ -101,11 +108,21 @@ class ExportService {
   // the TestRail feature and options.auto_export. Failures are logged, never thrown.
   void OnExecutionCompleted(int64_t project_id, int64_t execution_id);
 
+  // R-SYNC-3: refreshes the project's local catalog when it is stale, before an export is
+  // planned (the app installs CatalogService::EnsureFresh). A failure does not stop the
+  // export: it is planned on the catalog at hand, with a "catalog_stale" warning, and cases
+  // deleted meanwhile are skipped at send time. Set before exports start.
+  void SetCatalogRefresher(std::function<Status(int64_t project_id)> fn);
+
   // Progress of running exports (CLI progress bar). Set before exports start.
   void SetProgressListener(std::function<void(int64_t export_id, int64_t done, int64_t total)> fn);
 
-  // The job body: runs (or resumes) one export. Public for tests.
-  Status Execute(int64_t export_id);
+  // The job body: runs (or resumes) one export. With `final_attempt` false, a transient
+  // TestRail failure (unreachable, timeout, 5xx, 429/maintenance, ambiguous write) leaves
+  // the export running with the failure in `error` and returns Unavailable with reason
+  // "deferred" (the caller tries again later); otherwise it fails the export. Public for
+  // tests.
+  Status Execute(int64_t export_id, bool final_attempt = true);
 
  private:
   struct Prepared {
@@ -125,6 +142,7 @@ class ExportService {
   const ExportServiceOptions options_;
   ExportExecutor executor_;
   std::function<void(int64_t, int64_t, int64_t)> progress_;
+  std::function<Status(int64_t)> refresh_catalog_;
 };
 
 }  // namespace nexus::integration

@@ -295,6 +295,71 @@ TEST(ExportTest, AutomaticExportWhenAnExecutionCompletes) {
   EXPECT_EQ(ReadRemote(*env.client).runs.size(), 1u);
 }
 
+// R-SYNC-3: a stale catalog is refreshed before the export is planned, so a case deleted in
+// TestRail since the last sync is skipped at planning time (nothing sent for it, no 400).
+TEST(ExportTest, StaleCatalogIsRefreshedBeforeAnExport) {
+  ExportEnv env(6, 0, [](app::Config& c) { c.export_catalog_max_age_ms = 1; });
+  int64_t t = env.MakeTest({env.cases_a[0], env.cases_a[1], env.cases_a[2]});
+  int64_t run = env.MakeRun(t);
+  ASSERT_TRUE(env.sim->DeleteCase(env.cases_a[1]));
+  const auto before = env.sim->Stats();
+  auto dry = env.Export({{"run_id", run}, {"dry_run", true}});
+  ASSERT_EQ(dry.status, 200) << dry.raw;
+  EXPECT_GT(env.sim->Stats().calls["get_cases"], before.calls.at("get_cases"));
+  ASSERT_EQ(dry.body["preview"]["entries"].size(), 1u);
+  EXPECT_EQ(dry.body["preview"]["entries"][0]["cases"].size(), 2u) << dry.raw;
+
+  auto r = env.Export({{"run_id", run}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  EXPECT_EQ(r.body["results_sent"], 2);
+  ASSERT_EQ(r.body["skipped_cases"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["skipped_cases"][0]["case_id"], env.cases_a[1]);
+  testing::ExpectExactlyOnce(ReadRemote(*env.client), 2, false);
+}
+
+// R-Q-IDEMP "network down, TestRail 5xx": an outage longer than the client's own retries
+// does not fail the export; it stays running, says why, and completes exactly once when
+// TestRail is back.
+TEST(ExportTest, OutageLongerThanClientRetriesIsRetriedUntilTestRailIsBack) {
+  ExportEnv env(6, 0, [](app::Config& c) {
+    c.testrail_retry.max_attempts = 2;
+    c.testrail_retry.base_backoff_ms = 50;
+  });
+  int64_t t = env.MakeTest({env.cases_a[0], env.cases_a[1], env.cases_a[2]});
+  int64_t run = env.MakeRun(t);
+  auto cfg = env.sim->config();
+  cfg.fault_rate = 1.0;  // every call answers 500
+  env.sim->SetConfig(cfg);
+  auto r = env.Export({{"run_id", run}, {"wait", false}});
+  ASSERT_EQ(r.status, 202) << r.raw;
+  const std::string path =
+      env.pbase + "/testrail/exports/" + std::to_string(r.body["id"].get<int64_t>());
+  testing::HttpResult d;
+  for (int i = 0; i < 200; ++i) {
+    d = env.h->Get(path, env.admin);
+    if (d.body["error"].is_string()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(d.body["state"], "running") << d.raw;
+  ASSERT_TRUE(d.body["error"].is_string()) << d.raw;
+  EXPECT_NE(d.body["error"].get<std::string>().find("will be retried"), std::string::npos);
+  // Still refused while it waits: the same source cannot be exported twice meanwhile.
+  EXPECT_EQ(env.Export({{"run_id", run}, {"wait", false}}).status, 409);
+
+  cfg.fault_rate = 0;
+  env.sim->SetConfig(cfg);
+  for (int i = 0; i < 300; ++i) {
+    d = env.h->Get(path, env.admin);
+    if (d.body["state"] != "running" && d.body["state"] != "queued") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(d.body["state"], "succeeded") << d.raw;
+  EXPECT_TRUE(d.body["error"].is_null()) << d.raw;
+  EXPECT_GT(d.body["attempts"].get<int>(), 1);
+  testing::ExpectExactlyOnce(ReadRemote(*env.client), 3, false);
+}
+
 TEST(ExportTest, FeatureFlagOffIs404) {
   ExportEnv env;
   ASSERT_EQ(env.h->Put(env.pbase + "/features", env.admin, {{"testrail", false}}).status, 200);

@@ -104,6 +104,7 @@ class ExportEnv {
       c.testrail_connect_timeout_ms = 1500;
       c.job_lease_ms = 2000;
       c.public_url = "https://nexus.example.com";
+      c.export_catalog_max_age_ms = 0;  // the env writes the local catalog itself
       if (configure) configure(c);
     });
     admin = h->CreateUserToken("admin@nexus.test", true);
