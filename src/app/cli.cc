@@ -227,6 +227,11 @@ int RunCli(int argc, char** argv) {
       ->add_option("--export-batch-size", config.export_batch_size,
                    "Results per add_results_for_cases call (0 = default)")
       ->envname("NEXUS_EXPORT_BATCH_SIZE");
+  serve
+      ->add_option("--export-catalog-max-age-ms", config.export_catalog_max_age_ms,
+                   "Refresh a TestRail catalog older than this before an export (0 = never)")
+      ->envname("NEXUS_EXPORT_CATALOG_MAX_AGE_MS")
+      ->check(CLI::NonNegativeNumber);
 
   auto* demo = cli.add_subcommand("demo", "Start a seeded demo (server + sample data)");
   config.listen = "127.0.0.1:8080";
