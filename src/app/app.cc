@@ -150,6 +150,8 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
 App::~App() { Stop(); }
 
 void App::Stop() {
+  // Running jobs (exports) start handing over at once, while the HTTP server drains.
+  if (jobs_) jobs_->RequestStop();
   if (server_) server_->Stop();
   if (catalog_) catalog_->StopPeriodic();  // catalog (issue 5): before the runner stops
   if (jobs_) jobs_->Stop();  // exports (issue 6): interrupted jobs resume at the next start

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -180,6 +181,7 @@ class ExportExecutor::Run {
     if (!created_) NEXUS_RETURN_IF_ERROR(Create());
     for (size_t i = 0; i < plan_.entries.size(); ++i) NEXUS_RETURN_IF_ERROR(SendEntry(i));
     if (req_.close_on_completion && !closed_) {
+      NEXUS_RETURN_IF_ERROR(CheckStop());
       Status st = Close();
       if (!st.ok()) {
         // Every result is in TestRail; only closing failed: reported, not fatal.
@@ -497,28 +499,136 @@ class ExportExecutor::Run {
     return SaveProgress();
   }
 
+  // Between remote steps a stopping process hands the export over (the journal has it all).
+  Status CheckStop() const {
+    if (req_.should_stop && req_.should_stop())
+      return Internal("export interrupted: the server is stopping");
+    return Status::Ok();
+  }
+
+  // One attempt at sending a batch: its journalled intent and the request body.
+  struct Attempt {
+    ExportStep intent;
+    std::vector<testrail::ResultForCase> body;
+    TimeMs at = 0;
+  };
+  using SendResult = Result<std::vector<testrail::TestResult>>;
+  // An attempt whose call was already made (a wave's concurrent first attempts).
+  struct Prefetched {
+    Attempt attempt;
+    SendResult result;
+  };
+
   Status SendEntry(size_t i) {
     if (!pending_[i].empty()) NEXUS_RETURN_IF_ERROR(Reconcile(i, pending_since_[i]));
     std::vector<const PlannedResult*> todo;
     for (const auto& r : plan_.entries[i].results)
       if (!Done(i, r.case_id)) todo.push_back(&r);
+    const size_t parallel = std::max<size_t>(1, ex_.options_.parallel_batches);
     size_t idx = 0;
     while (idx < todo.size()) {
-      size_t n = std::min(batch_size_, todo.size() - idx);
-      std::vector<const PlannedResult*> batch(todo.begin() + static_cast<ptrdiff_t>(idx),
-                                              todo.begin() + static_cast<ptrdiff_t>(idx + n));
-      NEXUS_RETURN_IF_ERROR(SendBatch(i, batch));
-      idx += n;
+      NEXUS_RETURN_IF_ERROR(CheckStop());
+      std::vector<std::vector<const PlannedResult*>> wave;
+      while (wave.size() < parallel && idx < todo.size()) {
+        size_t n = std::min(batch_size_, todo.size() - idx);
+        wave.emplace_back(todo.begin() + static_cast<ptrdiff_t>(idx),
+                          todo.begin() + static_cast<ptrdiff_t>(idx + n));
+        idx += n;
+      }
+      if (wave.size() == 1) {
+        NEXUS_RETURN_IF_ERROR(SendBatch(i, wave[0]));
+        continue;
+      }
+      NEXUS_RETURN_IF_ERROR(SendWave(i, wave));
     }
     return Status::Ok();
   }
 
-  Status SendBatch(size_t i, std::vector<const PlannedResult*> batch) {
+  // Sends several batches at once (the rate budget paces them): every intent is journalled
+  // before any call, all calls finish before any outcome is handled, successes are journalled
+  // first (so a failed batch's reconciliation sees them as landed), then each failed batch
+  // goes through SendBatch's sequential recovery with its first outcome.
+  Status SendWave(size_t i, std::vector<std::vector<const PlannedResult*>>& wave) {
+    std::vector<Attempt> attempts;
+    attempts.reserve(wave.size());
+    for (const auto& b : wave) {
+      NEXUS_ASSIGN_OR_RETURN(Attempt a, BeginBatch(i, b));
+      attempts.push_back(std::move(a));
+    }
+    pending_since_[i] = attempts.front().at;
+    std::vector<std::future<SendResult>> calls;
+    calls.reserve(attempts.size());
+    const int64_t run = entry_runs_[i];
+    for (const Attempt& a : attempts)
+      calls.push_back(std::async(
+          std::launch::async, [this, run, &a] { return client_.AddResultsForCases(run, a.body); }));
+    std::vector<SendResult> results;
+    results.reserve(calls.size());
+    for (auto& f : calls) results.push_back(f.get());
+    for (size_t k = 0; k < wave.size(); ++k)
+      if (results[k].ok()) NEXUS_RETURN_IF_ERROR(CompleteBatch(i, wave[k], attempts[k]));
+    for (size_t k = 0; k < wave.size(); ++k)
+      if (!results[k].ok())
+        NEXUS_RETURN_IF_ERROR(
+            SendBatch(i, wave[k], Prefetched{std::move(attempts[k]), std::move(results[k])}));
+    return Status::Ok();
+  }
+
+  // Journals the intent of sending `batch` and marks its cases pending.
+  Result<Attempt> BeginBatch(size_t i, const std::vector<const PlannedResult*>& batch) {
+    Attempt a;
+    a.intent.kind = "batch_intent";
+    a.intent.entry_index = static_cast<int>(i);
+    a.intent.remote_id = entry_runs_[i];
+    std::vector<PlannedResult> copy;
+    copy.reserve(batch.size());
+    a.body.reserve(batch.size());
+    for (const PlannedResult* r : batch) {
+      a.intent.case_ids.push_back(r->case_id);
+      copy.push_back(*r);
+      testrail::ResultForCase rc;
+      rc.case_id = r->case_id;
+      rc.status_id = r->status_id;
+      rc.comment = r->comment + (r->comment.empty() ? "" : "\n\n") + marker_ + " C" +
+                   std::to_string(r->case_id);
+      rc.elapsed = r->elapsed;
+      rc.version = r->version;
+      a.body.push_back(std::move(rc));
+    }
+    a.intent.fingerprint = ResultsFingerprint(copy);
+    a.at = ex_.clock_.NowMs();
+    NEXUS_RETURN_IF_ERROR(Journal(a.intent));
+    pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
+    pending_since_[i] = a.at;
+    return a;
+  }
+
+  // Journals a batch TestRail accepted.
+  Status CompleteBatch(size_t i, const std::vector<const PlannedResult*>& batch, const Attempt& a) {
+    ExportStep done;
+    done.kind = "batch_done";
+    done.entry_index = static_cast<int>(i);
+    done.remote_id = entry_runs_[i];
+    done.case_ids = a.intent.case_ids;
+    done.fingerprint = a.intent.fingerprint;
+    for (const PlannedResult* r : batch) done.landed.emplace_back(r->case_id, r->status_id);
+    NEXUS_RETURN_IF_ERROR(Journal(done));
+    for (int64_t c : done.case_ids) {
+      landed_[i].insert(c);
+      pending_[i].erase(c);
+    }
+    if (ex_.metrics_ != nullptr)
+      ex_.metrics_->Inc("nexus_export_results_sent_total", {}, static_cast<double>(batch.size()));
+    return SaveProgress();
+  }
+
+  Status SendBatch(size_t i, std::vector<const PlannedResult*> batch,
+                   std::optional<Prefetched> first = std::nullopt) {
     int ambiguous = 0;
     while (true) {
       std::erase_if(batch, [&](const PlannedResult* r) { return Done(i, r->case_id); });
       if (batch.empty()) return Status::Ok();
-      if (batch.size() > batch_size_) {  // shrunk meanwhile: send in smaller pieces
+      if (!first && batch.size() > batch_size_) {  // shrunk meanwhile: send in smaller pieces
         for (size_t k = 0; k < batch.size(); k += batch_size_) {
           std::vector<const PlannedResult*> part(
               batch.begin() + static_cast<ptrdiff_t>(k),
@@ -527,61 +637,28 @@ class ExportExecutor::Run {
         }
         return Status::Ok();
       }
-      ExportStep intent;
-      intent.kind = "batch_intent";
-      intent.entry_index = static_cast<int>(i);
-      intent.remote_id = entry_runs_[i];
-      std::vector<PlannedResult> copy;
-      copy.reserve(batch.size());
-      std::vector<testrail::ResultForCase> body;
-      body.reserve(batch.size());
-      for (const PlannedResult* r : batch) {
-        intent.case_ids.push_back(r->case_id);
-        copy.push_back(*r);
-        testrail::ResultForCase rc;
-        rc.case_id = r->case_id;
-        rc.status_id = r->status_id;
-        rc.comment = r->comment + (r->comment.empty() ? "" : "\n\n") + marker_ + " C" +
-                     std::to_string(r->case_id);
-        rc.elapsed = r->elapsed;
-        rc.version = r->version;
-        body.push_back(std::move(rc));
+      Attempt a;
+      SendResult res = Internal("not sent");
+      if (first) {
+        a = std::move(first->attempt);
+        res = std::move(first->result);
+        first.reset();
+      } else {
+        NEXUS_ASSIGN_OR_RETURN(a, BeginBatch(i, batch));
+        res = client_.AddResultsForCases(entry_runs_[i], a.body);
       }
-      intent.fingerprint = ResultsFingerprint(copy);
-      const TimeMs at = ex_.clock_.NowMs();
-      NEXUS_RETURN_IF_ERROR(Journal(intent));
-      pending_[i].insert(intent.case_ids.begin(), intent.case_ids.end());
-      pending_since_[i] = at;
-      auto res = client_.AddResultsForCases(entry_runs_[i], body);
-      if (res.ok()) {
-        ExportStep done;
-        done.kind = "batch_done";
-        done.entry_index = static_cast<int>(i);
-        done.remote_id = entry_runs_[i];
-        done.case_ids = intent.case_ids;
-        done.fingerprint = intent.fingerprint;
-        for (const PlannedResult* r : batch) done.landed.emplace_back(r->case_id, r->status_id);
-        NEXUS_RETURN_IF_ERROR(Journal(done));
-        for (int64_t c : done.case_ids) {
-          landed_[i].insert(c);
-          pending_[i].erase(c);
-        }
-        if (ex_.metrics_ != nullptr)
-          ex_.metrics_->Inc("nexus_export_results_sent_total", {},
-                            static_cast<double>(batch.size()));
-        return SaveProgress();
-      }
+      if (res.ok()) return CompleteBatch(i, batch, a);
       const Status& st = res.status();
       if (IsAmbiguous(st)) {
         if (++ambiguous > ex_.options_.max_step_attempts) return st;
         if (st.code() == StatusCode::kTimeout) Shrink("timeout");
         spdlog::warn("event=export_batch_ambiguous export_id={} run={} size={} reason=\"{}\"",
                      rec_.id, entry_runs_[i], batch.size(), st.message());
-        NEXUS_RETURN_IF_ERROR(Reconcile(i, at));
+        NEXUS_RETURN_IF_ERROR(Reconcile(i, a.at));
         continue;
       }
-      // Nothing was applied (TestRail validates the whole batch first).
-      pending_[i].clear();
+      // Nothing of this batch was applied (TestRail validates the whole batch first).
+      for (int64_t c : a.intent.case_ids) pending_[i].erase(c);
       if (IsTooLarge(st) && batch_size_ > ex_.options_.min_batch_size) {
         Shrink("too_large");
         continue;

@@ -32,6 +32,11 @@ struct ExecutorOptions {
   // a 413 for the rest of the export.
   size_t batch_size = 1000;
   size_t min_batch_size = 10;
+  // Batches of one entry in flight at once (the instance's rate budget still paces every
+  // call). A TestRail call of 1,000 results takes about a second of server time, so
+  // sequential batches, not the rate limit, bound a large export (docs/benchmarks.md
+  // "Export"). 1 = one at a time.
+  size_t parallel_batches = 10;
   // Reconciliation reads objects created after (intent time − slack): tolerance for clock
   // skew between Nexus and TestRail.
   int64_t reconcile_slack_s = 600;
@@ -57,6 +62,10 @@ struct ExecuteRequest {
   int64_t testrail_project_id = 0;
   bool close_on_completion = true;
   ExportProgressFn progress;  // optional
+  // Optional: true once the caller wants the export to stop (server shutdown, lost job
+  // lease). Checked between batches; Execute then returns Internal and the journal lets a
+  // later call resume.
+  std::function<bool()> should_stop;
 };
 
 class ExportExecutor {

@@ -79,7 +79,7 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
     std::chrono::milliseconds backoff = options_.retry_backoff_min;
     Status st;
     for (;;) {
-      st = Execute(id, clock_.NowMs() >= give_up_at);
+      st = Execute(id, clock_.NowMs() >= give_up_at, [&ctx] { return ctx.StopRequested(); });
       if (st.reason() != kDeferred) break;
       spdlog::warn("event=export_deferred export_id={} retry_in_ms={} reason=\"{}\"", id,
                    backoff.count(), st.message());
@@ -346,7 +346,8 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   return Get(req.project_id, created.id);
 }
 
-Status ExportService::Execute(int64_t export_id, bool final_attempt) {
+Status ExportService::Execute(int64_t export_id, bool final_attempt,
+                              const std::function<bool()>& should_stop) {
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id));
   if (!rec.active()) return Status::Ok();
   if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
@@ -376,6 +377,7 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt) {
   er.plan = &plan;
   er.testrail_project_id = tr_project;
   er.close_on_completion = close;
+  er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
   Status st = executor_.Execute(er, **client);
   // A store failure (or the process stopping) leaves the export running: the job resumes it.

@@ -122,7 +122,8 @@ class ExportService {
   // the export running with the failure in `error` and returns Unavailable with reason
   // "deferred" (the caller tries again later); otherwise it fails the export. Public for
   // tests.
-  Status Execute(int64_t export_id, bool final_attempt = true);
+  Status Execute(int64_t export_id, bool final_attempt = true,
+                 const std::function<bool()>& should_stop = {});
 
  private:
   struct Prepared {

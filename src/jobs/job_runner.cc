@@ -86,13 +86,17 @@ void JobRunner::Start() {
   threads_.emplace_back([this] { HeartbeatLoop(); });
 }
 
-void JobRunner::Stop() {
+void JobRunner::RequestStop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     ++wake_seq_;
   }
   cv_.notify_all();
+}
+
+void JobRunner::Stop() {
+  RequestStop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();

@@ -110,6 +110,9 @@ class JobRunner {
 
   // Starts the worker and heartbeat threads. Idempotent.
   void Start();
+  // Asks handlers to stop (JobContext::StopRequested() turns true) without waiting; no new
+  // job is claimed afterwards. Stop() still has to be called. Idempotent.
+  void RequestStop();
   // Asks handlers to stop, wakes and joins every thread (see the file comment for what
   // happens to interrupted jobs). Idempotent; the runner cannot be restarted.
   void Stop();

@@ -33,7 +33,9 @@ struct TestRailClientOptions {
   int connect_timeout_ms = 10'000;
   int request_timeout_ms = 60'000;
   double requests_per_minute = 180;  // shared by every client of the same instance; <=0 off
-  int burst = 2;
+  // Requests that may go back to back after idling: lets an export's parallel batches start
+  // together; far inside Cloud's per-minute allowance (docs/testrail-client.md).
+  int burst = 12;
   bool allow_private = false;  // loopback/private TestRail hosts (simulator, on-premise LAN)
   std::string ca_bundle;       // PEM CA file for on-premise servers with a private CA
   bool insecure = false;       // disable TLS verification (logged as a warning)

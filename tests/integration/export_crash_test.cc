@@ -71,6 +71,17 @@ class Child {
       pid_ = -1;
     }
   }
+  // SIGTERM (a clean shutdown); returns how long the process took to exit.
+  std::chrono::milliseconds Terminate() {
+    auto t0 = std::chrono::steady_clock::now();
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t0);
+  }
   int port() const { return port_; }
 
  private:
@@ -145,6 +156,50 @@ TEST(ExportCrashTest, KilledAfterEveryTestRailCallResumesExactlyOnce) {
     CrashAt(k, true);
     CrashAt(k, false);
   }
+}
+
+// A clean stop (SIGTERM) in the middle of an export does not wait for the export to finish:
+// it stops at the next remote step, leaves the export running, and the next server resumes it
+// exactly once.
+TEST(ExportCrashTest, StopDuringAnExportHandsItOverBetweenBatches) {
+  TempDir data;
+  ExportEnv env(6, 0, [&](app::Config& c) { c.data_dir = data.path(); });
+  int64_t t = env.MakeTest(
+      {env.cases_a[0], env.cases_a[1], env.cases_a[2], env.cases_a[3], env.cases_a[4]});
+  int64_t run = env.MakeRun(t);
+  const std::string token = env.admin;
+  const std::string pbase = env.pbase;
+  env.h.reset();
+  auto cfg = env.sim->config();
+  cfg.latency_ms = 1500;  // every call 1.5 s: add_run, 3 batches of 2 at once, close_run
+  env.sim->SetConfig(cfg);
+
+  Child first(data.path());
+  int status = 0;
+  Json started = Call(first.port(), "POST", pbase + "/testrail/exports", token,
+                      {{"run_id", run}, {"wait", false}}, &status);
+  ASSERT_EQ(status, 202) << started.dump();
+  int64_t id = started["id"].get<int64_t>();
+  for (int i = 0; i < 1000 && env.sim->Stats().calls["add_results_for_cases"] == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(env.sim->Stats().calls["add_results_for_cases"], 0);
+  // The 3 batches go out together; without the hand-over the stop would also wait for the
+  // close (~3 s in all).
+  EXPECT_LT(first.Terminate().count(), 2500);
+
+  cfg.latency_ms = 0;
+  env.sim->SetConfig(cfg);
+  Child second(data.path());
+  Json d;
+  for (int i = 0; i < 300; ++i) {
+    d = Call(second.port(), "GET", pbase + "/testrail/exports/" + std::to_string(id), token);
+    if (d.is_object() && d.value("state", "") != "queued" && d.value("state", "") != "running")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
+  EXPECT_GE(d.value("attempts", 0), 2) << d.dump();
+  testing::ExpectExactlyOnce(ReadRemote(*env.client), 5, false);
 }
 
 }  // namespace

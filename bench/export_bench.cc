@@ -1,0 +1,745 @@
+// Export benchmark (issue 6; figures in docs/benchmarks.md "Export"): one export of N
+// results to TestRail by the real Nexus App, in process, against the TestRail simulator run
+// as a separate process (testrail-sim next to this binary), configured like TestRail Cloud:
+// 50 ms latency per call, 1 ms per result written, 180 requests/min with 429 + Retry-After.
+// Nexus runs with its Cloud budget (Config::testrail_requests_per_minute = 180). In the same
+// run a baseline uploader that works the way the official CLI (trcli) does uploads the same
+// N results (shared/spec/testrail-api.md "How the official CLI (trcli) uploads").
+//
+// Per scenario (one N): a fresh simulator with N cases in one suite; a Nexus set up through
+// its REST API (project, TestRail connection, suite selection, catalog sync, N / 1,000 tests
+// each linked to up to 1,000 cases, one finished run per test) by an unpaced Nexus, which is
+// then restarted on the same data directory with the 180/min budget; the export of all runs
+// (run_ids: one TestRail run of N results); then the baseline, then the optional --what-if
+// uploads. The simulator's rate bucket is refilled (full, 180 tokens) before each upload.
+//
+// Measured: wall time, TestRail calls (simulator Stats delta, by method), 429s (Stats
+// rate_limited), failed calls (non-2xx answers and transport errors), results landed
+// (Stats results_written); for Nexus the RSS of this process, which then holds Nexus and
+// nothing big of the benchmark's (the simulator is another process): before, peak during
+// the export (VmHWM, reset before), and a 20 ms VmRSS sample series (when the peak happens).
+//
+// Usage: export_bench [--results 1000,10000,50000] [--sim PATH] [--only nexus|baseline] ...
+//        (--help lists every flag; NEXUS_BENCH_VERBOSE=1 logs the server and every failure)
+#include <httplib.h>
+#include <malloc.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "app/app.h"
+#include "bench_util.h"
+
+namespace {
+
+using nexus_bench::ArgFlag;
+using nexus_bench::ArgInt;
+using nexus_bench::ArgString;
+using nexus_bench::CallsDelta;
+using nexus_bench::Clock;
+using nexus_bench::Die;
+using nexus_bench::Json;
+using nexus_bench::MethodsText;
+using nexus_bench::MsSince;
+using nexus_bench::ProcStatusMiB;
+using nexus_bench::Rest;
+using nexus_bench::TempDir;
+
+// Default login of testrail-sim (tools/testrail_sim/simulator.h).
+constexpr char kSimEmail[] = "admin@example.com";
+constexpr char kSimApiKey[] = "nexus-sim-demo-api-key-0001";
+
+struct SimStats {
+  std::map<std::string, int64_t> calls;
+  int64_t total_calls = 0;
+  int64_t rate_limited = 0;
+  int64_t results_written = 0;
+};
+
+// testrail-sim as a child process on 127.0.0.1 (killed with SIGTERM by pid on destruction).
+// Its admin endpoints change the knobs and read the statistics.
+class SimProcess {
+ public:
+  SimProcess(const std::string& binary, const std::string& generate) {
+    int fds[2];
+    if (pipe(fds) != 0) Die("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) Die("fork failed");
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark, even if it crashes
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--generate",
+            generate.c_str(), static_cast<char*>(nullptr));
+      std::fprintf(stderr, "export_bench: cannot exec %s\n", binary.c_str());
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[512];
+    while (port_ == 0 && out && std::fgets(line, sizeof line, out)) {
+      std::string s(line);
+      const std::string tag = "listening on http://127.0.0.1:";
+      if (s.rfind(tag, 0) == 0) port_ = std::atoi(s.c_str() + tag.size());
+    }
+    if (out) std::fclose(out);  // it prints nothing more on stdout
+    if (port_ == 0) Die("testrail-sim did not start (" + binary + ")");
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    http_->set_read_timeout(60, 0);
+  }
+  ~SimProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  SimProcess(const SimProcess&) = delete;
+  SimProcess& operator=(const SimProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Partial update of the SimConfig knobs (POST /_sim/config).
+  void Configure(const Json& patch) {
+    auto r = http_->Post("/_sim/config", patch.dump(), "application/json");
+    if (!r || r->status != 200) Die("/_sim/config " + patch.dump() + " failed");
+  }
+  // Refills the rate bucket (a change of rate_limit_per_minute resets it to full) and sets
+  // the Cloud-like knobs.
+  void FreshCloud(int rpm, int latency_ms, double per_result_ms) {
+    Configure({{"rate_limit_per_minute", 0}});
+    Configure({{"rate_limit_per_minute", rpm},
+               {"latency_ms", latency_ms},
+               {"per_result_ms", per_result_ms},
+               {"retry_after_header", true}});
+  }
+  SimStats Stats() {
+    auto r = http_->Get("/_sim/stats");
+    if (!r || r->status != 200) Die("/_sim/stats failed");
+    Json j = Json::parse(r->body);
+    SimStats s;
+    s.calls = j["calls"].get<std::map<std::string, int64_t>>();
+    s.total_calls = j["total_calls"].get<int64_t>();
+    s.rate_limited = j["rate_limited"].get<int64_t>();
+    s.results_written = j["results_written"].get<int64_t>();
+    return s;
+  }
+  double HwmMiB() const { return ProcStatusMiB("VmHWM", std::to_string(pid_)); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// One upload's figures.
+struct Figures {
+  std::string client;
+  int64_t n = 0;
+  double wall_ms = 0;
+  int64_t calls = 0;
+  std::map<std::string, int64_t> by_method;
+  int64_t rate_limited = 0;               // 429s (simulator)
+  int64_t failed_calls = 0;               // non-2xx answers (429s included) and transport errors
+  int64_t transport_errors = 0;           // baseline: failed calls without an HTTP answer
+  int64_t failed_batches = 0;             // baseline: batches that ran out of retries
+  int64_t lost_results = 0;               // results not in TestRail at the end
+  int64_t landed = 0;                     // results written (simulator)
+  std::string outcome;                    // Nexus: export state; others: complete / lost
+  double rss_before = -1, rss_peak = -1;  // Nexus only (MiB)
+  // Nexus: sampled VmRSS (every 20 ms): highest and when, halfway through, at the end.
+  double sampled_peak = 0, peak_at_ms = 0, rss_half = 0, rss_end = 0;
+  std::string rss_timeline;  // at 0%, 10%, ... 100% of the wall time
+};
+
+// Failed TestRail calls Nexus counted (nexus_testrail_requests_total, status not 2xx).
+int64_t NexusFailedCalls(const nexus::obs::Metrics& m) {
+  std::istringstream in(m.RenderPrometheus());
+  std::string line;
+  int64_t failed = 0;
+  const std::string name = "nexus_testrail_requests_total{";
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    size_t s = line.find("status=\"");
+    size_t sp = line.rfind(' ');
+    if (s == std::string::npos || sp == std::string::npos) continue;
+    std::string status = line.substr(s + 8, line.find('"', s + 8) - s - 8);
+    if (status.size() == 3 && status[0] == '2') continue;
+    failed += static_cast<int64_t>(std::atof(line.c_str() + sp + 1));
+  }
+  return failed;
+}
+
+struct Fixture {
+  int64_t project = 0;
+  std::string token;
+  int64_t testrail_project = 0;
+  int64_t suite_id = 0;
+  std::vector<int64_t> run_ids;
+  std::vector<nexus::PlannedResult> results;  // from the dry run, in plan order
+  double dry_run_rss_growth = -1;             // MiB, peak of planning the export
+};
+
+nexus::app::Config NexusConfig(const std::string& dir, double rpm, int batch_size) {
+  nexus::app::Config c;
+  c.listen = "127.0.0.1:0";
+  c.data_dir = dir;
+  c.kdf = nexus::auth::KdfStrength::kMinimum;
+  c.testrail_allow_private = true;
+  c.testrail_requests_per_minute = rpm;
+  c.catalog_sync_interval_ms = 0;
+  c.public_url = "https://nexus.example.com";
+  c.export_batch_size = batch_size;
+  return c;
+}
+
+std::unique_ptr<nexus::app::App> StartNexus(const nexus::app::Config& c) {
+  auto a = nexus::app::App::Start(c);
+  if (!a.ok()) Die("App::Start: " + a.status().ToString());
+  return std::move(a).value();
+}
+
+// Everything an export of N results needs, set up through the REST API of an unpaced Nexus.
+Fixture Setup(nexus::app::App& app, const SimProcess& sim, int64_t n, int64_t per_test) {
+  Fixture f;
+  auto u = app.auth().CreateUser("bench@nexus.test", "Bench", "password-123", true);
+  if (!u.ok()) Die("CreateUser: " + u.status().ToString());
+  auto t = app.auth().CreateToken(u->id, "bench");
+  if (!t.ok()) Die("CreateToken: " + t.status().ToString());
+  f.token = t->secret;
+  Rest rest(app.port(), f.token);
+  f.project = rest.Expect("POST", "/api/v1/projects", {{"name", "Bench"}}, 201)["id"];
+  const std::string base = "/api/v1/projects/" + std::to_string(f.project);
+  const std::string tr = base + "/testrail";
+  rest.Expect("PUT", base + "/features", {{"testrail", true}}, 200);
+  rest.Expect("PUT", tr + "/connection",
+              {{"url", sim.base_url()}, {"user", kSimEmail}, {"api_key", kSimApiKey}}, 200);
+  Json projects = rest.Expect("GET", tr + "/remote/projects", nullptr, 200);
+  f.testrail_project = projects["items"][0]["id"];
+  rest.Expect("PUT", tr + "/project", {{"testrail_project_id", f.testrail_project}}, 200);
+  Json suites = rest.Expect("GET", tr + "/remote/suites", nullptr, 200);
+  if (suites["items"].size() != 1) Die("expected one suite: " + suites.dump());
+  f.suite_id = suites["items"][0]["id"];
+  // Selecting the suite queues the catalog sync; asking again returns that job.
+  rest.Expect("PUT", tr + "/suites", {{"suite_ids", {f.suite_id}}}, 200);
+  Json job = rest.Expect("POST", tr + "/catalog/sync", {{"mode", "full"}}, 202);
+  auto done = app.jobs().WaitFor(job["job_id"].get<int64_t>(), std::chrono::minutes(10));
+  if (!done.ok() || done->state != nexus::JobState::kSucceeded) Die("catalog sync failed");
+  auto cases = app.store().ListCatalogCases(f.project);
+  if (!cases.ok()) Die("ListCatalogCases: " + cases.status().ToString());
+  std::vector<int64_t> ids;
+  for (const auto& c : *cases) ids.push_back(c.id);
+  std::sort(ids.begin(), ids.end());
+  if (static_cast<int64_t>(ids.size()) < n)
+    Die("catalog holds " + std::to_string(ids.size()) + " cases, need " + std::to_string(n));
+
+  // Tests linked to `per_test` cases each (the links API takes at most 1,000 per call), one
+  // finished run each; every fourth run found a bug (failed), the others passed.
+  for (int64_t first = 0, i = 0; first < n; first += per_test, ++i) {
+    Json test = rest.Expect(
+        "POST", base + "/tests",
+        {{"name", "Checkout flow " + std::to_string(i + 1)},
+         {"steps",
+          {{{"goal", "open the shop"}, {"expected_results", {"the shop opens"}}},
+           {{"goal", "pay with a card"}, {"expected_results", {"the order is paid"}}}}}},
+        201);
+    const std::string tpath = base + "/tests/" + std::to_string(test["id"].get<int64_t>());
+    std::vector<int64_t> slice(ids.begin() + first, ids.begin() + std::min(n, first + per_test));
+    rest.Expect("PUT", tpath + "/testrail-links", {{"case_ids", slice}}, 200);
+    Json run = rest.Expect("POST", base + "/runs",
+                           {{"test_id", test["id"]},
+                            {"result", "Success"},
+                            {"bug_label", i % 4 == 3 ? "DefinitelyBug" : "NoBug"},
+                            {"started_at", "2026-12-01T10:00:00Z"},
+                            {"finished_at", "2026-12-01T10:01:05Z"},
+                            {"build", "4.2.0"},
+                            {"summary", "Checkout run " + std::to_string(i + 1)}},
+                           201);
+    f.run_ids.push_back(run["id"].get<int64_t>());
+  }
+
+  return f;
+}
+
+// The results Nexus plans for the runs (a dry run: exactly what it would send), which the
+// baseline sends too. On the service, not REST, to keep a 50,000-result preview out of this
+// process's JSON; also measures how much memory planning alone takes (*rss_growth, MiB).
+std::vector<nexus::PlannedResult> PlanResults(nexus::app::App& app, const Fixture& f, int64_t n,
+                                              double* rss_growth) {
+  nexus::integration::StartExportRequest dry;
+  dry.project_id = f.project;
+  dry.source.run_ids = f.run_ids;
+  dry.dry_run = true;
+  malloc_trim(0);
+  const double rss0 = ProcStatusMiB("VmRSS");
+  const bool hwm = nexus_bench::ResetPeakRss();
+  auto view = app.exports().StartExport(dry);
+  if (!view.ok()) Die("dry run: " + view.status().ToString());
+  *rss_growth = hwm ? ProcStatusMiB("VmHWM") - rss0 : -1;
+  if (!view->preview || view->preview->entries.size() != 1) Die("expected a plan of one entry");
+  std::vector<nexus::PlannedResult> out = std::move(view->preview->entries[0].results);
+  if (static_cast<int64_t>(out.size()) != n)
+    Die("the plan holds " + std::to_string(out.size()) + " results, expected " + std::to_string(n));
+  return out;
+}
+
+// ---- Nexus: one export through POST /api/v1/projects/{p}/testrail/exports (wait).
+Figures NexusExport(nexus::app::App& app, SimProcess& sim, const Fixture& f, int64_t n) {
+  Figures fig;
+  fig.client = "Nexus";
+  fig.n = n;
+  Rest rest(app.port(), f.token);
+  const std::string path = "/api/v1/projects/" + std::to_string(f.project) + "/testrail/exports";
+  const int64_t failed0 = NexusFailedCalls(app.metrics());
+  SimStats s0 = sim.Stats();
+  malloc_trim(0);  // hand the setup's freed heap back: the starting RSS is what Nexus holds
+  fig.rss_before = ProcStatusMiB("VmRSS");
+  const bool hwm = nexus_bench::ResetPeakRss();
+  // VmRSS every 20 ms: when the peak happens tells which phase causes it.
+  std::atomic<bool> stop{false};
+  std::vector<std::pair<double, double>> samples;  // (ms since start, MiB)
+  auto t0 = Clock::now();
+  std::thread sampler([&] {
+    while (!stop) {
+      samples.emplace_back(MsSince(t0), ProcStatusMiB("VmRSS"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  Json r = rest.Expect(
+      "POST", path,
+      {{"run_ids", f.run_ids}, {"custom_run_name", "Nexus bench " + std::to_string(n)}}, 200);
+  fig.wall_ms = MsSince(t0);
+  stop = true;
+  sampler.join();
+  for (const auto& [at, mib] : samples) {
+    if (mib > fig.sampled_peak) fig.sampled_peak = mib, fig.peak_at_ms = at;
+    if (at <= fig.wall_ms / 2) fig.rss_half = mib;
+  }
+  for (int k = 0; k <= 10; ++k) {
+    double v = fig.rss_before;
+    for (const auto& [at, mib] : samples)
+      if (at <= fig.wall_ms * k / 10) v = mib;
+    fig.rss_timeline += (k ? " " : "") + std::to_string(static_cast<int>(v + 0.5));
+  }
+  fig.rss_end = ProcStatusMiB("VmRSS");
+  if (std::getenv("NEXUS_BENCH_VERBOSE")) {
+    std::fprintf(stderr, "RSS MiB during the first 5 s (every 100 ms):");
+    double next = 0;
+    for (const auto& [at, mib] : samples)
+      if (at >= next && at <= 5000) std::fprintf(stderr, " %.0f", mib), next += 100;
+    std::fprintf(stderr, "\n");
+  }
+  fig.rss_peak = hwm ? ProcStatusMiB("VmHWM") : nexus_bench::MaxRssMiB();
+  SimStats s1 = sim.Stats();
+  fig.by_method = CallsDelta(s0.calls, s1.calls);
+  fig.calls = s1.total_calls - s0.total_calls;
+  fig.rate_limited = s1.rate_limited - s0.rate_limited;
+  fig.landed = s1.results_written - s0.results_written;
+  fig.failed_calls = NexusFailedCalls(app.metrics()) - failed0;
+  fig.outcome = r["state"].get<std::string>();
+  fig.lost_results = n - r["results_sent"].get<int64_t>();
+  if (fig.outcome != "succeeded")
+    std::fprintf(stderr, "export_bench: Nexus export ended %s: %s\n", fig.outcome.c_str(),
+                 r["error"].dump().c_str());
+  if (std::getenv("NEXUS_BENCH_VERBOSE")) {
+    Json brief = r;
+    brief.erase("skipped_cases");
+    std::fprintf(stderr, "%s\n", brief.dump().c_str());
+  }
+  return fig;
+}
+
+// ---- Baseline: the official CLI's upload (trcli), written out in C++.
+struct BaselineOptions {
+  int threads = 20;
+  size_t batch = 50;
+  int retries = 5;  // after the first attempt
+  int timeout_s = 60;
+  // What-if uploads only (--what-if): every attempt first waits for an evenly spaced slot
+  // under pace_rpm requests/min (GCRA with `burst`, as Nexus's RateBudget does). 0: unpaced.
+  double pace_rpm = 0;
+  int burst = 2;
+};
+
+// Evenly spaced request slots: `rpm` per minute, up to `burst` back to back after idling.
+class Pacer {
+ public:
+  Pacer(double rpm, int burst)
+      : interval_us_(rpm > 0 ? static_cast<int64_t>(60e6 / rpm) : 0), burst_(std::max(1, burst)) {}
+  void Acquire() {
+    if (interval_us_ == 0) return;
+    int64_t wait_us = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const int64_t now = NowUs();
+      if (tat_us_ < now) tat_us_ = now;
+      const int64_t allowed = tat_us_ - (burst_ - 1) * interval_us_;
+      wait_us = std::max<int64_t>(0, allowed - now);
+      tat_us_ += interval_us_;
+    }
+    if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
+  }
+
+ private:
+  static int64_t NowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
+        .count();
+  }
+  const int64_t interval_us_;
+  const int burst_;
+  std::mutex mu_;
+  int64_t tat_us_ = 0;  // theoretical arrival time of the next request
+};
+
+class Baseline {
+ public:
+  Baseline(const SimProcess& sim, BaselineOptions o)
+      : port_(sim.port()), o_(o), pacer_(o.pace_rpm, o.burst) {}
+
+  struct Outcome {
+    bool ok = false;
+    int status = 0;  // last HTTP status (0: transport error)
+    Json body;
+  };
+
+  // One request with trcli's retry rules: 429/500/502/503/504 retried up to `retries`
+  // times; on 429 sleeps Retry-After (trcli crashes without the header; here 1 s); on 5xx
+  // sleeps min(2^i, 30) s; a timeout is retried at once. Other answers are final.
+  Outcome Send(httplib::Client& http, const std::string& method, const Json* body) {
+    const std::string path = "/index.php?/api/v2/" + method;
+    Outcome out;
+    for (int i = 0; i <= o_.retries; ++i) {
+      pacer_.Acquire();
+      auto r = http.Post(path, body ? body->dump() : std::string(), "application/json");
+      if (!r) {
+        ++failed_calls_;
+        ++transport_errors_;
+        if (std::getenv("NEXUS_BENCH_VERBOSE"))
+          std::fprintf(stderr, "baseline %s: %s\n", method.c_str(),
+                       httplib::to_string(r.error()).c_str());
+        out.status = 0;
+        continue;  // timeouts and connection errors: again, immediately
+      }
+      out.status = r->status;
+      if (r->status == 200) {
+        out.ok = true;
+        out.body = Json::parse(r->body, nullptr, false);
+        return out;
+      }
+      ++failed_calls_;
+      const int s = r->status;
+      if (s != 429 && std::getenv("NEXUS_BENCH_VERBOSE"))
+        std::fprintf(stderr, "baseline %s: HTTP %d %s\n", method.c_str(), s,
+                     r->body.substr(0, 200).c_str());
+      const bool retry = s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+      if (!retry || i == o_.retries) break;
+      if (s == 429) {
+        double after = r->has_header("Retry-After")
+                           ? std::atof(r->get_header_value("Retry-After").c_str())
+                           : 1.0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(after * 1000)));
+      } else {
+        std::this_thread::sleep_for(std::chrono::seconds(std::min(1 << i, 30)));
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<httplib::Client> NewClient() const {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    c->set_basic_auth(kSimEmail, kSimApiKey);
+    c->set_connection_timeout(o_.timeout_s, 0);
+    c->set_read_timeout(o_.timeout_s, 0);
+    c->set_write_timeout(o_.timeout_s, 0);
+    // trcli opens a new connection per request (requests.post()); here each pool thread keeps
+    // one (bursts of new connections overflow the simulator's listen backlog, see Upload()).
+    c->set_keep_alive(true);
+    return c;
+  }
+
+  // add_run (include_all false, case_ids), every batch of `batch` results submitted at once
+  // to a pool of `threads`, then close_run. Returns the failed batches; `lost` the results
+  // in them.
+  int64_t Upload(const Fixture& f, const std::string& name, int64_t* lost) {
+    auto http = NewClient();
+    Json run_body = {{"suite_id", f.suite_id},
+                     {"name", name},
+                     {"include_all", false},
+                     {"case_ids", Json::array()}};
+    for (const auto& r : f.results) run_body["case_ids"].push_back(r.case_id);
+    Outcome run = Send(*http, "add_run/" + std::to_string(f.testrail_project), &run_body);
+    if (!run.ok) Die("baseline add_run failed with HTTP " + std::to_string(run.status));
+    const int64_t run_id = run.body["id"].get<int64_t>();
+
+    std::vector<Json> batches;
+    for (size_t k = 0; k < f.results.size(); k += o_.batch) {
+      Json results = Json::array();
+      for (size_t j = k; j < std::min(f.results.size(), k + o_.batch); ++j) {
+        const nexus::PlannedResult& r = f.results[j];
+        Json e = {{"case_id", r.case_id}, {"status_id", r.status_id}, {"comment", r.comment}};
+        if (!r.elapsed.empty()) e["elapsed"] = r.elapsed;
+        if (!r.version.empty()) e["version"] = r.version;
+        results.push_back(std::move(e));
+      }
+      batches.push_back(Json{{"results", std::move(results)}});
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<int64_t> failed{0}, lost_n{0};
+    std::vector<std::thread> pool;
+    const std::string method = "add_results_for_cases/" + std::to_string(run_id);
+    for (int t = 0; t < o_.threads; ++t) {
+      // Threads start 3 ms apart: 20 connects at once overflow the simulator's listen
+      // backlog (cpp-httplib: 5), and Linux then holds a connection for a 1 s retransmit
+      // (an artefact of the simulator, not of TestRail Cloud). Costs the baseline <= 60 ms.
+      if (t > 0) std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      pool.emplace_back([&] {
+        auto c = NewClient();
+        for (size_t b; (b = next.fetch_add(1)) < batches.size();) {
+          Outcome o = Send(*c, method, &batches[b]);
+          if (!o.ok) {
+            ++failed;
+            lost_n += static_cast<int64_t>(batches[b]["results"].size());
+          }
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    Outcome closed = Send(*http, "close_run/" + std::to_string(run_id), nullptr);
+    if (!closed.ok) std::fprintf(stderr, "export_bench: baseline close_run failed\n");
+    *lost = lost_n;
+    return failed;
+  }
+
+  int64_t failed_calls() const { return failed_calls_; }
+  int64_t transport_errors() const { return transport_errors_; }
+
+ private:
+  int port_;
+  BaselineOptions o_;
+  Pacer pacer_;
+  std::atomic<int64_t> failed_calls_{0};
+  std::atomic<int64_t> transport_errors_{0};
+};
+
+Figures BaselineUpload(SimProcess& sim, const Fixture& f, int64_t n, const BaselineOptions& o,
+                       const std::string& label = "trcli-like baseline") {
+  Figures fig;
+  fig.client = label;
+  fig.n = n;
+  Baseline b(sim, o);
+  SimStats s0 = sim.Stats();
+  auto t0 = Clock::now();
+  fig.failed_batches = b.Upload(f, "Baseline bench " + std::to_string(n), &fig.lost_results);
+  fig.wall_ms = MsSince(t0);
+  SimStats s1 = sim.Stats();
+  fig.by_method = CallsDelta(s0.calls, s1.calls);
+  fig.calls = s1.total_calls - s0.total_calls;
+  fig.rate_limited = s1.rate_limited - s0.rate_limited;
+  fig.landed = s1.results_written - s0.results_written;
+  fig.failed_calls = b.failed_calls();
+  fig.transport_errors = b.transport_errors();
+  fig.outcome = fig.failed_batches == 0 ? "complete" : "results lost";
+  return fig;
+}
+
+std::vector<int64_t> ParseList(const std::string& s) {
+  std::vector<int64_t> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(std::atoll(item.c_str()));
+  return out;
+}
+
+std::string Rss(const Figures& f) {
+  if (f.rss_peak < 0) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f (+%.0f)", f.rss_peak, f.rss_peak - f.rss_before);
+  return buf;
+}
+
+void PrintRow(const Figures& f) {
+  std::printf("| %s | %lld | %.1f | %lld | %s | %lld | %lld | %lld | %lld | %s | %s |\n",
+              f.client.c_str(), static_cast<long long>(f.n), f.wall_ms / 1000.0,
+              static_cast<long long>(f.calls), MethodsText(f.by_method).c_str(),
+              static_cast<long long>(f.rate_limited), static_cast<long long>(f.failed_calls),
+              static_cast<long long>(f.failed_batches), static_cast<long long>(f.landed),
+              f.outcome.c_str(), Rss(f).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nexus_bench::g_program = "export_bench";
+  if (ArgFlag(argc, argv, "--help") || ArgFlag(argc, argv, "-h")) {
+    std::printf(
+        "export_bench [--results LIST=10000 (e.g. 1000,10000,50000)] [--cases-per-test N=1000]\n"
+        "  [--sim PATH (default: testrail-sim next to this binary)] [--only nexus|baseline]\n"
+        "  [--latency-ms N=50] [--per-result-ms X=1] [--rate-limit N=180] [--nexus-rpm N=180]\n"
+        "  [--batch-size N=0 (Nexus default)] [--baseline-threads N=20] "
+        "[--baseline-batch N=50]\n"
+        "  [--what-if C:B:burst,... (paced hypothetical uploads, C batches of B in flight)]\n");
+    return 0;
+  }
+  const std::vector<int64_t> sizes = ParseList(ArgString(argc, argv, "--results", "10000"));
+  const int64_t per_test = ArgInt(argc, argv, "--cases-per-test", 1000);
+  const std::string only = ArgString(argc, argv, "--only", "");
+  const int latency_ms = static_cast<int>(ArgInt(argc, argv, "--latency-ms", 50));
+  const double per_result_ms = std::atof(ArgString(argc, argv, "--per-result-ms", "1").c_str());
+  const int rate_limit = static_cast<int>(ArgInt(argc, argv, "--rate-limit", 180));
+  const double nexus_rpm = static_cast<double>(ArgInt(argc, argv, "--nexus-rpm", 180));
+  const int batch_size = static_cast<int>(ArgInt(argc, argv, "--batch-size", 0));
+  BaselineOptions bo;
+  bo.threads = static_cast<int>(ArgInt(argc, argv, "--baseline-threads", 20));
+  bo.batch = static_cast<size_t>(ArgInt(argc, argv, "--baseline-batch", 50));
+  // --what-if C:B:burst,... : hypothetical uploads paced like Nexus (--nexus-rpm, GCRA with
+  // `burst`) with C batches of B results in flight; they show what a concurrent executor
+  // would get (docs/benchmarks.md "Export").
+  std::vector<BaselineOptions> what_ifs;
+  {
+    std::stringstream ss(ArgString(argc, argv, "--what-if", ""));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      int c = 0, b = 0, burst = 0;
+      if (std::sscanf(item.c_str(), "%d:%d:%d", &c, &b, &burst) != 3 || c < 1 || b < 1 || burst < 1)
+        Die("bad --what-if item '" + item + "' (want C:B:burst)");
+      BaselineOptions w;
+      w.threads = c;
+      w.batch = static_cast<size_t>(b);
+      w.burst = burst;
+      w.pace_rpm = nexus_rpm;
+      what_ifs.push_back(w);
+    }
+  }
+  std::string sim_bin = ArgString(argc, argv, "--sim", "");
+  if (sim_bin.empty())
+    sim_bin = (std::filesystem::absolute(argv[0]).parent_path() / "testrail-sim").string();
+  if (sizes.empty() || per_test < 1 || per_test > 1000) Die("bad --results / --cases-per-test");
+  if (std::getenv("NEXUS_BENCH_VERBOSE") == nullptr) spdlog::set_level(spdlog::level::err);
+  signal(SIGPIPE, SIG_IGN);
+
+  const size_t nexus_batch = batch_size > 0 ? static_cast<size_t>(batch_size)
+                                            : nexus::integration::ExecutorOptions{}.batch_size;
+  std::printf(
+      "export_bench: simulator %s (separate process), latency %d ms + %.1f ms/result, "
+      "%d requests/min; Nexus budget %.0f/min, batch %zu; baseline %d threads x batches of "
+      "%zu\n",
+      sim_bin.c_str(), latency_ms, per_result_ms, rate_limit, nexus_rpm, nexus_batch, bo.threads,
+      bo.batch);
+  std::fflush(stdout);
+
+  std::vector<Figures> all;
+  for (int64_t n : sizes) {
+    auto t_setup = Clock::now();
+    SimProcess sim(sim_bin, "projects=1,suites=1,sections=20,cases=" + std::to_string(n));
+    TempDir dir("nexus-export-bench");
+    Fixture f;
+    double plan_rss = -1;
+    size_t comment_bytes = 0;
+    {
+      auto setup = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+      f = Setup(*setup, sim, n, per_test);
+      for (const auto& r : PlanResults(*setup, f, n, &plan_rss)) comment_bytes += r.comment.size();
+    }  // stopped: the measured Nexus is a fresh process state on the same data directory
+    std::printf(
+        "N=%lld: setup (%zu runs, %lld results, comments %.0f bytes on average) in %.1f s; "
+        "planning alone (dry run, in process) peak RSS growth %.0f MiB\n",
+        static_cast<long long>(n), f.run_ids.size(), static_cast<long long>(n),
+        static_cast<double>(comment_bytes) / static_cast<double>(n), MsSince(t_setup) / 1000.0,
+        plan_rss);
+    std::fflush(stdout);
+
+    {
+      auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size));
+      if (only != "baseline") {
+        sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
+        Figures fig = NexusExport(*app, sim, f, n);
+        std::printf(
+            "N=%lld: Nexus %.1f s; RSS MiB: before %.0f, peak %.0f (VmHWM; sampled %.0f at +%.1f "
+            "s), halfway %.0f, after %.0f; every 10%% of the time: %s\n",
+            static_cast<long long>(n), fig.wall_ms / 1000.0, fig.rss_before, fig.rss_peak,
+            fig.sampled_peak, fig.peak_at_ms / 1000.0, fig.rss_half, fig.rss_end,
+            fig.rss_timeline.c_str());
+        std::fflush(stdout);
+        all.push_back(fig);
+      }
+      // After the measurement, so that this process does not hold them during it.
+      if (only != "nexus" || !what_ifs.empty()) f.results = PlanResults(*app, f, n, &plan_rss);
+    }
+    if (only != "nexus") {
+      sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
+      Figures fig = BaselineUpload(sim, f, n, bo);
+      std::printf("N=%lld: baseline %.1f s (%lld failed calls without an HTTP answer)\n",
+                  static_cast<long long>(n), fig.wall_ms / 1000.0,
+                  static_cast<long long>(fig.transport_errors));
+      std::fflush(stdout);
+      all.push_back(fig);
+    }
+    for (const auto& w : what_ifs) {
+      sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
+      char label[160];
+      std::snprintf(label, sizeof label, "what-if: paced %.0f/min burst %d, %d x %zu in flight",
+                    w.pace_rpm, w.burst, w.threads, w.batch);
+      Figures fig = BaselineUpload(sim, f, n, w, label);
+      std::printf("N=%lld: %s %.1f s\n", static_cast<long long>(n), label, fig.wall_ms / 1000.0);
+      std::fflush(stdout);
+      all.push_back(fig);
+    }
+    std::printf("N=%lld: simulator peak RSS %.0f MiB\n", static_cast<long long>(n), sim.HwmMiB());
+  }
+
+  std::printf(
+      "\n| client | results | wall s | TestRail calls | by method | 429s | failed calls | "
+      "failed batches | results landed | outcome | Nexus RSS MiB peak (growth) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& f : all) PrintRow(f);
+
+  std::printf("\nGoals:\n");
+  for (int64_t n : sizes) {
+    const Figures* nx = nullptr;
+    const Figures* bl = nullptr;
+    for (const auto& f : all)
+      if (f.n == n && f.client == "Nexus")
+        nx = &f;
+      else if (f.n == n && f.client == "trcli-like baseline")
+        bl = &f;
+    if (!nx) continue;
+    const int64_t max_calls = static_cast<int64_t>(
+        std::ceil(static_cast<double>(n) / static_cast<double>(nexus_batch)) + 4);
+    std::printf("N=%lld: zero failed calls: %s (%lld); calls <= ceil(N/%zu)+4 = %lld: %s (%lld)",
+                static_cast<long long>(n), nx->failed_calls == 0 ? "met" : "MISSED",
+                static_cast<long long>(nx->failed_calls), nexus_batch,
+                static_cast<long long>(max_calls), nx->calls <= max_calls ? "met" : "MISSED",
+                static_cast<long long>(nx->calls));
+    if (bl)
+      std::printf("; speed-up vs baseline %.2fx%s", bl->wall_ms / nx->wall_ms,
+                  n == 10'000 ? (bl->wall_ms >= 5 * nx->wall_ms ? " (goal >= 5x: met)"
+                                                                : " (goal >= 5x: MISSED)")
+                              : "");
+    if (n == 50'000)
+      std::printf("; peak RSS %.0f MiB < 150 MB (143 MiB): %s", nx->rss_peak,
+                  nx->rss_peak >= 0 && nx->rss_peak < 150e6 / (1024.0 * 1024.0) ? "met" : "MISSED");
+    std::printf("\n");
+  }
+  return 0;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Export benchmark (issue 6, docs/benchmarks.md "Export"): one export of N results by Nexus
+# (budget 180 requests/min) and the same N results uploaded the way trcli does (batches of
+# 50, 20 threads, retries), against testrail-sim run as a separate process with 50 ms
+# latency, 1 ms per result and a 180/min rate limit. Assumes `make build` was run (configures
+# the tree); builds only the export_bench target (and the simulator it starts). Extra
+# arguments go to the program, e.g.
+#   bench/run_export_bench.sh --results 1000,10000,50000
+#   BUILD_DIR=/tmp/build bench/run_export_bench.sh --only nexus --batch-size 2000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD_DIR:-build}
+cmake --build "$BUILD" --target export_bench
+exec "$BUILD/export_bench" "$@"
