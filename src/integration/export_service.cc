@@ -318,6 +318,7 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   }
   rec.plan_json = PlanToJson(p.plan).dump();
   NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec));
+  rec.plan_json.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
   // with nothing to send) and the covered runs.
   {
@@ -338,9 +339,18 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     view.record = std::move(created);
     return view;
   }
-  NEXUS_ASSIGN_OR_RETURN(int64_t job, EnqueueJob(created));
+  {
+    std::lock_guard<std::mutex> lock(planned_mu_);
+    planned_[created.id] = std::make_shared<const ExportPlan>(std::move(p.plan));
+  }
+  auto job = EnqueueJob(created);
+  if (!job.ok()) {
+    std::lock_guard<std::mutex> lock(planned_mu_);
+    planned_.erase(created.id);
+    return job.status();
+  }
   if (req.wait) {
-    auto done = jobs_.WaitFor(job, options_.wait_timeout);
+    auto done = jobs_.WaitFor(*job, options_.wait_timeout);
     if (!done.ok()) return done.status();
   }
   return Get(req.project_id, created.id);
@@ -349,12 +359,24 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
 Status ExportService::Execute(int64_t export_id, bool final_attempt,
                               const std::function<bool()>& should_stop) {
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id));
+  std::shared_ptr<const ExportPlan> plan;
+  {
+    std::lock_guard<std::mutex> lock(planned_mu_);
+    auto it = planned_.find(export_id);
+    if (it != planned_.end()) {
+      plan = it->second;
+      if (!rec.active()) planned_.erase(it);
+    }
+  }
   if (!rec.active()) return Status::Ok();
-  if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
-  Json pj = Json::parse(*rec.plan_json, nullptr, false);
+  if (!plan) {
+    if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
+    Json pj = Json::parse(*rec.plan_json, nullptr, false);
+    rec.plan_json.reset();
+    NEXUS_ASSIGN_OR_RETURN(ExportPlan parsed, PlanFromJson(pj));
+    plan = std::make_shared<const ExportPlan>(std::move(parsed));
+  }
   rec.plan_json.reset();
-  NEXUS_ASSIGN_OR_RETURN(ExportPlan plan, PlanFromJson(pj));
-  pj = Json();
   Json opts = Json::parse(rec.options_json, nullptr, false);
   if (!opts.is_object()) opts = Json::object();
   const bool close = opts.value("close_run_on_completion", true);
@@ -374,7 +396,7 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   if (!client.ok()) return Finish(rec, client.status());
   ExecuteRequest er;
   er.record = &rec;
-  er.plan = &plan;
+  er.plan = plan.get();
   er.testrail_project_id = tr_project;
   er.close_on_completion = close;
   er.should_stop = should_stop;
@@ -393,6 +415,10 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
 }
 
 Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
+  {
+    std::lock_guard<std::mutex> lock(planned_mu_);
+    planned_.erase(rec.id);
+  }
   const TimeMs now = clock_.NowMs();
   if (outcome.ok()) {
     rec.state = rec.error_code.empty() ? kExportSucceeded : kExportPartiallySucceeded;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,6 +146,11 @@ class ExportService {
   ExportExecutor executor_;
   std::function<void(int64_t, int64_t, int64_t)> progress_;
   std::function<Status(int64_t)> refresh_catalog_;
+  // Plans handed from StartExport to the job of the same process, so the job need not parse
+  // the stored snapshot again (large exports: the JSON tree is the peak of memory). A job
+  // resumed by another process, or after a restart, reads the snapshot.
+  std::mutex planned_mu_;  // guards planned_
+  std::map<int64_t, std::shared_ptr<const ExportPlan>> planned_;
 };
 
 }  // namespace nexus::integration
