@@ -35,99 +35,21 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "bench_util.h"
 #include "simulator.h"
 
 namespace {
 
-using Json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-[[noreturn]] void Die(const std::string& msg) {
-  std::fprintf(stderr, "catalog_bench: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-double MsSince(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// "VmRSS"/"VmHWM" of /proc/self/status in MiB (-1 when unavailable).
-double ProcStatusMiB(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + ":", 0) == 0) {
-      std::istringstream ss(line.substr(key.size() + 1));
-      double kb = 0;
-      ss >> kb;
-      return kb / 1024.0;
-    }
-  }
-  return -1;
-}
-
-// Resets VmHWM to the current RSS (Linux >= 4.0); false when not permitted.
-bool ResetPeakRss() {
-  std::ofstream out("/proc/self/clear_refs");
-  if (!out) return false;
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-double MaxRssMiB() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "nexus-catalog-bench-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) Die("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-struct Rest {
-  std::unique_ptr<httplib::Client> http;
-  std::string token;
-
-  Rest(int port, std::string tok) : http(std::make_unique<httplib::Client>("127.0.0.1", port)) {
-    token = std::move(tok);
-    http->set_keep_alive(true);
-    http->set_read_timeout(600, 0);
-  }
-  std::pair<int, Json> Call(const std::string& method, const std::string& path,
-                            const Json& body = nullptr) {
-    httplib::Headers h{{"Authorization", "Bearer " + token}};
-    httplib::Result r{nullptr, httplib::Error::Unknown};
-    std::string b = body.is_null() ? "" : body.dump();
-    if (method == "GET")
-      r = http->Get(path, h);
-    else if (method == "POST")
-      r = http->Post(path, h, b, "application/json");
-    else
-      r = http->Put(path, h, b, "application/json");
-    if (!r) Die(method + " " + path + ": " + httplib::to_string(r.error()));
-    return {r->status, Json::parse(r->body, nullptr, false)};
-  }
-  Json Expect(const std::string& method, const std::string& path, const Json& body, int want) {
-    auto [status, j] = Call(method, path, body);
-    if (status != want) Die(method + " " + path + " -> " + std::to_string(status) + " " + j.dump());
-    return j;
-  }
-};
+using nexus_bench::Clock;
+using nexus_bench::Die;
+using nexus_bench::Json;
+using nexus_bench::MaxRssMiB;
+using nexus_bench::MethodsText;
+using nexus_bench::MsSince;
+using nexus_bench::ProcStatusMiB;
+using nexus_bench::ResetPeakRss;
+using nexus_bench::Rest;
+using nexus_bench::TempDir;
 
 // A running Nexus with one project connected to the simulator (suites not selected yet).
 struct Nexus {
@@ -209,12 +131,6 @@ std::map<std::string, int64_t> Delta(const testrail_sim::SimStats& a,
   return out;
 }
 
-std::string MethodsText(const std::map<std::string, int64_t>& m) {
-  std::string s;
-  for (const auto& [k, v] : m) s += (s.empty() ? "" : ", ") + k + " " + std::to_string(v);
-  return s;
-}
-
 // Selecting the suites starts the automatic (full) sync; measured until its job finished.
 SyncFigures FullSync(Nexus& nx, testrail_sim::Simulator& sim, const std::vector<int64_t>& suites) {
   SyncFigures f;
@@ -275,11 +191,7 @@ struct Query {
   std::string path;
 };
 
-int64_t ArgInt(int argc, char** argv, const std::string& name, int64_t def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == name) return std::atoll(argv[i + 1]);
-  return def;
-}
+using nexus_bench::ArgInt;
 
 void PrintSync(const char* label, const SyncFigures& f) {
   std::printf("%-34s %10.1f s  %7lld calls  %8lld cases  (%s)\n", label, f.wall_ms / 1000.0,
@@ -290,6 +202,7 @@ void PrintSync(const char* label, const SyncFigures& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nexus_bench::g_program = "catalog_bench";
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::printf(

@@ -101,6 +101,18 @@ Json Call(int port, const std::string& method, const std::string& path, const st
   return Json::parse(r->body, nullptr, false);
 }
 
+// Polls an export until it is neither queued nor running (30 s at most); its last view.
+Json WaitFinished(int port, const std::string& path, const std::string& token) {
+  Json d;
+  for (int i = 0; i < 300; ++i) {
+    d = Call(port, "GET", path, token);
+    if (d.is_object() && d.value("state", "") != "queued" && d.value("state", "") != "running")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return d;
+}
+
 void CrashAt(int k, bool applied) {
   SCOPED_TRACE("k=" + std::to_string(k) + (applied ? " applied" : " not applied"));
   TempDir data;
@@ -135,13 +147,7 @@ void CrashAt(int k, bool applied) {
   env.sim->SetConfig(cfg);
 
   Child second(data.path());
-  Json d;
-  for (int i = 0; i < 300; ++i) {
-    d = Call(second.port(), "GET", pbase + "/testrail/exports/" + std::to_string(id), token);
-    if (d.is_object() && d.value("state", "") != "queued" && d.value("state", "") != "running")
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  Json d = WaitFinished(second.port(), pbase + "/testrail/exports/" + std::to_string(id), token);
   EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
   auto remote = ReadRemote(*env.client);
   testing::ExpectExactlyOnce(remote, 5, false);
@@ -190,13 +196,7 @@ TEST(ExportCrashTest, StopDuringAnExportHandsItOverBetweenBatches) {
   cfg.latency_ms = 0;
   env.sim->SetConfig(cfg);
   Child second(data.path());
-  Json d;
-  for (int i = 0; i < 300; ++i) {
-    d = Call(second.port(), "GET", pbase + "/testrail/exports/" + std::to_string(id), token);
-    if (d.is_object() && d.value("state", "") != "queued" && d.value("state", "") != "running")
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  Json d = WaitFinished(second.port(), pbase + "/testrail/exports/" + std::to_string(id), token);
   EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
   EXPECT_GE(d.value("attempts", 0), 2) << d.dump();
   testing::ExpectExactlyOnce(ReadRemote(*env.client), 5, false);
