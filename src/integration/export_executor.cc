@@ -25,19 +25,9 @@ std::string ExportMarker(int64_t export_id, const std::string& nonce) {
 
 // ---- Plan snapshot.
 
-Json PlanToJson(const ExportPlan& plan) {
-  Json entries = Json::array();
-  for (const auto& e : plan.entries) {
-    Json results = Json::array();
-    for (const auto& r : e.results)
-      results.push_back({{"case_id", r.case_id},
-                         {"status_id", r.status_id},
-                         {"comment", r.comment},
-                         {"elapsed", r.elapsed},
-                         {"version", r.version},
-                         {"run_ids", r.run_ids}});
-    entries.push_back({{"suite_id", e.suite_id}, {"results", std::move(results)}});
-  }
+std::string PlanSnapshot(const ExportPlan& plan) {
+  // Written piece by piece: a 50,000-result plan as one JSON tree (and a string grown by
+  // doubling) would be the peak of an export's memory.
   Json skipped = Json::array();
   for (const auto& s : plan.skipped)
     skipped.push_back({{"case_id", s.case_id},
@@ -50,18 +40,39 @@ Json PlanToJson(const ExportPlan& plan) {
     if (w.run_id) jw["run_id"] = *w.run_id;
     warnings.push_back(std::move(jw));
   }
-  return {{"export_type", ExportSourceKindName(plan.export_type)},
-          {"strategy", ExportStrategyName(plan.strategy)},
-          {"name", plan.name},
-          {"description", plan.description},
-          {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
-          {"entries", std::move(entries)},
-          {"skipped", std::move(skipped)},
-          {"warnings", std::move(warnings)},
-          {"runs_processed", plan.runs_processed},
-          {"total_test_cases", plan.total_test_cases},
-          {"nothing_to_send", plan.nothing_to_send},
-          {"nothing_to_send_reason", plan.nothing_to_send_reason}};
+  Json head = {{"export_type", ExportSourceKindName(plan.export_type)},
+               {"strategy", ExportStrategyName(plan.strategy)},
+               {"name", plan.name},
+               {"description", plan.description},
+               {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
+               {"skipped", std::move(skipped)},
+               {"warnings", std::move(warnings)},
+               {"runs_processed", plan.runs_processed},
+               {"total_test_cases", plan.total_test_cases},
+               {"nothing_to_send", plan.nothing_to_send},
+               {"nothing_to_send_reason", plan.nothing_to_send_reason}};
+  std::string out = head.dump();
+  size_t size = out.size() + 64;
+  for (const auto& e : plan.entries)
+    for (const auto& r : e.results) size += r.comment.size() + r.elapsed.size() + 160;
+  out.reserve(size);
+  out.pop_back();  // the closing brace: "entries" follows
+  out += ",\"entries\":[";
+  for (size_t i = 0; i < plan.entries.size(); ++i) {
+    const auto& e = plan.entries[i];
+    if (i > 0) out += ',';
+    out += "{\"suite_id\":" + std::to_string(e.suite_id) + ",\"results\":[";
+    for (size_t k = 0; k < e.results.size(); ++k) {
+      const auto& r = e.results[k];
+      if (k > 0) out += ',';
+      out += Json{{"case_id", r.case_id}, {"status_id", r.status_id}, {"comment", r.comment},
+                  {"elapsed", r.elapsed}, {"version", r.version},     {"run_ids", r.run_ids}}
+                 .dump();
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
 }
 
 Result<ExportPlan> PlanFromJson(const Json& j) {

@@ -50,7 +50,7 @@ std::string ExportMarker(int64_t export_id, const std::string& nonce);
 
 // The plan snapshot stored with the export (and its inverse). Lossless for everything the
 // executor and the API need.
-nlohmann::json PlanToJson(const ExportPlan& plan);
+std::string PlanSnapshot(const ExportPlan& plan);
 Result<ExportPlan> PlanFromJson(const nlohmann::json& j);
 
 // Progress of an export: results landed so far of the total.

@@ -316,7 +316,7 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     rec.finished_at = rec.created_at;
     rec.duration_ms = 0;
   }
-  rec.plan_json = PlanToJson(p.plan).dump();
+  rec.plan_json = PlanSnapshot(p.plan);
   NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec));
   rec.plan_json.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export

@@ -371,6 +371,62 @@ TEST(ExportTest, OutageLongerThanClientRetriesIsRetriedUntilTestRailIsBack) {
   testing::ExpectExactlyOnce(ReadRemote(*env.client), 3, false);
 }
 
+// The stored snapshot (written piece by piece) reads back as the same plan.
+TEST(ExportTest, PlanSnapshotRoundTrips) {
+  ExportPlan plan;
+  plan.export_type = ExportSourceKind::kMultipleRuns;
+  plan.strategy = ExportStrategy::kMultiSuitePlan;
+  plan.name = "Nexus: \"Shop\" – 2 runs";
+  plan.description = "line 1\nline 2";
+  plan.milestone_id = 7;
+  plan.runs_processed = 2;
+  plan.total_test_cases = 3;
+  for (int64_t suite : {11, 12}) {
+    PlanEntry e;
+    e.suite_id = suite;
+    for (int64_t c : {suite * 10, suite * 10 + 1}) {
+      e.case_ids.push_back(c);
+      e.results.push_back({c, 5, "Bug: \"x\" ✓\n\tstep 2", "1m 5s", "1.2.3", {3, 4}});
+    }
+    plan.entries.push_back(e);
+  }
+  plan.skipped.push_back({99, SkipReason::kCaseDeleted, "C99 was deleted", {3}});
+  plan.warnings.push_back({"run_not_finished", "run 5 has not finished", 5});
+  Json j = Json::parse(integration::PlanSnapshot(plan), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  auto back = integration::PlanFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->export_type, plan.export_type);
+  EXPECT_EQ(back->strategy, plan.strategy);
+  EXPECT_EQ(back->name, plan.name);
+  EXPECT_EQ(back->description, plan.description);
+  EXPECT_EQ(back->milestone_id, plan.milestone_id);
+  EXPECT_EQ(back->runs_processed, 2);
+  EXPECT_EQ(back->total_test_cases, 3);
+  ASSERT_EQ(back->entries.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->entries[i].suite_id, plan.entries[i].suite_id);
+    EXPECT_EQ(back->entries[i].case_ids, plan.entries[i].case_ids);
+    ASSERT_EQ(back->entries[i].results.size(), 2u);
+    for (size_t k = 0; k < 2; ++k) {
+      const auto& a = back->entries[i].results[k];
+      const auto& b = plan.entries[i].results[k];
+      EXPECT_EQ(a.case_id, b.case_id);
+      EXPECT_EQ(a.status_id, b.status_id);
+      EXPECT_EQ(a.comment, b.comment);
+      EXPECT_EQ(a.elapsed, b.elapsed);
+      EXPECT_EQ(a.version, b.version);
+      EXPECT_EQ(a.run_ids, b.run_ids);
+    }
+  }
+  ASSERT_EQ(back->skipped.size(), 1u);
+  EXPECT_EQ(back->skipped[0].case_id, 99);
+  EXPECT_EQ(back->skipped[0].reason, SkipReason::kCaseDeleted);
+  EXPECT_EQ(back->skipped[0].message, "C99 was deleted");
+  ASSERT_EQ(back->warnings.size(), 1u);
+  EXPECT_EQ(back->warnings[0].run_id, std::optional<int64_t>(5));
+}
+
 TEST(ExportTest, FeatureFlagOffIs404) {
   ExportEnv env;
   ASSERT_EQ(env.h->Put(env.pbase + "/features", env.admin, {{"testrail", false}}).status, 200);
