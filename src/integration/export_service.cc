@@ -90,7 +90,7 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
       backoff = std::min(backoff * 2, options_.retry_backoff_max);
     }
     if (!st.ok()) return st;  // interrupted (stop) or a store failure: the job resumes
-    auto rec = store_.GetExport(0, id);
+    auto rec = store_.GetExport(0, id, false);
     return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
   });
 }
@@ -112,7 +112,7 @@ Result<int64_t> ExportService::EnqueueJob(const ExportRecord& rec) {
 Status ExportService::ResumeOrphans() {
   NEXUS_ASSIGN_OR_RETURN(auto ids, store_.ListActiveExports());
   for (int64_t id : ids) {
-    auto rec = store_.GetExport(0, id);
+    auto rec = store_.GetExport(0, id, false);
     if (!rec.ok()) continue;
     auto job = EnqueueJob(*rec);
     if (job.ok())
@@ -358,17 +358,18 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
 
 Status ExportService::Execute(int64_t export_id, bool final_attempt,
                               const std::function<bool()>& should_stop) {
-  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id));
   std::shared_ptr<const ExportPlan> plan;
   {
     std::lock_guard<std::mutex> lock(planned_mu_);
     auto it = planned_.find(export_id);
-    if (it != planned_.end()) {
-      plan = it->second;
-      if (!rec.active()) planned_.erase(it);
-    }
+    if (it != planned_.end()) plan = it->second;
   }
-  if (!rec.active()) return Status::Ok();
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id, plan == nullptr));
+  if (!rec.active()) {
+    std::lock_guard<std::mutex> lock(planned_mu_);
+    planned_.erase(export_id);
+    return Status::Ok();
+  }
   if (!plan) {
     if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
     Json pj = Json::parse(*rec.plan_json, nullptr, false);
@@ -449,7 +450,7 @@ Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
 }
 
 Result<ExportView> ExportService::Get(int64_t project_id, int64_t export_id) {
-  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(project_id, export_id));
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(project_id, export_id, false));
   rec.plan_json.reset();
   ExportView v;
   v.record = std::move(rec);

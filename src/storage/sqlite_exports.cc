@@ -95,9 +95,11 @@ Status LoadRunIds(Connection& c, std::string_view op, ExportRecord& r) {
   return Status::Ok();
 }
 
-Result<ExportRecord> LoadExport(Connection& c, std::string_view op, int64_t project_id,
-                                int64_t id) {
-  NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(op, std::string(kExportCols) + "WHERE id = ?1"));
+Result<ExportRecord> LoadExport(Connection& c, std::string_view op, int64_t project_id, int64_t id,
+                                bool with_plan = true) {
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare(op, std::string(with_plan ? kExportCols : kExportColsNoPlan) + "WHERE id = ?1"));
   st.Bind(1, id);
   NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row || (project_id != 0 && st.Int64(1) != project_id))
@@ -149,14 +151,14 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec) {
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return GetExport(rec.project_id, id);
+  return GetExport(rec.project_id, id, false);
 }
 
-Result<ExportRecord> SqliteStore::GetExport(int64_t project_id, int64_t export_id) {
+Result<ExportRecord> SqliteStore::GetExport(int64_t project_id, int64_t export_id, bool with_plan) {
   constexpr std::string_view kOp = "get export";
   ExportRecord out;
   Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(out, LoadExport(c, kOp, project_id, export_id));
+    NEXUS_ASSIGN_OR_RETURN(out, LoadExport(c, kOp, project_id, export_id, with_plan));
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -149,7 +149,7 @@ class SqliteStore final : public Store {
 
   // TestRail exports (sqlite_exports.cc).
   Result<ExportRecord> CreateExport(const ExportRecord& rec) override;
-  Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id) override;
+  Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) override;
   Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
                                                 int limit) override;
   Status UpdateExport(const ExportRecord& rec) override;

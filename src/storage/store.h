@@ -242,7 +242,8 @@ class Store {
   // source_key (R-EXP-8). NotFound when the project does not exist.
   virtual Result<ExportRecord> CreateExport(const ExportRecord& rec) = 0;
   // NotFound for an unknown export or one of another project (project_id 0: any project).
-  virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id) = 0;
+  // The plan snapshot (plan_json, possibly megabytes) only `with_plan`.
+  virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) = 0;
   // Newest first: exports with id < before_id (0: from the newest), at most `limit`
   // (capped at 200). Plan snapshots are not loaded (plan_json nullopt).
   virtual Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
