@@ -532,18 +532,18 @@ class ExportExecutor::Run {
 
   Status SendEntry(size_t i) {
     if (!pending_[i].empty()) NEXUS_RETURN_IF_ERROR(Reconcile(i, pending_since_[i]));
-    std::vector<const PlannedResult*> todo;
+    std::vector<const PlannedResult*> unsent;
     for (const auto& r : plan_.entries[i].results)
-      if (!Done(i, r.case_id)) todo.push_back(&r);
+      if (!Done(i, r.case_id)) unsent.push_back(&r);
     const size_t parallel = std::max<size_t>(1, ex_.options_.parallel_batches);
     size_t idx = 0;
-    while (idx < todo.size()) {
+    while (idx < unsent.size()) {
       NEXUS_RETURN_IF_ERROR(CheckStop());
       std::vector<std::vector<const PlannedResult*>> wave;
-      while (wave.size() < parallel && idx < todo.size()) {
-        size_t n = std::min(batch_size_, todo.size() - idx);
-        wave.emplace_back(todo.begin() + static_cast<ptrdiff_t>(idx),
-                          todo.begin() + static_cast<ptrdiff_t>(idx + n));
+      while (wave.size() < parallel && idx < unsent.size()) {
+        size_t n = std::min(batch_size_, unsent.size() - idx);
+        wave.emplace_back(unsent.begin() + static_cast<ptrdiff_t>(idx),
+                          unsent.begin() + static_cast<ptrdiff_t>(idx + n));
         idx += n;
       }
       if (wave.size() == 1) {
