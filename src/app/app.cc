@@ -120,13 +120,15 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
       std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
   // R-LINK-4: every link shows the status last sent for its case.
   app->links_->SetLastExportLookup(
-      [exports = app->exports_.get()](int64_t project_id, int64_t, int64_t case_id) {
-        auto last = exports->LastExportsForCases(project_id, {case_id});
-        if (!last.ok() || last->empty()) return nlohmann::json(nullptr);
-        const CaseExportRecord& r = last->begin()->second;
-        return nlohmann::json{{"status_id", r.status_id},
-                              {"exported_at", FormatRfc3339(r.exported_at)},
-                              {"export_id", r.export_id}};
+      [exports = app->exports_.get()](int64_t project_id, const std::vector<int64_t>& case_ids) {
+        std::map<int64_t, nlohmann::json> out;
+        auto last = exports->LastExportsForCases(project_id, case_ids);
+        if (last.ok())
+          for (const auto& [id, r] : *last)
+            out[id] = {{"status_id", r.status_id},
+                       {"exported_at", FormatRfc3339(r.exported_at)},
+                       {"export_id", r.export_id}};
+        return out;
       });
   if (config.export_catalog_max_age_ms > 0)
     app->exports_->SetCatalogRefresher(

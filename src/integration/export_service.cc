@@ -373,7 +373,6 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   if (!plan) {
     if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
     Json pj = Json::parse(*rec.plan_json, nullptr, false);
-    rec.plan_json.reset();
     NEXUS_ASSIGN_OR_RETURN(ExportPlan parsed, PlanFromJson(pj));
     plan = std::make_shared<const ExportPlan>(std::move(parsed));
   }
@@ -451,7 +450,6 @@ Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
 
 Result<ExportView> ExportService::Get(int64_t project_id, int64_t export_id) {
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(project_id, export_id, false));
-  rec.plan_json.reset();
   ExportView v;
   v.record = std::move(rec);
   return v;

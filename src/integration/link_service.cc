@@ -32,6 +32,8 @@ Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
   std::vector<int64_t> ids;
   for (const auto& l : links) ids.push_back(l.case_id);
   NEXUS_ASSIGN_OR_RETURN(auto info, catalog_.LookupCases(project_id, ids));
+  const std::map<int64_t, nlohmann::json> last =
+      last_export_ ? last_export_(project_id, ids) : std::map<int64_t, nlohmann::json>{};
   std::vector<LinkView> out;
   for (const auto& l : links) {
     LinkView v;
@@ -63,8 +65,8 @@ Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
         v.state = "synced";
       }
     }
-    v.last_export =
-        last_export_ ? last_export_(project_id, l.test_id, l.case_id) : nlohmann::json(nullptr);
+    auto le = last.find(l.case_id);
+    v.last_export = le == last.end() ? nlohmann::json(nullptr) : le->second;
     out.push_back(std::move(v));
   }
   return out;

@@ -42,10 +42,10 @@ struct LinkView {
   nlohmann::json last_export;  // {status_id, exported_at, export_id} or null
 };
 
-// The export feature's answer for one (test, case): {status_id, exported_at, export_id} or
-// null when never exported.
-using LastExportLookup =
-    std::function<nlohmann::json(int64_t project_id, int64_t test_id, int64_t case_id)>;
+// The export feature's answer for a set of cases: case id → {status_id, exported_at,
+// export_id}; cases never exported are absent.
+using LastExportLookup = std::function<std::map<int64_t, nlohmann::json>(
+    int64_t project_id, const std::vector<int64_t>& case_ids)>;
 
 // What an export needs: each test's links (test level and per step) and the catalog facts of
 // every linked case (cases unknown to the catalog are absent from `catalog`; cases of

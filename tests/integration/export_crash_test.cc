@@ -113,18 +113,30 @@ Json WaitFinished(int port, const std::string& path, const std::string& token) {
   return d;
 }
 
+// A data dir with a project whose test links 5 cases of suite A and one finished run of it;
+// the in-process server that set it up is gone (its database stays) for `nexus serve` children.
+struct OfflineExport {
+  TempDir data;
+  ExportEnv env{6, 0, [this](app::Config& c) { c.data_dir = data.path(); }};
+  int64_t run = 0;
+  std::string token, pbase;
+  OfflineExport() {
+    run = env.MakeRun(env.MakeTest(
+        {env.cases_a[0], env.cases_a[1], env.cases_a[2], env.cases_a[3], env.cases_a[4]}));
+    token = env.admin;
+    pbase = env.pbase;
+    env.h.reset();
+  }
+};
+
 void CrashAt(int k, bool applied) {
   SCOPED_TRACE("k=" + std::to_string(k) + (applied ? " applied" : " not applied"));
-  TempDir data;
-  ExportEnv env(6, 0, [&](app::Config& c) { c.data_dir = data.path(); });
-  int64_t t = env.MakeTest(
-      {env.cases_a[0], env.cases_a[1], env.cases_a[2], env.cases_a[3], env.cases_a[4]});
-  int64_t run = env.MakeRun(t);
-  const std::string token = env.admin;
-  const std::string pbase = env.pbase;
-  env.h.reset();  // the in-process server is gone; its database stays
+  OfflineExport x;
+  ExportEnv& env = x.env;
+  const std::string &token = x.token, &pbase = x.pbase;
+  const int64_t run = x.run;
 
-  Child first(data.path());
+  Child first(x.data.path());
   // Hold the k-th TestRail call of the export (counting from here).
   env.AddFault("*:" + std::to_string(k) + (applied ? ":timeout-after-apply" : ":timeout"));
   auto cfg = env.sim->config();
@@ -146,7 +158,7 @@ void CrashAt(int k, bool applied) {
   cfg.timeout_hold_ms = 2500;
   env.sim->SetConfig(cfg);
 
-  Child second(data.path());
+  Child second(x.data.path());
   Json d = WaitFinished(second.port(), pbase + "/testrail/exports/" + std::to_string(id), token);
   EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
   auto remote = ReadRemote(*env.client);
@@ -168,19 +180,15 @@ TEST(ExportCrashTest, KilledAfterEveryTestRailCallResumesExactlyOnce) {
 // it stops at the next remote step, leaves the export running, and the next server resumes it
 // exactly once.
 TEST(ExportCrashTest, StopDuringAnExportHandsItOverBetweenBatches) {
-  TempDir data;
-  ExportEnv env(6, 0, [&](app::Config& c) { c.data_dir = data.path(); });
-  int64_t t = env.MakeTest(
-      {env.cases_a[0], env.cases_a[1], env.cases_a[2], env.cases_a[3], env.cases_a[4]});
-  int64_t run = env.MakeRun(t);
-  const std::string token = env.admin;
-  const std::string pbase = env.pbase;
-  env.h.reset();
+  OfflineExport x;
+  ExportEnv& env = x.env;
+  const std::string &token = x.token, &pbase = x.pbase;
+  const int64_t run = x.run;
   auto cfg = env.sim->config();
   cfg.latency_ms = 2000;  // every call 2 s: add_run, 3 batches of 2 at once, close_run
   env.sim->SetConfig(cfg);
 
-  Child first(data.path());
+  Child first(x.data.path());
   int status = 0;
   Json started = Call(first.port(), "POST", pbase + "/testrail/exports", token,
                       {{"run_id", run}, {"wait", false}}, &status);
@@ -195,7 +203,7 @@ TEST(ExportCrashTest, StopDuringAnExportHandsItOverBetweenBatches) {
 
   cfg.latency_ms = 0;
   env.sim->SetConfig(cfg);
-  Child second(data.path());
+  Child second(x.data.path());
   Json d = WaitFinished(second.port(), pbase + "/testrail/exports/" + std::to_string(id), token);
   EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
   EXPECT_GE(d.value("attempts", 0), 2) << d.dump();
