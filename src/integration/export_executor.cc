@@ -23,11 +23,9 @@ std::string ExportMarker(int64_t export_id, const std::string& nonce) {
   return "nexus-export:" + std::to_string(export_id) + ":" + nonce;
 }
 
-// ---- Plan snapshot.
+// ---- Plan snapshot: the head as JSON (exports.plan_json), the results as rows.
 
 std::string PlanSnapshot(const ExportPlan& plan) {
-  // Written piece by piece: a 50,000-result plan as one JSON tree (and a string grown by
-  // doubling) would be the peak of an export's memory.
   Json skipped = Json::array();
   for (const auto& s : plan.skipped)
     skipped.push_back({{"case_id", s.case_id},
@@ -40,39 +38,22 @@ std::string PlanSnapshot(const ExportPlan& plan) {
     if (w.run_id) jw["run_id"] = *w.run_id;
     warnings.push_back(std::move(jw));
   }
-  Json head = {{"export_type", ExportSourceKindName(plan.export_type)},
-               {"strategy", ExportStrategyName(plan.strategy)},
-               {"name", plan.name},
-               {"description", plan.description},
-               {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
-               {"skipped", std::move(skipped)},
-               {"warnings", std::move(warnings)},
-               {"runs_processed", plan.runs_processed},
-               {"total_test_cases", plan.total_test_cases},
-               {"nothing_to_send", plan.nothing_to_send},
-               {"nothing_to_send_reason", plan.nothing_to_send_reason}};
-  std::string out = head.dump();
-  size_t size = out.size() + 64;
+  Json entries = Json::array();
   for (const auto& e : plan.entries)
-    for (const auto& r : e.results) size += r.comment.size() + r.elapsed.size() + 160;
-  out.reserve(size);
-  out.pop_back();  // the closing brace: "entries" follows
-  out += ",\"entries\":[";
-  for (size_t i = 0; i < plan.entries.size(); ++i) {
-    const auto& e = plan.entries[i];
-    if (i > 0) out += ',';
-    out += "{\"suite_id\":" + std::to_string(e.suite_id) + ",\"results\":[";
-    for (size_t k = 0; k < e.results.size(); ++k) {
-      const auto& r = e.results[k];
-      if (k > 0) out += ',';
-      out += Json{{"case_id", r.case_id}, {"status_id", r.status_id}, {"comment", r.comment},
-                  {"elapsed", r.elapsed}, {"version", r.version},     {"run_ids", r.run_ids}}
-                 .dump();
-    }
-    out += "]}";
-  }
-  out += "]}";
-  return out;
+    entries.push_back({{"suite_id", e.suite_id}, {"result_count", e.results.size()}});
+  return Json{{"export_type", ExportSourceKindName(plan.export_type)},
+              {"strategy", ExportStrategyName(plan.strategy)},
+              {"name", plan.name},
+              {"description", plan.description},
+              {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
+              {"entries", std::move(entries)},
+              {"skipped", std::move(skipped)},
+              {"warnings", std::move(warnings)},
+              {"runs_processed", plan.runs_processed},
+              {"total_test_cases", plan.total_test_cases},
+              {"nothing_to_send", plan.nothing_to_send},
+              {"nothing_to_send_reason", plan.nothing_to_send_reason}}
+      .dump();
 }
 
 Result<ExportPlan> PlanFromJson(const Json& j) {
@@ -92,17 +73,8 @@ Result<ExportPlan> PlanFromJson(const Json& j) {
     for (const auto& je : j.at("entries")) {
       PlanEntry e;
       e.suite_id = je.at("suite_id").get<int64_t>();
-      for (const auto& jr : je.at("results")) {
-        PlannedResult r;
-        r.case_id = jr.at("case_id").get<int64_t>();
-        r.status_id = jr.at("status_id").get<int>();
-        r.comment = jr.at("comment").get<std::string>();
-        r.elapsed = jr.at("elapsed").get<std::string>();
-        r.version = jr.at("version").get<std::string>();
-        r.run_ids = jr.at("run_ids").get<std::vector<int64_t>>();
-        e.case_ids.push_back(r.case_id);
-        e.results.push_back(std::move(r));
-      }
+      // Reserved for the rows LoadPlan adds (a head written before result_count has none).
+      e.results.reserve(je.value("result_count", size_t{0}));
       p.entries.push_back(std::move(e));
     }
     for (const auto& js : j.at("skipped")) {
@@ -132,6 +104,29 @@ Result<ExportPlan> PlanFromJson(const Json& j) {
   } catch (const std::exception& e) {
     return Internal(std::string("unreadable export plan snapshot: ") + e.what());
   }
+}
+
+Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
+  if (!rec.plan_json) return Internal("export has no plan snapshot");
+  NEXUS_ASSIGN_OR_RETURN(ExportPlan plan,
+                         PlanFromJson(Json::parse(*rec.plan_json, nullptr, false)));
+  Status read = store.ForEachPlannedResult(rec.id, [&](int entry, PlannedResult& r) -> Status {
+    if (entry < 0 || static_cast<size_t>(entry) >= plan.entries.size())
+      return Internal("export " + std::to_string(rec.id) + ": a planned result names entry " +
+                      std::to_string(entry) + " of " + std::to_string(plan.entries.size()));
+    PlanEntry& e = plan.entries[static_cast<size_t>(entry)];
+    e.case_ids.push_back(r.case_id);
+    e.results.push_back(std::move(r));
+    return Status::Ok();
+  });
+  NEXUS_RETURN_IF_ERROR(read);
+  size_t total = 0;
+  for (const auto& e : plan.entries) total += e.results.size();
+  if (total != static_cast<size_t>(plan.total_test_cases))
+    return Internal("export " + std::to_string(rec.id) + ": " + std::to_string(total) +
+                    " planned results stored, the plan has " +
+                    std::to_string(plan.total_test_cases));
+  return plan;
 }
 
 namespace {
@@ -517,13 +512,15 @@ class ExportExecutor::Run {
     return Status::Ok();
   }
 
-  // One attempt at sending a batch: its journalled intent and the request body.
+  // One attempt at sending a batch: its journalled intent and the request body (JSON text,
+  // made once: a retry sends the same bytes).
   struct Attempt {
     ExportStep intent;
-    std::vector<testrail::ResultForCase> body;
+    std::string body;
+    size_t count = 0;
     TimeMs at = 0;
   };
-  using SendResult = Result<std::vector<testrail::TestResult>>;
+  using SendResult = Status;
   // An attempt whose call was already made (a wave's concurrent first attempts).
   struct Prefetched {
     Attempt attempt;
@@ -570,9 +567,13 @@ class ExportExecutor::Run {
     std::vector<std::future<SendResult>> calls;
     calls.reserve(attempts.size());
     const int64_t run = entry_runs_[i];
+    // Each body is copied here, not in the worker: a worker thread then allocates no more than
+    // its response text, so the arenas of short-lived threads stay small (R-EXP-5 memory).
     for (const Attempt& a : attempts)
-      calls.push_back(std::async(
-          std::launch::async, [this, run, &a] { return client_.AddResultsForCases(run, a.body); }));
+      calls.push_back(
+          std::async(std::launch::async, [this, run, body = a.body, n = a.count]() mutable {
+            return client_.SendResultsForCases(run, std::move(body), n);
+          }));
     std::vector<SendResult> results;
     results.reserve(calls.size());
     for (auto& f : calls) results.push_back(f.get());
@@ -593,7 +594,8 @@ class ExportExecutor::Run {
     a.intent.remote_id = entry_runs_[i];
     std::vector<PlannedResult> copy;
     copy.reserve(batch.size());
-    a.body.reserve(batch.size());
+    std::vector<testrail::ResultForCase> body;
+    body.reserve(batch.size());
     for (const PlannedResult* r : batch) {
       a.intent.case_ids.push_back(r->case_id);
       copy.push_back(*r);
@@ -604,9 +606,11 @@ class ExportExecutor::Run {
                    std::to_string(r->case_id);
       rc.elapsed = r->elapsed;
       rc.version = r->version;
-      a.body.push_back(std::move(rc));
+      body.push_back(std::move(rc));
     }
     a.intent.fingerprint = ResultsFingerprint(copy);
+    a.body = testrail::ResultsForCasesBody(body);
+    a.count = body.size();
     a.at = ex_.clock_.NowMs();
     NEXUS_RETURN_IF_ERROR(Journal(a.intent));
     pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
@@ -656,10 +660,10 @@ class ExportExecutor::Run {
         first.reset();
       } else {
         NEXUS_ASSIGN_OR_RETURN(a, BeginBatch(i, batch));
-        res = client_.AddResultsForCases(entry_runs_[i], a.body);
+        res = client_.SendResultsForCases(entry_runs_[i], a.body, a.count);
       }
       if (res.ok()) return CompleteBatch(i, batch, a);
-      const Status& st = res.status();
+      const Status& st = res;
       if (IsAmbiguous(st)) {
         if (++ambiguous > ex_.options_.max_step_attempts) return st;
         if (st.code() == StatusCode::kTimeout) Shrink("timeout");

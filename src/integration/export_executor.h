@@ -48,10 +48,14 @@ struct ExecutorOptions {
 // and, followed by " C<case id>", on the last line of every result comment.
 std::string ExportMarker(int64_t export_id, const std::string& nonce);
 
-// The plan snapshot stored with the export (and its inverse). Lossless for everything the
-// executor and the API need.
+// The head of the plan stored with the export (exports.plan_json): everything but the
+// results, which are stored as rows (Store::CreateExport with the plan's entries), and its
+// inverse (entries come back with their suite and no results).
 std::string PlanSnapshot(const ExportPlan& plan);
 Result<ExportPlan> PlanFromJson(const nlohmann::json& j);
+// The whole plan of a stored export (its head, with_plan, and its rows). Internal when the
+// head is missing or unreadable, or the rows do not add up to the plan's total.
+Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec);
 
 // Progress of an export: results landed so far of the total.
 using ExportProgressFn = std::function<void(int64_t done, int64_t total)>;

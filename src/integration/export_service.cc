@@ -317,7 +317,7 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     rec.duration_ms = 0;
   }
   rec.plan_json = PlanSnapshot(p.plan);
-  NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec));
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec, p.plan.entries));
   rec.plan_json.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
   // with nothing to send) and the covered runs.
@@ -370,11 +370,10 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
     planned_.erase(export_id);
     return Status::Ok();
   }
-  if (!plan) {
+  if (!plan) {  // a restarted process: the plan from the store
     if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
-    Json pj = Json::parse(*rec.plan_json, nullptr, false);
-    NEXUS_ASSIGN_OR_RETURN(ExportPlan parsed, PlanFromJson(pj));
-    plan = std::make_shared<const ExportPlan>(std::move(parsed));
+    NEXUS_ASSIGN_OR_RETURN(ExportPlan loaded, LoadPlan(store_, rec));
+    plan = std::make_shared<const ExportPlan>(std::move(loaded));
   }
   rec.plan_json.reset();
   Json opts = Json::parse(rec.options_json, nullptr, false);
@@ -470,17 +469,9 @@ Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run
     return v;
   }
   ExportRecord rec = std::move(*last);
-  std::set<int64_t> run_cases;
-  if (rec.plan_json) {
-    Json pj = Json::parse(*rec.plan_json, nullptr, false);
-    auto plan = PlanFromJson(pj);
-    if (plan.ok())
-      for (const auto& e : plan->entries)
-        for (const auto& r : e.results)
-          if (std::find(r.run_ids.begin(), r.run_ids.end(), run_id) != r.run_ids.end())
-            run_cases.insert(r.case_id);
-  }
   rec.plan_json.reset();
+  NEXUS_ASSIGN_OR_RETURN(std::vector<int64_t> planned, store_.PlannedCasesForRun(rec.id, run_id));
+  const std::set<int64_t> run_cases(planned.begin(), planned.end());
   if (rec.active()) {
     v.sync_state = "in_progress";
     v.message = "An export of this run is in progress.";

@@ -47,6 +47,25 @@ std::vector<int64_t> IdsFromJson(const std::string& text) {
 
 std::string IdsToJson(const std::vector<int64_t>& ids) { return Json(ids).dump(); }
 
+// "12,15" (export_plan_results.run_ids) → {12, 15}; anything but digits separates.
+std::vector<int64_t> RunIdsFromList(std::string_view text) {
+  std::vector<int64_t> out;
+  int64_t v = 0;
+  bool in_number = false;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      v = v * 10 + (ch - '0');
+      in_number = true;
+    } else if (in_number) {
+      out.push_back(v);
+      v = 0;
+      in_number = false;
+    }
+  }
+  if (in_number) out.push_back(v);
+  return out;
+}
+
 ExportRecord ReadExport(const Statement& st) {
   ExportRecord r;
   r.id = st.Int64(0);
@@ -118,7 +137,8 @@ void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
 
 }  // namespace
 
-Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec) {
+Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
+                                               std::span<const PlanEntry> entries) {
   constexpr std::string_view kOp = "create export";
   int64_t id = 0;
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
@@ -148,10 +168,82 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec) {
       return NotFound("project " + std::to_string(rec.project_id) + " not found");
     NEXUS_RETURN_IF_ERROR(r);
     id = sqlite3_last_insert_rowid(c.handle());
+    if (entries.empty()) return Status::Ok();
+    std::string runs;
+    for (size_t e = 0; e < entries.size(); ++e)
+      for (size_t k = 0; k < entries[e].results.size(); ++k) {
+        const PlannedResult& pr = entries[e].results[k];
+        NEXUS_ASSIGN_OR_RETURN(
+            Statement ins,
+            c.Prepare(kOp,
+                      "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, "
+                      "status_id, comment, elapsed, version, run_ids) VALUES (?1, ?2, ?3, ?4, "
+                      "?5, ?6, ?7, ?8, ?9)"));
+        runs.clear();
+        for (int64_t run : pr.run_ids) {
+          if (!runs.empty()) runs += ',';
+          runs += std::to_string(run);
+        }
+        ins.Bind(1, id)
+            .Bind(2, static_cast<int64_t>(e))
+            .Bind(3, static_cast<int64_t>(k))
+            .Bind(4, pr.case_id)
+            .Bind(5, pr.status_id)
+            .Bind(6, pr.comment)
+            .Bind(7, pr.elapsed)
+            .Bind(8, pr.version)
+            .Bind(9, runs);
+        NEXUS_RETURN_IF_ERROR(ins.Run());
+      }
     return Status::Ok();
   });
   if (!s.ok()) return s;
   return GetExport(rec.project_id, id, false);
+}
+
+Status SqliteStore::ForEachPlannedResult(
+    int64_t export_id, const std::function<Status(int entry_index, PlannedResult& r)>& on_result) {
+  constexpr std::string_view kOp = "read planned results";
+  return ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "SELECT entry_index, case_id, status_id, comment, elapsed, version, run_ids "
+                  "FROM export_plan_results WHERE export_id = ?1 ORDER BY entry_index, seq"));
+    st.Bind(1, export_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      PlannedResult r;
+      r.case_id = st.Int64(1);
+      r.status_id = static_cast<int>(st.Int64(2));
+      r.comment = st.Text(3);
+      r.elapsed = st.Text(4);
+      r.version = st.Text(5);
+      r.run_ids = RunIdsFromList(st.Text(6));
+      NEXUS_RETURN_IF_ERROR(on_result(static_cast<int>(st.Int64(0)), r));
+    }
+  });
+}
+
+Result<std::vector<int64_t>> SqliteStore::PlannedCasesForRun(int64_t export_id, int64_t run_id) {
+  constexpr std::string_view kOp = "planned cases for run";
+  std::vector<int64_t> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "SELECT DISTINCT case_id FROM export_plan_results WHERE export_id = ?1 AND "
+                  "(',' || run_ids || ',') LIKE ('%,' || ?2 || ',%') ORDER BY case_id"));
+    st.Bind(1, export_id).Bind(2, run_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      out.push_back(st.Int64(0));
+    }
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<ExportRecord> SqliteStore::GetExport(int64_t project_id, int64_t export_id, bool with_plan) {

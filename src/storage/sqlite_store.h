@@ -148,8 +148,13 @@ class SqliteStore final : public Store {
   Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) override;
 
   // TestRail exports (sqlite_exports.cc).
-  Result<ExportRecord> CreateExport(const ExportRecord& rec) override;
+  Result<ExportRecord> CreateExport(const ExportRecord& rec,
+                                    std::span<const PlanEntry> entries) override;
   Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) override;
+  Status ForEachPlannedResult(
+      int64_t export_id,
+      const std::function<Status(int entry_index, PlannedResult& r)>& on_result) override;
+  Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) override;
   Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
                                                 int limit) override;
   Status UpdateExport(const ExportRecord& rec) override;

@@ -14,11 +14,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/export_planner.h"  // PlanEntry, PlannedResult (export plans as rows)
 #include "core/status.h"
 #include "core/types.h"
 // Catalog/links/jobs records (issue 5).
@@ -237,13 +240,23 @@ class Store {
   virtual Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) = 0;
 
   // ---- TestRail exports (records in storage/export_records.h; sqlite_exports.cc).
-  // Records a new export (id, timestamps from the record). Conflict (reason
-  // "already_running") when a queued or running export of the same project has the same
-  // source_key (R-EXP-8). NotFound when the project does not exist.
-  virtual Result<ExportRecord> CreateExport(const ExportRecord& rec) = 0;
+  // Records a new export (id, timestamps from the record) and, in the same transaction, its
+  // planned results: entries[i].results become the rows of entry i (the head of the plan is
+  // rec.plan_json). Conflict (reason "already_running") when a queued or running export of
+  // the same project has the same source_key (R-EXP-8). NotFound when the project does not
+  // exist.
+  virtual Result<ExportRecord> CreateExport(const ExportRecord& rec,
+                                            std::span<const PlanEntry> entries) = 0;
   // NotFound for an unknown export or one of another project (project_id 0: any project).
-  // The plan snapshot (plan_json, possibly megabytes) only `with_plan`.
+  // The plan's head (plan_json) only `with_plan`.
   virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) = 0;
+  // The planned results of an export, streamed in (entry_index, position) order; `on_result`
+  // may move the result out. Nothing for an export without results (or an unknown one).
+  virtual Status ForEachPlannedResult(
+      int64_t export_id,
+      const std::function<Status(int entry_index, PlannedResult& r)>& on_result) = 0;
+  // The cases an export planned a result for because of this run, ascending.
+  virtual Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) = 0;
   // Newest first: exports with id < before_id (0: from the newest), at most `limit`
   // (capped at 200). Plan snapshots are not loaded (plan_json nullopt).
   virtual Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,

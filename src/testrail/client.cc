@@ -1,6 +1,8 @@
 // TestRail API v2 client; see client.h.
 #include "testrail/client.h"
 
+#include <functional>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -152,15 +154,28 @@ TestRailClient::TestRailClient(std::string base_url, const TestRailConfig& confi
 
 Result<json> TestRailClient::Call(const std::string& method, const std::string& path,
                                   const json* body, const RetryOptions& retry) const {
+  json out;
+  NEXUS_RETURN_IF_ERROR(Exchange(method, path,
+                                 body != nullptr ? std::optional(Dump(*body)) : std::nullopt, retry,
+                                 [&out](const std::string& text) {
+                                   out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+                                   return !out.is_discarded();
+                                 }));
+  return out;
+}
+
+Status TestRailClient::Exchange(const std::string& method, const std::string& path,
+                                std::optional<std::string> body, const RetryOptions& retry,
+                                const std::function<bool(const std::string&)>& accept) const {
   const std::string api_method = ApiMethodOf(path);
   const bool is_write = method != "GET";
   HttpRequest req;
   req.method = method;
   req.url = base_url_ + "/index.php?/api/v2/" + path;
   req.headers = {{"Authorization", auth_header_}, {"Accept", "application/json"}};
-  if (body != nullptr) {
+  if (body) {
     req.headers.emplace_back("Content-Type", "application/json");
-    req.body = Dump(*body);
+    req.body = std::move(*body);
   } else if (is_write) {
     req.headers.emplace_back("Content-Type", "application/json");
   }
@@ -190,15 +205,14 @@ Result<json> TestRailClient::Call(const std::string& method, const std::string& 
       const HttpResponse& resp = *outcome.response;
       label = std::to_string(resp.status);
       if (resp.status >= 200 && resp.status < 300) {
-        json j = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
-        if (!j.is_discarded()) {
+        if (accept(resp.body)) {
           budget_->OnSuccess();
           if (metrics_ != nullptr) {
             metrics_->Inc(kRequestsTotal, {{"method", api_method}, {"status", label}});
             metrics_->Observe(kRequestSeconds, {{"method", api_method}}, seconds);
           }
           spdlog::debug("TestRail {} {} -> {} ({:.3f} s)", method, api_method, label, seconds);
-          return j;
+          return Status::Ok();
         }
         st = StatusFromHttpResponse(resp, host_, api_method, /*not_json=*/true);
       } else {
@@ -478,6 +492,77 @@ Result<std::vector<TestResult>> TestRailClient::AddResultsForCases(
                                  std::to_string(results.size()) + " results).");
   }
   return ParseArray(*list, &ParseTestResult);
+}
+
+namespace {
+
+// Counts the results of an add_results_for_cases answer (a plain array, or an object with a
+// "results" array) while checking its syntax, without building it: SAX events only.
+class ResultCounter : public json::json_sax_t {
+ public:
+  size_t count() const { return count_; }
+  bool shaped() const { return list_depth_ != 0; }
+
+  bool null() override { return Begin(false); }
+  bool boolean(bool) override { return Begin(false); }
+  bool number_integer(number_integer_t) override { return Begin(false); }
+  bool number_unsigned(number_unsigned_t) override { return Begin(false); }
+  bool number_float(number_float_t, const string_t&) override { return Begin(false); }
+  bool string(string_t&) override { return Begin(false); }
+  bool binary(binary_t&) override { return Begin(false); }
+  bool start_object(std::size_t) override { return Begin(false) && ++depth_ > 0; }
+  bool start_array(std::size_t) override { return Begin(true) && ++depth_ > 0; }
+  bool key(string_t& k) override {
+    if (depth_ == 1) results_next_ = k == "results";
+    return true;
+  }
+  bool end_object() override { return End(); }
+  bool end_array() override { return End(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  // A value (scalar or container) starts at depth_.
+  bool Begin(bool is_array) {
+    if (open_ && depth_ == list_depth_) ++count_;
+    if (is_array && list_depth_ == 0 && (depth_ == 0 || (depth_ == 1 && results_next_))) {
+      list_depth_ = depth_ + 1;  // the list: the answer itself, or its "results" member
+      open_ = true;
+    }
+    if (depth_ == 1) results_next_ = false;
+    return true;
+  }
+  bool End() {
+    if (depth_ == list_depth_) open_ = false;
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  int list_depth_ = 0;  // 0 = no list seen
+  bool open_ = false;
+  size_t count_ = 0;
+  bool results_next_ = false;
+};
+
+}  // namespace
+
+Status TestRailClient::SendResultsForCases(int64_t run_id, std::string body, size_t count) const {
+  ResultCounter counter;
+  NEXUS_RETURN_IF_ERROR(Exchange("POST", "add_results_for_cases/" + std::to_string(run_id),
+                                 std::move(body), options_.retry, [&](const std::string& text) {
+                                   counter = ResultCounter();
+                                   return json::sax_parse(text, &counter);
+                                 }));
+  if (!counter.shaped() || counter.count() != count)
+    return MakeTestRailError(TestRailErrorKind::kNotTestRail,
+                             "TestRail answered add_results_for_cases with an unexpected "
+                             "response (expected " +
+                                 std::to_string(count) + " results, got " +
+                                 (counter.shaped() ? std::to_string(counter.count()) : "none") +
+                                 ").");
+  return Status::Ok();
 }
 
 }  // namespace nexus::testrail

@@ -135,6 +135,10 @@ class TestRailClient {
   // whole batch (reason "rejected") when one entry is invalid.
   Result<std::vector<TestResult>> AddResultsForCases(
       int64_t run_id, const std::vector<ResultForCase>& results) const;
+  // The same call for a body made by ResultsForCasesBody with `count` entries: checks that
+  // TestRail answered with `count` results (else kNotTestRail) without materialising them, so
+  // a 1,000-result batch costs its request and response text only (the export's path).
+  Status SendResultsForCases(int64_t run_id, std::string body, size_t count) const;
 
   // ---- Generic access for endpoints without a typed wrapper ----
   // `path` is what follows "api/v2/", e.g. "get_case/12" or "get_cases/1&suite_id=2".
@@ -152,6 +156,11 @@ class TestRailClient {
 
   Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                               const nlohmann::json* body, const RetryOptions& retry) const;
+  // The exchange behind Call: rate budget, retries, errors and metrics. A 2xx answer counts
+  // as success when `accept` takes its body; otherwise it is "not JSON" (kNotTestRail).
+  Status Exchange(const std::string& method, const std::string& path,
+                  std::optional<std::string> body, const RetryOptions& retry,
+                  const std::function<bool(const std::string&)>& accept) const;
   template <typename T>
   Result<std::vector<T>> ListAll(const std::string& path, std::string_view key,
                                  Result<T> (*parse)(const nlohmann::json&)) const;

@@ -200,6 +200,10 @@ Result<TestResult> ParseTestResult(const nlohmann::json& j);
 
 nlohmann::json ToJson(const AddRunRequest& r);
 nlohmann::json ToJson(const AddPlanRequest& r);
+nlohmann::json ToJson(const ResultForCase& result);                // one entry
 nlohmann::json ToJson(const std::vector<ResultForCase>& results);  // {"results":[...]}
+// The add_results_for_cases body, byte for byte ToJson(results) dumped (invalid UTF-8
+// replaced), written one entry at a time: a 1,000-result batch never exists as a JSON tree.
+std::string ResultsForCasesBody(const std::vector<ResultForCase>& results);
 
 }  // namespace nexus::testrail

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "integration/export_test_util.h"
+#include "storage/sqlite_store.h"
 
 namespace nexus {
 namespace {
@@ -371,8 +372,9 @@ TEST(ExportTest, OutageLongerThanClientRetriesIsRetriedUntilTestRailIsBack) {
   testing::ExpectExactlyOnce(ReadRemote(*env.client), 3, false);
 }
 
-// The stored snapshot (written piece by piece) reads back as the same plan.
-TEST(ExportTest, PlanSnapshotRoundTrips) {
+// A stored plan (head as JSON, results as rows) reads back as the same plan; a run's planned
+// cases come from the rows (R-SYNC-2).
+TEST(ExportTest, StoredPlanRoundTrips) {
   ExportPlan plan;
   plan.export_type = ExportSourceKind::kMultipleRuns;
   plan.strategy = ExportStrategy::kMultiSuitePlan;
@@ -380,21 +382,50 @@ TEST(ExportTest, PlanSnapshotRoundTrips) {
   plan.description = "line 1\nline 2";
   plan.milestone_id = 7;
   plan.runs_processed = 2;
-  plan.total_test_cases = 3;
+  plan.total_test_cases = 4;
   for (int64_t suite : {11, 12}) {
     PlanEntry e;
     e.suite_id = suite;
-    for (int64_t c : {suite * 10, suite * 10 + 1}) {
+    for (int64_t c : {suite * 10 + 1, suite * 10}) {  // rows keep the plan's order
       e.case_ids.push_back(c);
-      e.results.push_back({c, 5, "Bug: \"x\" ✓\n\tstep 2", "1m 5s", "1.2.3", {3, 4}});
+      e.results.push_back({c, 5, "Bug: \"x\" ✓\n\tstep 2", c % 2 ? "" : "1m 5s",
+                           c % 2 ? "" : "1.2.3",
+                           c == 120 ? std::vector<int64_t>{4} : std::vector<int64_t>{3, 4}});
     }
     plan.entries.push_back(e);
   }
   plan.skipped.push_back({99, SkipReason::kCaseDeleted, "C99 was deleted", {3}});
   plan.warnings.push_back({"run_not_finished", "run 5 has not finished", 5});
-  Json j = Json::parse(integration::PlanSnapshot(plan), nullptr, false);
-  ASSERT_FALSE(j.is_discarded());
-  auto back = integration::PlanFromJson(j);
+
+  auto opened = SqliteStore::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Store& store = **opened;
+  ASSERT_TRUE((*opened)->Migrate().ok());
+  User u;
+  u.email = "plan@example.com";
+  auto user = store.CreateUser(u);
+  ASSERT_TRUE(user.ok());
+  Project pr;
+  pr.name = "Shop";
+  auto project = store.CreateProject(pr, user->id);
+  ASSERT_TRUE(project.ok());
+  ExportRecord rec;
+  rec.project_id = project->id;
+  rec.trigger = "manual";
+  rec.source_kind = "multiple_runs";
+  rec.source_ids = {3, 4};
+  rec.source_key = "runs:3,4";
+  rec.options_json = "{}";
+  rec.state = "queued";
+  rec.nonce = "n0nce";
+  rec.created_at = 1000;
+  rec.plan_json = integration::PlanSnapshot(plan);
+  EXPECT_EQ(rec.plan_json->find("Bug:"), std::string::npos) << "results are rows, not JSON";
+  auto created = store.CreateExport(rec, plan.entries);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto stored = store.GetExport(project->id, created->id, true);
+  ASSERT_TRUE(stored.ok());
+  auto back = integration::LoadPlan(store, *stored);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->export_type, plan.export_type);
   EXPECT_EQ(back->strategy, plan.strategy);
@@ -402,7 +433,7 @@ TEST(ExportTest, PlanSnapshotRoundTrips) {
   EXPECT_EQ(back->description, plan.description);
   EXPECT_EQ(back->milestone_id, plan.milestone_id);
   EXPECT_EQ(back->runs_processed, 2);
-  EXPECT_EQ(back->total_test_cases, 3);
+  EXPECT_EQ(back->total_test_cases, 4);
   ASSERT_EQ(back->entries.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(back->entries[i].suite_id, plan.entries[i].suite_id);
@@ -425,6 +456,18 @@ TEST(ExportTest, PlanSnapshotRoundTrips) {
   EXPECT_EQ(back->skipped[0].message, "C99 was deleted");
   ASSERT_EQ(back->warnings.size(), 1u);
   EXPECT_EQ(back->warnings[0].run_id, std::optional<int64_t>(5));
+
+  EXPECT_EQ(*store.PlannedCasesForRun(created->id, 3), (std::vector<int64_t>{110, 111, 121}));
+  EXPECT_EQ(*store.PlannedCasesForRun(created->id, 4), (std::vector<int64_t>{110, 111, 120, 121}));
+  EXPECT_TRUE(store.PlannedCasesForRun(created->id, 34)->empty()) << "run ids match whole";
+
+  // A head whose total disagrees with its rows is refused, not half-executed.
+  ExportRecord broken = *stored;
+  plan.total_test_cases = 5;
+  broken.plan_json = integration::PlanSnapshot(plan);
+  auto refused = integration::LoadPlan(store, broken);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("4 planned results stored"), std::string::npos);
 }
 
 TEST(ExportTest, FeatureFlagOffIs404) {

@@ -125,6 +125,90 @@ TEST(SqliteStoreTest, OlderDatabaseUpgradesWithoutLosingData) {
   EXPECT_EQ((*runs)[0].id, run_id);
 }
 
+// Migration 0006: an export planned before it (its whole plan one JSON snapshot) keeps its
+// results, now as rows, and its snapshot keeps only the head.
+TEST(SqliteStoreTest, LegacyExportSnapshotBecomesPlanRows) {
+  testing::TempDir dir;
+  const std::string path = dir.File("legacy.db");
+  int64_t project_id = 0;
+  {
+    auto store = SqliteStore::Open(path);
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->MigrateTo(5));
+    User u;
+    u.email = "legacy@example.com";
+    auto user = (*store)->CreateUser(u);
+    ASSERT_OK(user);
+    Project p;
+    p.name = "Legacy";
+    auto project = (*store)->CreateProject(p, user->id);
+    ASSERT_OK(project);
+    project_id = project->id;
+  }
+  const std::string legacy =
+      R"({"export_type":"multiple_runs","strategy":"multi_suite_plan","name":"N","description":"D",)"
+      R"("milestone_id":null,"skipped":[],"warnings":[],"runs_processed":2,"total_test_cases":3,)"
+      R"("nothing_to_send":false,"nothing_to_send_reason":"","entries":[)"
+      R"({"suite_id":11,"results":[{"case_id":5,"status_id":1,"comment":"ok","elapsed":"5s",)"
+      R"("version":"1.0","run_ids":[3,4]},{"case_id":7,"status_id":5,"comment":"it's \"bad\"",)"
+      R"("elapsed":"","version":"","run_ids":[4]}]},)"
+      R"({"suite_id":12,"results":[{"case_id":9,"status_id":2,"comment":"","elapsed":"1m 2s",)"
+      R"("version":"2","run_ids":[3]}]}]})";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "INSERT INTO exports (project_id, trigger_kind, source_kind, "
+                                 "source_ids, source_key, options, state, nonce, plan_json, "
+                                 "created_at, updated_at) VALUES (?1, 'manual', 'multiple_runs', "
+                                 "'[3,4]', 'runs:3,4', '{}', 'running', 'n', ?2, 1, 1)",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, project_id);
+    sqlite3_bind_text(st, 2, legacy.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_EQ(QueryText(path, "SELECT COUNT(*) FROM export_plan_results"), "3");
+  EXPECT_EQ(QueryText(path, "SELECT json_valid(plan_json) FROM exports"), "1");
+  auto active = (*store)->ListActiveExports();
+  ASSERT_OK(active);
+  ASSERT_EQ(active->size(), 1u);
+  const int64_t export_id = (*active)[0];
+  std::vector<std::pair<int, PlannedResult>> rows;
+  ASSERT_OK((*store)->ForEachPlannedResult(export_id, [&](int entry, PlannedResult& r) {
+    rows.emplace_back(entry, std::move(r));
+    return Status::Ok();
+  }));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].first, 0);
+  EXPECT_EQ(rows[0].second.case_id, 5);
+  EXPECT_EQ(rows[0].second.comment, "ok");
+  EXPECT_EQ(rows[0].second.elapsed, "5s");
+  EXPECT_EQ(rows[0].second.version, "1.0");
+  EXPECT_EQ(rows[0].second.run_ids, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(rows[1].second.case_id, 7);
+  EXPECT_EQ(rows[1].second.status_id, 5);
+  EXPECT_EQ(rows[1].second.comment, "it's \"bad\"");
+  EXPECT_EQ(rows[2].first, 1);
+  EXPECT_EQ(rows[2].second.case_id, 9);
+  EXPECT_EQ(rows[2].second.run_ids, (std::vector<int64_t>{3}));
+  EXPECT_EQ(*(*store)->PlannedCasesForRun(export_id, 3), (std::vector<int64_t>{5, 9}));
+  auto rec = (*store)->GetExport(project_id, export_id, true);
+  ASSERT_OK(rec);
+  ASSERT_TRUE(rec->plan_json.has_value());
+  EXPECT_EQ(rec->plan_json->find("results"), std::string::npos) << *rec->plan_json;
+  EXPECT_NE(rec->plan_json->find(R"("entries":[{"suite_id":11},{"suite_id":12}])"),
+            std::string::npos)
+      << *rec->plan_json;
+  EXPECT_NE(rec->plan_json->find(R"("name":"N")"), std::string::npos);
+}
+
 TEST(SqliteStoreTest, MigrateToRejectsUnknownVersion) {
   auto store = SqliteStore::Open(":memory:");
   ASSERT_OK(store);

@@ -388,6 +388,40 @@ TEST_F(ClientFakeTest, AddResultsForCasesKeepsRequestOrderAndChecksCount) {
   EXPECT_EQ(client->AddResultsForCases(9, results).status().reason(), "not_testrail");
 }
 
+// The export's lean path: the body is ToJson's bytes, the answer is counted, not built.
+TEST_F(ClientFakeTest, SendResultsForCasesCountsTheAnswerWithoutBuildingIt) {
+  std::vector<ResultForCase> results = {
+      {.case_id = 3, .status_id = 5, .comment = "boom \"quoted\"\n\xff", .elapsed = "1m 5s"},
+      {.case_id = 1, .status_id = 1, .version = "2.0", .defects = "BUG-1"},
+      {.case_id = 2, .status_id = 4, .assignedto_id = 7, .custom_fields = {{"custom_env", "qa"}}}};
+  const std::string body = ResultsForCasesBody(results);
+  EXPECT_EQ(body, ToJson(results).dump(-1, ' ', false, json::error_handler_t::replace));
+
+  std::string answer;
+  transport_.set_handler([&](const HttpRequest&) { return FakeTransport::Json(200, answer); });
+  auto client = MakeClient();
+  // Nested arrays and objects inside a result are not results.
+  answer = R"([{"id":1,"attachment_ids":[1,2,3]},{"id":2,"custom":{"a":[{"b":1}]}},{"id":3}])";
+  Status st = client->SendResultsForCases(9, body, 3);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(transport_.requests().back().body, body);
+  EXPECT_NE(transport_.requests().back().url.find("add_results_for_cases/9"), std::string::npos);
+  answer = R"({"offset":0,"results":[{"id":1},{"id":2},{"id":3}],"other":[1,2,3,4]})";
+  EXPECT_TRUE(client->SendResultsForCases(9, body, 3).ok());
+
+  for (std::string bad :
+       {std::string("[{\"id\":1},{\"id\":2}]"),  // fewer results
+        std::string(R"({"other":[{},{},{}]})"),  // no result list
+        std::string(R"({"results":{"a":1,"b":2,"c":3}})"), std::string("[{},{},{}")}) {  // not JSON
+    answer = bad;
+    Status refused = client->SendResultsForCases(9, body, 3);
+    EXPECT_EQ(refused.reason(), "not_testrail") << bad;
+  }
+  answer = "[{},{}]";
+  EXPECT_NE(client->SendResultsForCases(9, body, 3).message().find("expected 3 results, got 2"),
+            std::string::npos);
+}
+
 TEST_F(ClientFakeTest, PlanRoundTrip) {
   transport_.set_handler([](const HttpRequest&) {
     return FakeTransport::Json(
