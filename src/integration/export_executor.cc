@@ -23,6 +23,19 @@ std::string ExportMarker(int64_t export_id, const std::string& nonce) {
   return "nexus-export:" + std::to_string(export_id) + ":" + nonce;
 }
 
+std::string DescriptionWithMarker(const std::string& description, std::string_view marker) {
+  std::string d = description;
+  if (!d.empty()) d += "\n\n";
+  return d.append(marker);
+}
+
+std::string CommentWithMarker(const std::string& comment, std::string_view marker,
+                              int64_t case_id) {
+  std::string c = comment;
+  if (!c.empty()) c += "\n\n";
+  return c.append(marker).append(" C").append(std::to_string(case_id));
+}
+
 // ---- Plan snapshot: the head as JSON (exports.plan_json), the results as rows.
 
 std::string PlanSnapshot(const ExportPlan& plan) {
@@ -289,11 +302,7 @@ class ExportExecutor::Run {
   }
 
   // ---- Create the run / plan.
-  std::string Description() const {
-    std::string d = plan_.description;
-    if (!d.empty()) d += "\n\n";
-    return d + marker_;
-  }
+  std::string Description() const { return DescriptionWithMarker(plan_.description, marker_); }
 
   Status CreateDone(int64_t remote_id, const std::vector<int64_t>& runs, const std::string& url,
                     const std::string& name) {
@@ -602,8 +611,7 @@ class ExportExecutor::Run {
       testrail::ResultForCase rc;
       rc.case_id = r->case_id;
       rc.status_id = r->status_id;
-      rc.comment = r->comment + (r->comment.empty() ? "" : "\n\n") + marker_ + " C" +
-                   std::to_string(r->case_id);
+      rc.comment = CommentWithMarker(r->comment, marker_, r->case_id);
       rc.elapsed = r->elapsed;
       rc.version = r->version;
       body.push_back(std::move(rc));

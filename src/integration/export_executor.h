@@ -47,6 +47,14 @@ struct ExecutorOptions {
 // The text that identifies an export on the TestRail side: in the run's/plan's description
 // and, followed by " C<case id>", on the last line of every result comment.
 std::string ExportMarker(int64_t export_id, const std::string& nonce);
+// What a dry run shows in place of the marker: the export id and nonce exist only once the
+// export is recorded.
+inline constexpr std::string_view kPreviewMarker = "nexus-export:{export_id}:{nonce}";
+// The texts sent to TestRail: the plan's description / a result's comment followed by the
+// marker line (" C<case id>" after the marker in a comment). The dry run applies the same
+// functions with kPreviewMarker, so the preview shows what will be sent (R-EXP-PREVIEW).
+std::string DescriptionWithMarker(const std::string& description, std::string_view marker);
+std::string CommentWithMarker(const std::string& comment, std::string_view marker, int64_t case_id);
 
 // The head of the plan stored with the export (exports.plan_json): everything but the
 // results, which are stored as rows (Store::CreateExport with the plan's entries), and its

@@ -295,6 +295,11 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
       view.record.error = p.plan.nothing_to_send_reason;
       view.record.error_code = "nothing_to_send";
     }
+    // What the executor will send: the same texts with the marker (placeholders for the id
+    // and nonce the export gets when it is recorded).
+    p.plan.description = DescriptionWithMarker(p.plan.description, kPreviewMarker);
+    for (auto& e : p.plan.entries)
+      for (auto& r : e.results) r.comment = CommentWithMarker(r.comment, kPreviewMarker, r.case_id);
     view.preview = std::move(p.plan);
     return view;
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 #include <thread>
 
 #include "integration/export_test_util.h"
@@ -52,6 +53,31 @@ TEST(ExportTest, SingleRunCreatesOneRunWithOneResultPerCase) {
 
   // History, detail and run sync status.
   int64_t id = r.body["id"].get<int64_t>();
+
+  // R-EXP-PREVIEW: the preview showed the very texts TestRail got, but for the export's id
+  // and nonce (placeholders in the preview).
+  auto sent = env.client->GetResultsForRun(remote.runs[0].id);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  std::multiset<std::string> previewed, received;
+  for (const auto& c : dry.body["preview"]["entries"][0]["cases"])
+    previewed.insert(c["comment"].get<std::string>());
+  const std::string marker_prefix = "nexus-export:" + std::to_string(id) + ":";
+  for (const auto& res : *sent) {
+    std::string text = res.comment;
+    size_t at = text.rfind(marker_prefix);
+    ASSERT_NE(at, std::string::npos) << text;
+    size_t end = text.find(' ', at);
+    text.replace(at, end - at, std::string(integration::kPreviewMarker));
+    received.insert(text);
+  }
+  EXPECT_EQ(received, previewed);
+  auto tr_run = env.client->GetRun(remote.runs[0].id);
+  ASSERT_TRUE(tr_run.ok());
+  std::string desc = tr_run->description;
+  const size_t at = desc.rfind(marker_prefix);
+  ASSERT_NE(at, std::string::npos) << desc;
+  desc.replace(at, std::string::npos, std::string(integration::kPreviewMarker));
+  EXPECT_EQ(desc, dry.body["preview"]["description"].get<std::string>());
   auto list = env.h->Get(env.pbase + "/testrail/exports", env.viewer);
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.body["items"].size(), 1u);
