@@ -14,6 +14,9 @@
 namespace nexus::api {
 namespace {
 
+// Pending connections the kernel queues for the server (capped by net.core.somaxconn).
+constexpr int kListenBacklog = 1024;
+
 bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 std::string CookieValue(const httplib::Request& req, const std::string& name) {
@@ -94,7 +97,8 @@ ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock
   server_->set_keep_alive_max_count(1000);
   // httplib's default also sets SO_REUSEPORT, which lets a second server silently share a
   // port that is already taken; keep only SO_REUSEADDR so "address in use" is reported.
-  server_->set_socket_options([](socket_t sock) {
+  server_->set_socket_options([this](socket_t sock) {
+    listen_fd_ = sock;  // httplib calls this for the listening socket only
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
     // Accepted sockets inherit this: without it small JSON replies wait ~40 ms on Nagle +
@@ -247,6 +251,10 @@ Result<int> ApiServer::Start(const std::string& host, int port) {
     return Status(StatusCode::kUnavailable, "cannot listen on " + host + ":" +
                                                 std::to_string(port) +
                                                 " (address in use or not available)");
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections (a browser, a CI
+  // fan-out) then loses SYNs and waits a 1 s retransmit. Linux takes a new backlog when
+  // listen() is called again on the bound socket.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
   running_ = true;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return bound;

@@ -94,6 +94,9 @@ class ApiServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> running_{false};
+  // The listening socket (seen by the socket-options hook before bind), to widen httplib's
+  // listen backlog of 5 once bound.
+  int listen_fd_ = -1;
 };
 
 // Cookie name of the web session.

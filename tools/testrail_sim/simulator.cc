@@ -24,32 +24,6 @@
 namespace testrail_sim {
 namespace {
 
-// cpp-httplib (the Debian build, a shared library) listens with a backlog of 5: a client that
-// opens 10 connections at once (an exporter's parallel batches) then loses SYNs and waits a
-// 1 s retransmit, which a real TestRail server would not charge. Linux lets a listening
-// socket be given a new backlog by calling listen() again; the socket is found by its port.
-void WidenListenBacklog(int port) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  while (dirent* e = readdir(dir)) {
-    int fd = std::atoi(e->d_name);
-    if (fd <= 2) continue;
-    int accepting = 0;
-    socklen_t len = sizeof accepting;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
-    sockaddr_storage addr{};
-    socklen_t alen = sizeof addr;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
-    int bound =
-        addr.ss_family == AF_INET
-            ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
-            : (addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                                          : -1);
-    if (bound == port) ::listen(fd, 1024);
-  }
-  closedir(dir);
-}
-
 const char kAuthFailed[] =
     "Authentication failed: invalid or missing user/password or session cookie.";
 const char kApiDisabled[] =
@@ -475,6 +449,16 @@ bool Simulator::Start(std::string* error) {
         }
         SetError(res, 500, "Internal server error: " + what);
       });
+  // cpp-httplib (the Debian build, a shared library) listens with a backlog of 5: a client that
+  // opens 10 connections at once (an exporter's parallel batches) then loses SYNs and waits a
+  // 1 s retransmit, which a real TestRail server would not charge. The socket-options hook
+  // sees the listening socket; once bound it gets a wider backlog (Linux takes a new one when
+  // listen() is called again).
+  listen_fd_ = -1;
+  server_->set_socket_options([this](socket_t sock) {
+    listen_fd_ = sock;
+    httplib::default_socket_options(sock);
+  });
   int port = options_.port == 0
                  ? server_->bind_to_any_port(options_.host)
                  : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
@@ -484,7 +468,7 @@ bool Simulator::Start(std::string* error) {
     return false;
   }
   port_ = port;
-  WidenListenBacklog(port_);
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
   model_.SetBaseUrl(base_url());
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);

@@ -168,6 +168,7 @@ class Simulator {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<int> port_{0};
+  int listen_fd_ = -1;  // the listening socket, seen by the socket-options hook
   std::string cert_pem_;
 
   mutable std::mutex mutex_;  // guards config_, stats_, rate_window_, rng_
