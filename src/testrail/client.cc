@@ -62,6 +62,23 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+// A write TestRail answered with a 2xx whose body does not read as the expected answer: it
+// was most likely applied, so the outcome is ambiguous (the caller reconciles), never "not
+// applied" (which would invite a duplicate) and never a plain failure.
+Status AmbiguousWrite(const Status& st) {
+  return Status(st.code(),
+                st.message() +
+                    " The write may or may not have been applied by TestRail; it was not "
+                    "retried.",
+                "", std::string(ErrorReason(TestRailErrorKind::kAmbiguousWrite)));
+}
+
+template <typename T>
+Result<T> WriteAnswer(Result<T> parsed) {
+  if (parsed.ok()) return parsed;
+  return AmbiguousWrite(parsed.status());
+}
+
 std::string ApiMethodOf(std::string_view path) {
   return std::string(path.substr(0, path.find_first_of("/&?")));
 }
@@ -196,6 +213,7 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
 
     Status st;
     bool sent = true;
+    bool unreadable_write = false;  // a 2xx to a write whose body is not what was expected
     std::string label;
     if (!outcome.ok()) {
       st = StatusFromTransportError(outcome.error, host_, options_.request_timeout_ms);
@@ -215,6 +233,7 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
           return Status::Ok();
         }
         st = StatusFromHttpResponse(resp, host_, api_method, /*not_json=*/true);
+        unreadable_write = is_write;
       } else {
         st = StatusFromHttpResponse(resp, host_, api_method);
         std::optional<double> retry_after;
@@ -230,14 +249,11 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
     std::optional<TestRailErrorKind> kind = ErrorKindOf(st);
     RetryAction action =
         kind.has_value() ? DecideRetry(is_write, *kind, sent) : RetryAction::kReturn;
+    if (unreadable_write) action = RetryAction::kReturnAmbiguous;
     if (action == RetryAction::kReturnAmbiguous) {
       spdlog::warn("TestRail {} {} failed ambiguously ({}); not retried", method, api_method,
                    st.reason());
-      return Status(st.code(),
-                    st.message() +
-                        " The write may or may not have been applied by TestRail; it was not "
-                        "retried.",
-                    "", std::string(ErrorReason(TestRailErrorKind::kAmbiguousWrite)));
+      return AmbiguousWrite(st);
     }
     if (action == RetryAction::kReturn) {
       spdlog::debug("TestRail {} {} failed: {}", method, api_method, st.reason());
@@ -456,25 +472,25 @@ Result<std::vector<TestResult>> TestRailClient::GetResultsForRun(
 Result<Run> TestRailClient::AddRun(int64_t project_id, const AddRunRequest& request) const {
   json body = ToJson(request);
   NEXUS_ASSIGN_OR_RETURN(json j, Post("add_run/" + std::to_string(project_id), body));
-  return ParseRun(j);
+  return WriteAnswer(ParseRun(j));
 }
 
 Result<Run> TestRailClient::CloseRun(int64_t run_id) const {
   json body = json::object();
   NEXUS_ASSIGN_OR_RETURN(json j, Post("close_run/" + std::to_string(run_id), body));
-  return ParseRun(j);
+  return WriteAnswer(ParseRun(j));
 }
 
 Result<Plan> TestRailClient::AddPlan(int64_t project_id, const AddPlanRequest& request) const {
   json body = ToJson(request);
   NEXUS_ASSIGN_OR_RETURN(json j, Post("add_plan/" + std::to_string(project_id), body));
-  return ParsePlan(j);
+  return WriteAnswer(ParsePlan(j));
 }
 
 Result<Plan> TestRailClient::ClosePlan(int64_t plan_id) const {
   json body = json::object();
   NEXUS_ASSIGN_OR_RETURN(json j, Post("close_plan/" + std::to_string(plan_id), body));
-  return ParsePlan(j);
+  return WriteAnswer(ParsePlan(j));
 }
 
 Result<std::vector<TestResult>> TestRailClient::AddResultsForCases(
@@ -486,12 +502,12 @@ Result<std::vector<TestResult>> TestRailClient::AddResultsForCases(
     list = &j["results"];
   }
   if (list == nullptr || list->size() != results.size()) {
-    return MakeTestRailError(TestRailErrorKind::kNotTestRail,
-                             "TestRail answered add_results_for_cases with an unexpected "
-                             "response (expected " +
-                                 std::to_string(results.size()) + " results).");
+    return AmbiguousWrite(MakeTestRailError(TestRailErrorKind::kNotTestRail,
+                                            "TestRail answered add_results_for_cases with an "
+                                            "unexpected response (expected " +
+                                                std::to_string(results.size()) + " results)."));
   }
-  return ParseArray(*list, &ParseTestResult);
+  return WriteAnswer(ParseArray(*list, &ParseTestResult));
 }
 
 namespace {
@@ -556,12 +572,12 @@ Status TestRailClient::SendResultsForCases(int64_t run_id, std::string body, siz
                                    return json::sax_parse(text, &counter);
                                  }));
   if (!counter.shaped() || counter.count() != count)
-    return MakeTestRailError(TestRailErrorKind::kNotTestRail,
-                             "TestRail answered add_results_for_cases with an unexpected "
-                             "response (expected " +
-                                 std::to_string(count) + " results, got " +
-                                 (counter.shaped() ? std::to_string(counter.count()) : "none") +
-                                 ").");
+    return AmbiguousWrite(MakeTestRailError(
+        TestRailErrorKind::kNotTestRail,
+        "TestRail answered add_results_for_cases with an unexpected "
+        "response (expected " +
+            std::to_string(count) + " results, got " +
+            (counter.shaped() ? std::to_string(counter.count()) : "none") + ")."));
   return Status::Ok();
 }
 

@@ -125,7 +125,8 @@ class TestRailClient {
                                                    std::optional<int64_t> created_after = {}) const;
 
   // ---- Writes (retried only when TestRail certainly did not apply them; otherwise the
-  // Status has reason "ambiguous_write" and the caller must reconcile) ----
+  // Status has reason "ambiguous_write" and the caller must reconcile; so does a 2xx answer
+  // that does not read as the expected one) ----
   Result<Run> AddRun(int64_t project_id, const AddRunRequest& request) const;
   Result<Run> CloseRun(int64_t run_id) const;
   Result<Plan> AddPlan(int64_t project_id, const AddPlanRequest& request) const;

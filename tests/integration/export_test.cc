@@ -548,7 +548,11 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"add_results_for_cases:1:timeout", false},
         FaultCase{"add_results_for_cases:2:502-after-apply", true},
         FaultCase{"close_run:1:500-after-apply", false},
-        FaultCase{"close_plan:1:reset-after-apply", true}),
+        FaultCase{"close_plan:1:reset-after-apply", true},
+        // Applied, then a 200 with the JSON cut in half: ambiguous, reconciled.
+        FaultCase{"add_run:1:truncated", false}, FaultCase{"add_plan:1:truncated", true},
+        FaultCase{"add_results_for_cases:2:truncated", false},
+        FaultCase{"close_run:1:truncated", false}),
     [](const ::testing::TestParamInfo<FaultCase>& i) {
       std::string n = i.param.rule;
       for (char& c : n)

@@ -384,8 +384,16 @@ TEST_F(ClientFakeTest, AddResultsForCasesKeepsRequestOrderAndChecksCount) {
   EXPECT_EQ(sent["results"][0]["comment"], "boom");
   EXPECT_EQ(sent["results"][1]["elapsed"], "30s");
 
+  // A 2xx that does not read as the answer: most likely applied, so ambiguous (reconcile).
   transport_.set_handler([](const HttpRequest&) { return FakeTransport::Json(200, "[]"); });
-  EXPECT_EQ(client->AddResultsForCases(9, results).status().reason(), "not_testrail");
+  EXPECT_EQ(client->AddResultsForCases(9, results).status().reason(), "ambiguous_write");
+  transport_.set_handler([](const HttpRequest&) { return FakeTransport::Json(200, "[{\"id\""); });
+  EXPECT_EQ(client->AddResultsForCases(9, results).status().reason(), "ambiguous_write");
+  const size_t sent_before = transport_.requests().size();
+  EXPECT_EQ(client->AddRun(1, AddRunRequest{.name = "R"}).status().reason(), "ambiguous_write");
+  EXPECT_EQ(transport_.requests().size(), sent_before + 1) << "an ambiguous write is not retried";
+  // The same unreadable answer to a read is not_testrail.
+  EXPECT_EQ(client->GetRun(1).status().reason(), "not_testrail");
 }
 
 // The export's lean path: the body is ToJson's bytes, the answer is counted, not built.
@@ -415,7 +423,7 @@ TEST_F(ClientFakeTest, SendResultsForCasesCountsTheAnswerWithoutBuildingIt) {
         std::string(R"({"results":{"a":1,"b":2,"c":3}})"), std::string("[{},{},{}")}) {  // not JSON
     answer = bad;
     Status refused = client->SendResultsForCases(9, body, 3);
-    EXPECT_EQ(refused.reason(), "not_testrail") << bad;
+    EXPECT_EQ(refused.reason(), "ambiguous_write") << bad;  // a 2xx: most likely applied
   }
   answer = "[{},{}]";
   EXPECT_NE(client->SendResultsForCases(9, body, 3).message().find("expected 3 results, got 2"),
