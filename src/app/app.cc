@@ -102,6 +102,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   eso.public_url = config.public_url;
   if (config.export_batch_size > 0)
     eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
+  eso.executor.settle_ms = std::max<int64_t>(0, config.export_settle_ms);
   app->exports_ = std::make_unique<integration::ExportService>(
       *app->store_, *app->testrail_config_, *app->jobs_, app->clock_, &app->metrics_, eso);
   api::RegisterExportRoutes(*app->server_, *app->auth_, *app->exports_);

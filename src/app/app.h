@@ -44,6 +44,8 @@ struct Config {
   // call (0 = the measured default, docs/export.md).
   int64_t job_lease_ms = 30'000;
   int export_batch_size = 0;
+  // Wait after an ambiguous TestRail outcome before reading what landed (docs/export.md §2).
+  int64_t export_settle_ms = 5000;
   // TestRail catalog (issue 5): periodic sync of every configured project (0 = off).
   int64_t catalog_sync_interval_ms = 15 * 60 * 1000;
   // R-SYNC-3: before an export is planned, a catalog older than this is refreshed (0 = never;

@@ -227,6 +227,11 @@ int RunCli(int argc, char** argv) {
                    "Results per add_results_for_cases call (0 = default)")
       ->envname("NEXUS_EXPORT_BATCH_SIZE");
   serve
+      ->add_option("--export-settle-ms", config.export_settle_ms,
+                   "Wait after an ambiguous TestRail answer before reading what landed")
+      ->envname("NEXUS_EXPORT_SETTLE_MS")
+      ->check(CLI::NonNegativeNumber);
+  serve
       ->add_option("--export-catalog-max-age-ms", config.export_catalog_max_age_ms,
                    "Refresh a TestRail catalog older than this before an export (0 = never)")
       ->envname("NEXUS_EXPORT_CATALOG_MAX_AGE_MS")

@@ -424,6 +424,7 @@ class ExportExecutor::Run {
       }
       spdlog::warn("event=export_create_ambiguous export_id={} reason=\"{}\"", rec_.id,
                    last.message());
+      NEXUS_RETURN_IF_ERROR(Settle());
       NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(at));
       if (found) return Status::Ok();
       ExportStep absent;
@@ -519,6 +520,20 @@ class ExportExecutor::Run {
     if (req_.should_stop && req_.should_stop())
       return Internal("export interrupted: the server is stopping");
     return Status::Ok();
+  }
+
+  // Gives TestRail settle_ms to finish a request whose outcome is unknown before it is read
+  // back (a stop request ends the wait: whoever resumes reconciles later still).
+  Status Settle() const {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ex_.options_.settle_ms);
+    while (true) {
+      NEXUS_RETURN_IF_ERROR(CheckStop());
+      const auto left = until - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return Status::Ok();
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
+    }
   }
 
   // One attempt at sending a batch: its journalled intent and the request body (JSON text,
@@ -677,6 +692,7 @@ class ExportExecutor::Run {
         if (st.code() == StatusCode::kTimeout) Shrink("timeout");
         spdlog::warn("event=export_batch_ambiguous export_id={} run={} size={} reason=\"{}\"",
                      rec_.id, entry_runs_[i], batch.size(), st.message());
+        NEXUS_RETURN_IF_ERROR(Settle());
         NEXUS_RETURN_IF_ERROR(Reconcile(i, a.at));
         continue;
       }

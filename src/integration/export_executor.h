@@ -42,6 +42,10 @@ struct ExecutorOptions {
   int64_t reconcile_slack_s = 600;
   // Attempts of one step whose outcome stays ambiguous and is found not applied.
   int max_step_attempts = 4;
+  // Wait after an ambiguous outcome before reading what landed: a timeout or a reset does not
+  // stop TestRail's work on the request, so reading at once could miss results still being
+  // written and send them twice (simulator fault "timeout-then-apply").
+  int64_t settle_ms = 5000;
 };
 
 // The text that identifies an export on the TestRail side: in the run's/plan's description

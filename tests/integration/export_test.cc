@@ -533,6 +533,27 @@ TEST_P(ExportFaultTest, ExactlyOnceDespiteFault) {
   ExpectExactlyOnce(ReadRemote(*env.client), expected, fc.plan);
 }
 
+// A write held past the client's timeout and applied afterwards (a slow server finishing a
+// request its client gave up on): the executor waits export_settle_ms before reconciling, so
+// it finds the late run / results instead of sending them again. The run stays open so a late
+// batch could still land; TestRail is read once the held request is certainly over.
+TEST(ExportTest, WriteAppliedAfterTheClientTimedOutIsNotSentAgain) {
+  for (const std::string rule :
+       {"add_run:1:timeout-then-apply", "add_results_for_cases:2:timeout-then-apply"}) {
+    SCOPED_TRACE(rule);
+    ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) { c.export_batch_size = 4; });
+    std::vector<int64_t> a(env.cases_a.begin(), env.cases_a.begin() + 10);
+    int64_t run = env.MakeRun(env.MakeTest(a));
+    env.AddFault(rule);
+    auto r = env.Export({{"run_id", run}, {"close_run_on_completion", false}});
+    ASSERT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+    EXPECT_EQ(env.sim->Stats().faults_injected, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(env.sim->config().timeout_hold_ms));
+    ExpectExactlyOnce(ReadRemote(*env.client), a.size(), false);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Faults, ExportFaultTest,
     ::testing::Values(

@@ -103,6 +103,9 @@ class ExportEnv {
       c.testrail_request_timeout_ms = 1500;
       c.testrail_connect_timeout_ms = 1500;
       c.job_lease_ms = 2000;
+      // A held request ends 2.5 s after it arrived, 1 s after the client gave up: waiting 2 s
+      // before reconciling sees a "timeout-then-apply" write that lands late.
+      c.export_settle_ms = 2000;
       c.public_url = "https://nexus.example.com";
       c.export_catalog_max_age_ms = 0;  // the env writes the local catalog itself
       if (configure) configure(c);

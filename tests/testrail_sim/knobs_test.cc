@@ -191,6 +191,12 @@ TEST(FaultRuleTest, ParsesCliForm) {
   EXPECT_TRUE(r.after_apply);
   EXPECT_EQ(r.kind, FaultKind::kReset);
   EXPECT_EQ(r.times, 0);
+  ASSERT_TRUE(ParseFaultRule("add_run:2:timeout-then-apply", &r, &error));
+  EXPECT_EQ(r.kind, FaultKind::kTimeout);
+  EXPECT_TRUE(r.then_apply);
+  EXPECT_FALSE(r.after_apply);
+  EXPECT_EQ(FaultRuleToString(r), "add_run:2:timeout-then-apply:1");
+  EXPECT_FALSE(ParseFaultRule("add_run:2:reset-then-apply", &r, &error));
   EXPECT_FALSE(ParseFaultRule("get_case:0:500", &r, &error));
   EXPECT_FALSE(ParseFaultRule("get_case:1:teapot", &r, &error));
   EXPECT_FALSE(ParseFaultRule("get_case", &r, &error));

@@ -203,6 +203,12 @@ bool ParseFaultRule(const std::string& text, FaultRule* rule, std::string* error
     return false;
   }
   std::string kind = parts[2];
+  if (kind == "timeout-then-apply") {
+    r.kind = FaultKind::kTimeout;
+    r.then_apply = true;
+    *rule = r;
+    return true;
+  }
   const std::string suffix = "-after-apply";
   if (kind.size() > suffix.size() &&
       kind.compare(kind.size() - suffix.size(), suffix.size(), suffix) == 0) {
@@ -212,7 +218,7 @@ bool ParseFaultRule(const std::string& text, FaultRule* rule, std::string* error
   auto it = FaultKinds().find(kind);
   if (it == FaultKinds().end()) {
     *error = "fault rule '" + text + "': unknown kind (500, 502, 503, timeout, reset, truncated" +
-             ", optionally -after-apply)";
+             ", optionally -after-apply; or timeout-then-apply)";
     return false;
   }
   r.kind = it->second;
@@ -225,7 +231,8 @@ std::string FaultRuleToString(const FaultRule& rule) {
   for (const auto& [name, k] : FaultKinds())
     if (k == rule.kind) kind = name;
   return rule.method + ":" + std::to_string(rule.nth) + ":" + kind +
-         (rule.after_apply ? "-after-apply" : "") + ":" + std::to_string(rule.times);
+         (rule.after_apply ? "-after-apply" : "") + (rule.then_apply ? "-then-apply" : "") + ":" +
+         std::to_string(rule.times);
 }
 
 Json SimConfig::ToJson() const {
@@ -726,7 +733,9 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
         break;
     }
   };
-  if (fault && !fail_after) return inject(*fault);
+  if (fault && !fail_after && !fault->then_apply) return inject(*fault);
+  if (fault && fault->then_apply)
+    inject(*fault);  // held first (the client gives up), applied below
 
   ApiResponse out = model_.Handle(call);
   if (out.results_written > 0) {
@@ -736,6 +745,7 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
     }
     InterruptibleSleep(cfg.per_result_ms * static_cast<double>(out.results_written));
   }
+  if (fault && fault->then_apply) return;  // the 504 of the hold stands
   if (fault && fault->kind != FaultKind::kTruncated) return inject(*fault);
 
   res.status = out.status;

@@ -61,13 +61,16 @@ struct FaultRule {
   int64_t times = 1;
   FaultKind kind = FaultKind::kStatus500;
   bool after_apply = false;
+  // "timeout-then-apply": the connection is held (the client times out) and the write is
+  // applied afterwards, as a slow server finishing a request its client gave up on.
+  bool then_apply = false;
   int64_t seen = 0;   // calls of `method` seen since installed (maintained by the simulator)
   int64_t fired = 0;  // faults injected by this rule
 };
 
 // Parses "add_results_for_cases:3:500", "get_cases:2:timeout", "*:1:reset-after-apply:0"
 // (method:nth:kind[:times]). Kinds: 500 502 503 timeout reset truncated, optionally with
-// "-after-apply". Returns false and sets *error on bad input.
+// "-after-apply"; also "timeout-then-apply". Returns false and sets *error on bad input.
 bool ParseFaultRule(const std::string& text, FaultRule* rule, std::string* error);
 std::string FaultRuleToString(const FaultRule& rule);
 
