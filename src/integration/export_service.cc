@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "testrail/errors.h"
+
 namespace nexus::integration {
 
 using Json = nlohmann::json;
@@ -79,17 +81,25 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
     std::chrono::milliseconds backoff = options_.retry_backoff_min;
     Status st;
     for (;;) {
-      st = Execute(id, clock_.NowMs() >= give_up_at, [&ctx] { return ctx.StopRequested(); });
-      if (st.reason() != kDeferred) break;
-      spdlog::warn("event=export_deferred export_id={} retry_in_ms={} reason=\"{}\"", id,
-                   backoff.count(), st.message());
+      const bool final_attempt = clock_.NowMs() >= give_up_at;
+      st = Execute(id, final_attempt, [&ctx] { return ctx.StopRequested(); });
+      // Not ok = the export is still running: TestRail unavailable (deferred), the store
+      // failing (e.g. locked by another process), or the process stopping. Tried again here
+      // with backoff; a stopping process leaves it to the next one.
+      if (st.ok() || ctx.StopRequested() || final_attempt) break;
+      if (st.reason() == kDeferred)
+        spdlog::warn("event=export_deferred export_id={} retry_in_ms={} reason=\"{}\"", id,
+                     backoff.count(), st.message());
+      else
+        spdlog::warn("event=export_store_error export_id={} retry_in_ms={} error=\"{}\"", id,
+                     backoff.count(), st.message());
       auto until = std::chrono::steady_clock::now() + backoff;
       while (std::chrono::steady_clock::now() < until && !ctx.StopRequested())
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (ctx.StopRequested()) return st;  // stays running: the next process resumes it
       backoff = std::min(backoff * 2, options_.retry_backoff_max);
     }
-    if (!st.ok()) return st;  // interrupted (stop) or a store failure: the job resumes
+    if (!st.ok()) return st;  // still running (stop, or the store down for the whole window)
     auto rec = store_.GetExport(0, id, false);
     return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
   });
@@ -406,8 +416,12 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
   Status st = executor_.Execute(er, **client);
-  // A store failure (or the process stopping) leaves the export running: the job resumes it.
-  if (!st.ok() && st.code() == StatusCode::kInternal) return st;
+  // A local failure (the store, or the process stopping) leaves the export running: the job
+  // tries again or the next process resumes it; only the final attempt records it as failed.
+  const bool local = st.code() == StatusCode::kInternal || (st.code() == StatusCode::kUnavailable &&
+                                                            !testrail::ErrorKindOf(st).has_value());
+  const bool stopping = should_stop && should_stop();
+  if (!st.ok() && local && (!final_attempt || stopping)) return st;
   if (!st.ok() && !final_attempt && IsTransient(st)) {
     rec.error = "TestRail is unavailable, the export will be retried: " + st.message();
     rec.updated_at = clock_.NowMs();

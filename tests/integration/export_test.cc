@@ -1,6 +1,7 @@
 // Exports end to end (issue 6): the real Nexus server in process against the in-process
 // TestRail simulator. Every test checks what landed in TestRail, not only our answer.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <future>
 #include <set>
@@ -531,6 +532,40 @@ TEST_P(ExportFaultTest, ExactlyOnceDespiteFault) {
   EXPECT_EQ(r.body["results_sent"], static_cast<int>(expected));
   EXPECT_GE(env.sim->Stats().faults_injected, 1) << fc.rule;
   ExpectExactlyOnce(ReadRemote(*env.client), expected, fc.plan);
+}
+
+// The database locked by another process in the middle of an export (a backup, a second
+// writer): the journal writes fail after the busy timeout, the export stays running and is
+// tried again with backoff, and once the lock is gone it ends succeeded, exactly once.
+TEST(ExportTest, DatabaseLockedDuringAnExportIsRetriedNotStuck) {
+  ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) { c.export_batch_size = 2; });
+  std::vector<int64_t> a(env.cases_a.begin(), env.cases_a.begin() + 10);
+  int64_t run = env.MakeRun(env.MakeTest(a));
+  auto cfg = env.sim->config();
+  cfg.latency_ms = 1000;  // add_run, then a wave of batches, a second each
+  env.sim->SetConfig(cfg);
+  auto r = env.Export({{"run_id", run}, {"wait", false}});
+  ASSERT_EQ(r.status, 202) << r.raw;
+  const std::string detail =
+      env.pbase + "/testrail/exports/" + std::to_string(r.body["id"].get<int64_t>());
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the wave is in flight
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((env.h->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(7000));  // > the 5 s busy timeout
+  ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  std::string state;
+  for (int i = 0; i < 300 && state != "succeeded" && state != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto d = env.h->Get(detail, env.admin);
+    ASSERT_EQ(d.status, 200) << d.raw;
+    state = d.body["state"].get<std::string>();
+  }
+  EXPECT_EQ(state, "succeeded");
+  ExpectExactlyOnce(ReadRemote(*env.client), a.size(), false);
 }
 
 // A write held past the client's timeout and applied afterwards (a slow server finishing a
