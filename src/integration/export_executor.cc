@@ -218,6 +218,7 @@ class ExportExecutor::Run {
   Status Journal(ExportStep step) {
     step.export_id = rec_.id;
     step.created_at = ex_.clock_.NowMs();
+    step.attempt = rec_.attempts;  // fenced: a superseded attempt can no longer write
     return ex_.store_.AppendExportStep(step).status();
   }
 

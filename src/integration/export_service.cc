@@ -42,6 +42,7 @@ bool Succeeded(const std::string& state) {
 }
 
 constexpr char kDeferred[] = "deferred";
+constexpr char kSuperseded[] = "superseded";  // Store: a later attempt owns the export
 
 // Failures that go away by themselves (network, overload, maintenance, a write whose outcome
 // reconciliation could not establish yet). Not: TLS and "not a TestRail" answers, which are
@@ -86,7 +87,7 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
       // Not ok = the export is still running: TestRail unavailable (deferred), the store
       // failing (e.g. locked by another process), or the process stopping. Tried again here
       // with backoff; a stopping process leaves it to the next one.
-      if (st.ok() || ctx.StopRequested() || final_attempt) break;
+      if (st.ok() || ctx.StopRequested() || final_attempt || st.reason() == kSuperseded) break;
       if (st.reason() == kDeferred)
         spdlog::warn("event=export_deferred export_id={} retry_in_ms={} reason=\"{}\"", id,
                      backoff.count(), st.message());
@@ -422,6 +423,12 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
                                                             !testrail::ErrorKindOf(st).has_value());
   const bool stopping = should_stop && should_stop();
   if (!st.ok() && local && (!final_attempt || stopping)) return st;
+  // Another process took the export over (this one lost its lease, e.g. while the database
+  // was locked): it is theirs to finish; this attempt can no longer write anything.
+  if (st.reason() == kSuperseded) {
+    spdlog::warn("event=export_superseded export_id={} attempt={}", rec.id, rec.attempts);
+    return st;
+  }
   if (!st.ok() && !final_attempt && IsTransient(st)) {
     rec.error = "TestRail is unavailable, the export will be retried: " + st.message();
     rec.updated_at = clock_.NowMs();

@@ -66,6 +66,9 @@ struct ExportStep {
   std::string fingerprint;
   std::string detail_json = "{}";
   TimeMs created_at = 0;
+  // The export attempt writing the step (ExportRecord::attempts of its executor); 0 = not
+  // fenced. A step of an attempt older than the export's current one is refused.
+  int attempt = 0;
   // batch_done / reconciled only: (case id, status id) pairs that landed in TestRail; stored
   // in export_cases in the same transaction as the step.
   std::vector<std::pair<int64_t, int>> landed;

@@ -128,6 +128,21 @@ Result<ExportRecord> LoadExport(Connection& c, std::string_view op, int64_t proj
   return r;
 }
 
+Status Superseded(int64_t export_id) {
+  return Conflict("export " + std::to_string(export_id) +
+                      " was taken over by a later attempt (another process resumed it)",
+                  "superseded");
+}
+
+// Why an UPDATE of an export changed nothing: it is gone, or a later attempt owns it.
+Status ExportGone(Connection& c, std::string_view op, int64_t id) {
+  NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(op, "SELECT 1 FROM exports WHERE id = ?1"));
+  st.Bind(1, id);
+  NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("export " + std::to_string(id) + " not found");
+  return Superseded(id);
+}
+
 void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
   if (v)
     st.Bind(i, *v);
@@ -293,7 +308,7 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
               "testrail_url = ?8, runs_processed = ?9, total_test_cases = ?10, "
               "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
               "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
-              "finished_at = ?19, updated_at = ?20 WHERE id = ?1"));
+              "finished_at = ?19, updated_at = ?20 WHERE id = ?1 AND attempts <= ?17"));
       st.Bind(1, rec.id).Bind(2, rec.state);
       BindOpt(st, 3, rec.plan_json);
       st.Bind(4, rec.strategy)
@@ -314,7 +329,7 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
           .Bind(19, rec.finished_at)
           .Bind(20, rec.updated_at);
       NEXUS_RETURN_IF_ERROR(st.Run());
-      if (st.Changes() == 0) return NotFound("export " + std::to_string(rec.id) + " not found");
+      if (st.Changes() == 0) return ExportGone(c, kOp, rec.id);
     }
     if (rec.run_ids.empty()) return Status::Ok();
     {
@@ -356,6 +371,14 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
   constexpr std::string_view kOp = "append export step";
   int64_t id = 0;
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
+    if (step.attempt > 0) {
+      NEXUS_ASSIGN_OR_RETURN(Statement f,
+                             c.Prepare(kOp, "SELECT attempts FROM exports WHERE id = ?1"));
+      f.Bind(1, step.export_id);
+      NEXUS_ASSIGN_OR_RETURN(bool row, f.Step());
+      if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
+      if (f.Int64(0) > step.attempt) return Superseded(step.export_id);
+    }
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
         c.Prepare(kOp,

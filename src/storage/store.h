@@ -263,11 +263,14 @@ class Store {
                                                         int limit) = 0;
   // Replaces every mutable column (state … updated_at, strategy; plan_json unless nullopt,
   // which keeps the stored snapshot) and, when rec.run_ids is non-empty, the covered runs.
+  // Fenced by `attempts`: refused with Conflict (reason "superseded") when the stored export
+  // is at a later attempt than rec.attempts (another process took the export over).
   virtual Status UpdateExport(const ExportRecord& rec) = 0;
   // Ids of queued/running exports, ascending (resumed at start-up).
   virtual Result<std::vector<int64_t>> ListActiveExports() = 0;
   // Appends a journal step (id assigned); a step with `landed` also records those cases
-  // in the per-case export history, atomically with the step.
+  // in the per-case export history, atomically with the step. A step with attempt > 0 is
+  // refused (Conflict, "superseded") when the export is at a later attempt.
   virtual Result<int64_t> AppendExportStep(const ExportStep& step) = 0;
   virtual Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) = 0;
   // The newest export covering the run (any state); nullopt when never exported.

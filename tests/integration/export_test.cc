@@ -566,6 +566,11 @@ TEST(ExportTest, DatabaseLockedDuringAnExportIsRetriedNotStuck) {
   }
   EXPECT_EQ(state, "succeeded");
   ExpectExactlyOnce(ReadRemote(*env.client), a.size(), false);
+  // The lock outlasted the 2 s job lease, so a second worker resumed the export while the
+  // first was blocked; the first one's attempt is fenced off and never finishes it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(env.h->app().metrics().Value("nexus_exports_total", {{"state", "succeeded"}}), 1);
+  EXPECT_EQ(env.h->app().metrics().Value("nexus_exports_total", {{"state", "failed"}}), 0);
 }
 
 // A write held past the client's timeout and applied afterwards (a slow server finishing a

@@ -209,6 +209,65 @@ TEST(SqliteStoreTest, LegacyExportSnapshotBecomesPlanRows) {
   EXPECT_NE(rec->plan_json->find(R"("name":"N")"), std::string::npos);
 }
 
+// Fencing (R-Q-IDEMP): once an export is at attempt N, a process still running an older
+// attempt can neither update it nor journal a step; nothing of what it tried is stored.
+TEST(SqliteStoreTest, ExportWritesOfASupersededAttemptAreRefused) {
+  auto store = SqliteStore::Open(":memory:");
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  User u;
+  u.email = "fence@example.com";
+  auto user = (*store)->CreateUser(u);
+  ASSERT_OK(user);
+  Project p;
+  p.name = "Fence";
+  auto project = (*store)->CreateProject(p, user->id);
+  ASSERT_OK(project);
+  ExportRecord rec;
+  rec.project_id = project->id;
+  rec.trigger = "manual";
+  rec.source_kind = "single_run";
+  rec.source_ids = {1};
+  rec.source_key = "runs:1";
+  rec.options_json = "{}";
+  rec.state = "queued";
+  rec.nonce = "n";
+  auto created = (*store)->CreateExport(rec, {});
+  ASSERT_OK(created);
+
+  ExportRecord first = *created;  // attempt 1 starts
+  first.state = "running";
+  first.attempts = 1;
+  ASSERT_OK((*store)->UpdateExport(first));
+  ExportRecord second = first;  // attempt 2 takes over
+  second.attempts = 2;
+  ASSERT_OK((*store)->UpdateExport(second));
+
+  first.state = "succeeded";
+  Status stale = (*store)->UpdateExport(first);
+  EXPECT_EQ(stale.code(), StatusCode::kConflict);
+  EXPECT_EQ(stale.reason(), "superseded");
+  EXPECT_EQ((*store)->GetExport(project->id, created->id, false)->state, "running");
+
+  ExportStep step;
+  step.export_id = created->id;
+  step.kind = "batch_done";
+  step.case_ids = {7};
+  step.landed = {{7, 1}};
+  step.attempt = 1;
+  EXPECT_EQ((*store)->AppendExportStep(step).status().reason(), "superseded");
+  EXPECT_TRUE((*store)->ListExportSteps(created->id)->empty());
+  EXPECT_TRUE((*store)->ExportCases(created->id)->empty());
+  step.attempt = 2;
+  ASSERT_OK((*store)->AppendExportStep(step));
+  step.attempt = 0;  // unfenced
+  ASSERT_OK((*store)->AppendExportStep(step));
+  EXPECT_EQ((*store)->ListExportSteps(created->id)->size(), 2u);
+  ExportRecord missing = second;
+  missing.id = created->id + 100;
+  EXPECT_EQ((*store)->UpdateExport(missing).code(), StatusCode::kNotFound);
+}
+
 TEST(SqliteStoreTest, MigrateToRejectsUnknownVersion) {
   auto store = SqliteStore::Open(":memory:");
   ASSERT_OK(store);
