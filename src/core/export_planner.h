@@ -160,8 +160,10 @@ inline constexpr std::string_view kWarnRunWithoutLinks = "run_without_links";
 inline constexpr std::string_view kWarnStaleStepLink = "stale_step_link";
 inline constexpr std::string_view kWarnDuplicateRun = "duplicate_run";
 inline constexpr std::string_view kWarnNoPublicUrl = "no_public_url";
-// Added by the export service, not the planner: the catalog could not be refreshed first.
+// Added by the export service, not the planner: the catalog could not be refreshed first;
+// a source run whose test was deleted (its links went with it) is left out.
 inline constexpr std::string_view kWarnCatalogStale = "catalog_stale";
+inline constexpr std::string_view kWarnTestDeleted = "test_deleted";
 
 struct ExportWarning {
   std::string type;  // one of the kWarn* constants

@@ -689,7 +689,7 @@ class ExportExecutor::Run {
       if (res.ok()) return CompleteBatch(i, batch, a);
       const Status& st = res;
       if (IsAmbiguous(st)) {
-        if (++ambiguous > ex_.options_.max_step_attempts) return st;
+        if (++ambiguous >= ex_.options_.max_step_attempts) return st;
         if (st.code() == StatusCode::kTimeout) Shrink("timeout");
         spdlog::warn("event=export_batch_ambiguous export_id={} run={} size={} reason=\"{}\"",
                      rec_.id, entry_runs_[i], batch.size(), st.message());

@@ -231,7 +231,10 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
   std::map<int64_t, Test> tests;
   for (int64_t t : test_ids) {
     auto test = store_.GetTest(req.project_id, t);
-    if (test.ok()) tests.emplace(t, std::move(test).value());
+    if (test.ok())
+      tests.emplace(t, std::move(test).value());
+    else if (test.status().code() != StatusCode::kNotFound)
+      return test.status();  // the store failing is not "deleted"
   }
   std::vector<int64_t> tids(test_ids.begin(), test_ids.end());
   NEXUS_ASSIGN_OR_RETURN(auto links, store_.ListTestRailLinks(req.project_id, tids));
@@ -249,13 +252,21 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
                                          std::vector<int64_t>(case_ids.begin(), case_ids.end())));
   for (const auto& c : cases)
     er.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
+  std::vector<ExportWarning> dropped;
   for (auto& r : runs) {
     auto t = tests.find(r.test_id);
-    if (t == tests.end()) continue;  // deleted test: nothing to link
+    if (t == tests.end()) {  // deleted test: its links are gone with it
+      dropped.push_back({std::string(kWarnTestDeleted),
+                         "Run #" + std::to_string(r.id) + " is not exported: its test (#" +
+                             std::to_string(r.test_id) + ") was deleted.",
+                         r.id});
+      continue;
+    }
     out.run_ids.push_back(r.id);
     er.runs.push_back(ExportRunInput{std::move(r), t->second, by_test[t->first]});
   }
   NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExport(er));
+  out.plan.warnings.insert(out.plan.warnings.begin(), dropped.begin(), dropped.end());
   if (!fresh.ok())
     out.plan.warnings.push_back(
         {std::string(kWarnCatalogStale),

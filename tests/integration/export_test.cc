@@ -159,6 +159,30 @@ TEST(ExportTest, ErrorRunReportsNothingAndSaysWhy) {
   EXPECT_EQ(env.sim->Stats().calls.count("add_plan"), 0u);
 }
 
+// A run whose test was deleted is left out with a warning naming it; the others go out.
+TEST(ExportTest, RunOfADeletedTestIsLeftOutWithAWarning) {
+  ExportEnv env;
+  int64_t kept = env.MakeRun(env.MakeTest({env.cases_a[0]}));
+  int64_t gone_test = env.MakeTest({env.cases_a[1]});
+  int64_t gone = env.MakeRun(gone_test);
+  ASSERT_EQ(env.h->Delete(env.pbase + "/tests/" + std::to_string(gone_test), env.admin).status,
+            204);
+  auto r = env.Export({{"run_ids", {kept, gone}}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+  EXPECT_EQ(r.body["total_test_cases"], 1);
+  bool warned = false;
+  for (const auto& w : r.body["warnings"])
+    if (w["type"] == "test_deleted") {
+      warned = true;
+      EXPECT_EQ(w["run_id"], gone);
+      EXPECT_NE(w["message"].get<std::string>().find("#" + std::to_string(gone)),
+                std::string::npos);
+    }
+  EXPECT_TRUE(warned) << r.raw;
+  ExpectExactlyOnce(ReadRemote(*env.client), 1, false);
+}
+
 TEST(ExportTest, WorstStatusWinsAndCustomStatusFromAdvancedMapping) {
   ExportEnv env;
   // Advanced mapping: Stopped/Undecided → custom status 6.
