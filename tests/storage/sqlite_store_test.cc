@@ -42,6 +42,20 @@ std::string QueryText(const std::string& path, const std::string& sql) {
   return out;
 }
 
+// A user and a project owned by them, for tests that need a project row; 0 on failure.
+int64_t SeedProject(Store& store, const std::string& name) {
+  User u;
+  u.email = name + "@example.com";
+  auto user = store.CreateUser(u);
+  EXPECT_TRUE(user.ok());
+  if (!user.ok()) return 0;
+  Project p;
+  p.name = name;
+  auto project = store.CreateProject(p, user->id);
+  EXPECT_TRUE(project.ok());
+  return project.ok() ? project->id : 0;
+}
+
 TEST(MigrationsTest, EmbeddedAreNumberedWithoutGaps) {
   const auto& all = EmbeddedMigrations();
   ASSERT_GE(all.size(), 2u);
@@ -135,15 +149,8 @@ TEST(SqliteStoreTest, LegacyExportSnapshotBecomesPlanRows) {
     auto store = SqliteStore::Open(path);
     ASSERT_OK(store);
     ASSERT_OK((*store)->MigrateTo(5));
-    User u;
-    u.email = "legacy@example.com";
-    auto user = (*store)->CreateUser(u);
-    ASSERT_OK(user);
-    Project p;
-    p.name = "Legacy";
-    auto project = (*store)->CreateProject(p, user->id);
-    ASSERT_OK(project);
-    project_id = project->id;
+    project_id = SeedProject(**store, "legacy");
+    ASSERT_NE(project_id, 0);
   }
   const std::string legacy =
       R"({"export_type":"multiple_runs","strategy":"multi_suite_plan","name":"N","description":"D",)"
@@ -215,16 +222,10 @@ TEST(SqliteStoreTest, ExportWritesOfASupersededAttemptAreRefused) {
   auto store = SqliteStore::Open(":memory:");
   ASSERT_OK(store);
   ASSERT_OK((*store)->Migrate());
-  User u;
-  u.email = "fence@example.com";
-  auto user = (*store)->CreateUser(u);
-  ASSERT_OK(user);
-  Project p;
-  p.name = "Fence";
-  auto project = (*store)->CreateProject(p, user->id);
-  ASSERT_OK(project);
+  const int64_t project_id = SeedProject(**store, "fence");
+  ASSERT_NE(project_id, 0);
   ExportRecord rec;
-  rec.project_id = project->id;
+  rec.project_id = project_id;
   rec.trigger = "manual";
   rec.source_kind = "single_run";
   rec.source_ids = {1};
@@ -247,7 +248,7 @@ TEST(SqliteStoreTest, ExportWritesOfASupersededAttemptAreRefused) {
   Status stale = (*store)->UpdateExport(first);
   EXPECT_EQ(stale.code(), StatusCode::kConflict);
   EXPECT_EQ(stale.reason(), "superseded");
-  EXPECT_EQ((*store)->GetExport(project->id, created->id, false)->state, "running");
+  EXPECT_EQ((*store)->GetExport(project_id, created->id, false)->state, "running");
 
   ExportStep step;
   step.export_id = created->id;
