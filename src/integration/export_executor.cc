@@ -120,25 +120,31 @@ Result<ExportPlan> PlanFromJson(const Json& j) {
 }
 
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
-  if (!rec.plan_json) return Internal("export has no plan snapshot");
-  NEXUS_ASSIGN_OR_RETURN(ExportPlan plan,
-                         PlanFromJson(Json::parse(*rec.plan_json, nullptr, false)));
+  // Data that cannot be read back is final (reason kPlanUnreadable); the store failing to
+  // read it is not (its own Status, tried again).
+  auto unreadable = [&](const std::string& why) {
+    return Status(StatusCode::kInternal, "export " + std::to_string(rec.id) + ": " + why, {},
+                  std::string(kPlanUnreadable));
+  };
+  if (!rec.plan_json) return unreadable("no plan snapshot");
+  auto head = PlanFromJson(Json::parse(*rec.plan_json, nullptr, false));
+  if (!head.ok()) return unreadable(head.status().message());
+  ExportPlan plan = std::move(head).value();
   Status read = store.ForEachPlannedResult(rec.id, [&](int entry, PlannedResult& r) -> Status {
     if (entry < 0 || static_cast<size_t>(entry) >= plan.entries.size())
-      return Internal("export " + std::to_string(rec.id) + ": a planned result names entry " +
-                      std::to_string(entry) + " of " + std::to_string(plan.entries.size()));
+      return unreadable("a planned result names entry " + std::to_string(entry) + " of " +
+                        std::to_string(plan.entries.size()));
     PlanEntry& e = plan.entries[static_cast<size_t>(entry)];
     e.case_ids.push_back(r.case_id);
     e.results.push_back(std::move(r));
     return Status::Ok();
   });
-  NEXUS_RETURN_IF_ERROR(read);
+  if (!read.ok()) return read;
   size_t total = 0;
   for (const auto& e : plan.entries) total += e.results.size();
   if (total != static_cast<size_t>(plan.total_test_cases))
-    return Internal("export " + std::to_string(rec.id) + ": " + std::to_string(total) +
-                    " planned results stored, the plan has " +
-                    std::to_string(plan.total_test_cases));
+    return unreadable(std::to_string(total) + " planned results stored, the plan has " +
+                      std::to_string(plan.total_test_cases));
   return plan;
 }
 

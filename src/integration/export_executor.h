@@ -65,8 +65,10 @@ std::string CommentWithMarker(const std::string& comment, std::string_view marke
 // inverse (entries come back with their suite and no results).
 std::string PlanSnapshot(const ExportPlan& plan);
 Result<ExportPlan> PlanFromJson(const nlohmann::json& j);
-// The whole plan of a stored export (its head, with_plan, and its rows). Internal when the
-// head is missing or unreadable, or the rows do not add up to the plan's total.
+// The whole plan of a stored export (its head, with_plan, and its rows). Internal with
+// reason kPlanUnreadable when the head is missing or unreadable or the rows do not add up to
+// the plan's total (final); the store's own Status when reading fails (worth another try).
+inline constexpr std::string_view kPlanUnreadable = "plan_unreadable";
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec);
 
 // Progress of an export: results landed so far of the total.

@@ -398,9 +398,11 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
     return Status::Ok();
   }
   if (!plan) {  // a restarted process: the plan from the store
-    if (!rec.plan_json) return Finish(rec, Internal("export has no plan snapshot"));
-    NEXUS_ASSIGN_OR_RETURN(ExportPlan loaded, LoadPlan(store_, rec));
-    plan = std::make_shared<const ExportPlan>(std::move(loaded));
+    auto loaded = LoadPlan(store_, rec);
+    if (!loaded.ok() && loaded.status().reason() == kPlanUnreadable)
+      return Finish(rec, loaded.status());  // final: nothing to execute
+    if (!loaded.ok()) return loaded.status();
+    plan = std::make_shared<const ExportPlan>(std::move(loaded).value());
   }
   rec.plan_json.reset();
   Json opts = Json::parse(rec.options_json, nullptr, false);

@@ -519,6 +519,7 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   auto refused = integration::LoadPlan(store, broken);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("4 planned results stored"), std::string::npos);
+  EXPECT_EQ(refused.status().reason(), integration::kPlanUnreadable);
 }
 
 TEST(ExportTest, FeatureFlagOffIs404) {
