@@ -24,9 +24,7 @@ struct CliResult {
 
 // Runs `nexus <args>` with stdout captured (a pipe, so the JSON summary) and stderr dropped.
 CliResult RunNexus(const std::string& args) {
-  std::string bin =
-      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nexus").string();
-  if (const char* b = std::getenv("NEXUS_BUILD_DIR")) bin = std::string(b) + "/nexus";
+  const std::string bin = testing::NexusBinary();
   CliResult r;
   FILE* p = popen((bin + " --log-level error " + args + " 2>/dev/null").c_str(), "r");
   if (p == nullptr) return r;

@@ -24,10 +24,7 @@ using testing::ReadRemote;
 using testing::TempDir;
 using Json = nlohmann::json;
 
-std::string NexusBinary() {
-  if (const char* b = std::getenv("NEXUS_BUILD_DIR")) return std::string(b) + "/nexus";
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nexus").string();
-}
+using testing::NexusBinary;
 
 // A `nexus serve` child; killed (SIGKILL) by Kill() or the destructor.
 class Child {

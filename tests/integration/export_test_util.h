@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +19,13 @@
 #include "testrail/rate_budget.h"
 
 namespace nexus::testing {
+
+// The `nexus` binary of this build (beside the test binary, or in $NEXUS_BUILD_DIR), for
+// tests that run it as a child process.
+inline std::string NexusBinary() {
+  if (const char* b = std::getenv("NEXUS_BUILD_DIR")) return std::string(b) + "/nexus";
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nexus").string();
+}
 
 // What TestRail holds for project 1.
 struct RemoteState {
