@@ -5,6 +5,8 @@
 #include <httplib.h>
 
 #include "api/json_util.h"
+#include "api/route_util.h"
+#include "api/views.h"
 #include "core/time_util.h"
 
 namespace nexus::api {
@@ -17,7 +19,7 @@ Json OptTime(const std::optional<TimeMs>& t) { return t ? Json(FormatRfc3339(*t)
 
 Json LinksJson(const std::vector<integration::LinkView>& links) {
   Json items = Json::array();
-  for (const auto& l : links) items.push_back(integration::LinkViewToJson(l));
+  for (const auto& l : links) items.push_back(LinkJson(l));
   return {{"items", items}};
 }
 
@@ -45,22 +47,12 @@ class CatalogApi {
   }
 
  private:
-  Result<int64_t> Gate(const Ctx& c, Permission p) {
-    NEXUS_ASSIGN_OR_RETURN(Project project, auth_.RequireVisibleProject(c.Who(), c.Id(0)));
-    if (!project.HasFeature("testrail"))
-      return Status(StatusCode::kNotFound,
-                    "the TestRail integration is not enabled for this project", {},
-                    "feature_disabled");
-    NEXUS_ASSIGN_OR_RETURN(project, auth_.RequireProject(c.Who(), project.id, p));
-    return project.id;
-  }
-
   static Result<std::optional<int64_t>> QueryId(const Ctx& c, const std::string& name) {
     return QueryInt(c.Query(name), name, 1, INT64_MAX);
   }
 
   Result<Reply> GetCatalog(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, catalog_.GetStatus(p));
     return Reply{
         200,
@@ -77,7 +69,7 @@ class CatalogApi {
   }
 
   Result<Reply> PostSync(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditTests));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditTests));
     integration::SyncMode mode = integration::SyncMode::kAuto;
     if (!c.req.body.empty()) {
       NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
@@ -108,7 +100,7 @@ class CatalogApi {
   }
 
   Result<Reply> GetSections(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto suite, QueryId(c, "suite_id"));
     NEXUS_ASSIGN_OR_RETURN(auto sections, catalog_.Sections(p, suite));
     Json items = Json::array();
@@ -123,7 +115,7 @@ class CatalogApi {
   }
 
   Result<Reply> GetCases(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     integration::CaseQuery q;
     q.q = c.Query("q");
     if (q.q.size() > 250) return InvalidArgument("q must be at most 250 characters", "q");
@@ -156,29 +148,29 @@ class CatalogApi {
   }
 
   Result<Reply> GetTestLinks(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto links, links_.Get(p, c.Id(1)));
     return Reply{200, LinksJson(links)};
   }
   Result<Reply> PutTestLinks(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditTests));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditTests));
     NEXUS_ASSIGN_OR_RETURN(auto ids, CaseIds(c));
     NEXUS_ASSIGN_OR_RETURN(auto links, links_.Set(p, c.Id(1), "", ids));
     return Reply{200, LinksJson(links)};
   }
   Result<Reply> Acknowledge(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditTests));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditTests));
     NEXUS_ASSIGN_OR_RETURN(auto ids, CaseIds(c));
     NEXUS_ASSIGN_OR_RETURN(auto links, links_.Acknowledge(p, c.Id(1), ids));
     return Reply{200, LinksJson(links)};
   }
   Result<Reply> GetStepLinks(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto links, links_.Get(p, c.Id(1), c.params.at(2)));
     return Reply{200, LinksJson(links)};
   }
   Result<Reply> PutStepLinks(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditTests));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditTests));
     NEXUS_ASSIGN_OR_RETURN(auto ids, CaseIds(c));
     NEXUS_ASSIGN_OR_RETURN(auto links, links_.Set(p, c.Id(1), c.params.at(2), ids));
     return Reply{200, LinksJson(links)};

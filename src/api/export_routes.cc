@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include "api/route_util.h"
 #include "core/time_util.h"
 
 namespace nexus::api {
@@ -41,19 +42,8 @@ class ExportApi {
   }
 
  private:
-  Result<int64_t> Gate(const Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(Project project, auth_.RequireVisibleProject(c.Who(), c.Id(0)));
-    if (!project.HasFeature("testrail"))
-      return Status(StatusCode::kNotFound,
-                    "the TestRail integration is not enabled for this project", {},
-                    "feature_disabled");
-    NEXUS_ASSIGN_OR_RETURN(project,
-                           auth_.RequireProject(c.Who(), project.id, Permission::kReadRuns));
-    return project.id;
-  }
-
   Result<Reply> Post(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(
         OnlyKeys(b, {"run_id", "run_ids", "execution_id", "custom_run_name",
@@ -91,7 +81,7 @@ class ExportApi {
   }
 
   Result<Reply> List(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto limit, QueryInt(c.Query("limit"), "limit", 1, 200));
     NEXUS_ASSIGN_OR_RETURN(auto cursor, QueryInt(c.Query("cursor"), "cursor", 1, INT64_MAX));
     const int lim = static_cast<int>(limit.value_or(50));
@@ -109,13 +99,13 @@ class ExportApi {
   }
 
   Result<Reply> Detail(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, exports_.Get(p, c.Id(1)));
     return Reply{200, ExportJson(v)};
   }
 
   Result<Reply> RunSync(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, exports_.RunSyncStatus(p, c.Id(1)));
     return Reply{200, RunSyncJson(v)};
   }

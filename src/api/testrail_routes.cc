@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include "api/route_util.h"
 #include "core/time_util.h"
 
 namespace nexus::api {
@@ -70,26 +71,14 @@ class TestRailApi {
   }
 
  private:
-  // Visibility (404), then the feature flag (404 "feature_disabled", whatever the
-  // permission), then the permission (403).
-  Result<int64_t> Gate(const Ctx& c, Permission p) {
-    NEXUS_ASSIGN_OR_RETURN(Project project, auth_.RequireVisibleProject(c.Who(), c.Id(0)));
-    if (!project.HasFeature("testrail"))
-      return Status(StatusCode::kNotFound,
-                    "the TestRail integration is not enabled for this project", {},
-                    "feature_disabled");
-    NEXUS_ASSIGN_OR_RETURN(project, auth_.RequireProject(c.Who(), project.id, p));
-    return project.id;
-  }
-
   Result<Reply> GetConfig(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto view, config_.Get(p));
     return Reply{200, TestRailConfigJson(view)};
   }
 
   Result<Reply> PutConnection(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"url", "user", "api_key"}));
     integration::ConnectRequest req;
@@ -104,13 +93,13 @@ class TestRailApi {
   }
 
   Result<Reply> DeleteConnection(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_RETURN_IF_ERROR(config_.Disconnect(p));
     return Reply{204, nullptr};
   }
 
   Result<Reply> RemoteProjects(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(auto projects, config_.RemoteProjects(p));
     Json items = Json::array();
     for (const auto& pr : projects) items.push_back(RemoteProjectJson(pr));
@@ -118,7 +107,7 @@ class TestRailApi {
   }
 
   Result<Reply> PutProject(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"testrail_project_id"}));
     NEXUS_ASSIGN_OR_RETURN(int64_t id, ReqInt(b, "testrail_project_id", ""));
@@ -127,7 +116,7 @@ class TestRailApi {
   }
 
   Result<Reply> RemoteSuites(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     std::string q = c.Query("q");
     if (q.size() > 250) return InvalidArgument("q must be at most 250 characters", "q");
     NEXUS_ASSIGN_OR_RETURN(auto suites, config_.RemoteSuites(p, q));
@@ -137,7 +126,7 @@ class TestRailApi {
   }
 
   Result<Reply> PutSuites(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"suite_ids"}));
     NEXUS_ASSIGN_OR_RETURN(auto ids, ReqIntArray(b, "suite_ids", "", 1, 1000));
@@ -152,7 +141,8 @@ class TestRailApi {
       return InvalidArgument("refresh must be 1 or 0", "refresh", "invalid_value");
     // Refreshing talks to TestRail, which is a configuration change of the cache.
     NEXUS_ASSIGN_OR_RETURN(
-        int64_t p, Gate(c, want_refresh ? Permission::kEditConfigs : Permission::kReadRuns));
+        int64_t p, RequireTestRailProject(
+                       auth_, c, want_refresh ? Permission::kEditConfigs : Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, config_.Statuses(p, want_refresh));
     Json items = Json::array();
     for (const auto& s : v.statuses) items.push_back(integration::StatusInfoToJson(s));
@@ -160,13 +150,13 @@ class TestRailApi {
   }
 
   Result<Reply> GetMapping(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, config_.Mapping(p));
     return Reply{200, TestRailMappingJson(v)};
   }
 
   Result<Reply> PutMapping(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_ASSIGN_OR_RETURN(StatusMapping m, integration::MappingFromJson(b));
     NEXUS_ASSIGN_OR_RETURN(auto v, config_.SaveMapping(p, m));
@@ -174,7 +164,7 @@ class TestRailApi {
   }
 
   Result<Reply> ResetMapping(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     if (!c.req.body.empty()) {
       NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
       NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {}));
@@ -184,7 +174,7 @@ class TestRailApi {
   }
 
   Result<Reply> PutOptions(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, Gate(c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(OnlyKeys(
         b, {"close_run_on_completion", "auto_export", "run_name_template", "milestone_id"}));

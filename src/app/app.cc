@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "api/catalog_routes.h"  // catalog and links (issue 5)
-#include "api/export_routes.h"   // exports (issue 6)
-#include "api/host_routes.h"
+#include "api/auth_routes.h"
+#include "api/catalog_routes.h"
+#include "api/export_routes.h"
+#include "api/plan_routes.h"
+#include "api/project_routes.h"
+#include "api/run_routes.h"
+#include "api/test_routes.h"
 #include "api/testrail_routes.h"
-#include "core/time_util.h"
 
 namespace nexus::app {
 
@@ -53,93 +56,8 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   NEXUS_ASSIGN_OR_RETURN(auto hp, ParseListen(config.listen));
   app->host_ = hp.first;
   NEXUS_ASSIGN_OR_RETURN(app->store_, OpenAndMigrate(config));
-  auth::AuthOptions ao;
-  ao.kdf = config.kdf;
-  app->auth_ = std::make_unique<auth::AuthService>(*app->store_, app->clock_, ao);
-  api::ServerOptions so;
-  so.secure_cookies = config.public_url.rfind("https://", 0) == 0;
-  so.static_dir = config.static_dir;
-  app->server_ = std::make_unique<api::ApiServer>(*app->auth_, app->metrics_, app->clock_, so);
-  api::HostHooks hooks;
-  // R-EXP-AUTO (issue 6): the export service exists by the time an execution completes.
-  hooks.on_execution_completed = [a = app.get()](int64_t project_id, int64_t execution_id) {
-    if (a->exports_) a->exports_->OnExecutionCompleted(project_id, execution_id);
-  };
-  // Test list testrail_case_count (issue 5): the link service exists before requests come.
-  hooks.linked_case_count = [a = app.get()](int64_t project_id, int64_t test_id) -> int64_t {
-    return a->links_ ? a->links_->LinkedCaseCount(project_id, test_id) : 0;
-  };
-  api::RegisterHostRoutes(*app->server_, *app->store_, *app->auth_, app->clock_, hooks);
-
-  // TestRail: sealed API keys, one shared transport and rate-budget registry.
-  NEXUS_ASSIGN_OR_RETURN(auth::MasterKey key,
-                         auth::LoadMasterKey(config.secret_key, config.data_dir));
-  app->secrets_ = std::make_unique<auth::SodiumSecretBox>(key);
-  app->testrail_transport_ = std::make_unique<testrail::CurlTransport>();
-  app->testrail_budgets_ = std::make_unique<testrail::RateBudgets>(nullptr, &app->metrics_);
-  testrail::TestRailClientOptions tro;
-  tro.allow_private = config.testrail_allow_private;
-  tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
-  tro.request_timeout_ms = config.testrail_request_timeout_ms;
-  tro.requests_per_minute = config.testrail_requests_per_minute;
-  tro.retry = config.testrail_retry;
-  integration::TestRailClientFactory factory =
-      [transport = app->testrail_transport_.get(), budgets = app->testrail_budgets_.get(),
-       metrics = &app->metrics_, tro](const integration::TestRailCredentials& c) {
-        testrail::TestRailConfig cfg{c.url, c.user, c.api_key, tro};
-        return testrail::TestRailClient::Create(cfg, *transport, *budgets, metrics);
-      };
-  app->testrail_config_ = std::make_unique<integration::TestRailConfigService>(
-      *app->store_, *app->secrets_, app->clock_, std::move(factory));
-  api::RegisterTestRailRoutes(*app->server_, *app->auth_, *app->testrail_config_);
-
-  // Exports (issue 6): durable jobs on the shared runner, then the routes.
-  jobs::JobRunnerOptions jro;
-  jro.lease_ms = config.job_lease_ms;
-  jro.heartbeat_ms = std::max<int64_t>(100, config.job_lease_ms / 3);
-  app->jobs_ = std::make_unique<jobs::JobRunner>(*app->store_, app->clock_, jro);
-  integration::ExportServiceOptions eso;
-  eso.public_url = config.public_url;
-  if (config.export_batch_size > 0)
-    eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
-  eso.executor.settle_ms = std::max<int64_t>(0, config.export_settle_ms);
-  app->exports_ = std::make_unique<integration::ExportService>(
-      *app->store_, *app->testrail_config_, *app->jobs_, app->clock_, &app->metrics_, eso);
-  api::RegisterExportRoutes(*app->server_, *app->auth_, *app->exports_);
-  // TestRail catalog and links (issue 5): sync jobs on the shared runner, suite selection
-  // changes trigger a sync, periodic sync per Config.
-  integration::CatalogOptions cato;
-  cato.periodic_interval_ms = config.catalog_sync_interval_ms;
-  app->catalog_ = std::make_unique<integration::CatalogService>(
-      *app->store_, app->clock_,
-      [cfg = app->testrail_config_.get()](int64_t project_id) {
-        return cfg->ClientFor(project_id);
-      },
-      *app->jobs_, cato);
-  app->catalog_->RegisterJobs();
-  app->links_ =
-      std::make_unique<integration::LinkService>(*app->store_, app->clock_, *app->catalog_);
-  // R-LINK-4: every link shows the status last sent for its case.
-  app->links_->SetLastExportLookup(
-      [exports = app->exports_.get()](int64_t project_id, const std::vector<int64_t>& case_ids) {
-        std::map<int64_t, nlohmann::json> out;
-        auto last = exports->LastExportsForCases(project_id, case_ids);
-        if (last.ok())
-          for (const auto& [id, r] : *last)
-            out[id] = {{"status_id", r.status_id},
-                       {"exported_at", FormatRfc3339(r.exported_at)},
-                       {"export_id", r.export_id}};
-        return out;
-      });
-  if (config.export_catalog_max_age_ms > 0)
-    app->exports_->SetCatalogRefresher(
-        [c = app->catalog_.get(), max_age = config.export_catalog_max_age_ms](int64_t project) {
-          return c->EnsureFresh(project, std::chrono::milliseconds(max_age),
-                                std::chrono::minutes(2));
-        });
-  app->testrail_config_->SetOnSuitesChanged(
-      [c = app->catalog_.get()](int64_t project_id) { c->OnSuitesChanged(project_id); });
-  api::RegisterCatalogRoutes(*app->server_, *app->auth_, *app->catalog_, *app->links_, *app->jobs_);
+  NEXUS_RETURN_IF_ERROR(app->BuildServices());
+  app->RegisterRoutes();
   app->catalog_->StartPeriodic();
   app->jobs_->Start();
   NEXUS_RETURN_IF_ERROR(app->exports_->ResumeOrphans());
@@ -150,14 +68,95 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   return app;
 }
 
+Status App::BuildServices() {
+  const Config& config = config_;
+  Store& store = *store_;
+  auth::AuthOptions ao;
+  ao.kdf = config.kdf;
+  auth_ = std::make_unique<auth::AuthService>(store, clock_, ao);
+
+  // TestRail: sealed API keys, one shared transport and rate-budget registry.
+  NEXUS_ASSIGN_OR_RETURN(auth::MasterKey key,
+                         auth::LoadMasterKey(config.secret_key, config.data_dir));
+  secrets_ = std::make_unique<auth::SodiumSecretBox>(key);
+  testrail_transport_ = std::make_unique<testrail::CurlTransport>();
+  testrail_budgets_ = std::make_unique<testrail::RateBudgets>(nullptr, &metrics_);
+  testrail::TestRailClientOptions tro;
+  tro.allow_private = config.testrail_allow_private;
+  tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
+  tro.request_timeout_ms = config.testrail_request_timeout_ms;
+  tro.requests_per_minute = config.testrail_requests_per_minute;
+  tro.retry = config.testrail_retry;
+  integration::TestRailClientFactory factory =
+      [transport = testrail_transport_.get(), budgets = testrail_budgets_.get(),
+       metrics = &metrics_, tro](const integration::TestRailCredentials& c) {
+        testrail::TestRailConfig cfg{c.url, c.user, c.api_key, tro};
+        return testrail::TestRailClient::Create(cfg, *transport, *budgets, metrics);
+      };
+
+  // Durable jobs (exports, catalog syncs) on one shared runner.
+  jobs::JobRunnerOptions jro;
+  jro.lease_ms = config.job_lease_ms;
+  jro.heartbeat_ms = std::max<int64_t>(100, config.job_lease_ms / 3);
+  jobs_ = std::make_unique<jobs::JobRunner>(store, clock_, jro);
+
+  // The configuration announces suite selection changes to the catalog's sync queue (the
+  // catalog service itself needs the configuration for its TestRail clients).
+  catalog_syncs_ = std::make_unique<integration::CatalogSyncRequests>(store, *jobs_);
+  testrail_config_ = std::make_unique<integration::TestRailConfigService>(
+      store, *secrets_, clock_, std::move(factory), *catalog_syncs_);
+  integration::CatalogOptions cato;
+  cato.periodic_interval_ms = config.catalog_sync_interval_ms;
+  cato.export_max_age_ms = std::max<int64_t>(0, config.export_catalog_max_age_ms);
+  catalog_ = std::make_unique<integration::CatalogService>(
+      store, clock_,
+      [cfg = testrail_config_.get()](int64_t project_id) { return cfg->ClientFor(project_id); },
+      *jobs_, cato);
+  catalog_->RegisterJobs();
+  integration::ExportServiceOptions eso;
+  eso.public_url = config.public_url;
+  if (config.export_batch_size > 0)
+    eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
+  eso.executor.settle_ms = std::max<int64_t>(0, config.export_settle_ms);
+  exports_ = std::make_unique<integration::ExportService>(store, *testrail_config_, *jobs_, clock_,
+                                                          &metrics_, *catalog_, eso);
+  links_ = std::make_unique<integration::LinkService>(store, clock_, *catalog_, *exports_);
+
+  // The host model: completed executions start automatic exports (R-EXP-AUTO); test views
+  // count linked TestRail cases.
+  health_ = std::make_unique<domain::HealthService>(store);
+  users_ = std::make_unique<domain::UserService>(store);
+  projects_ = std::make_unique<domain::ProjectService>(store, clock_);
+  tests_ = std::make_unique<domain::TestService>(store, clock_, *links_);
+  runs_ = std::make_unique<domain::RunService>(store, clock_, *exports_);
+  plans_ = std::make_unique<domain::PlanService>(store, clock_);
+  return Status::Ok();
+}
+
+void App::RegisterRoutes() {
+  api::ServerOptions so;
+  so.secure_cookies = config_.public_url.rfind("https://", 0) == 0;
+  so.static_dir = config_.static_dir;
+  server_ = std::make_unique<api::ApiServer>(*auth_, metrics_, clock_, so);
+  api::ApiServer& s = *server_;
+  api::RegisterAuthRoutes(s, *auth_, *users_, *projects_, *health_, clock_);
+  api::RegisterProjectRoutes(s, *auth_, *projects_);
+  api::RegisterTestRoutes(s, *auth_, *tests_);
+  api::RegisterRunRoutes(s, *auth_, *runs_);
+  api::RegisterPlanRoutes(s, *auth_, *plans_);
+  api::RegisterTestRailRoutes(s, *auth_, *testrail_config_);
+  api::RegisterExportRoutes(s, *auth_, *exports_);
+  api::RegisterCatalogRoutes(s, *auth_, *catalog_, *links_, *jobs_);
+}
+
 App::~App() { Stop(); }
 
 void App::Stop() {
   // Running jobs (exports) start handing over at once, while the HTTP server drains.
   if (jobs_) jobs_->RequestStop();
   if (server_) server_->Stop();
-  if (catalog_) catalog_->StopPeriodic();  // catalog (issue 5): before the runner stops
-  if (jobs_) jobs_->Stop();  // exports (issue 6): interrupted jobs resume at the next start
+  if (catalog_) catalog_->StopPeriodic();  // before the runner stops
+  if (jobs_) jobs_->Stop();                // interrupted jobs resume at the next start
 }
 
 std::string App::url() const {

@@ -9,8 +9,15 @@
 #include "auth/auth_service.h"
 #include "auth/secret_box.h"
 #include "core/clock.h"
-#include "integration/catalog_service.h"  // catalog and links (issue 5)
-#include "integration/export_service.h"   // exports (issue 6)
+#include "domain/health_service.h"
+#include "domain/plan_service.h"
+#include "domain/project_service.h"
+#include "domain/run_service.h"
+#include "domain/test_service.h"
+#include "domain/user_service.h"
+#include "integration/catalog_service.h"
+#include "integration/catalog_sync_requests.h"
+#include "integration/export_service.h"
 #include "integration/link_service.h"
 #include "integration/testrail_config_service.h"
 #include "jobs/job_runner.h"
@@ -39,14 +46,14 @@ struct Config {
   // Request budget per TestRail instance (Cloud: 180/min; <= 0: unlimited, on-premise).
   double testrail_requests_per_minute = 180;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
-  // Exports (issue 6): lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
+  // Exports: lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
   // is resumed after it expires — tests shorten it) and results per add_results_for_cases
   // call (0 = the measured default, docs/export.md).
   int64_t job_lease_ms = 30'000;
   int export_batch_size = 0;
   // Wait after an ambiguous TestRail outcome before reading what landed (docs/export.md §2).
   int64_t export_settle_ms = 5000;
-  // TestRail catalog (issue 5): periodic sync of every configured project (0 = off).
+  // TestRail catalog: periodic sync of every configured project (0 = off).
   int64_t catalog_sync_interval_ms = 15 * 60 * 1000;
   // R-SYNC-3: before an export is planned, a catalog older than this is refreshed (0 = never;
   // tests that write the catalog themselves turn it off).
@@ -77,14 +84,18 @@ class App {
   auth::AuthService& auth() { return *auth_; }
   obs::Metrics& metrics() { return metrics_; }
   integration::TestRailConfigService& testrail_config() { return *testrail_config_; }
-  integration::ExportService& exports() { return *exports_; }   // exports (issue 6)
-  integration::CatalogService& catalog() { return *catalog_; }  // catalog (issue 5)
-  integration::LinkService& links() { return *links_; }         // links (issue 5)
+  integration::ExportService& exports() { return *exports_; }
+  integration::CatalogService& catalog() { return *catalog_; }
+  integration::LinkService& links() { return *links_; }
   jobs::JobRunner& jobs() { return *jobs_; }
   void Stop();
 
  private:
   App() = default;
+  // Builds the services in dependency order (every collaborator given to its constructor).
+  Status BuildServices();
+  // Builds the HTTP server and registers every route set.
+  void RegisterRoutes();
   Config config_;
   SystemClock clock_;
   obs::Metrics metrics_;
@@ -94,13 +105,21 @@ class App {
   // Shared by every TestRail client: one connection pool, one rate budget per instance.
   std::unique_ptr<testrail::CurlTransport> testrail_transport_;
   std::unique_ptr<testrail::RateBudgets> testrail_budgets_;
-  std::unique_ptr<integration::TestRailConfigService> testrail_config_;
-  // Exports (issue 6). The runner is stopped before the services its handlers call go.
+  // Services are built in dependency order and destroyed in reverse: the job runner is
+  // stopped (Stop()) before the services its handlers call go.
   std::unique_ptr<jobs::JobRunner> jobs_;
-  std::unique_ptr<integration::ExportService> exports_;
-  // Catalog and links (issue 5); destroyed before jobs_, after it was stopped.
+  std::unique_ptr<integration::CatalogSyncRequests> catalog_syncs_;
+  std::unique_ptr<integration::TestRailConfigService> testrail_config_;
   std::unique_ptr<integration::CatalogService> catalog_;
+  std::unique_ptr<integration::ExportService> exports_;
   std::unique_ptr<integration::LinkService> links_;
+  // The host model.
+  std::unique_ptr<domain::HealthService> health_;
+  std::unique_ptr<domain::UserService> users_;
+  std::unique_ptr<domain::ProjectService> projects_;
+  std::unique_ptr<domain::TestService> tests_;
+  std::unique_ptr<domain::RunService> runs_;
+  std::unique_ptr<domain::PlanService> plans_;
   std::unique_ptr<api::ApiServer> server_;
   std::string host_;
   int port_ = 0;

@@ -23,18 +23,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string_view ModeName(SyncMode m) {
-  switch (m) {
-    case SyncMode::kFull:
-      return "full";
-    case SyncMode::kIncremental:
-      return "incremental";
-    case SyncMode::kAuto:
-      return "auto";
-  }
-  return "auto";
-}
-
 SyncMode ModeFromName(const std::string& s) {
   if (s == "full") return SyncMode::kFull;
   if (s == "incremental") return SyncMode::kIncremental;
@@ -112,7 +100,8 @@ CatalogService::CatalogService(Store& store, const Clock& clock, ProjectClientPr
       clock_(clock),
       clients_(std::move(clients)),
       runner_(runner),
-      options_(options) {}
+      options_(options),
+      requests_(store, runner) {}
 
 CatalogService::~CatalogService() { StopPeriodic(); }
 
@@ -128,23 +117,10 @@ void CatalogService::RegisterJobs() {
 }
 
 Result<int64_t> CatalogService::RequestSync(int64_t project_id, SyncMode mode) {
-  NEXUS_RETURN_IF_ERROR(store_.GetProject(project_id).status());
-  const std::string key = std::string(kJobKind) + ":" + std::to_string(project_id);
-  auto id = runner_.Enqueue(kJobKind, project_id, {{"mode", ModeName(mode)}}, key);
-  if (id.ok() || id.status().reason() != "already_running") return id;
-  NEXUS_ASSIGN_OR_RETURN(auto jobs, store_.ListJobs(project_id, kJobKind, 20));
-  for (const auto& j : jobs)
-    if (!JobFinished(j.state)) return j.id;
-  // It finished between the two calls: try once more.
-  return runner_.Enqueue(kJobKind, project_id, {{"mode", ModeName(mode)}}, key);
+  return requests_.Request(project_id, mode);
 }
 
-void CatalogService::OnSuitesChanged(int64_t project_id) {
-  auto id = RequestSync(project_id, SyncMode::kAuto);
-  if (!id.ok())
-    spdlog::warn("event=catalog_sync_enqueue_failed project_id={} error=\"{}\"", project_id,
-                 id.status().message());
-}
+void CatalogService::OnSuitesChanged(int64_t project_id) { requests_.OnSuitesChanged(project_id); }
 
 Result<std::vector<TestRailSuiteRecord>> CatalogService::SelectedSuites(int64_t project_id) {
   auto cfg = store_.GetTestRailConfig(project_id);
@@ -327,6 +303,12 @@ Status CatalogService::EnsureFresh(int64_t project_id, std::chrono::milliseconds
     return Status(StatusCode::kUnavailable, "TestRail catalog sync failed: " + job.error, {},
                   "catalog_sync_failed");
   return Status::Ok();
+}
+
+Status CatalogService::RefreshIfStale(int64_t project_id) {
+  if (options_.export_max_age_ms <= 0) return Status::Ok();
+  return EnsureFresh(project_id, std::chrono::milliseconds(options_.export_max_age_ms),
+                     std::chrono::milliseconds(options_.export_refresh_timeout_ms));
 }
 
 Result<CatalogStatusView> CatalogService::GetStatus(int64_t project_id) {

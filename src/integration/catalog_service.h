@@ -38,6 +38,8 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "integration/catalog_sync_requests.h"
+#include "integration/interfaces.h"
 #include "jobs/job_runner.h"
 #include "storage/store.h"
 #include "testrail/client.h"
@@ -57,9 +59,11 @@ struct CatalogOptions {
   int max_parallel_suites = 4;
   // Periodic sync of every configured project (0: off). Started by StartPeriodic().
   int64_t periodic_interval_ms = 0;
+  // R-SYNC-3: before an export is planned, a catalog older than this is refreshed, waiting
+  // up to export_refresh_timeout_ms (0: never refreshed for exports).
+  int64_t export_max_age_ms = 0;
+  int64_t export_refresh_timeout_ms = 2 * 60 * 1000;
 };
-
-enum class SyncMode { kAuto, kFull, kIncremental };
 
 struct SuiteSyncReport {
   int64_t suite_id = 0;
@@ -134,9 +138,9 @@ struct CaseInfo {
   bool suite_selected = false;
 };
 
-class CatalogService {
+class CatalogService : public CatalogFreshness {
  public:
-  static constexpr char kJobKind[] = "catalog_sync";
+  static constexpr const char* kJobKind = kCatalogSyncJobKind;
 
   CatalogService(Store& store, const Clock& clock, ProjectClientProvider clients,
                  jobs::JobRunner& runner, CatalogOptions options = {});
@@ -164,6 +168,9 @@ class CatalogService {
   // Timeout (reason "catalog_sync_timeout") when it did not finish in time.
   Status EnsureFresh(int64_t project_id, std::chrono::milliseconds max_age,
                      std::chrono::milliseconds timeout);
+  // EnsureFresh with options.export_max_age_ms and export_refresh_timeout_ms; Ok at once
+  // when export_max_age_ms is 0.
+  Status RefreshIfStale(int64_t project_id) override;
 
   Result<CatalogStatusView> GetStatus(int64_t project_id);
 
@@ -198,6 +205,7 @@ class CatalogService {
   ProjectClientProvider clients_;
   jobs::JobRunner& runner_;
   const CatalogOptions options_;
+  CatalogSyncRequests requests_;
 
   std::mutex index_mu_;  // guards indexes_, generation_
   std::map<int64_t, std::shared_ptr<const Index>> indexes_;

@@ -56,7 +56,7 @@ bool IsTransient(const Status& st) {
 }  // namespace
 
 ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::JobRunner& jobs,
-                             const Clock& clock, obs::Metrics* metrics,
+                             const Clock& clock, obs::Metrics* metrics, CatalogFreshness& catalog,
                              ExportServiceOptions options)
     : store_(store),
       config_(config),
@@ -64,7 +64,8 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      executor_(store, clock, metrics, options_.executor) {
+      executor_(store, clock, metrics, options_.executor),
+      catalog_(catalog) {
   if (metrics_ != nullptr) {
     metrics_->Describe("nexus_exports_total", "counter", "Finished TestRail exports by state.");
     metrics_->Describe("nexus_export_duration_seconds", "histogram",
@@ -104,10 +105,6 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
     auto rec = store_.GetExport(0, id, false);
     return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
   });
-}
-
-void ExportService::SetCatalogRefresher(std::function<Status(int64_t project_id)> fn) {
-  refresh_catalog_ = std::move(fn);
 }
 
 void ExportService::SetProgressListener(
@@ -222,7 +219,7 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
       er.options.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
 
   // Tests, links and catalog of the runs (refreshed first when stale).
-  Status fresh = refresh_catalog_ ? refresh_catalog_(req.project_id) : Status::Ok();
+  Status fresh = catalog_.RefreshIfStale(req.project_id);
   if (!fresh.ok())
     spdlog::warn("event=export_catalog_stale project_id={} reason=\"{}\"", req.project_id,
                  fresh.message());

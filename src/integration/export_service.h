@@ -19,7 +19,9 @@
 #include "core/clock.h"
 #include "core/export_planner.h"
 #include "core/status.h"
+#include "domain/listeners.h"
 #include "integration/export_executor.h"
+#include "integration/interfaces.h"
 #include "integration/testrail_config_service.h"
 #include "jobs/job_runner.h"
 #include "obs/metrics.h"
@@ -79,12 +81,16 @@ struct RunSyncView {
   std::vector<CaseExportRecord> cases;      // statuses sent for this run's cases
 };
 
-class ExportService {
+class ExportService : public domain::ExecutionCompletedListener, public LastExportSource {
  public:
   // All references must outlive the service; `metrics` may be null. Registers the job kind
-  // on `jobs` (call before jobs.Start()).
+  // on `jobs` (call before jobs.Start()). `catalog` refreshes a stale catalog before an
+  // export is planned (R-SYNC-3): a failure does not stop the export, which is planned on the
+  // catalog at hand with a "catalog_stale" warning (cases deleted meanwhile are skipped at
+  // send time).
   ExportService(Store& store, TestRailConfigService& config, jobs::JobRunner& jobs,
-                const Clock& clock, obs::Metrics* metrics, ExportServiceOptions options);
+                const Clock& clock, obs::Metrics* metrics, CatalogFreshness& catalog,
+                ExportServiceOptions options);
 
   // Re-enqueues exports left queued/running without a job (e.g. killed between recording
   // the export and enqueuing its job). Jobs of exports interrupted mid-way are resumed by
@@ -104,17 +110,11 @@ class ExportService {
   Result<RunSyncView> RunSyncStatus(int64_t project_id, int64_t run_id);
   // last_export of links: the status last sent per case (cases never sent are absent).
   Result<std::map<int64_t, CaseExportRecord>> LastExportsForCases(
-      int64_t project_id, const std::vector<int64_t>& case_ids);
+      int64_t project_id, const std::vector<int64_t>& case_ids) override;
 
-  // HostHooks.on_execution_completed: automatic export (trigger auto) when the project has
-  // the TestRail feature and options.auto_export. Failures are logged, never thrown.
-  void OnExecutionCompleted(int64_t project_id, int64_t execution_id);
-
-  // R-SYNC-3: refreshes the project's local catalog when it is stale, before an export is
-  // planned (the app installs CatalogService::EnsureFresh). A failure does not stop the
-  // export: it is planned on the catalog at hand, with a "catalog_stale" warning, and cases
-  // deleted meanwhile are skipped at send time. Set before exports start.
-  void SetCatalogRefresher(std::function<Status(int64_t project_id)> fn);
+  // R-EXP-AUTO: automatic export (trigger auto) of a completed execution when the project
+  // has the TestRail feature and options.auto_export. Failures are logged, never thrown.
+  void OnExecutionCompleted(int64_t project_id, int64_t execution_id) override;
 
   // Progress of running exports (CLI progress bar). Set before exports start.
   void SetProgressListener(std::function<void(int64_t export_id, int64_t done, int64_t total)> fn);
@@ -145,7 +145,7 @@ class ExportService {
   const ExportServiceOptions options_;
   ExportExecutor executor_;
   std::function<void(int64_t, int64_t, int64_t)> progress_;
-  std::function<Status(int64_t)> refresh_catalog_;
+  CatalogFreshness& catalog_;
   // Plans handed from StartExport to the job of the same process, so the job need not parse
   // the stored snapshot again (large exports: the JSON tree is the peak of memory). A job
   // resumed by another process, or after a restart, reads the snapshot.

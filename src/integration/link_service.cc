@@ -2,38 +2,24 @@
 // suites, and the sync state of every link.
 #include "integration/link_service.h"
 
+#include <algorithm>
 #include <set>
-
-#include "core/time_util.h"
 
 namespace nexus::integration {
 
-LinkService::LinkService(Store& store, const Clock& clock, CatalogService& catalog)
-    : store_(store), clock_(clock), catalog_(catalog) {}
-
-nlohmann::json LinkViewToJson(const LinkView& v) {
-  using J = nlohmann::json;
-  return {
-      {"case_id", v.case_id},
-      {"title", v.title.empty() ? J(nullptr) : J(v.title)},
-      {"suite_id", v.suite_id ? J(*v.suite_id) : J(nullptr)},
-      {"suite", v.suite.empty() ? J(nullptr) : J(v.suite)},
-      {"section_path", v.section_path.empty() ? J(nullptr) : J(v.section_path)},
-      {"state", v.state},
-      {"reason", v.reason.empty() ? J(nullptr) : J(v.reason)},
-      {"updated_on", v.updated_on ? J(FormatRfc3339(*v.updated_on * 1000)) : J(nullptr)},
-      {"linked_at", FormatRfc3339(v.linked_at)},
-      {"acknowledged_at", v.acknowledged_at ? J(FormatRfc3339(*v.acknowledged_at)) : J(nullptr)},
-      {"last_export", v.last_export}};
-}
+LinkService::LinkService(Store& store, const Clock& clock, CatalogService& catalog,
+                         LastExportSource& last_exports)
+    : store_(store), clock_(clock), catalog_(catalog), last_exports_(last_exports) {}
 
 Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
                                                  const std::vector<TestRailLinkRecord>& links) {
   std::vector<int64_t> ids;
   for (const auto& l : links) ids.push_back(l.case_id);
   NEXUS_ASSIGN_OR_RETURN(auto info, catalog_.LookupCases(project_id, ids));
-  const std::map<int64_t, nlohmann::json> last =
-      last_export_ ? last_export_(project_id, ids) : std::map<int64_t, nlohmann::json>{};
+  // The sent statuses only decorate the links: without them the links are still shown.
+  auto sent = last_exports_.LastExportsForCases(project_id, ids);
+  const std::map<int64_t, CaseExportRecord> last =
+      sent.ok() ? std::move(sent).value() : std::map<int64_t, CaseExportRecord>{};
   std::vector<LinkView> out;
   for (const auto& l : links) {
     LinkView v;
@@ -66,7 +52,7 @@ Result<std::vector<LinkView>> LinkService::Views(int64_t project_id,
       }
     }
     auto le = last.find(l.case_id);
-    v.last_export = le == last.end() ? nlohmann::json(nullptr) : le->second;
+    if (le != last.end()) v.last_export = le->second;
     out.push_back(std::move(v));
   }
   return out;

@@ -11,18 +11,17 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
 #include "core/export_planner.h"
 #include "core/status.h"
+#include "domain/listeners.h"
 #include "integration/catalog_service.h"
+#include "integration/interfaces.h"
 #include "storage/store.h"
 
 namespace nexus::integration {
@@ -39,13 +38,8 @@ struct LinkView {
   std::optional<int64_t> updated_on;  // UNIX seconds (TestRail)
   TimeMs linked_at = 0;
   std::optional<TimeMs> acknowledged_at;
-  nlohmann::json last_export;  // {status_id, exported_at, export_id} or null
+  std::optional<CaseExportRecord> last_export;  // the status last sent; nullopt: never
 };
-
-// The export feature's answer for a set of cases: case id → {status_id, exported_at,
-// export_id}; cases never exported are absent.
-using LastExportLookup = std::function<std::map<int64_t, nlohmann::json>(
-    int64_t project_id, const std::vector<int64_t>& case_ids)>;
 
 // What an export needs: each test's links (test level and per step) and the catalog facts of
 // every linked case (cases unknown to the catalog are absent from `catalog`; cases of
@@ -56,9 +50,11 @@ struct LinkedCases {
   CaseCatalog catalog;
 };
 
-class LinkService {
+class LinkService : public domain::LinkedCaseCounter {
  public:
-  LinkService(Store& store, const Clock& clock, CatalogService& catalog);
+  // Every reference must outlive the service; `last_exports` fills LinkView::last_export.
+  LinkService(Store& store, const Clock& clock, CatalogService& catalog,
+              LastExportSource& last_exports);
 
   // Test-level links (step_id empty) or one step's links. NotFound (field "test_id" /
   // "step_id") for an unknown test / step.
@@ -76,13 +72,10 @@ class LinkService {
   Result<std::vector<LinkView>> Acknowledge(int64_t project_id, int64_t test_id,
                                             const std::vector<int64_t>& case_ids);
   // Distinct cases linked to the test (both levels); 0 on errors.
-  int64_t LinkedCaseCount(int64_t project_id, int64_t test_id);
+  int64_t LinkedCaseCount(int64_t project_id, int64_t test_id) override;
 
   // For exports: links of these tests and the catalog facts of the linked cases.
   Result<LinkedCases> LinkedCasesForTests(int64_t project_id, const std::vector<int64_t>& test_ids);
-
-  // Installed by the export feature (before serving requests) to fill `last_export`.
-  void SetLastExportLookup(LastExportLookup lookup) { last_export_ = std::move(lookup); }
 
  private:
   Result<std::vector<LinkView>> Views(int64_t project_id,
@@ -91,9 +84,7 @@ class LinkService {
   Store& store_;
   const Clock& clock_;
   CatalogService& catalog_;
-  LastExportLookup last_export_;
+  LastExportSource& last_exports_;
 };
-
-nlohmann::json LinkViewToJson(const LinkView& v);
 
 }  // namespace nexus::integration

@@ -195,8 +195,13 @@ Json StatusInfoToJson(const testrail::StatusInfo& s) {
 // ---- Service.
 
 TestRailConfigService::TestRailConfigService(Store& store, const auth::SecretBox& secrets,
-                                             const Clock& clock, TestRailClientFactory factory)
-    : store_(store), secrets_(secrets), clock_(clock), factory_(std::move(factory)) {}
+                                             const Clock& clock, TestRailClientFactory factory,
+                                             SuiteSelectionListener& suites_changed)
+    : store_(store),
+      secrets_(secrets),
+      clock_(clock),
+      factory_(std::move(factory)),
+      suites_changed_(suites_changed) {}
 
 Result<TestRailConfigRecord> TestRailConfigService::Load(int64_t project_id) {
   auto rec = store_.GetTestRailConfig(project_id);
@@ -323,7 +328,7 @@ Result<TestRailConfigView> TestRailConfigService::SelectProject(int64_t project_
   NEXUS_RETURN_IF_ERROR(
       store_.SetTestRailProject(project_id, TestRailProjectRecord{it->id, it->name, it->suite_mode},
                                 selected, clock_.NowMs()));
-  if (on_suites_changed_) on_suites_changed_(project_id);  // catalog sync (issue 5)
+  suites_changed_.OnSuitesChanged(project_id);
   return Get(project_id);
 }
 
@@ -369,7 +374,7 @@ Result<TestRailConfigView> TestRailConfigService::SelectSuites(int64_t project_i
     selected.push_back({it->id, it->name});
   }
   NEXUS_RETURN_IF_ERROR(store_.SetTestRailSuites(project_id, selected, clock_.NowMs()));
-  if (on_suites_changed_) on_suites_changed_(project_id);  // catalog sync (issue 5)
+  suites_changed_.OnSuitesChanged(project_id);
   return Get(project_id);
 }
 

@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "core/status_mapping.h"
+#include "integration/interfaces.h"
 #include "storage/store.h"
 #include "testrail/client.h"
 
@@ -100,9 +101,10 @@ nlohmann::json StatusInfoToJson(const testrail::StatusInfo& s);
 
 class TestRailConfigService {
  public:
-  // All references must outlive the service.
+  // All references must outlive the service. `suites_changed` is told after
+  // SelectProject/SelectSuites saved a selection (the catalog syncs it).
   TestRailConfigService(Store& store, const auth::SecretBox& secrets, const Clock& clock,
-                        TestRailClientFactory factory);
+                        TestRailClientFactory factory, SuiteSelectionListener& suites_changed);
 
   // The configuration (defaults when nothing was configured yet).
   Result<TestRailConfigView> Get(int64_t project_id);
@@ -132,11 +134,6 @@ class TestRailConfigService {
   // R-SUITE-1: replaces the selection (1+ ids, duplicates collapse). InvalidArgument field
   // "suite_ids[i]" (reason "unknown_suite") for an id that is not a suite of the project.
   Result<TestRailConfigView> SelectSuites(int64_t project_id, const std::vector<int64_t>& ids);
-  // Catalog sync (issue 5): called after SelectProject/SelectSuites saved a selection (on
-  // the request thread; must not block). Set once at startup, before requests.
-  void SetOnSuitesChanged(std::function<void(int64_t project_id)> fn) {
-    on_suites_changed_ = std::move(fn);
-  }
 
   // Cached statuses; `refresh` (or an empty cache while connected) fetches get_statuses.
   Result<TestRailStatusesView> Statuses(int64_t project_id, bool refresh);
@@ -163,7 +160,7 @@ class TestRailConfigService {
   const auth::SecretBox& secrets_;
   const Clock& clock_;
   TestRailClientFactory factory_;
-  std::function<void(int64_t)> on_suites_changed_;  // catalog sync (issue 5)
+  SuiteSelectionListener& suites_changed_;
 };
 
 }  // namespace nexus::integration

@@ -1129,44 +1129,46 @@ Status SqliteStore::DeleteTest(int64_t project_id, int64_t test_id, TimeMs now) 
 // ---- Runs.
 
 Result<Run> SqliteStore::CreateRun(const Run& run) {
+  return Write("create run", [&](Connection& c) { return InsertRun(c, run); });
+}
+
+Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
   constexpr std::string_view kOp = "create run";
-  return Write(kOp, [&](Connection& c) -> Result<Run> {
-    // Deleted tests still accept runs: an execution launched before the deletion reports in.
-    NEXUS_ASSIGN_OR_RETURN(bool test_exists,
-                           Exists(c, kOp, "SELECT 1 FROM tests WHERE id = ?1 AND project_id = ?2",
-                                  run.test_id, run.project_id));
-    if (!test_exists) return NotFound("test not found", "test_id");
-    if (run.execution_id) {
-      NEXUS_ASSIGN_OR_RETURN(
-          bool exec_exists,
-          Exists(c, kOp, "SELECT 1 FROM executions WHERE id = ?1 AND project_id = ?2",
-                 *run.execution_id, run.project_id));
-      if (!exec_exists) return NotFound("execution not found", "execution_id");
-    }
+  // Deleted tests still accept runs: an execution launched before the deletion reports in.
+  NEXUS_ASSIGN_OR_RETURN(bool test_exists,
+                         Exists(c, kOp, "SELECT 1 FROM tests WHERE id = ?1 AND project_id = ?2",
+                                run.test_id, run.project_id));
+  if (!test_exists) return NotFound("test not found", "test_id");
+  if (run.execution_id) {
     NEXUS_ASSIGN_OR_RETURN(
-        Statement st,
-        c.Prepare(kOp,
-                  "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
-                  "started_at, finished_at, build, summary, bugs_json, steps_json, "
-                  "execution_id, created_at, updated_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
-    st.Bind(1, run.project_id)
-        .Bind(2, run.test_id)
-        .Bind(3, run.test_version)
-        .Bind(4, RunResultName(run.result))
-        .Bind(5, BugLabelName(run.bug_label))
-        .Bind(6, run.started_at)
-        .Bind(7, run.finished_at)
-        .Bind(8, run.build)
-        .Bind(9, run.summary)
-        .Bind(10, EncodeBugs(run.bugs))
-        .Bind(11, EncodeOutcomes(run.steps))
-        .Bind(12, run.execution_id)
-        .Bind(13, run.created_at)
-        .Bind(14, run.updated_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    return LoadRun(c, run.project_id, sqlite3_last_insert_rowid(c.handle()));
-  });
+        bool exec_exists,
+        Exists(c, kOp, "SELECT 1 FROM executions WHERE id = ?1 AND project_id = ?2",
+               *run.execution_id, run.project_id));
+    if (!exec_exists) return NotFound("execution not found", "execution_id");
+  }
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare(kOp,
+                "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
+                "started_at, finished_at, build, summary, bugs_json, steps_json, "
+                "execution_id, created_at, updated_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+  st.Bind(1, run.project_id)
+      .Bind(2, run.test_id)
+      .Bind(3, run.test_version)
+      .Bind(4, RunResultName(run.result))
+      .Bind(5, BugLabelName(run.bug_label))
+      .Bind(6, run.started_at)
+      .Bind(7, run.finished_at)
+      .Bind(8, run.build)
+      .Bind(9, run.summary)
+      .Bind(10, EncodeBugs(run.bugs))
+      .Bind(11, EncodeOutcomes(run.steps))
+      .Bind(12, run.execution_id)
+      .Bind(13, run.created_at)
+      .Bind(14, run.updated_at);
+  NEXUS_RETURN_IF_ERROR(st.Run());
+  return LoadRun(c, run.project_id, sqlite3_last_insert_rowid(c.handle()));
 }
 
 Result<Run> SqliteStore::GetRun(int64_t project_id, int64_t run_id) {

@@ -81,6 +81,7 @@ class SqliteStore final : public Store {
   Status DeleteTest(int64_t project_id, int64_t test_id, TimeMs now) override;
 
   Result<Run> CreateRun(const Run& run) override;
+  Result<Run> CreateRunInExecution(const Run& run) override;  // sqlite_run_join.cc
   Result<Run> GetRun(int64_t project_id, int64_t run_id) override;
   Result<std::vector<Run>> ListRuns(int64_t project_id, const RunFilter& filter,
                                     const PageRequest& page) override;
@@ -180,6 +181,8 @@ class SqliteStore final : public Store {
   auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
 
   Status MigrateUpTo(int version);
+  // Inserts the run inside the caller's write transaction and reads it back.
+  static Result<Run> InsertRun(sqlite::Connection& c, const Run& run);
 
   // Type-erased Write()/Read() for the backend files other than sqlite_store.cc (the
   // templates live there). Same transaction semantics.

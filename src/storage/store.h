@@ -105,6 +105,12 @@ class Store {
 
   // ---- Runs.
   virtual Result<Run> CreateRun(const Run& run) = 0;
+  // Records a run that joins run.execution_id (required), checking in the same write
+  // transaction that the execution is one of the project (NotFound, field "execution_id"),
+  // that it lists the test (InvalidArgument, field "test_id", reason "invalid_value") and
+  // that it has no run of the test yet (Conflict, reason "duplicate"); otherwise as
+  // CreateRun. Of concurrent joins of one execution and test exactly one succeeds.
+  virtual Result<Run> CreateRunInExecution(const Run& run) = 0;
   virtual Result<Run> GetRun(int64_t project_id, int64_t run_id) = 0;
   virtual Result<std::vector<Run>> ListRuns(int64_t project_id, const RunFilter& filter,
                                             const PageRequest& page) = 0;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "api/host_routes.h"
+#include "api/views.h"
 #include "api_harness.h"
 
 namespace nexus::testing {
