@@ -1,4 +1,4 @@
-// Permission matrix of every host-model route (src/api/host_routes.cc) against every kind of
+// Permission matrix of every host-model route (src/api/*_routes.cc) against every kind of
 // caller: org admin, each built-in project role (product.md section 2), a member of another
 // project only ("outsider": everything under /projects/P is 404, even existing objects) and
 // an unauthenticated caller (401). api.md "Conventions": 401 / 403 / 404 semantics.
