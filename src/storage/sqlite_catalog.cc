@@ -1,5 +1,5 @@
-// SqliteStore: the TestRail catalog and links (store.h "TestRail catalog", "TestRail links",
-// migration 0004_catalog_links_jobs.sql). A suite's sync result is applied in one write
+// SqliteStore: the catalog role (catalog_store.h): the TestRail catalog and links (migration
+// 0004_catalog_links_jobs.sql). A suite's sync result is applied in one write
 // transaction, so readers see the previous catalog or the new one, never a mix.
 #include <algorithm>
 #include <set>
