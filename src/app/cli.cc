@@ -196,18 +196,32 @@ int Export(Config config, const ExportCliOptions& o) {
   return 1;
 }
 
-}  // namespace
-
-int RunCli(int argc, char** argv) {
-  sigset_t signals = BlockStopSignals();
-  CLI::App cli{"Nexus: test automation results, connected to TestRail"};
-  cli.require_subcommand(1);
+// The parsed command line: what every command's flags fill, and the subcommands (to tell
+// which one was given).
+struct CliArgs {
   std::string log_level = "info";
-  cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")
-      ->envname("NEXUS_LOG_LEVEL");
   Config config;
+  std::string demo_dir = "./nexus-demo-data";
+  std::string email, name;
+  bool password_stdin = false, org_admin = false;
+  std::string token_name;
+  std::string project_name, owner_email;
+  std::vector<std::string> features;
+  ExportCliOptions eo;
 
+  CLI::App* serve = nullptr;
+  CLI::App* demo = nullptr;
+  CLI::App* migrate = nullptr;
+  CLI::App* user_add = nullptr;
+  CLI::App* token_create = nullptr;
+  CLI::App* project_create = nullptr;
+  CLI::App* exp = nullptr;
+};
+
+void AddServeCommand(CLI::App& cli, CliArgs& a) {
+  Config& config = a.config;
   auto* serve = cli.add_subcommand("serve", "Run the Nexus server");
+  a.serve = serve;
   serve->add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->envname("NEXUS_LISTEN");
   AddStoreFlags(serve, config);
@@ -217,7 +231,7 @@ int RunCli(int argc, char** argv) {
       ->envname("NEXUS_STATIC_DIR");
   AddTestRailFlags(serve, config);
 
-  // Exports (issue 6).
+  // Exports.
   serve
       ->add_option("--job-lease-ms", config.job_lease_ms,
                    "Lease of a running background job; a job of a dead process resumes after it")
@@ -236,48 +250,57 @@ int RunCli(int argc, char** argv) {
                    "Refresh a TestRail catalog older than this before an export (0 = never)")
       ->envname("NEXUS_EXPORT_CATALOG_MAX_AGE_MS")
       ->check(CLI::NonNegativeNumber);
+}
 
+// Added after `serve`: the demo's listen default is also serve's.
+void AddDemoCommand(CLI::App& cli, CliArgs& a) {
   auto* demo = cli.add_subcommand("demo", "Start a seeded demo (server + sample data)");
-  config.listen = "127.0.0.1:8080";
-  demo->add_option("--listen", config.listen, "HOST:PORT to listen on")->envname("NEXUS_LISTEN");
-  std::string demo_dir = "./nexus-demo-data";
-  demo->add_option("--data-dir", demo_dir, "Data directory of the demo");
+  a.demo = demo;
+  a.config.listen = "127.0.0.1:8080";
+  demo->add_option("--listen", a.config.listen, "HOST:PORT to listen on")->envname("NEXUS_LISTEN");
+  demo->add_option("--data-dir", a.demo_dir, "Data directory of the demo");
+}
 
-  auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
-  AddStoreFlags(migrate, config);
+// migrate, user add, token create, project create: the commands that only use the store.
+void AddAdminCommands(CLI::App& cli, CliArgs& a) {
+  Config& config = a.config;
+  a.migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  AddStoreFlags(a.migrate, config);
 
   auto* user = cli.add_subcommand("user", "Manage users");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "Create a user (password read from stdin)");
-  std::string email, name;
-  bool password_stdin = false, org_admin = false;
-  user_add->add_option("--email", email, "E-mail (login)")->required();
-  user_add->add_option("--name", name, "Display name")->required();
-  user_add->add_flag("--password-stdin", password_stdin, "Read the password from stdin")
+  a.user_add = user_add;
+  user_add->add_option("--email", a.email, "E-mail (login)")->required();
+  user_add->add_option("--name", a.name, "Display name")->required();
+  user_add->add_flag("--password-stdin", a.password_stdin, "Read the password from stdin")
       ->required();
-  user_add->add_flag("--org-admin", org_admin, "Make the user an org admin");
+  user_add->add_flag("--org-admin", a.org_admin, "Make the user an org admin");
   AddStoreFlags(user_add, config);
 
   auto* token = cli.add_subcommand("token", "Manage API tokens");
   token->require_subcommand(1);
   auto* token_create = token->add_subcommand("create", "Create an API token; prints it");
-  std::string token_name;
-  token_create->add_option("--email", email, "Owner's e-mail")->required();
-  token_create->add_option("--name", token_name, "Token name")->required();
+  a.token_create = token_create;
+  token_create->add_option("--email", a.email, "Owner's e-mail")->required();
+  token_create->add_option("--name", a.token_name, "Token name")->required();
   AddStoreFlags(token_create, config);
 
   auto* project = cli.add_subcommand("project", "Manage projects");
   project->require_subcommand(1);
   auto* project_create = project->add_subcommand("create", "Create a project; prints its id");
-  std::string project_name, owner_email;
-  std::vector<std::string> features;
-  project_create->add_option("--name", project_name, "Project name")->required();
-  project_create->add_option("--admin-email", owner_email, "Make this user the project admin");
-  project_create->add_option("--feature", features, "Enable a feature flag (e.g. testrail)");
+  a.project_create = project_create;
+  project_create->add_option("--name", a.project_name, "Project name")->required();
+  project_create->add_option("--admin-email", a.owner_email, "Make this user the project admin");
+  project_create->add_option("--feature", a.features, "Enable a feature flag (e.g. testrail)");
   AddStoreFlags(project_create, config);
+}
 
+void AddExportCommand(CLI::App& cli, CliArgs& a) {
+  Config& config = a.config;
+  ExportCliOptions& eo = a.eo;
   auto* exp = cli.add_subcommand("export", "Export runs to TestRail and wait for the result");
-  ExportCliOptions eo;
+  a.exp = exp;
   exp->add_option("--project", eo.project_id, "Nexus project id")->required();
   exp->add_option("--run", eo.run_id, "Export one run");
   exp->add_option("--runs", eo.run_ids, "Export these runs together (1-100)")->delimiter(',');
@@ -292,72 +315,98 @@ int RunCli(int argc, char** argv) {
   exp->add_option("--public-url", config.public_url, "Public base URL of the Nexus server")
       ->envname("NEXUS_PUBLIC_URL");
   AddTestRailFlags(exp, config);
+}
+
+// `nexus user add`: the password is the first line of stdin.
+int AddUser(const CliArgs& a, auth::AuthService& auth) {
+  std::string password;
+  std::getline(std::cin, password);
+  auto u = auth.CreateUser(a.email, a.name, password, a.org_admin);
+  if (!u.ok()) return Fail(u.status());
+  std::printf("%lld\n", static_cast<long long>(u->id));
+  return 0;
+}
+
+int CreateToken(const CliArgs& a, Store& store, auth::AuthService& auth) {
+  auto u = store.GetUserByEmail(a.email);
+  if (!u.ok()) return Fail(NotFound("no user with e-mail " + a.email));
+  auto t = auth.CreateToken(u->id, a.token_name);
+  if (!t.ok()) return Fail(t.status());
+  std::printf("%s\n", t->secret.c_str());
+  return 0;
+}
+
+int CreateProject(const CliArgs& a, Store& store, const Clock& clock) {
+  if (a.project_name.empty() || a.project_name.size() > 200)
+    return Fail(InvalidArgument("--name must be 1 to 200 characters"));
+  for (const auto& f : a.features)
+    if (f != "testrail") return Fail(InvalidArgument("unknown feature '" + f + "'"));
+  std::optional<int64_t> owner;
+  if (!a.owner_email.empty()) {
+    auto u = store.GetUserByEmail(a.owner_email);
+    if (!u.ok()) return Fail(NotFound("no user with e-mail " + a.owner_email));
+    owner = u->id;
+  }
+  Project p;
+  p.name = a.project_name;
+  p.created_at = clock.NowMs();
+  auto created = store.CreateProject(p, owner);
+  if (!created.ok()) return Fail(created.status());
+  for (const auto& f : a.features) {
+    Status st = store.SetProjectFeature(created->id, f, true);
+    if (!st.ok()) return Fail(st);
+  }
+  std::printf("%lld\n", static_cast<long long>(created->id));
+  return 0;
+}
+
+// Opens and migrates the store, then runs the admin command that was given.
+int RunAdminCommand(const CliArgs& a) {
+  auto store = OpenAndMigrate(a.config);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  auth::AuthService auth(*store.value(), clock);
+
+  if (a.migrate->parsed()) {
+    auto v = store.value()->SchemaVersion();
+    if (!v.ok()) return Fail(v.status());
+    std::printf("schema version %d\n", v.value());
+    return 0;
+  }
+  if (a.user_add->parsed()) return AddUser(a, auth);
+  if (a.token_create->parsed()) return CreateToken(a, *store.value(), auth);
+  if (a.project_create->parsed()) return CreateProject(a, *store.value(), clock);
+  return 1;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  sigset_t signals = BlockStopSignals();
+  CLI::App cli{"Nexus: test automation results, connected to TestRail"};
+  cli.require_subcommand(1);
+  CliArgs a;
+  cli.add_option("--log-level", a.log_level, "trace|debug|info|warn|error")
+      ->envname("NEXUS_LOG_LEVEL");
+  AddServeCommand(cli, a);
+  AddDemoCommand(cli, a);
+  AddAdminCommands(cli, a);
+  AddExportCommand(cli, a);
 
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
-  SetupLogging(log_level);
+  SetupLogging(a.log_level);
 
-  if (serve->parsed()) {
-    if (config.static_dir.empty()) config.static_dir = DetectStaticDir();
-    return Serve(config, signals);
+  if (a.serve->parsed()) {
+    if (a.config.static_dir.empty()) a.config.static_dir = DetectStaticDir();
+    return Serve(a.config, signals);
   }
-  if (demo->parsed()) return RunDemo(config.listen, demo_dir, signals);
-  if (exp->parsed()) return Export(config, eo);
-
-  auto store = OpenAndMigrate(config);
-  if (!store.ok()) return Fail(store.status());
-  SystemClock clock;
-  auth::AuthService auth(*store.value(), clock);
-
-  if (migrate->parsed()) {
-    auto v = store.value()->SchemaVersion();
-    if (!v.ok()) return Fail(v.status());
-    std::printf("schema version %d\n", v.value());
-    return 0;
-  }
-  if (user_add->parsed()) {
-    std::string password;
-    std::getline(std::cin, password);
-    auto u = auth.CreateUser(email, name, password, org_admin);
-    if (!u.ok()) return Fail(u.status());
-    std::printf("%lld\n", static_cast<long long>(u->id));
-    return 0;
-  }
-  if (token_create->parsed()) {
-    auto u = store.value()->GetUserByEmail(email);
-    if (!u.ok()) return Fail(NotFound("no user with e-mail " + email));
-    auto t = auth.CreateToken(u->id, token_name);
-    if (!t.ok()) return Fail(t.status());
-    std::printf("%s\n", t->secret.c_str());
-    return 0;
-  }
-  if (project_create->parsed()) {
-    if (project_name.empty() || project_name.size() > 200)
-      return Fail(InvalidArgument("--name must be 1 to 200 characters"));
-    for (const auto& f : features)
-      if (f != "testrail") return Fail(InvalidArgument("unknown feature '" + f + "'"));
-    std::optional<int64_t> owner;
-    if (!owner_email.empty()) {
-      auto u = store.value()->GetUserByEmail(owner_email);
-      if (!u.ok()) return Fail(NotFound("no user with e-mail " + owner_email));
-      owner = u->id;
-    }
-    Project p;
-    p.name = project_name;
-    p.created_at = clock.NowMs();
-    auto created = store.value()->CreateProject(p, owner);
-    if (!created.ok()) return Fail(created.status());
-    for (const auto& f : features) {
-      Status st = store.value()->SetProjectFeature(created->id, f, true);
-      if (!st.ok()) return Fail(st);
-    }
-    std::printf("%lld\n", static_cast<long long>(created->id));
-    return 0;
-  }
-  return 1;
+  if (a.demo->parsed()) return RunDemo(a.config.listen, a.demo_dir, signals);
+  if (a.exp->parsed()) return Export(a.config, a.eo);
+  return RunAdminCommand(a);
 }
 
 }  // namespace nexus::app

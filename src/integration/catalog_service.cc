@@ -58,6 +58,189 @@ std::optional<int64_t> ParseCaseId(std::string_view q) {
   return v;
 }
 
+// A search cursor: the offset into the hits, as plain digits up to 10,000,000.
+Result<size_t> ParseCursor(const std::string& cursor) {
+  auto v = ParseCaseId(cursor);
+  if (!v || cursor[0] == 'C' || cursor[0] == 'c' || *v > 10'000'000)
+    return InvalidArgument("cursor is not valid", "cursor", "invalid_value");
+  return static_cast<size_t>(*v);
+}
+
+std::string TrimSpace(std::string q) {
+  while (!q.empty() && std::isspace(static_cast<unsigned char>(q.back()))) q.pop_back();
+  size_t lead = 0;
+  while (lead < q.size() && std::isspace(static_cast<unsigned char>(q[lead]))) ++lead;
+  q.erase(0, lead);
+  return q;
+}
+
+std::vector<std::string> SplitWords(const std::string& s) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < s.size();) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+// How well a lower-cased title matches the lower-cased query `lq` (split into `words`):
+// 0 the whole title, 1 a prefix, 2 every word at a word start, 3 every word somewhere;
+// nullopt when a word is missing.
+std::optional<int64_t> MatchRank(const std::string& lower, const std::string& lq,
+                                 const std::vector<std::string>& words) {
+  bool all_word_start = true;
+  for (const auto& w : words) {
+    size_t pos = lower.find(w);
+    if (pos == std::string::npos) return std::nullopt;
+    if (all_word_start) {
+      bool ws = false;
+      for (; pos != std::string::npos; pos = lower.find(w, pos + 1))
+        if (IsWordStart(lower, pos)) {
+          ws = true;
+          break;
+        }
+      all_word_start = ws;
+    }
+  }
+  return lower == lq ? 0 : lower.rfind(lq, 0) == 0 ? 1 : all_word_start ? 2 : 3;
+}
+
+// One suite a sync pass fetches: all of it (full) or the cases updated since its high water.
+struct SuiteWork {
+  TestRailSuiteRecord suite;
+  bool full = false;
+  int64_t high_water = 0;  // the catalog's high water of the suite (0: never synced)
+};
+
+// The suites of the next pass: the selected ones not synced by an earlier pass, each full when
+// the mode asks for it, the catalog never fully synced it, or (auto) its last full sync is
+// older than options.full_sync_every_ms.
+std::vector<SuiteWork> PlanPass(const std::vector<TestRailSuiteRecord>& suites,
+                                const std::vector<CatalogSuiteRecord>& catalog_suites,
+                                const std::set<int64_t>& done, SyncMode mode, TimeMs started,
+                                const CatalogOptions& options) {
+  std::map<int64_t, CatalogSuiteRecord> known;
+  for (const auto& s : catalog_suites) known[s.suite_id] = s;
+  std::vector<SuiteWork> work;
+  for (const auto& s : suites) {
+    if (done.count(s.id)) continue;
+    auto it = known.find(s.id);
+    bool full = mode == SyncMode::kFull || it == known.end() || !it->second.last_full_sync_at ||
+                (mode == SyncMode::kAuto &&
+                 started - *it->second.last_full_sync_at > options.full_sync_every_ms);
+    int64_t high_water = it != known.end() ? it->second.high_water_updated_on : 0;
+    work.push_back(SuiteWork{s, full, high_water});
+  }
+  return work;
+}
+
+// Progress of one sync, shared by the workers of its passes and reported to its job.
+struct SyncProgress {
+  jobs::JobContext* ctx = nullptr;
+  std::mutex mu;  // guards the counters below, the ctx progress and the pass's first error
+  int64_t fetched_total = 0;
+  size_t suites_done = 0;
+  size_t total = 0;  // suites of this and the earlier passes
+
+  // Call with mu held.
+  void Report() {
+    if (ctx)
+      ctx->SetProgress({{"suites_done", suites_done},
+                        {"suites_total", total},
+                        {"cases_fetched", fetched_total}});
+  }
+};
+
+// Syncs the suites of one pass into the catalog of `project_id`.
+struct SuiteSyncer {
+  CatalogStore& store;
+  const Clock& clock;
+  const CatalogOptions& options;
+  const testrail::TestRailClient& client;
+  int64_t project_id = 0;
+  int64_t tr_project = 0;
+  SyncProgress& progress;
+
+  // Fetches the suite's sections and cases (incremental: those updated after its high water
+  // minus the overlap) and applies them in one transaction. Unavailable when the job is asked
+  // to stop.
+  Status SyncSuite(const SuiteWork& w, SuiteSyncReport& rep) const {
+    const TestRailSuiteRecord& suite = w.suite;
+    NEXUS_ASSIGN_OR_RETURN(auto sections, client.GetSections(tr_project, suite.id));
+    CatalogSuiteUpdate u;
+    u.suite_id = suite.id;
+    u.name = suite.name;
+    u.full = w.full;
+    for (const auto& sec : sections)
+      u.sections.push_back(
+          {sec.id, suite.id, sec.parent_id, sec.name, sec.depth, sec.display_order});
+    rep.sections = static_cast<int64_t>(u.sections.size());
+    testrail::GetCasesRequest req;
+    req.project_id = tr_project;
+    req.suite_id = suite.id;
+    if (!w.full) req.updated_after = std::max<int64_t>(0, w.high_water - options.overlap_s);
+    jobs::JobContext* ctx = progress.ctx;
+    NEXUS_RETURN_IF_ERROR(
+        client.ForEachCasesPage(req, [&](std::vector<testrail::Case>& page) -> Status {
+          if (ctx && ctx->StopRequested())
+            return Status(StatusCode::kUnavailable, "catalog sync interrupted");
+          for (auto& c : page)
+            if (!c.is_deleted) u.cases.push_back(ToRecord(c));
+          rep.cases_fetched += static_cast<int64_t>(page.size());
+          std::lock_guard<std::mutex> lock(progress.mu);
+          progress.fetched_total += static_cast<int64_t>(page.size());
+          progress.Report();
+          return Status::Ok();
+        }));
+    return store.ApplyCatalogSuite(project_id, u, clock.NowMs());
+  }
+
+  // Syncs `work` on up to options.max_parallel_suites threads (this one included); one report
+  // per suite, in the order of `work`. The first failure lands in `first_error` when that is
+  // still ok.
+  std::vector<SuiteSyncReport> RunPass(const std::vector<SuiteWork>& work,
+                                       Status& first_error) const {
+    std::vector<SuiteSyncReport> results(work.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      while (true) {
+        size_t i = next++;
+        if (i >= work.size()) return;
+        SuiteSyncReport& rep = results[i];
+        rep.suite_id = work[i].suite.id;
+        rep.full = work[i].full;
+        Status s = SyncSuite(work[i], rep);
+        if (!s.ok()) rep.error = s.message();
+        std::lock_guard<std::mutex> lock(progress.mu);
+        ++progress.suites_done;
+        if (!s.ok() && first_error.ok()) first_error = s;
+        progress.Report();
+      }
+    };
+    int n = std::clamp<int>(options.max_parallel_suites, 1, static_cast<int>(work.size()));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < n; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    return results;
+  }
+};
+
+// Records a failed sync in the catalog state (best effort) and returns `s`.
+Status RecordSyncFailure(CatalogStore& store, const Clock& clock, int64_t project_id,
+                         CatalogStateRecord& state, const Status& s) {
+  state.state = "failed";
+  state.last_error = s.message();
+  state.updated_at = clock.NowMs();
+  Status w = store.SaveCatalogState(project_id, state);
+  if (!w.ok()) spdlog::warn("event=catalog_state_save_failed error=\"{}\"", w.message());
+  spdlog::warn("event=catalog_sync_failed project_id={} error=\"{}\"", project_id, s.message());
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json SyncReportToJson(const SyncReport& r) {
@@ -138,13 +321,7 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
                          store_.GetCatalogState(project_id));
   CatalogStateRecord state = prev.value_or(CatalogStateRecord{});
   auto record_failure = [&](const Status& s) -> Status {
-    state.state = "failed";
-    state.last_error = s.message();
-    state.updated_at = clock_.NowMs();
-    Status w = store_.SaveCatalogState(project_id, state);
-    if (!w.ok()) spdlog::warn("event=catalog_state_save_failed error=\"{}\"", w.message());
-    spdlog::warn("event=catalog_sync_failed project_id={} error=\"{}\"", project_id, s.message());
-    return s;
+    return RecordSyncFailure(store_, clock_, project_id, state, s);
   };
 
   auto cfg_r = store_.GetTestRailConfig(project_id);
@@ -155,7 +332,6 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
   if (!cfg_r->project)
     return record_failure(Status(StatusCode::kConflict, "select a TestRail project first", {},
                                  "no_project_selected"));
-  const int64_t tr_project = cfg_r->project->id;
 
   state.state = "syncing";
   state.last_attempt_at = started;
@@ -164,100 +340,29 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
 
   auto client_r = clients_(project_id);
   if (!client_r.ok()) return record_failure(client_r.status());
-  const testrail::TestRailClient& client = **client_r;
+  SyncProgress progress;
+  progress.ctx = ctx;
+  const SuiteSyncer syncer{store_,  clock_, options_, **client_r, project_id, cfg_r->project->id,
+                           progress};
 
   SyncReport report;
   std::set<int64_t> done;  // suites synced in an earlier pass
-  std::mutex progress_mu;  // guards ctx progress, fetched_total, suites_done
-  int64_t fetched_total = 0;
-  size_t suites_done = 0;
   bool all_full = true, any_incremental = false;
   Status first_error;
   std::vector<TestRailSuiteRecord> suites = cfg_r->suites;
-
   for (int pass = 0; pass < kMaxSyncPasses; ++pass) {
     NEXUS_ASSIGN_OR_RETURN(auto catalog_suites, store_.ListCatalogSuites(project_id));
-    std::map<int64_t, CatalogSuiteRecord> known;
-    for (auto& s : catalog_suites) known[s.suite_id] = s;
-    std::vector<std::pair<TestRailSuiteRecord, bool>> work;  // suite, full?
-    for (const auto& s : suites) {
-      if (done.count(s.id)) continue;
-      auto it = known.find(s.id);
-      bool full = mode == SyncMode::kFull || it == known.end() || !it->second.last_full_sync_at ||
-                  (mode == SyncMode::kAuto &&
-                   started - *it->second.last_full_sync_at > options_.full_sync_every_ms);
-      work.emplace_back(s, full);
-    }
+    std::vector<SuiteWork> work = PlanPass(suites, catalog_suites, done, mode, started, options_);
     if (work.empty()) break;
-    const size_t total = done.size() + work.size();
-
-    std::vector<SuiteSyncReport> results(work.size());
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      while (true) {
-        size_t i = next++;
-        if (i >= work.size()) return;
-        const auto& [suite, full] = work[i];
-        SuiteSyncReport& rep = results[i];
-        rep.suite_id = suite.id;
-        rep.full = full;
-        Status s = [&]() -> Status {
-          NEXUS_ASSIGN_OR_RETURN(auto sections, client.GetSections(tr_project, suite.id));
-          CatalogSuiteUpdate u;
-          u.suite_id = suite.id;
-          u.name = suite.name;
-          u.full = full;
-          for (const auto& sec : sections)
-            u.sections.push_back(
-                {sec.id, suite.id, sec.parent_id, sec.name, sec.depth, sec.display_order});
-          rep.sections = static_cast<int64_t>(u.sections.size());
-          testrail::GetCasesRequest req;
-          req.project_id = tr_project;
-          req.suite_id = suite.id;
-          if (!full) {
-            int64_t hw = known.count(suite.id) ? known[suite.id].high_water_updated_on : 0;
-            req.updated_after = std::max<int64_t>(0, hw - options_.overlap_s);
-          }
-          NEXUS_RETURN_IF_ERROR(
-              client.ForEachCasesPage(req, [&](std::vector<testrail::Case>& page) -> Status {
-                if (ctx && ctx->StopRequested())
-                  return Status(StatusCode::kUnavailable, "catalog sync interrupted");
-                for (auto& c : page)
-                  if (!c.is_deleted) u.cases.push_back(ToRecord(c));
-                rep.cases_fetched += static_cast<int64_t>(page.size());
-                std::lock_guard<std::mutex> lock(progress_mu);
-                fetched_total += static_cast<int64_t>(page.size());
-                if (ctx)
-                  ctx->SetProgress({{"suites_done", suites_done},
-                                    {"suites_total", total},
-                                    {"cases_fetched", fetched_total}});
-                return Status::Ok();
-              }));
-          return store_.ApplyCatalogSuite(project_id, u, clock_.NowMs());
-        }();
-        if (!s.ok()) rep.error = s.message();
-        std::lock_guard<std::mutex> lock(progress_mu);
-        ++suites_done;
-        if (!s.ok() && first_error.ok()) first_error = s;
-        if (ctx)
-          ctx->SetProgress({{"suites_done", suites_done},
-                            {"suites_total", total},
-                            {"cases_fetched", fetched_total}});
-      }
-    };
-    int n = std::clamp<int>(options_.max_parallel_suites, 1, static_cast<int>(work.size()));
-    std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads) t.join();
+    progress.total = done.size() + work.size();  // no worker is running
+    std::vector<SuiteSyncReport> results = syncer.RunPass(work, first_error);
     Invalidate(project_id);
-
     for (auto& r : results) {
       done.insert(r.suite_id);
-      if (r.full)
-        all_full = all_full && true;
-      else
-        all_full = false, any_incremental = true;
+      if (!r.full) {
+        all_full = false;
+        any_incremental = true;
+      }
       report.suites.push_back(std::move(r));
     }
     if (!first_error.ok()) break;
@@ -275,7 +380,7 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
   state.updated_at = finished;
   NEXUS_RETURN_IF_ERROR(store_.SaveCatalogState(project_id, state));
   spdlog::info("event=catalog_synced project_id={} suites={} cases_fetched={} duration_ms={}",
-               project_id, report.suites.size(), fetched_total, report.duration_ms);
+               project_id, report.suites.size(), progress.fetched_total, report.duration_ms);
   return report;
 }
 
@@ -438,10 +543,7 @@ Result<CasePage> CatalogService::SearchCases(int64_t project_id, const CaseQuery
     return InvalidArgument("limit must be between 1 and 250", "limit", "invalid_value");
   size_t offset = 0;
   if (!query.cursor.empty()) {
-    auto v = ParseCaseId(query.cursor);
-    if (!v || query.cursor[0] == 'C' || query.cursor[0] == 'c' || *v > 10'000'000)
-      return InvalidArgument("cursor is not valid", "cursor", "invalid_value");
-    offset = static_cast<size_t>(*v);
+    NEXUS_ASSIGN_OR_RETURN(offset, ParseCursor(query.cursor));
   }
   NEXUS_ASSIGN_OR_RETURN(auto selected, SelectedSuites(project_id));
   std::unordered_set<int64_t> sel;
@@ -456,12 +558,7 @@ Result<CasePage> CatalogService::SearchCases(int64_t project_id, const CaseQuery
            (!query.section_id || e.section_id == *query.section_id);
   };
 
-  // Trimmed query.
-  std::string q = query.q;
-  while (!q.empty() && std::isspace(static_cast<unsigned char>(q.back()))) q.pop_back();
-  size_t lead = 0;
-  while (lead < q.size() && std::isspace(static_cast<unsigned char>(q[lead]))) ++lead;
-  q.erase(0, lead);
+  const std::string q = TrimSpace(query.q);
 
   std::vector<std::pair<int64_t, size_t>> hits;  // (sort key rank, index)
   if (auto id = ParseCaseId(q)) {
@@ -480,36 +577,12 @@ Result<CasePage> CatalogService::SearchCases(int64_t project_id, const CaseQuery
                       [&](const auto& a, const auto& b) { return key(a.second) < key(b.second); });
   } else {
     const std::string lq = Lower(q);
-    std::vector<std::string> words;
-    for (size_t i = 0; i < lq.size();) {
-      while (i < lq.size() && std::isspace(static_cast<unsigned char>(lq[i]))) ++i;
-      size_t j = i;
-      while (j < lq.size() && !std::isspace(static_cast<unsigned char>(lq[j]))) ++j;
-      if (j > i) words.push_back(lq.substr(i, j - i));
-      i = j;
-    }
+    const std::vector<std::string> words = SplitWords(lq);
     for (size_t i = 0; i < index->cases.size(); ++i) {
       const auto& e = index->cases[i];
-      bool all = true, all_word_start = true;
-      for (const auto& w : words) {
-        size_t pos = e.lower.find(w);
-        if (pos == std::string::npos) {
-          all = false;
-          break;
-        }
-        if (all_word_start) {
-          bool ws = false;
-          for (; pos != std::string::npos; pos = e.lower.find(w, pos + 1))
-            if (IsWordStart(e.lower, pos)) {
-              ws = true;
-              break;
-            }
-          all_word_start = ws;
-        }
-      }
-      if (!all || !visible(e)) continue;
-      int64_t rank = e.lower == lq ? 0 : e.lower.rfind(lq, 0) == 0 ? 1 : all_word_start ? 2 : 3;
-      hits.emplace_back(rank, i);
+      std::optional<int64_t> rank = MatchRank(e.lower, lq, words);
+      if (!rank || !visible(e)) continue;
+      hits.emplace_back(*rank, i);
     }
     size_t want = std::min(hits.size(), offset + query.limit + 1);
     std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(want), hits.end(),

@@ -27,7 +27,7 @@ Status JobContext::Heartbeat() {
   return s;
 }
 
-JobRunner::JobRunner(Store& store, const Clock& clock, JobRunnerOptions options)
+JobRunner::JobRunner(JobStore& store, const Clock& clock, JobRunnerOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
   if (!options_.worker_prefix.empty()) {
     worker_base_ = options_.worker_prefix;

@@ -1,4 +1,4 @@
-// JobRunner: runs the durable jobs recorded in the Store (storage/job_records.h) — catalog
+// JobRunner: runs the durable jobs recorded in the JobStore (storage/job_store.h) — catalog
 // syncs, exports — on a small pool of worker threads.
 //
 // Life of a job: Enqueue() records it "queued"; a worker claims it (state "running" under a
@@ -20,7 +20,7 @@
 // the lease expires. A handler that completes successfully finishes normally.
 //
 // Thread-safety: Register() before Start(); every other method may be called from any
-// thread. The Store and Clock must outlive the runner.
+// thread. The store and Clock must outlive the runner.
 #pragma once
 
 #include <atomic>
@@ -38,7 +38,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
-#include "storage/store.h"
+#include "storage/job_store.h"
 
 namespace nexus::jobs {
 
@@ -69,7 +69,7 @@ class JobContext {
 
  private:
   friend class JobRunner;
-  JobContext(Job job, Store& store, const Clock& clock, int64_t lease_ms,
+  JobContext(Job job, JobStore& store, const Clock& clock, int64_t lease_ms,
              const std::atomic<bool>& stopping)
       : job_(std::move(job)),
         store_(store),
@@ -77,7 +77,7 @@ class JobContext {
         lease_ms_(lease_ms),
         stopping_(stopping) {}
   Job job_;
-  Store& store_;
+  JobStore& store_;
   const Clock& clock_;
   int64_t lease_ms_;
   const std::atomic<bool>& stopping_;
@@ -88,7 +88,7 @@ using JobHandler = std::function<Result<nlohmann::json>(JobContext&)>;
 
 class JobRunner {
  public:
-  JobRunner(Store& store, const Clock& clock, JobRunnerOptions options = {});
+  JobRunner(JobStore& store, const Clock& clock, JobRunnerOptions options = {});
   ~JobRunner();  // Stop()s
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -124,7 +124,7 @@ class JobRunner {
   void HeartbeatLoop();
   void RunOne(Job job, const std::string& worker_id);
 
-  Store& store_;
+  JobStore& store_;
   const Clock& clock_;
   const JobRunnerOptions options_;
   std::string worker_base_;

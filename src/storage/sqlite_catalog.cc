@@ -1,5 +1,5 @@
-// SqliteStore: the TestRail catalog and links (store.h "TestRail catalog", "TestRail links",
-// migration 0004_catalog_links_jobs.sql). A suite's sync result is applied in one write
+// SqliteStore: the catalog role (catalog_store.h): the TestRail catalog and links (migration
+// 0004_catalog_links_jobs.sql). A suite's sync result is applied in one write
 // transaction, so readers see the previous catalog or the new one, never a mix.
 #include <algorithm>
 #include <set>
@@ -78,108 +78,133 @@ constexpr char kLiveLinkFilter[] =
     "(l.step_id = '' OR EXISTS (SELECT 1 FROM test_steps s WHERE s.test_id = l.test_id AND "
     "s.step_id = l.step_id))";
 
+// ---- ApplyCatalogSuite, step by step (all inside its write transaction).
+
+// Upserts the suite row: name, high water (raised, or set by a full sync), the sync stamp.
+Status UpsertCatalogSuite(Connection& c, std::string_view op, int64_t project_id,
+                          const CatalogSuiteUpdate& u, TimeMs now) {
+  int64_t high = 0;
+  for (const auto& cs : u.cases) high = std::max(high, cs.updated_on);
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare(op,
+                "INSERT INTO testrail_catalog_suites (project_id, suite_id, name, "
+                "high_water_updated_on, last_full_sync_at, last_incremental_at) VALUES (?1, "
+                "?2, ?3, ?4, ?5, ?6) ON CONFLICT (project_id, suite_id) DO UPDATE SET name = "
+                "excluded.name, high_water_updated_on = CASE WHEN ?7 THEN excluded."
+                "high_water_updated_on ELSE MAX(high_water_updated_on, "
+                "excluded.high_water_updated_on) END, last_full_sync_at = "
+                "COALESCE(excluded.last_full_sync_at, last_full_sync_at), "
+                "last_incremental_at = COALESCE(excluded.last_incremental_at, "
+                "last_incremental_at)"));
+  st.Bind(1, project_id).Bind(2, u.suite_id).Bind(3, u.name).Bind(4, high).Bind(7, u.full);
+  if (u.full) {
+    st.Bind(5, now).BindNull(6);
+  } else {
+    st.BindNull(5).Bind(6, now);
+  }
+  return st.Run();
+}
+
+// Replaces the suite's sections with u.sections.
+Status ReplaceCatalogSections(Connection& c, std::string_view op, int64_t project_id,
+                              const CatalogSuiteUpdate& u) {
+  {
+    NEXUS_ASSIGN_OR_RETURN(Statement del,
+                           c.Prepare(op,
+                                     "DELETE FROM testrail_catalog_sections WHERE project_id = ?1 "
+                                     "AND suite_id = ?2"));
+    NEXUS_RETURN_IF_ERROR(del.Bind(1, project_id).Bind(2, u.suite_id).Run());
+  }
+  for (const auto& s : u.sections) {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement ins,
+        c.Prepare(op,
+                  "INSERT INTO testrail_catalog_sections (project_id, section_id, suite_id, "
+                  "parent_id, name, depth, display_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                  "ON CONFLICT (project_id, section_id) DO UPDATE SET suite_id = "
+                  "excluded.suite_id, parent_id = excluded.parent_id, name = excluded.name, "
+                  "depth = excluded.depth, display_order = excluded.display_order"));
+    NEXUS_RETURN_IF_ERROR(ins.Bind(1, project_id)
+                              .Bind(2, s.id)
+                              .Bind(3, u.suite_id)
+                              .Bind(4, s.parent_id)
+                              .Bind(5, s.name)
+                              .Bind(6, s.depth)
+                              .Bind(7, s.display_order)
+                              .Run());
+  }
+  return Status::Ok();
+}
+
+// Upserts u.cases (a case seen again is live again; one listed under another suite moves).
+Status UpsertCatalogCases(Connection& c, std::string_view op, int64_t project_id,
+                          const CatalogSuiteUpdate& u) {
+  for (const auto& cs : u.cases) {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement ins,
+        c.Prepare(op,
+                  "INSERT INTO testrail_catalog_cases (project_id, case_id, suite_id, "
+                  "section_id, title, refs, created_on, updated_on, display_order, is_deleted, "
+                  "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, FALSE, NULL) ON "
+                  "CONFLICT (project_id, case_id) DO UPDATE SET suite_id = excluded.suite_id, "
+                  "section_id = excluded.section_id, title = excluded.title, refs = "
+                  "excluded.refs, created_on = excluded.created_on, updated_on = "
+                  "excluded.updated_on, display_order = excluded.display_order, is_deleted = "
+                  "FALSE, deleted_at = NULL"));
+    NEXUS_RETURN_IF_ERROR(ins.Bind(1, project_id)
+                              .Bind(2, cs.id)
+                              .Bind(3, u.suite_id)
+                              .Bind(4, cs.section_id)
+                              .Bind(5, cs.title)
+                              .Bind(6, cs.refs)
+                              .Bind(7, cs.created_on)
+                              .Bind(8, cs.updated_on)
+                              .Bind(9, cs.display_order)
+                              .Run());
+  }
+  return Status::Ok();
+}
+
+// After a full sync: marks every live case of the suite that u.cases does not list deleted.
+Status MarkUnlistedCasesDeleted(Connection& c, std::string_view op, int64_t project_id,
+                                const CatalogSuiteUpdate& u, TimeMs now) {
+  std::unordered_set<int64_t> listed;
+  listed.reserve(u.cases.size());
+  for (const auto& cs : u.cases) listed.insert(cs.id);
+  std::vector<int64_t> gone;
+  {
+    NEXUS_ASSIGN_OR_RETURN(Statement q,
+                           c.Prepare(op,
+                                     "SELECT case_id FROM testrail_catalog_cases WHERE project_id "
+                                     "= ?1 AND suite_id = ?2 AND NOT is_deleted"));
+    q.Bind(1, project_id).Bind(2, u.suite_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      if (!listed.count(q.Int64(0))) gone.push_back(q.Int64(0));
+    }
+  }
+  for (int64_t id : gone) {
+    NEXUS_ASSIGN_OR_RETURN(Statement up,
+                           c.Prepare(op,
+                                     "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
+                                     "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2"));
+    NEXUS_RETURN_IF_ERROR(up.Bind(1, project_id).Bind(2, id).Bind(3, now).Run());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpdate& u, TimeMs now) {
   constexpr std::string_view kOp = "apply catalog suite";
   return WriteTx(kOp, [&](Connection& c) -> Status {
     NEXUS_RETURN_IF_ERROR(RequireProject(c, kOp, project_id));
-    int64_t high = 0;
-    for (const auto& cs : u.cases) high = std::max(high, cs.updated_on);
-    {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement st,
-          c.Prepare(kOp,
-                    "INSERT INTO testrail_catalog_suites (project_id, suite_id, name, "
-                    "high_water_updated_on, last_full_sync_at, last_incremental_at) VALUES (?1, "
-                    "?2, ?3, ?4, ?5, ?6) ON CONFLICT (project_id, suite_id) DO UPDATE SET name = "
-                    "excluded.name, high_water_updated_on = CASE WHEN ?7 THEN excluded."
-                    "high_water_updated_on ELSE MAX(high_water_updated_on, "
-                    "excluded.high_water_updated_on) END, last_full_sync_at = "
-                    "COALESCE(excluded.last_full_sync_at, last_full_sync_at), "
-                    "last_incremental_at = COALESCE(excluded.last_incremental_at, "
-                    "last_incremental_at)"));
-      st.Bind(1, project_id).Bind(2, u.suite_id).Bind(3, u.name).Bind(4, high).Bind(7, u.full);
-      if (u.full) {
-        st.Bind(5, now).BindNull(6);
-      } else {
-        st.BindNull(5).Bind(6, now);
-      }
-      NEXUS_RETURN_IF_ERROR(st.Run());
-    }
-    {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement del, c.Prepare(kOp,
-                                   "DELETE FROM testrail_catalog_sections WHERE project_id = ?1 "
-                                   "AND suite_id = ?2"));
-      NEXUS_RETURN_IF_ERROR(del.Bind(1, project_id).Bind(2, u.suite_id).Run());
-    }
-    for (const auto& s : u.sections) {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement ins,
-          c.Prepare(kOp,
-                    "INSERT INTO testrail_catalog_sections (project_id, section_id, suite_id, "
-                    "parent_id, name, depth, display_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                    "ON CONFLICT (project_id, section_id) DO UPDATE SET suite_id = "
-                    "excluded.suite_id, parent_id = excluded.parent_id, name = excluded.name, "
-                    "depth = excluded.depth, display_order = excluded.display_order"));
-      NEXUS_RETURN_IF_ERROR(ins.Bind(1, project_id)
-                                .Bind(2, s.id)
-                                .Bind(3, u.suite_id)
-                                .Bind(4, s.parent_id)
-                                .Bind(5, s.name)
-                                .Bind(6, s.depth)
-                                .Bind(7, s.display_order)
-                                .Run());
-    }
-    std::unordered_set<int64_t> listed;
-    listed.reserve(u.cases.size());
-    for (const auto& cs : u.cases) {
-      listed.insert(cs.id);
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement ins,
-          c.Prepare(kOp,
-                    "INSERT INTO testrail_catalog_cases (project_id, case_id, suite_id, "
-                    "section_id, title, refs, created_on, updated_on, display_order, is_deleted, "
-                    "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, FALSE, NULL) ON "
-                    "CONFLICT (project_id, case_id) DO UPDATE SET suite_id = excluded.suite_id, "
-                    "section_id = excluded.section_id, title = excluded.title, refs = "
-                    "excluded.refs, created_on = excluded.created_on, updated_on = "
-                    "excluded.updated_on, display_order = excluded.display_order, is_deleted = "
-                    "FALSE, deleted_at = NULL"));
-      NEXUS_RETURN_IF_ERROR(ins.Bind(1, project_id)
-                                .Bind(2, cs.id)
-                                .Bind(3, u.suite_id)
-                                .Bind(4, cs.section_id)
-                                .Bind(5, cs.title)
-                                .Bind(6, cs.refs)
-                                .Bind(7, cs.created_on)
-                                .Bind(8, cs.updated_on)
-                                .Bind(9, cs.display_order)
-                                .Run());
-    }
-    if (u.full) {
-      std::vector<int64_t> gone;
-      {
-        NEXUS_ASSIGN_OR_RETURN(
-            Statement q, c.Prepare(kOp,
-                                   "SELECT case_id FROM testrail_catalog_cases WHERE project_id "
-                                   "= ?1 AND suite_id = ?2 AND NOT is_deleted"));
-        q.Bind(1, project_id).Bind(2, u.suite_id);
-        while (true) {
-          NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
-          if (!row) break;
-          if (!listed.count(q.Int64(0))) gone.push_back(q.Int64(0));
-        }
-      }
-      for (int64_t id : gone) {
-        NEXUS_ASSIGN_OR_RETURN(Statement up,
-                               c.Prepare(kOp,
-                                         "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
-                                         "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2"));
-        NEXUS_RETURN_IF_ERROR(up.Bind(1, project_id).Bind(2, id).Bind(3, now).Run());
-      }
-    }
+    NEXUS_RETURN_IF_ERROR(UpsertCatalogSuite(c, kOp, project_id, u, now));
+    NEXUS_RETURN_IF_ERROR(ReplaceCatalogSections(c, kOp, project_id, u));
+    NEXUS_RETURN_IF_ERROR(UpsertCatalogCases(c, kOp, project_id, u));
+    if (u.full) NEXUS_RETURN_IF_ERROR(MarkUnlistedCasesDeleted(c, kOp, project_id, u, now));
     return Status::Ok();
   });
 }

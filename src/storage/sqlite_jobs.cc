@@ -1,4 +1,4 @@
-// SqliteStore: the durable jobs (store.h "Jobs", migration 0004_catalog_links_jobs.sql).
+// SqliteStore: the jobs role (job_store.h, migration 0004_catalog_links_jobs.sql).
 // Claiming is a compare-and-set inside the write transaction, so two workers (threads or
 // processes sharing the database) never hold the same job.
 #include <algorithm>

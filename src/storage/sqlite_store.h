@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
   Status MigrateTo(int version);
   Result<int> SchemaVersion() override;
 
+  // Identity (sqlite_identity.cc).
   Result<User> CreateUser(const User& user) override;
   Result<User> GetUser(int64_t id) override;
   Result<User> GetUserByEmail(const std::string& email) override;
@@ -62,6 +63,7 @@ class SqliteStore final : public Store {
   Status DeleteSession(const std::string& id_hash) override;
   Status DeleteExpiredSessions(TimeMs now) override;
 
+  // Projects, feature flags, memberships (sqlite_projects.cc).
   Result<Project> CreateProject(const Project& project,
                                 std::optional<int64_t> creator_user_id) override;
   Result<Project> GetProject(int64_t id) override;
@@ -74,6 +76,7 @@ class SqliteStore final : public Store {
   Result<std::optional<ProjectRole>> GetRole(int64_t project_id, int64_t user_id) override;
   Result<std::vector<Membership>> ListMembers(int64_t project_id) override;
 
+  // Tests and runs (sqlite_tests_runs.cc).
   Result<Test> CreateTest(const Test& test) override;
   Result<Test> GetTest(int64_t project_id, int64_t test_id) override;
   Result<std::vector<Test>> ListTests(int64_t project_id, const PageRequest& page) override;
@@ -87,6 +90,7 @@ class SqliteStore final : public Store {
                                     const PageRequest& page) override;
   Result<Run> UpdateRun(const Run& run) override;
 
+  // Plans and executions (sqlite_plans.cc).
   Result<TestPlan> CreatePlan(const TestPlan& plan) override;
   Result<TestPlan> GetPlan(int64_t project_id, int64_t plan_id) override;
   Result<std::vector<TestPlan>> ListPlans(int64_t project_id, const PageRequest& page) override;
@@ -173,7 +177,8 @@ class SqliteStore final : public Store {
               std::unique_ptr<sqlite::Connection> writer);
 
   // Runs `fn(Connection&)` in a write transaction (BEGIN IMMEDIATE … COMMIT) under
-  // write_mu_; rolls back when fn fails. fn returns Status or Result<T>.
+  // write_mu_; rolls back when fn fails. fn returns Status or Result<T>. Defined in
+  // sqlite_helpers.h (with ReadLease), which the per-role backend files include.
   template <typename Fn>
   auto Write(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
   // Runs `fn(Connection&)` in a read transaction on a pooled reader.
@@ -184,8 +189,7 @@ class SqliteStore final : public Store {
   // Inserts the run inside the caller's write transaction and reads it back.
   static Result<Run> InsertRun(sqlite::Connection& c, const Run& run);
 
-  // Type-erased Write()/Read() for the backend files other than sqlite_store.cc (the
-  // templates live there). Same transaction semantics.
+  // Type-erased Write()/Read(). Same transaction semantics.
   Status WriteTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
   Status ReadTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
 

@@ -1,5 +1,5 @@
-// SqliteStore: the TestRail configuration methods (store.h "TestRail configuration",
-// migration 0003_testrail_config.sql). Sealed API keys are stored as lower-case hex text so
+// SqliteStore: the TestRail configuration role (testrail_config_store.h, migration
+// 0003_testrail_config.sql). Sealed API keys are stored as lower-case hex text so
 // the schema needs no BLOB type and stays portable.
 #include <algorithm>
 #include <map>

@@ -156,6 +156,117 @@ TransportError MakeError(TransportErrorKind kind, std::string detail, bool sent)
   return e;
 }
 
+// The request's header lines, plus an empty "Expect:" (no 100-continue round trip). The
+// caller frees the list.
+curl_slist* BuildHeaders(const HttpRequest& request) {
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : request.headers) {
+    std::string line = k + ": " + v;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  return curl_slist_append(headers, "Expect:");
+}
+
+// The method and body of `request` on handle `h`.
+void SetMethod(CURL* h, const HttpRequest& request) {
+  // Exactly-once: libcurl silently re-sends a request whose *reused* keep-alive
+  // connection dies before any response byte ("Connection died, retrying a fresh connect") —
+  // for a write that TestRail already applied, a duplicate run or result. Writes therefore
+  // always go over a fresh connection, where libcurl never retries on its own; the failure
+  // then reaches the retry policy as the ambiguous write it is.
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.method == "GET" ? 0L : 1L);
+  if (request.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (request.method == "POST") {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+    } else {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
+  }
+}
+
+// The error of a failed transfer: curl's code mapped to a TransportErrorKind; `sent` when the
+// request may have reached the server.
+TransportError ErrorForCurlCode(CURLcode rc, const std::string& detail, bool sent, bool too_large) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return MakeError(TransportErrorKind::kDns, detail, false);
+    case CURLE_COULDNT_CONNECT:
+      return MakeError(TransportErrorKind::kConnectionRefused, detail, false);
+    case CURLE_OPERATION_TIMEDOUT:
+      return MakeError(TransportErrorKind::kTimeout, detail, sent);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+      return MakeError(TransportErrorKind::kTls, detail, false);
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return MakeError(TransportErrorKind::kConnectionReset, detail, sent);
+    case CURLE_WRITE_ERROR:
+      return MakeError(TransportErrorKind::kOther, too_large ? "response body too large" : detail,
+                       sent);
+    default:
+      return MakeError(TransportErrorKind::kOther, detail, sent);
+  }
+}
+
+// Every option of one transfer of `request` on the (reset) handle `h`; `ctx` receives the
+// socket checks, headers and body.
+void SetOptions(CURL* h, const HttpRequest& request, CURLSH* share, const std::string& user_agent,
+                curl_slist* headers, char* errbuf, RequestContext* ctx) {
+  curl_easy_setopt(h, CURLOPT_SHARE, share);
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max(1, request.connect_timeout_ms)));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max(1, request.timeout_ms)));
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, request.insecure ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, request.insecure ? 0L : 2L);
+  if (!request.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_bundle.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, ctx);
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &Prereq);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, ctx);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &WriteHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, ctx);
+  SetMethod(h, request);
+}
+
+// A blocked-address error naming what the address check refused.
+TransportError BlockedError(const RequestContext& ctx, std::string detail) {
+  TransportError e = MakeError(TransportErrorKind::kBlockedAddress, std::move(detail), false);
+  e.blocked_ip = ctx.blocked_ip;
+  e.blocked_class = std::string(DescribeAddressClass(ctx.blocked_class));
+  return e;
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::Header(std::string_view name) const {
@@ -221,9 +332,7 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   ctx.max_bytes = options_.max_response_bytes;
   ctx.relaxed_socket_check = ProxyConfiguredFor(request.url);
   if (ctx.relaxed_socket_check && !PrecheckTargetHost(request.url, &ctx)) {
-    out.error = MakeError(TransportErrorKind::kBlockedAddress, "blocked before connecting", false);
-    out.error.blocked_ip = ctx.blocked_ip;
-    out.error.blocked_class = std::string(DescribeAddressClass(ctx.blocked_class));
+    out.error = BlockedError(ctx, "blocked before connecting");
     return out;
   }
 
@@ -234,54 +343,8 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   }
   curl_easy_reset(h);  // keeps live connections and caches
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_slist* headers = nullptr;
-  for (const auto& [k, v] : request.headers) {
-    std::string line = k + ": " + v;
-    headers = curl_slist_append(headers, line.c_str());
-  }
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-
-  curl_easy_setopt(h, CURLOPT_SHARE, share_);
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::max(1, request.connect_timeout_ms)));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max(1, request.timeout_ms)));
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, request.insecure ? 0L : 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, request.insecure ? 0L : 2L);
-  if (!request.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_bundle.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
-  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &ctx);
-  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &Prereq);
-  curl_easy_setopt(h, CURLOPT_PREREQDATA, &ctx);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &WriteHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
-  // Exactly-once (issue 6): libcurl silently re-sends a request whose *reused* keep-alive
-  // connection dies before any response byte ("Connection died, retrying a fresh connect") —
-  // for a write that TestRail already applied, a duplicate run or result. Writes therefore
-  // always go over a fresh connection, where libcurl never retries on its own; the failure
-  // then reaches the retry policy as the ambiguous write it is.
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.method == "GET" ? 0L : 1L);
-  if (request.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else {
-    if (request.method == "POST") {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-    } else {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
-  }
+  curl_slist* headers = BuildHeaders(request);
+  SetOptions(h, request, share_, options_.user_agent, headers, errbuf, &ctx);
 
   CURLcode rc = curl_easy_perform(h);
   long status = 0;
@@ -293,59 +356,15 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   ReleaseHandle(h);
 
   std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-  bool sent = ctx.request_started;
   if (ctx.blocked && rc != CURLE_OK) {
-    out.error = MakeError(TransportErrorKind::kBlockedAddress, detail, false);
-    out.error.blocked_ip = ctx.blocked_ip;
-    out.error.blocked_class = std::string(DescribeAddressClass(ctx.blocked_class));
-    return out;
+    out.error = BlockedError(ctx, detail);
+  } else if (rc == CURLE_OK) {
+    out.response =
+        HttpResponse{static_cast<int>(status), std::move(ctx.headers), std::move(ctx.body)};
+  } else {
+    out.error = ErrorForCurlCode(rc, detail, ctx.request_started, ctx.too_large);
   }
-  switch (rc) {
-    case CURLE_OK:
-      out.response =
-          HttpResponse{static_cast<int>(status), std::move(ctx.headers), std::move(ctx.body)};
-      return out;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      out.error = MakeError(TransportErrorKind::kDns, detail, false);
-      return out;
-    case CURLE_COULDNT_CONNECT:
-      out.error = MakeError(TransportErrorKind::kConnectionRefused, detail, false);
-      return out;
-    case CURLE_OPERATION_TIMEDOUT:
-      out.error = MakeError(TransportErrorKind::kTimeout, detail, sent);
-      return out;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_USE_SSL_FAILED:
-      out.error = MakeError(TransportErrorKind::kTls, detail, false);
-      return out;
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      out.error = MakeError(TransportErrorKind::kConnectionReset, detail, sent);
-      return out;
-    case CURLE_WRITE_ERROR:
-      out.error = MakeError(TransportErrorKind::kOther,
-                            ctx.too_large ? "response body too large" : detail, sent);
-      return out;
-    default:
-      out.error = MakeError(TransportErrorKind::kOther, detail, sent);
-      return out;
-  }
+  return out;
 }
 
 }  // namespace nexus::testrail

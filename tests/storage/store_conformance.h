@@ -1,5 +1,6 @@
-// The Store conformance suite's fixture, shared by its files (store_conformance_test.cc and
-// the per-topic files next to it): one StoreConformanceTest per backend of Backends().
+// The fixture of the Store conformance suite (store_conformance*_test.cc): every test is
+// written against the abstract Store and runs once per backend listed in Backends() in
+// store_conformance_test.cc.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,12 +9,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/store.h"
 #include "temp_dir.h"
 
-namespace nexus::conformance {
+namespace nexus {
 
 #define ASSERT_OK(expr)                                        \
   do {                                                         \
@@ -114,4 +116,4 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Store> store_;
 };
 
-}  // namespace nexus::conformance
+}  // namespace nexus

@@ -1,0 +1,65 @@
+// ExportStore: the TestRail exports role of the Store contract (store.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/export_planner.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "storage/export_records.h"
+
+namespace nexus {
+
+class ExportStore {
+ public:
+  virtual ~ExportStore() = default;
+
+  // ---- TestRail exports (records in storage/export_records.h; sqlite_exports.cc).
+  // Records a new export (id, timestamps from the record) and, in the same transaction, its
+  // planned results: entries[i].results become the rows of entry i (the head of the plan is
+  // rec.plan_json). Conflict (reason "already_running") when a queued or running export of
+  // the same project has the same source_key (R-EXP-8). NotFound when the project does not
+  // exist.
+  virtual Result<ExportRecord> CreateExport(const ExportRecord& rec,
+                                            std::span<const PlanEntry> entries) = 0;
+  // NotFound for an unknown export or one of another project (project_id 0: any project).
+  // The plan's head (plan_json) only `with_plan`.
+  virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) = 0;
+  // The planned results of an export, streamed in (entry_index, position) order; `on_result`
+  // may move the result out. Nothing for an export without results (or an unknown one).
+  virtual Status ForEachPlannedResult(
+      int64_t export_id,
+      const std::function<Status(int entry_index, PlannedResult& r)>& on_result) = 0;
+  // The cases an export planned a result for because of this run, ascending.
+  virtual Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) = 0;
+  // Newest first: exports with id < before_id (0: from the newest), at most `limit`
+  // (capped at 200). Plan snapshots are not loaded (plan_json nullopt).
+  virtual Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
+                                                        int limit) = 0;
+  // Replaces every mutable column (state … updated_at, strategy; plan_json unless nullopt,
+  // which keeps the stored snapshot) and, when rec.run_ids is non-empty, the covered runs.
+  // Fenced by `attempts`: refused with Conflict (reason "superseded") when the stored export
+  // is at a later attempt than rec.attempts (another process took the export over).
+  virtual Status UpdateExport(const ExportRecord& rec) = 0;
+  // Ids of queued/running exports, ascending (resumed at start-up).
+  virtual Result<std::vector<int64_t>> ListActiveExports() = 0;
+  // Appends a journal step (id assigned); a step with `landed` also records those cases
+  // in the per-case export history, atomically with the step. A step with attempt > 0 is
+  // refused (Conflict, "superseded") when the export is at a later attempt.
+  virtual Result<int64_t> AppendExportStep(const ExportStep& step) = 0;
+  virtual Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) = 0;
+  // The newest export covering the run (any state); nullopt when never exported.
+  virtual Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id,
+                                                               int64_t run_id) = 0;
+  // The status last sent for each of these cases (cases never sent are left out).
+  virtual Result<std::vector<CaseExportRecord>> LastCaseExports(
+      int64_t project_id, const std::vector<int64_t>& case_ids) = 0;
+  // Statuses sent by one export, ascending case id.
+  virtual Result<std::vector<CaseExportRecord>> ExportCases(int64_t export_id) = 0;
+};
+
+}  // namespace nexus
