@@ -81,6 +81,7 @@ class App {
   integration::CatalogService& catalog() { return *catalog_; }  // catalog (issue 5)
   integration::LinkService& links() { return *links_; }         // links (issue 5)
   jobs::JobRunner& jobs() { return *jobs_; }
+  api::ApiServer& server() { return *server_; }
   void Stop();
 
  private:

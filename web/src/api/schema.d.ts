@@ -1196,8 +1196,11 @@ export interface components {
         };
         Export: {
             id: number | null;
-            /** @enum {string} */
-            state: "queued" | "running" | "succeeded" | "partially_succeeded" | "failed";
+            /**
+             * @description dry_run only in the answer of a dry run
+             * @enum {string}
+             */
+            state: "queued" | "running" | "succeeded" | "partially_succeeded" | "failed" | "dry_run";
             success: boolean;
             dry_run: boolean;
             /** @enum {string} */

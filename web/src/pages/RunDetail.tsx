@@ -10,7 +10,7 @@ import { Badge, ErrorBanner, Loading, Spinner, useAsync } from '../components/ui
 import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../contexts';
 import { fmtDuration, fmtTime, humanLabel, statusColor } from '../util';
-import { RunResultText, syncBadge, SyncStatus, syncUrl } from './Runs';
+import { RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
   const { project } = useProject();
