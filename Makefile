@@ -25,13 +25,14 @@ build: configure web
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The web UI (web/ → web/dist, served by `nexus serve --static-dir web/dist`). A stamp file
-# keeps `make build` fast: npm runs only when a source or the lock file changed.
+# keeps `make build` fast: npm runs only when a source, the lock file or the OpenAPI document
+# (web/src/api/schema.d.ts is generated from it) changed; npm ci only when the lock file changed.
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts \
-  web/tsconfig.json web/package.json web/package-lock.json
+  web/tsconfig.json web/package.json web/package-lock.json src/api/openapi.json
 web: web/dist/.stamp
 
 web/dist/.stamp: $(WEB_SOURCES) | deps
-	cd web && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build
+	cd web && (test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund) && npm run build
 	@touch $@
 
 test: build format-check

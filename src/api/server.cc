@@ -1,6 +1,8 @@
 // ApiServer: httplib glue, the single Status → HTTP mapping, auth/CSRF, metrics, logs.
 #include "api/server.h"
 
+#include "api/openapi_routes.h"
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -146,12 +148,15 @@ ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4");
   });
+  routes_.push_back({"GET", "/metrics", false});
+  RegisterOpenApiRoute(*this);
 }
 
 ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::Route(const std::string& method, const std::string& pattern, Handler handler,
                       bool require_auth) {
+  routes_.push_back({method, pattern, require_auth});
   // {name} → numeric capture, {name:str} → token capture.
   static const std::regex kParam(R"(\{([a-z_]+)(:str)?\})");
   std::string rx;

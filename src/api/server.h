@@ -45,6 +45,13 @@ struct Reply {
 
 using Handler = std::function<Result<Reply>(Ctx&)>;
 
+// One entry of the route table: what Route() registered (plus the built-in /metrics).
+struct RouteInfo {
+  std::string method;   // GET, POST, PUT, PATCH or DELETE
+  std::string pattern;  // as given to Route(), e.g. /api/v1/projects/{p}/tests/{t}
+  bool require_auth = true;
+};
+
 struct ServerOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;
   int threads = 64;             // httplib holds a worker per keep-alive connection
@@ -75,6 +82,9 @@ class ApiServer {
   void Wait();
 
   const ServerOptions& options() const { return options_; }
+  // Every route the server answers, in registration order (the OpenAPI contract test compares
+  // it with src/api/openapi.json).
+  const std::vector<RouteInfo>& Routes() const { return routes_; }
   // Keeps a route set's state alive as long as the server (route closures point into it).
   void Own(std::shared_ptr<void> keep_alive) { owned_.push_back(std::move(keep_alive)); }
 
@@ -91,6 +101,7 @@ class ApiServer {
   const Clock& clock_;
   ServerOptions options_;
   std::vector<std::shared_ptr<void>> owned_;
+  std::vector<RouteInfo> routes_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> running_{false};

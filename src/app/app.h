@@ -88,6 +88,7 @@ class App {
   integration::CatalogService& catalog() { return *catalog_; }
   integration::LinkService& links() { return *links_; }
   jobs::JobRunner& jobs() { return *jobs_; }
+  api::ApiServer& server() { return *server_; }
   void Stop();
 
  private:

@@ -288,7 +288,7 @@ test('a viewer cannot see or reach Configs → TestRail', async () => {
 // ---- Configs → TestRail (skipped while the server has no such endpoint) ----
 async function needTestrailApi() {
   const r = await rest('GET', `/projects/${PID}/testrail`);
-  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (GET /projects/{p}/testrail → 404 no_route)');
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Error('route missing from the server (GET /projects/{p}/testrail → 404 no_route)');
   return r;
 }
 
@@ -377,7 +377,7 @@ test('TestRail: change mapping in Basic and Advanced, then Reset to Defaults', a
 
 test('TestRail: link cases at test level through the picker (search by id and title)', async () => {
   const r = await rest('GET', `/projects/${PID}/tests/${seededTest.id}/testrail-links`);
-  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (testrail-links → 404 no_route)');
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Error('route missing from the server (testrail-links → 404 no_route)');
   const cfg = (await needTestrailApi()).json;
   if (!cfg?.connection?.api_key_set) throw new Error('not connected (previous case failed)');
   const sync = await rest("POST", `/projects/${PID}/testrail/catalog/sync?wait=1`);
@@ -436,14 +436,14 @@ async function syncCatalog(mode) {
 }
 async function needLinksApi() {
   const r = await rest('GET', `/projects/${PID}/tests/${seededTest.id}/testrail-links`);
-  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (testrail-links → 404 no_route)');
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Error('route missing from the server (testrail-links → 404 no_route)');
   const cfg = (await needTestrailApi()).json;
   if (!cfg?.connection?.api_key_set || !(cfg.suites || []).length) throw new Error('not connected or no suites (previous cases failed)');
   return cfg;
 }
 async function needExportApi() {
   const r = await rest('GET', `/projects/${PID}/testrail/exports`);
-  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Skip('endpoint not available (GET /projects/{p}/testrail/exports → 404 no_route)');
+  if (r.status === 404 && r.json?.error?.code === 'no_route') throw new Error('route missing from the server (GET /projects/{p}/testrail/exports → 404 no_route)');
   return needLinksApi();
 }
 const linksOf = async (testId, stepId) =>

@@ -14,9 +14,12 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 1
 fi
 cd "$SRC/web"
-if [ ! -d node_modules ]; then npm ci --no-audit --no-fund >&2; fi
-# Build the UI when dist is missing or older than any source (make web does the same).
-if [ ! -f dist/index.html ] || [ -n "$(find src index.html package-lock.json vite.config.ts -newer dist/index.html -print -quit)" ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >&2
+fi
+# Build the UI when dist is missing or older than any source or the OpenAPI document it is
+# typed from (make web does the same).
+if [ ! -f dist/index.html ] || [ -n "$(find src index.html package-lock.json vite.config.ts ../src/api/openapi.json -newer dist/index.html -print -quit)" ]; then
   npm run build >&2
 fi
 exec node "$SRC/tests/e2e/e2e.mjs"

@@ -1,7 +1,11 @@
-import { createContext, useContext, useEffect, useState } from 'react';
-import { get, post, setCsrfToken, setUnauthorizedHandler, ApiError } from './api';
+// The shell: session bootstrap, top bar, project sidebar and hash routing to the pages.
+import { useEffect, useState } from 'react';
+import { setCsrfToken, setUnauthorizedHandler, ApiError } from './api/client';
+import { authApi } from './api/auth';
+import { projectsApi } from './api/projects';
 import { match, navigate, useRoute, href } from './router';
-import type { Project, User } from './types';
+import type { User } from './api/types';
+import { ProjectCtx, SessionCtx } from './contexts';
 import { Loading, ErrorBanner, useAsync } from './components/ui';
 import { LoginPage } from './pages/Login';
 import { ProjectsPage } from './pages/Projects';
@@ -15,16 +19,6 @@ import { TestRailConfigPage } from './pages/TestRailConfig';
 import { ExportsPage, ExportDetailPage } from './pages/Exports';
 import { canEditConfigs, cls } from './util';
 
-interface Session {
-  user: User;
-  logout: () => void;
-}
-const SessionCtx = createContext<Session | null>(null);
-export const useSession = () => useContext(SessionCtx)!;
-
-const ProjectCtx = createContext<{ project: Project; reload: () => void } | null>(null);
-export const useProject = () => useContext(ProjectCtx)!;
-
 export function App() {
   const path = useRoute();
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -33,7 +27,7 @@ export function App() {
     setUnauthorizedHandler(() => {
       setUser(null);
     });
-    get<User>('/me').then(
+    authApi.me().then(
       (me) => {
         if (me.csrf_token) setCsrfToken(me.csrf_token);
         setUser(me);
@@ -58,7 +52,7 @@ export function App() {
 
   const logout = async () => {
     try {
-      await post('/auth/logout');
+      await authApi.logout();
     } catch {
       /* ignore */
     }
@@ -118,7 +112,7 @@ function NotFound() {
 }
 
 function ProjectShell({ projectId, path }: { projectId: number; path: string }) {
-  const { data: project, error, loading, reload } = useAsync(() => get<Project>(`/projects/${projectId}`), [projectId]);
+  const { data: project, error, loading, reload } = useAsync(() => projectsApi.get(projectId), [projectId]);
   if (loading && !project) return <Loading what="project" />;
   if (error || !project)
     return (
@@ -129,7 +123,7 @@ function ProjectShell({ projectId, path }: { projectId: number; path: string }) 
     );
   const base = `/projects/${project.id}`;
   const rest = path.split('?')[0].slice(base.length) || '/';
-  const trVisible = !!project.features?.testrail && canEditConfigs(project);
+  const trVisible = !!project.features.testrail && canEditConfigs(project);
 
   let page: JSX.Element;
   let m: Record<string, string> | null;
@@ -180,7 +174,7 @@ function ProjectShell({ projectId, path }: { projectId: number; path: string }) 
               TestRail
             </a>
           )}
-          {project.features?.testrail && item('/exports', 'TestRail exports', 'nav-exports')}
+          {project.features.testrail && item('/exports', 'TestRail exports', 'nav-exports')}
         </nav>
         <main className="page">{page}</main>
       </div>

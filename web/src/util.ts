@@ -1,8 +1,8 @@
-import type { Project, TrStatus } from './types';
+import type { Permission, Project, TrStatus } from './api/types';
 
-export function can(p: Project | null | undefined, perm: string): boolean {
+export function can(p: Project | null | undefined, perm: Permission): boolean {
   if (!p) return false;
-  const perms = p.permissions || [];
+  const perms = p.permissions ?? [];
   if (perms.includes('org:admin') || perms.includes('project:admin')) return true;
   return perms.includes(perm);
 }
@@ -48,8 +48,8 @@ export function humanLabel(l: string): string {
 }
 
 export function statusColor(s: TrStatus | undefined): string {
-  if (!s || s.color_bright === undefined || s.color_bright === null) return '#9aa4b2';
-  return '#' + Number(s.color_bright).toString(16).padStart(6, '0');
+  if (!s) return '#9aa4b2';
+  return '#' + s.color_bright.toString(16).padStart(6, '0');
 }
 
 export function cls(...xs: (string | false | null | undefined)[]): string {

@@ -1,5 +1,8 @@
+// Picks TestRail cases from the local catalog: suite → section tree → searchable case list.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { get } from '../api';
+import { testrailApi } from '../api/testrail';
+import { catalogApi } from '../api/catalog';
+import type { Section, TrCase as Case } from '../api/types';
 import { Dialog, ErrorBanner, Spinner, VirtualList } from './ui';
 import { cls } from '../util';
 
@@ -7,44 +10,19 @@ interface Suite {
   id: number;
   name: string;
 }
-interface Section {
-  id: number;
-  name: string;
-  parent_id: number | null;
-  depth: number;
-  children?: Section[];
-}
-interface Case {
-  id: number;
-  title: string;
-  section_id?: number;
-  suite_id?: number;
-}
 
-/** Flattens either a nested tree or a flat parent_id list into depth-annotated rows. */
-function flattenSections(raw: any): Section[] {
-  const list: any[] = Array.isArray(raw) ? raw : raw?.items || raw?.sections || [];
-  const nested = list.some((s) => Array.isArray(s.children));
-  const out: Section[] = [];
-  if (nested) {
-    const walk = (xs: any[], depth: number, parent: number | null) => {
-      for (const s of xs) {
-        out.push({ id: s.id, name: s.name, parent_id: parent, depth, children: s.children });
-        if (s.children?.length) walk(s.children, depth + 1, s.id);
-      }
-    };
-    walk(list, 0, null);
-    return out;
-  }
-  const byParent = new Map<number | null, any[]>();
+/** Orders the flat section list of GET …/sections as a tree (parents before children, depth-annotated). */
+function treeOrder(list: Section[]): Section[] {
+  const byParent = new Map<number | null, Section[]>();
   for (const s of list) {
-    const p = s.parent_id ?? null;
+    const p = s.parent_id;
     if (!byParent.has(p)) byParent.set(p, []);
     byParent.get(p)!.push(s);
   }
+  const out: Section[] = [];
   const walk = (p: number | null, depth: number) => {
     for (const s of byParent.get(p) || []) {
-      out.push({ id: s.id, name: s.name, parent_id: p, depth });
+      out.push({ ...s, depth });
       walk(s.id, depth + 1);
     }
   };
@@ -67,7 +45,6 @@ export function CasePicker({
   onConfirm: (ids: number[]) => void;
   onCancel: () => void;
 }) {
-  const base = `/projects/${projectId}/testrail`;
   const [suites, setSuites] = useState<Suite[]>([]);
   const [suiteId, setSuiteId] = useState<number | null>(null);
   const [sections, setSections] = useState<Section[]>([]);
@@ -85,40 +62,39 @@ export function CasePicker({
 
   // Selected suites of the project (only those can be linked, R-SUITE-2).
   useEffect(() => {
-    get(base)
-      .then((cfg: any) => {
-        let s: Suite[] = cfg?.suites || cfg?.selected_suites || [];
-        if (!s.length && Array.isArray(cfg?.suite_ids)) s = cfg.suite_ids.map((id: number) => ({ id, name: `Suite ${id}` }));
-        s = s.map((x: any) => (typeof x === 'number' ? { id: x, name: `Suite ${x}` } : x));
+    testrailApi
+      .config(projectId)
+      .then((cfg) => {
+        const s: Suite[] = cfg.suites;
         setSuites(s);
         if (s.length) setSuiteId(s[0].id);
       })
       .catch(setError);
-  }, [base]);
+  }, [projectId]);
 
   useEffect(() => {
     if (suiteId === null) return;
     setSections([]);
     setSectionId(null);
-    get(`${base}/sections?suite_id=${suiteId}`).then((r) => setSections(flattenSections(r)), setError);
-  }, [base, suiteId]);
+    catalogApi.sections(projectId, suiteId).then((r) => setSections(treeOrder(r.items)), setError);
+  }, [projectId, suiteId]);
 
   const loadCases = async (more: boolean) => {
     if (suiteId === null) return;
     const seq = ++reqSeq.current;
     setLoadingCases(true);
-    const params = new URLSearchParams();
-    if (query) params.set('q', query);
-    params.set('suite_id', String(suiteId));
-    if (sectionId !== null && !query) params.set('section_id', String(sectionId));
-    params.set('limit', '200');
-    if (more && cursor) params.set('cursor', cursor);
     try {
-      const r: any = await get(`${base}/cases?${params}`);
+      const r = await catalogApi.cases(projectId, {
+        q: query || undefined,
+        suite_id: suiteId,
+        section_id: sectionId !== null && !query ? sectionId : undefined,
+        limit: 200,
+        cursor: more && cursor ? cursor : undefined,
+      });
       if (seq !== reqSeq.current) return;
-      const items: Case[] = Array.isArray(r) ? r : r.items || r.cases || [];
+      const items: Case[] = r.items;
       setCases((c) => (more ? [...c, ...items] : items));
-      setCursor(Array.isArray(r) ? null : r.next_cursor ?? null);
+      setCursor(r.next_cursor);
       if (!more) setActive(0);
     } catch (e) {
       if (seq === reqSeq.current) setError(e);

@@ -1,6 +1,7 @@
+// The "Export to TestRail" dialog: name and close option, then the export's summary.
 import { useState } from 'react';
-import { post } from '../api';
-import type { ExportResult } from '../types';
+import { exportsApi } from '../api/exports';
+import type { ExportRequest, ExportResult } from '../api/types';
 import { Dialog, ErrorBanner, Spinner } from './ui';
 import { ExportSummary } from './ExportSummary';
 
@@ -29,9 +30,9 @@ export function ExportDialog({
     setBusy(true);
     setError(null);
     try {
-      const body: any = { ...source, close_run_on_completion: close };
+      const body: ExportRequest = { ...source, close_run_on_completion: close };
       if (name.trim()) body.custom_run_name = name.trim();
-      const r = await post<ExportResult>(`/projects/${projectId}/testrail/exports`, body);
+      const r = await exportsApi.start(projectId, body);
       setResult(r);
       onDone?.(r);
     } catch (e) {

@@ -1,11 +1,11 @@
-import type { ExportResult } from '../types';
+// The outcome of one export (GET/POST …/testrail/exports): state, TestRail link, counts, skips, warnings.
+import type { ExportResult } from '../api/types';
 import { Badge } from './ui';
 import { fmtMs, humanLabel } from '../util';
 
-export function exportTone(state: string | undefined, success?: boolean): string {
-  if (!state) return 'grey';
+export function exportTone(state: ExportResult['state'], success: boolean): string {
   if (state === 'succeeded' || success) return 'green';
-  if (state === 'partially_succeeded' || state === 'partial') return 'amber';
+  if (state === 'partially_succeeded') return 'amber';
   if (state === 'failed') return 'red';
   return 'blue';
 }
@@ -14,7 +14,7 @@ export function ExportSummary({ r }: { r: ExportResult }) {
   return (
     <div className="export-summary" data-testid="export-result">
       <div className="row-gap">
-        <Badge tone={exportTone(r.state, r.success)}>{humanLabel(r.state || 'unknown').replace(/_/g, ' ')}</Badge>
+        <Badge tone={exportTone(r.state, r.success)}>{humanLabel(r.state).replace(/_/g, ' ')}</Badge>
         {r.export_strategy && <span className="muted">{r.export_strategy === 'multi_suite_plan' ? 'TestRail plan (several suites)' : 'TestRail run'}</span>}
         {r.already_exported && <Badge tone="grey">already exported</Badge>}
       </div>
@@ -28,17 +28,17 @@ export function ExportSummary({ r }: { r: ExportResult }) {
       {r.error && <div className="alert alert-error">{r.error}</div>}
       <dl className="kv">
         <dt>Runs processed</dt>
-        <dd>{r.runs_processed ?? '—'}</dd>
+        <dd>{r.runs_processed}</dd>
         <dt>Cases</dt>
-        <dd>{r.total_test_cases ?? '—'}</dd>
-        {r.export_duration_ms !== undefined && (
+        <dd>{r.total_test_cases}</dd>
+        {r.export_duration_ms !== null && (
           <>
             <dt>Duration</dt>
             <dd>{fmtMs(r.export_duration_ms)}</dd>
           </>
         )}
       </dl>
-      {!!r.skipped_cases?.length && (
+      {r.skipped_cases.length > 0 && (
         <details>
           <summary>{r.skipped_cases.length} skipped case(s)</summary>
           <ul className="plain">
@@ -50,7 +50,7 @@ export function ExportSummary({ r }: { r: ExportResult }) {
           </ul>
         </details>
       )}
-      {!!r.warnings?.length && (
+      {r.warnings.length > 0 && (
         <ul className="plain warn-list">
           {r.warnings.map((w, i) => (
             <li key={i}>⚠ {w.message}</li>

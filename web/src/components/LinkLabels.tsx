@@ -1,8 +1,9 @@
+// Linked TestRail cases as coloured labels with a hover card.
 import { useState } from 'react';
-import type { CaseLink } from '../types';
+import type { CaseLink } from '../api/types';
 import { fmtTime } from '../util';
 
-const STATE_TEXT: Record<string, string> = {
+const STATE_TEXT: Record<CaseLink['state'], string> = {
   synced: 'Synced',
   outdated: 'Outdated — the case changed in TestRail after it was linked',
   missing: 'Missing — exports skip this case',
@@ -16,12 +17,8 @@ const REASON_TEXT: Record<string, string> = {
   not_in_catalog: 'The case is not in the synced TestRail catalog.',
 };
 
-function suiteName(l: CaseLink) {
-  return typeof l.suite === 'string' ? l.suite : l.suite?.name || '';
-}
-function pathText(l: CaseLink) {
-  return Array.isArray(l.section_path) ? l.section_path.join(' › ') : l.section_path || '';
-}
+const suiteName = (l: CaseLink) => l.suite ?? '';
+const pathText = (l: CaseLink) => l.section_path ?? '';
 
 /** Linked cases as coloured labels (green synced / orange outdated / red missing) with a hover card. */
 export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAcknowledge?: (caseId: number) => void }) {
@@ -54,14 +51,14 @@ export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAckn
                 {suiteName(l)}
                 {pathText(l) ? ` › ${pathText(l)}` : ''}
               </span>
-              <span className={`hc-state hc-${l.state}`}>{STATE_TEXT[l.state] || l.state}</span>
+              <span className={`hc-state hc-${l.state}`}>{STATE_TEXT[l.state]}</span>
               {l.reason && (
                 <span className="hc-row hc-reason" data-testid="link-reason" data-reason={l.reason}>
                   {REASON_TEXT[l.reason] || l.reason}
                 </span>
               )}
               <span className="hc-row">Modified in TestRail: {fmtTime(l.updated_on ?? null)}</span>
-              <span className="hc-row">Linked: {fmtTime(l.linked_at ?? null)}</span>
+              <span className="hc-row">Linked: {fmtTime(l.linked_at)}</span>
               {l.acknowledged_at && <span className="hc-row">Acknowledged: {fmtTime(l.acknowledged_at)}</span>}
               <span className="hc-row">
                 Last exported:{' '}

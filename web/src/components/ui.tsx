@@ -1,5 +1,5 @@
 import { ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api';
+import { ApiError } from '../api/client';
 import { cls } from '../util';
 
 export function Spinner({ small }: { small?: boolean }) {

@@ -1,5 +1,5 @@
 import { href } from '../router';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { canEditConfigs } from '../util';
 import { Empty } from '../components/ui';
 

@@ -1,28 +1,27 @@
-import { get, isNoRoute } from '../api';
+// TestRail export history of a project and the detail page of one export.
+import { ApiError } from '../api/client';
+import { exportsApi } from '../api/exports';
 import { href, navigate } from '../router';
-import type { ExportResult } from '../types';
+import type { ExportResult } from '../api/types';
 import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
 import { ExportSummary, exportTone } from '../components/ExportSummary';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { fmtMs, fmtTime } from '../util';
 
-const TYPE: Record<string, string> = { single_run: 'One run', multiple_runs: 'Several runs', test_plan: 'Plan execution' };
+const TYPE: Record<ExportResult['export_type'], string> = { single_run: 'One run', multiple_runs: 'Several runs', test_plan: 'Plan execution' };
 
 export function ExportsPage() {
   const { project } = useProject();
-  const { data, error, loading } = useAsync(async () => {
-    const r: any = await get(`/projects/${project.id}/testrail/exports?limit=200`);
-    return (r.items || r) as ExportResult[];
-  }, [project.id]);
+  const { data, error, loading } = useAsync(async () => (await exportsApi.list(project.id)).items, [project.id]);
   if (loading && !data) return <Loading what="exports" />;
-  const unavailable = isNoRoute(error) || (error as any)?.status === 404;
+  const unavailable = error instanceof ApiError && error.code === 'feature_disabled';
   return (
     <>
       <div className="page-head">
         <h1>TestRail exports</h1>
       </div>
       {unavailable ? (
-        <Empty title="Export history is not available">The TestRail integration is off for this project, or this server does not support exports yet.</Empty>
+        <Empty title="Export history is not available">The TestRail integration is off for this project.</Empty>
       ) : (
         <ErrorBanner error={error} />
       )}
@@ -43,14 +42,14 @@ export function ExportsPage() {
           </thead>
           <tbody>
             {data.map((x) => (
-              <tr key={x.id} className="row-link" onClick={() => navigate(`/projects/${project.id}/exports/${x.id}`)}>
+              <tr key={x.id ?? 0} className="row-link" onClick={() => navigate(`/projects/${project.id}/exports/${x.id ?? ''}`)}>
                 <td className="muted">{x.id}</td>
                 <td>
                   <Badge tone={exportTone(x.state, x.success)}>{x.state}</Badge>
                 </td>
-                <td>{TYPE[x.export_type || ''] || x.export_type || '—'}</td>
-                <td className="muted">{x.export_trigger || '—'}</td>
-                <td className="num">{x.total_test_cases ?? '—'}</td>
+                <td>{TYPE[x.export_type]}</td>
+                <td className="muted">{x.export_trigger}</td>
+                <td className="num">{x.total_test_cases}</td>
                 <td onClick={(e) => e.stopPropagation()}>
                   {x.testrail_url ? (
                     <a href={x.testrail_url} target="_blank" rel="noreferrer">
@@ -60,8 +59,8 @@ export function ExportsPage() {
                     <span className="muted">{x.error || '—'}</span>
                   )}
                 </td>
-                <td className="muted">{x.export_duration_ms !== undefined ? fmtMs(x.export_duration_ms) : '—'}</td>
-                <td className="muted">{fmtTime(x.created_at || x.started_at || null)}</td>
+                <td className="muted">{x.export_duration_ms !== null ? fmtMs(x.export_duration_ms) : '—'}</td>
+                <td className="muted">{fmtTime(x.created_at ?? x.started_at)}</td>
               </tr>
             ))}
           </tbody>
@@ -73,7 +72,7 @@ export function ExportsPage() {
 
 export function ExportDetailPage({ exportId }: { exportId: number }) {
   const { project } = useProject();
-  const { data, error, loading } = useAsync(() => get<ExportResult>(`/projects/${project.id}/testrail/exports/${exportId}`), [exportId]);
+  const { data, error, loading } = useAsync(() => exportsApi.get(project.id, exportId), [exportId]);
   return (
     <>
       <div className="crumbs">

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { post, ApiError } from '../api';
-import type { User } from '../types';
+import { ApiError } from '../api/client';
+import { authApi } from '../api/auth';
+import type { User } from '../api/types';
 import { ErrorBanner, Spinner } from '../components/ui';
 import { cls } from '../util';
 
@@ -16,7 +17,7 @@ export function LoginPage({ onLogin }: { onLogin: (u: User, csrf: string) => voi
     setBusy(true);
     setError(null);
     try {
-      const r = await post<{ user: User; csrf_token: string }>('/auth/login', { email, password });
+      const r = await authApi.login(email, password);
       onLogin(r.user, r.csrf_token);
     } catch (err) {
       setError(err);

@@ -1,46 +1,26 @@
+// Test plans and their executions: create a plan, launch it, export a completed execution.
 import { useState } from 'react';
-import { get, getAll, post, isNoRoute } from '../api';
-import type { ExportResult, Test } from '../types';
+import { plansApi, executionsApi } from '../api/plans';
+import { testsApi } from '../api/tests';
+import { exportsApi } from '../api/exports';
+import type { ExportResult } from '../api/types';
 import { Badge, Empty, ErrorBanner, GuardedButton, Loading, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
 import { exportTone } from '../components/ExportSummary';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { can, fmtTime } from '../util';
-
-interface Plan {
-  id: number;
-  name: string;
-  test_ids: number[];
-  created_at: string;
-}
-interface Execution {
-  id: number;
-  plan_id: number;
-  test_ids: number[];
-  state: string;
-  created_at: string;
-  completed_at: string | null;
-}
 
 export function PlansPage() {
   const { project } = useProject();
-  const tr = !!project.features?.testrail;
-  const base = `/projects/${project.id}`;
+  const tr = !!project.features.testrail;
   const { data, error, loading, reload } = useAsync(async () => {
     const [plans, executions, tests] = await Promise.all([
-      getAll<Plan>(`${base}/plans`),
-      getAll<Execution>(`${base}/executions`),
-      getAll<Test>(`${base}/tests`),
+      plansApi.list(project.id),
+      executionsApi.list(project.id),
+      testsApi.list(project.id),
     ]);
     let exports: ExportResult[] | null = null;
-    if (tr) {
-      try {
-        const r: any = await get(`${base}/testrail/exports?limit=200`);
-        exports = r.items || r;
-      } catch (e) {
-        if (!isNoRoute(e)) exports = [];
-      }
-    }
+    if (tr) exports = (await exportsApi.list(project.id).catch(() => ({ items: [] }))).items;
     executions.sort((a, b) => b.id - a.id);
     return { plans, executions, tests, exports };
   }, [project.id]);
@@ -58,7 +38,7 @@ export function PlansPage() {
     e.preventDefault();
     setActionErr(null);
     try {
-      await post(`${base}/plans`, { name, test_ids: [...picked] });
+      await plansApi.create(project.id, { name, test_ids: [...picked] });
       setName('');
       setPicked(new Set());
       reload();
@@ -69,13 +49,13 @@ export function PlansPage() {
   const start = async (planId: number) => {
     setActionErr(null);
     try {
-      await post(`${base}/executions`, { plan_id: planId });
+      await executionsApi.launch(project.id, planId);
       reload();
     } catch (err) {
       setActionErr(err);
     }
   };
-  const exportOf = (execId: number) => (data?.exports || []).filter((x) => (x.source?.execution_id ?? x.execution_id) === execId).sort((a, b) => b.id - a.id)[0];
+  const exportOf = (execId: number) => (data?.exports || []).filter((x) => x.source.execution_id === execId).sort((a, b) => (b.id ?? 0) - (a.id ?? 0))[0];
 
   return (
     <>

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { get, post } from '../api';
+import { projectsApi } from '../api/projects';
 import { href, navigate } from '../router';
-import type { Project } from '../types';
+import type { Project } from '../api/types';
 import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
-import { useSession } from '../App';
+import { useSession } from '../contexts';
 
 const ROLE_OF = (p: Project) => {
-  const perms = p.permissions || [];
+  const perms = p.permissions ?? [];
   if (perms.includes('project:admin')) return 'admin';
   if (perms.includes('project:edit-configs')) return 'config manager';
   if (perms.includes('project:edit-tests')) return 'editor';
@@ -17,7 +17,7 @@ const ROLE_OF = (p: Project) => {
 
 export function ProjectsPage() {
   const { user } = useSession();
-  const { data, error, loading, reload } = useAsync(() => get<{ items: Project[] }>('/projects?limit=200'), []);
+  const { data, error, loading, reload } = useAsync(() => projectsApi.list(), []);
   const [name, setName] = useState('');
   const [createErr, setCreateErr] = useState<unknown>(null);
   const [filter, setFilter] = useState('');
@@ -26,7 +26,7 @@ export function ProjectsPage() {
     e.preventDefault();
     setCreateErr(null);
     try {
-      const p = await post<Project>('/projects', { name });
+      const p = await projectsApi.create(name);
       setName('');
       reload();
       navigate(`/projects/${p.id}/tests`);

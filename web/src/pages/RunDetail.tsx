@@ -1,29 +1,33 @@
+// One run: result, steps, bugs, TestRail sync state, export preview and export.
 import { useEffect, useState } from 'react';
-import { get, post, isNoRoute } from '../api';
+import { runsApi } from '../api/runs';
+import { testsApi } from '../api/tests';
+import { exportsApi } from '../api/exports';
+import { testrailApi } from '../api/testrail';
 import { href } from '../router';
-import type { ExportResult, Run, Test, TrStatus } from '../types';
+import type { ExportResult, Test, TrStatus } from '../api/types';
 import { Badge, ErrorBanner, Loading, Spinner, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { fmtDuration, fmtTime, humanLabel, statusColor } from '../util';
-import { RunResultText, syncBadge, SyncStatus, syncUrl } from './Runs';
+import { RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
   const { project } = useProject();
-  const tr = !!project.features?.testrail;
+  const tr = !!project.features.testrail;
   const base = `/projects/${project.id}`;
   const { data, error, loading } = useAsync(async () => {
-    const run = await get<Run>(`${base}/runs/${runId}`);
+    const run = await runsApi.get(project.id, runId);
     let test: Test | null = null;
     try {
-      test = await get<Test>(`${base}/tests/${run.test_id}`);
+      test = await testsApi.get(project.id, run.test_id);
     } catch {
       /* test deleted */
     }
     return { run, test };
   }, [runId, project.id]);
   const [sync, setSync] = useState<SyncStatus | null | undefined>(undefined);
-  const [syncAvail, setSyncAvail] = useState(tr);
+  const syncAvail = tr;
   const [preview, setPreview] = useState<ExportResult | null>(null);
   const [previewErr, setPreviewErr] = useState<unknown>(null);
   const [previewBusy, setPreviewBusy] = useState(false);
@@ -31,16 +35,13 @@ export function RunDetailPage({ runId }: { runId: number }) {
   const [exporting, setExporting] = useState(false);
 
   const loadSync = () =>
-    get<SyncStatus>(`${base}/runs/${runId}/testrail`).then(setSync, (e) => {
-      if (isNoRoute(e)) setSyncAvail(false);
-      else setSync(null);
-    });
+    exportsApi.runSync(project.id, runId).then(setSync, () => setSync(null));
 
   useEffect(() => {
     if (!tr) return;
     loadSync();
-    get<any>(`${base}/testrail/statuses`).then(
-      (r) => setStatuses(Array.isArray(r) ? r : r.items || []),
+    testrailApi.statuses(project.id).then(
+      (r) => setStatuses(r.items),
       () => {},
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -50,9 +51,9 @@ export function RunDetailPage({ runId }: { runId: number }) {
     setPreviewBusy(true);
     setPreviewErr(null);
     try {
-      setPreview(await post<ExportResult>(`${base}/testrail/exports`, { run_id: runId, dry_run: true }));
+      setPreview(await exportsApi.start(project.id, { run_id: runId, dry_run: true }));
     } catch (e) {
-      setPreviewErr(isNoRoute(e) ? new Error('Export preview is not available on this server yet.') : e);
+      setPreviewErr(e);
     } finally {
       setPreviewBusy(false);
     }
@@ -198,23 +199,19 @@ export function RunDetailPage({ runId }: { runId: number }) {
               {preview.preview.entries.length === 0 && <p className="muted">Nothing would be sent.</p>}
               {preview.preview.entries.map((en) => (
                 <div key={en.suite_id} className="panel">
-                  <div className="strong">Suite {en.suite_name || en.suite_id}</div>
+                  <div className="strong">Suite {en.suite_id}</div>
                   <table className="table compact">
                     <tbody>
                       {en.cases.map((c) => {
-                        const st = c.status_id != null ? statusById.get(c.status_id) : undefined;
+                        const st = statusById.get(c.status_id);
                         return (
                           <tr key={c.case_id}>
                             <td className="case-id">C{c.case_id}</td>
-                            <td>{c.title || ''}</td>
+                            <td></td>
                             <td>
-                              {c.status_id == null ? (
-                                <span className="muted">Not reported</span>
-                              ) : (
-                                <span className="status-pill" style={{ background: statusColor(st) }}>
-                                  {st?.label || st?.name || `status ${c.status_id}`}
-                                </span>
-                              )}
+                              <span className="status-pill" style={{ background: statusColor(st) }}>
+                                {st?.label || st?.name || `status ${c.status_id}`}
+                              </span>
                             </td>
                           </tr>
                         );
@@ -223,7 +220,7 @@ export function RunDetailPage({ runId }: { runId: number }) {
                   </table>
                 </div>
               ))}
-              {!!preview.skipped_cases?.length && (
+              {preview.skipped_cases.length > 0 && (
                 <div className="panel">
                   <div className="strong">Skipped</div>
                   <ul className="plain">

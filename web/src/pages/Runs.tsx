@@ -1,33 +1,27 @@
+// The runs of a project with their TestRail sync state; selecting runs exports them.
 import { useEffect, useState } from 'react';
-import { get, getAll, isNoRoute } from '../api';
+import { runsApi } from '../api/runs';
+import { testsApi } from '../api/tests';
+import { exportsApi } from '../api/exports';
 import { href, navigate } from '../router';
-import type { ExportResult, Run, Test } from '../types';
+import type { Run, RunSync } from '../api/types';
 import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { fmtDuration, fmtTime, humanLabel, resultTone, can } from '../util';
 
-/** GET /projects/{p}/runs/{r}/testrail (src/api/export_routes.cc RunSyncJson). */
-export interface SyncStatus {
-  run_id?: number;
-  sync_state?: 'not_exported' | 'in_progress' | 'failed' | 'changed_since_export' | 'exported' | string;
-  message?: string;
-  changed_since_export?: boolean;
-  exported_at?: string | null;
-  last_export?: ExportResult | null;
-  cases?: { case_id: number; status_id: number; exported_at: string; export_id: number }[];
-}
+export type SyncStatus = RunSync;
 
 /** The TestRail run/plan URL of the last export of a run, if any. */
 export function syncUrl(s: SyncStatus | null | undefined): string | null {
-  return s?.last_export?.testrail_url || null;
+  return s?.last_export?.testrail_url ?? null;
 }
 
 export function syncBadge(s: SyncStatus | null | undefined, available: boolean) {
   if (!available) return <span className="muted">—</span>;
   if (s === undefined) return <span className="muted">…</span>;
-  const st = s === null ? 'unknown' : (s.sync_state || 'not_exported').toLowerCase();
-  const badge = (tone: string, text: string, title = s?.message || '') => (
+  const st = s === null ? 'unknown' : s.sync_state;
+  const badge = (tone: string, text: string, title = s?.message ?? '') => (
     <span data-testid="sync-state" data-state={st}>
       <Badge tone={tone} title={title}>
         {text}
@@ -53,24 +47,24 @@ export function RunResultText({ run }: { run: Pick<Run, 'result' | 'bug_label'> 
 
 export function RunsPage() {
   const { project } = useProject();
-  const tr = !!project.features?.testrail;
+  const tr = !!project.features.testrail;
   const { data, error, loading } = useAsync(async () => {
     const [runs, tests] = await Promise.all([
-      getAll<Run>(`/projects/${project.id}/runs`),
-      getAll<Test>(`/projects/${project.id}/tests`),
+      runsApi.list(project.id),
+      testsApi.list(project.id),
     ]);
     runs.sort((a, b) => b.id - a.id);
     return { runs, tests: new Map(tests.map((t) => [t.id, t])) };
   }, [project.id]);
   const [sync, setSync] = useState<Record<number, SyncStatus | null>>({});
-  const [syncAvailable, setSyncAvailable] = useState(tr);
+  const syncAvailable = tr;
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [exporting, setExporting] = useState(false);
   const [filter, setFilter] = useState('');
   const reloadSync = async (ids: number[]) => {
     for (const id of ids) {
       try {
-        const s = await get<SyncStatus>(`/projects/${project.id}/runs/${id}/testrail`);
+        const s = await exportsApi.runSync(project.id, id);
         setSync((m) => ({ ...m, [id]: s }));
       } catch {
         /* keep the old badge */
@@ -84,13 +78,9 @@ export function RunsPage() {
     (async () => {
       for (const r of data.runs.slice(0, 100)) {
         try {
-          const s = await get<SyncStatus>(`/projects/${project.id}/runs/${r.id}/testrail`);
+          const s = await exportsApi.runSync(project.id, r.id);
           if (live) setSync((m) => ({ ...m, [r.id]: s }));
-        } catch (e) {
-          if (isNoRoute(e)) {
-            if (live) setSyncAvailable(false);
-            return;
-          }
+        } catch {
           if (live) setSync((m) => ({ ...m, [r.id]: null }));
         }
       }

@@ -1,14 +1,19 @@
+// Create or edit a test: name, tags, ordered steps, and (with TestRail) its case links.
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, get, isNoRoute, post, put, del } from '../api';
+import { ApiError } from '../api/client';
+import { testsApi } from '../api/tests';
+import { linksApi } from '../api/catalog';
 import { href, navigate } from '../router';
-import type { CaseLink, Step, Test } from '../types';
+import type { CaseLink, StepInput, Test } from '../api/types';
 import { ErrorBanner, GuardedButton, Loading, Notice, Spinner } from '../components/ui';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { canEditTests, cls } from '../util';
 import { LinkLabels } from '../components/LinkLabels';
 import { CasePicker } from '../components/CasePicker';
 
-interface DraftStep extends Step {
+/** A step being edited: `id` is absent for a step not saved yet. */
+interface DraftStep extends StepInput {
+  expected_results: string[];
   key: string;
   open: boolean;
 }
@@ -26,15 +31,10 @@ function toDraft(t: Test | null): { name: string; tags: string; steps: DraftStep
   };
 }
 
-function linksOf(r: any): CaseLink[] {
-  if (Array.isArray(r)) return r;
-  return r?.items || r?.links || [];
-}
-
 export function TestEditorPage({ testId }: { testId: number | null }) {
   const { project } = useProject();
   const editable = canEditTests(project);
-  const tr = !!project.features?.testrail;
+  const tr = project.features.testrail;
   const [test, setTest] = useState<Test | null>(null);
   const [loading, setLoading] = useState(testId !== null);
   const [loadErr, setLoadErr] = useState<unknown>(null);
@@ -58,7 +58,7 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
     setSaveErr(null); // "Reload latest" after a 409 discards the conflict with the draft
     setSaved(false);
     try {
-      const t = await get<Test>(`${base}/${testId}`);
+      const t = await testsApi.get(project.id, testId);
       setTest(t);
       setDraft(toDraft(t));
       setDirty(false);
@@ -73,26 +73,21 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   const loadLinks = async (t: Test) => {
     if (!tr) return;
     try {
-      const r = await get(`${base}/${t.id}/testrail-links`);
-      setLinks(linksOf(r));
+      const r = await linksApi.get(project.id, t.id);
+      setLinks(r.items);
       const sl: Record<string, CaseLink[]> = {};
-      if (r && !Array.isArray(r) && r.steps && typeof r.steps === 'object') {
-        for (const [k, v] of Object.entries(r.steps)) sl[k] = linksOf(v);
-      } else {
-        await Promise.all(
-          t.steps.map(async (s) => {
-            if (!s.id) return;
-            try {
-              sl[s.id] = linksOf(await get(`${base}/${t.id}/steps/${s.id}/testrail-links`));
-            } catch {
-              /* step links unavailable */
-            }
-          }),
-        );
-      }
+      await Promise.all(
+        t.steps.map(async (s) => {
+          try {
+            sl[s.id] = (await linksApi.get(project.id, t.id, s.id)).items;
+          } catch {
+            /* the step's links stay empty */
+          }
+        }),
+      );
       setStepLinks(sl);
     } catch (e) {
-      if (isNoRoute(e) || (e instanceof ApiError && e.status === 404)) setLinks(null);
+      if (e instanceof ApiError && e.status === 404) setLinks(null);
       else setLinksErr(e);
     }
   };
@@ -124,14 +119,14 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   const save = async () => {
     setSaving(true);
     setSaveErr(null);
-    const body: any = {
+    const body = {
       name: draft.name,
       tags: draft.tags
         .split(',')
         .map((x) => x.trim())
         .filter(Boolean),
       steps: draft.steps.map((s) => {
-        const o: any = { goal: s.goal, expected_results: s.expected_results.filter((x) => x.trim() !== '') };
+        const o: StepInput = { goal: s.goal, expected_results: s.expected_results.filter((x) => x.trim() !== '') };
         if (s.id) o.id = s.id;
         return o;
       }),
@@ -139,10 +134,9 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
     try {
       let t: Test;
       if (test) {
-        body.version = draft.version;
-        t = await put<Test>(`${base}/${test.id}`, body);
+        t = await testsApi.update(project.id, test.id, { ...body, version: draft.version });
       } else {
-        t = await post<Test>(base, body);
+        t = await testsApi.create(project.id, body);
       }
       setTest(t);
       const opened = new Set(draft.steps.filter((s) => s.open).map((_, i) => i));
@@ -162,7 +156,7 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   const remove = async () => {
     if (!test || !confirm(`Delete test "${test.name}"?`)) return;
     try {
-      await del(`${base}/${test.id}`);
+      await testsApi.remove(project.id, test.id);
       navigate(base);
     } catch (e) {
       setSaveErr(e);
@@ -173,10 +167,9 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
     if (!test) return;
     setLinksErr(null);
     try {
-      const url = stepId ? `${base}/${test.id}/steps/${stepId}/testrail-links` : `${base}/${test.id}/testrail-links`;
-      const r = await put(url, { case_ids: caseIds });
-      if (stepId) setStepLinks((m) => ({ ...m, [stepId]: linksOf(r) }));
-      else setLinks(linksOf(r));
+      const r = await linksApi.set(project.id, test.id, caseIds, stepId ?? undefined);
+      if (stepId) setStepLinks((m) => ({ ...m, [stepId]: r.items }));
+      else setLinks(r.items);
       setPicker(null);
       loadLinks(test);
     } catch (e) {
@@ -188,7 +181,7 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   const acknowledge = async (caseId: number) => {
     if (!test) return;
     try {
-      await post(`${base}/${test.id}/testrail-links/acknowledge`, { case_ids: [caseId] });
+      await linksApi.acknowledge(project.id, test.id, [caseId]);
       loadLinks(test);
     } catch (e) {
       setLinksErr(e);

@@ -1,16 +1,15 @@
 import { useState } from 'react';
-import { getAll } from '../api';
+import { testsApi } from '../api/tests';
 import { href, navigate } from '../router';
-import type { Test } from '../types';
 import { Badge, Empty, ErrorBanner, GuardedButton, Loading, useAsync } from '../components/ui';
-import { useProject } from '../App';
+import { useProject } from '../contexts';
 import { canEditTests, fmtTime } from '../util';
 
 export function TestsPage() {
   const { project } = useProject();
-  const { data, error, loading } = useAsync(() => getAll<Test>(`/projects/${project.id}/tests`), [project.id]);
+  const { data, error, loading } = useAsync(() => testsApi.list(project.id), [project.id]);
   const [q, setQ] = useState('');
-  const tr = !!project.features?.testrail;
+  const tr = !!project.features.testrail;
   const items = (data || []).filter(
     (t) => t.name.toLowerCase().includes(q.toLowerCase()) || t.tags.some((x) => x.toLowerCase().includes(q.toLowerCase())),
   );

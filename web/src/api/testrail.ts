@@ -1,0 +1,21 @@
+// Typed client: a project's TestRail configuration (connection, project and suites, statuses,
+// mapping, options).
+import { http, query, type Page } from './client';
+import type { ConnectionRequest, Mapping, MappingView, Options, OptionsRequest, RemoteProject, RemoteSuite, Statuses, TestRailConfig } from './types';
+
+const base = (p: number) => `/projects/${p}/testrail`;
+
+export const testrailApi = {
+  config: (p: number) => http.get<TestRailConfig>(base(p)),
+  connect: (p: number, body: ConnectionRequest) => http.put<TestRailConfig>(`${base(p)}/connection`, body),
+  disconnect: (p: number) => http.del(`${base(p)}/connection`),
+  remoteProjects: (p: number) => http.get<Page<RemoteProject>>(`${base(p)}/remote/projects`),
+  selectProject: (p: number, testrailProjectId: number) => http.put<TestRailConfig>(`${base(p)}/project`, { testrail_project_id: testrailProjectId }),
+  remoteSuites: (p: number, q = '') => http.get<Page<RemoteSuite>>(`${base(p)}/remote/suites${query({ q })}`),
+  selectSuites: (p: number, suiteIds: number[]) => http.put<TestRailConfig>(`${base(p)}/suites`, { suite_ids: suiteIds }),
+  statuses: (p: number, refresh = false) => http.get<Statuses>(`${base(p)}/statuses${query({ refresh: refresh ? 1 : undefined })}`),
+  mapping: (p: number) => http.get<MappingView>(`${base(p)}/mapping`),
+  saveMapping: (p: number, m: Mapping) => http.put<MappingView>(`${base(p)}/mapping`, m),
+  resetMapping: (p: number) => http.post<MappingView>(`${base(p)}/mapping/reset`),
+  saveOptions: (p: number, o: OptionsRequest) => http.put<Options>(`${base(p)}/options`, o),
+};

@@ -1,0 +1,78 @@
+// Configs → TestRail, "Export options": close on completion, automatic export, run name, milestone.
+import { useState } from 'react';
+import { ApiError } from '../../api/client';
+import { testrailApi } from '../../api/testrail';
+import type { Options } from '../../api/types';
+import { ErrorBanner, Spinner } from '../../components/ui';
+import { cls } from '../../util';
+
+export function OptionsSection({ projectId, initial }: { projectId: number; initial: Options }) {
+  const [o, setO] = useState<{ close_run_on_completion: boolean; auto_export: boolean; run_name_template: string; milestone_id: string }>({
+    close_run_on_completion: initial.close_run_on_completion,
+    auto_export: initial.auto_export,
+    run_name_template: initial.run_name_template ?? '',
+    milestone_id: initial.milestone_id === null ? '' : String(initial.milestone_id),
+  });
+  const [err, setErr] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [ok, setOk] = useState(false);
+  const field = err instanceof ApiError ? err.field : undefined;
+  const save = async () => {
+    setBusy(true);
+    setErr(null);
+    setOk(false);
+    try {
+      const milestone = o.milestone_id.trim() === '' ? null : Number(o.milestone_id);
+      if (milestone !== null && !Number.isInteger(milestone))
+        throw new ApiError(400, 'invalid_type', 'milestone_id must be an integer', 'milestone_id');
+      await testrailApi.saveOptions(projectId, {
+        ...o,
+        run_name_template: o.run_name_template || null,
+        milestone_id: milestone,
+      });
+      setOk(true);
+    } catch (e) {
+      setErr(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel" data-testid="tr-options">
+      <h2>Export options</h2>
+      <ErrorBanner error={err} />
+      <label className="check">
+        <input type="checkbox" checked={o.close_run_on_completion} onChange={(e) => setO({ ...o, close_run_on_completion: e.target.checked })} /> Close the
+        TestRail run or plan when all results are added
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={o.auto_export} onChange={(e) => setO({ ...o, auto_export: e.target.checked })} /> Export automatically when a
+        test-plan execution completes
+      </label>
+      <div className="form-grid">
+        <label className={cls('field', field === 'run_name_template' && 'field-error')}>
+          <span className="field-label">Run name template</span>
+          <input
+            value={o.run_name_template}
+            onChange={(e) => setO({ ...o, run_name_template: e.target.value })}
+            placeholder="Nexus: {project} – {source} – {date}"
+          />
+        </label>
+        <label className={cls('field', field === 'milestone_id' && 'field-error')}>
+          <span className="field-label">Milestone ID (optional)</span>
+          <input
+            value={o.milestone_id}
+            inputMode="numeric"
+            onChange={(e) => setO({ ...o, milestone_id: e.target.value })}
+          />
+        </label>
+      </div>
+      <div className="row-gap">
+        <button className="btn btn-primary" onClick={save} disabled={busy}>
+          {busy && <Spinner small />} Save options
+        </button>
+        {ok && <span className="ok-text">Saved.</span>}
+      </div>
+    </section>
+  );
+}
