@@ -1,6 +1,8 @@
 // Authentication and authorisation rules (product.md section 2, R-Q-SEC).
 #include "auth/auth_service.h"
 
+#include "auth/password_policy.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -71,8 +73,7 @@ Result<User> AuthService::CreateUser(const std::string& email, const std::string
                            "invalid_value");
   if (name.empty() || CharCount(name) > 200)
     return InvalidArgument("name must be 1 to 200 characters", "name", "invalid_value");
-  if (password.size() < 8 || password.size() > 1024)
-    return InvalidArgument("password must be 8 to 1024 characters", "password", "invalid_value");
+  NEXUS_RETURN_IF_ERROR(CheckPasswordPolicy(password));
   User u;
   u.email = Lower(email);
   u.name = name;

@@ -48,7 +48,8 @@ class AuthService {
   AuthService(Store& store, const Clock& clock, AuthOptions options = {});
 
   // ---- Users.
-  // Validates (email shape, name 1–200 chars, password 8–1024 chars) and creates the user.
+  // Validates (email shape, name 1–200 chars, the password policy of password_policy.h) and
+  // creates the user.
   // InvalidArgument naming the field; Conflict (reason "duplicate") for a taken email.
   Result<User> CreateUser(const std::string& email, const std::string& name,
                           const std::string& password, bool org_admin);
