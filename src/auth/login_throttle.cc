@@ -56,7 +56,7 @@ void LoginThrottle::FailLocked(const std::string& key, int free_failures, TimeMs
   Entry& e = it->second;
   ++e.failures;
   e.last_failure_at = now;
-  int over = e.failures - free_failures;
+  int over = e.failures - free_failures + 1;  // the free failures used up: wait
   if (over <= 0) return;
   TimeMs delay = options_.base_delay_ms;
   for (int i = 1; i < over && delay < max_delay; ++i) delay *= 2;

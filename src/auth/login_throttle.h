@@ -23,7 +23,7 @@
 namespace nexus::auth {
 
 struct LoginThrottleOptions {
-  int pair_free_failures = 5;      // per (account, address)
+  int pair_free_failures = 5;      // per (account, address): failures before the first wait
   int address_free_failures = 20;  // per address, any account
   int account_free_failures = 50;  // per account, any address
   TimeMs base_delay_ms = 1000;

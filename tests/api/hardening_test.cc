@@ -178,9 +178,13 @@ TEST(HardeningTest, DataDirectoryAndDatabaseArePrivate) {
     ASSERT_EQ(::stat(db.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     std::string wal = db + "-wal";
-    if (::stat(wal.c_str(), &st) == 0) EXPECT_EQ(st.st_mode & 0777, 0600u);
+    if (::stat(wal.c_str(), &st) == 0) {
+      EXPECT_EQ(st.st_mode & 0777, 0600u);
+    }
     std::string key = data_dir + "/secret.key";
-    if (::stat(key.c_str(), &st) == 0) EXPECT_EQ(st.st_mode & 0777, 0600u);
+    if (::stat(key.c_str(), &st) == 0) {
+      EXPECT_EQ(st.st_mode & 0777, 0600u);
+    }
   }
 }
 
