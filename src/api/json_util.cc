@@ -47,6 +47,52 @@ Status CheckString(const std::string& s, const std::string& field, const StrRule
   return Status::Ok();
 }
 
+// First pass over a request body without building a tree: stops at the first value nested
+// deeper than kMaxJsonDepth or past kMaxJsonValues values, so a hostile body (a million
+// nested arrays, a million tiny values) is refused for the cost of scanning it.
+class LimitScan : public nlohmann::json_sax<Json> {
+ public:
+  enum class Verdict { kOk, kTooDeep, kTooMany, kMalformed };
+  Verdict verdict = Verdict::kOk;
+
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    verdict = Verdict::kMalformed;
+    return false;
+  }
+
+ private:
+  bool Value() {
+    if (++values_ <= kMaxJsonValues) return true;
+    verdict = Verdict::kTooMany;
+    return false;
+  }
+  bool Open() {
+    if (++depth_ > kMaxJsonDepth) {
+      verdict = Verdict::kTooDeep;
+      return false;
+    }
+    return Value();
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  size_t depth_ = 0;
+  size_t values_ = 0;
+};
+
 const Json* Member(const Json& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->is_null()) return nullptr;
@@ -64,6 +110,16 @@ std::string Path(const std::string& base, size_t index) {
 
 Result<Json> ParseObject(const std::string& body) {
   if (body.empty()) return Bad("request body must be a JSON object", "", "malformed_json");
+  LimitScan scan;
+  Json::sax_parse(body, &scan, nlohmann::detail::input_format_t::json, /*strict=*/true);
+  if (scan.verdict == LimitScan::Verdict::kTooDeep)
+    return Bad("request body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+               "", "too_deep");
+  if (scan.verdict == LimitScan::Verdict::kTooMany)
+    return Bad("request body holds more than " + std::to_string(kMaxJsonValues) + " values", "",
+               "too_many_values");
+  if (scan.verdict == LimitScan::Verdict::kMalformed)
+    return Bad("request body is not valid JSON", "", "malformed_json");
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Bad("request body is not valid JSON", "", "malformed_json");
   if (!j.is_object())

@@ -10,6 +10,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <regex>
 
@@ -20,6 +22,36 @@ namespace {
 constexpr int kListenBacklog = 1024;
 
 bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+// Metric labels come from a closed set: a client-chosen method must not mint new series.
+std::string MethodLabel(const std::string& m) {
+  static const char* const kKnown[] = {"GET",     "HEAD",  "POST",    "PUT",
+                                       "PATCH",   "DELETE", "OPTIONS", "CONNECT", "TRACE"};
+  for (const char* k : kKnown)
+    if (m == k) return m;
+  return "other";
+}
+
+// A body is accepted as JSON when its media type is application/json (parameters such as
+// charset allowed); anything else is refused before the body is read.
+bool IsJsonMediaType(const std::string& content_type) {
+  std::string t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  return t == "application/json";
+}
+
+// Headers every response carries: no sniffing, no framing by other sites, no referrer leaks;
+// the UI's pages only load scripts and styles from this origin.
+void SetSecurityHeaders(httplib::Response& res) {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                 "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                 "frame-ancestors 'none'");
+}
 
 std::string CookieValue(const httplib::Request& req, const std::string& name) {
   std::string header = req.get_header_value("Cookie");
@@ -67,6 +99,10 @@ int ApiServer::HttpStatusFor(const Status& st) {
       return 409;
     case StatusCode::kTooLarge:
       return 413;
+    case StatusCode::kUnsupportedMediaType:
+      return 415;
+    case StatusCode::kTooManyRequests:
+      return 429;
     case StatusCode::kRemoteRejected:
       return 422;
     case StatusCode::kUnavailable:
@@ -125,7 +161,8 @@ ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock
         WriteJson(res, code, ErrorBody(st));
         metrics_.Inc(
             "nexus_http_requests_total",
-            {{"route", "unmatched"}, {"method", req.method}, {"status", std::to_string(code)}});
+            {{"route", "unmatched"}, {"method", MethodLabel(req.method)},
+             {"status", std::to_string(code)}});
         return httplib::Server::HandlerResponse::Handled;
       }));
   server_->set_exception_handler(
@@ -144,6 +181,8 @@ ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock
   metrics_.Describe("nexus_http_requests_total", "counter", "HTTP requests by route and status");
   metrics_.Describe("nexus_http_request_duration_seconds", "histogram",
                     "HTTP request latency by route");
+  server_->set_post_routing_handler(
+      [](const httplib::Request&, httplib::Response& res) { SetSecurityHeaders(res); });
   if (!options_.static_dir.empty()) server_->set_mount_point("/", options_.static_dir);
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4");
@@ -168,20 +207,80 @@ void ApiServer::Route(const std::string& method, const std::string& pattern, Han
     last = it->position() + it->length();
   }
   rx += pattern.substr(last);
-  auto fn = [this, method, pattern, handler = std::move(handler), require_auth](
-                const httplib::Request& req, httplib::Response& res) {
-    Dispatch(method, pattern, handler, require_auth, req, res);
+  auto shared = std::make_shared<Handler>(std::move(handler));
+  auto fn = [this, method, pattern, shared, require_auth](const httplib::Request& req,
+                                                          httplib::Response& res) {
+    Dispatch(method, pattern, *shared, require_auth, req, res);
   };
-  if (method == "GET")
+  // Requests with a body go through a content reader so the size limit holds for every
+  // transfer encoding: cpp-httplib checks only Content-Length before buffering, and would read
+  // a chunked body of any size into memory.
+  auto with_body = [this, fn, method, pattern](const httplib::Request& req,
+                                               httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+    if (!ReadBody(method, pattern, req, res, reader)) return;
+    fn(req, res);
+  };
+  if (method == "GET") {
     server_->Get(rx, fn);
-  else if (method == "POST")
+  } else if (method == "POST") {
     server_->Post(rx, fn);
-  else if (method == "PUT")
+    server_->Post(rx, with_body);
+  } else if (method == "PUT") {
     server_->Put(rx, fn);
-  else if (method == "PATCH")
+    server_->Put(rx, with_body);
+  } else if (method == "PATCH") {
     server_->Patch(rx, fn);
-  else if (method == "DELETE")
+    server_->Patch(rx, with_body);
+  } else if (method == "DELETE") {
     server_->Delete(rx, fn);
+    server_->Delete(rx, with_body);
+  }
+}
+
+bool ApiServer::ReadBody(const std::string& method, const std::string& route_name,
+                         const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& reader) {
+  auto refuse = [&](const Status& st) {
+    int status = HttpStatusFor(st);
+    WriteJson(res, status, ErrorBody(st));
+    // The rest of the body is not read: the connection cannot carry another request.
+    res.set_header("Connection", "close");
+    res.set_header("Cache-Control", "no-store");
+    metrics_.Inc("nexus_http_requests_total",
+                 {{"route", route_name}, {"method", method}, {"status", std::to_string(status)}});
+    return false;
+  };
+  if (!IsJsonMediaType(req.get_header_value("Content-Type")))
+    return refuse(Status(StatusCode::kUnsupportedMediaType,
+                         "request body must be application/json (Content-Type: " +
+                             (req.has_header("Content-Type")
+                                  ? "'" + req.get_header_value("Content-Type").substr(0, 100) + "'"
+                                  : std::string("missing")) +
+                             ")",
+                         "", "unsupported_media_type"));
+  std::string body;
+  bool too_large = false;
+  size_t limit = options_.max_body_bytes;
+  bool complete = reader([&](const char* data, size_t len) {
+    if (len > limit - body.size()) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, len);
+    return true;
+  });
+  if (too_large || res.status == 413)
+    return refuse(Status(StatusCode::kTooLarge,
+                         "request body is larger than " + std::to_string(limit) + " bytes", "",
+                         "payload_too_large"));
+  if (!complete)
+    return refuse(Status(StatusCode::kInvalidArgument, "request body could not be read", "",
+                         "bad_request"));
+  // httplib hands route handlers a const Request it owns; the body is placed where every
+  // handler reads it (Ctx::req.body).
+  const_cast<httplib::Request&>(req).body = std::move(body);
+  return true;
 }
 
 void ApiServer::Dispatch(const std::string& method, const std::string& route_name,

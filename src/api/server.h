@@ -19,6 +19,7 @@
 
 namespace httplib {
 class Server;
+class ContentReader;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -95,6 +96,12 @@ class ApiServer {
  private:
   void Dispatch(const std::string& method, const std::string& route_name, const Handler& handler,
                 bool require_auth, const httplib::Request& req, httplib::Response& res);
+  // Reads a request body through `reader` into req.body, refusing (and answering) a body that
+  // is not application/json (415) or larger than max_body_bytes in any transfer encoding
+  // (413) before more than the limit is buffered. False when the request was answered.
+  bool ReadBody(const std::string& method, const std::string& route_name,
+                const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader& reader);
 
   auth::AuthService& auth_;
   obs::Metrics& metrics_;

@@ -3,7 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "api/auth_routes.h"
@@ -37,14 +42,40 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   return std::make_pair(host, port);
 }
 
-Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config) {
-  if (config.db.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec)
-      return InvalidArgument("cannot create data dir '" + config.data_dir + "': " + ec.message(),
-                             "data_dir");
+Status PrepareDataDir(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec)
+    return InvalidArgument("cannot create data dir '" + data_dir + "': " + ec.message(),
+                           "data_dir");
+  // The directory holds password hashes, session and token hashes, sealed TestRail keys and the
+  // master key: readable by the service's user only. The database is created 0600 before
+  // SQLite opens it (SQLite gives its -wal and -shm files the database file's mode).
+  fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec)
+    return InvalidArgument("cannot restrict data dir '" + data_dir + "' to its owner: " +
+                               ec.message(),
+                           "data_dir");
+  fs::path db = fs::path(data_dir) / "nexus.db";
+  int fd = ::open(db.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return InvalidArgument("cannot create database file '" + db.string() + "': " +
+                               std::strerror(errno),
+                           "data_dir");
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    fs::path f = db;
+    f += suffix;
+    if (fs::exists(f, ec))
+      fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write,
+                      fs::perm_options::replace, ec);
   }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config) {
+  if (config.db.empty()) NEXUS_RETURN_IF_ERROR(PrepareDataDir(config.data_dir));
   NEXUS_ASSIGN_OR_RETURN(auto store, OpenStore(config.DbUrl()));
   NEXUS_RETURN_IF_ERROR(store->Migrate());
   return store;

@@ -70,6 +70,10 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
 
 // Opens the store for `config` (creating the data dir) and applies migrations.
 Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config);
+// Creates the data directory (mode 0700, tightened when it exists) and the SQLite database
+// file in it (mode 0600, tightened with its -wal/-shm/-journal files when they exist).
+// InvalidArgument (field "data_dir") when it cannot.
+Status PrepareDataDir(const std::string& data_dir);
 
 // A running Nexus server and everything it owns.
 class App {

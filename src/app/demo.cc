@@ -16,7 +16,7 @@ namespace nexus::app {
 namespace {
 
 constexpr const char* kDemoEmail = "admin@nexus.demo";
-constexpr const char* kDemoPassword = "nexus-demo";
+constexpr const char* kDemoPassword = "nexus-demo-password";
 
 struct DemoTest {
   const char* name;

@@ -1,6 +1,8 @@
 // Authentication and authorisation rules (product.md section 2, R-Q-SEC).
 #include "auth/auth_service.h"
 
+#include "auth/password_policy.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -36,7 +38,33 @@ bool LooksLikeEmail(const std::string& email) {
 }
 
 AuthService::AuthService(Store& store, const Clock& clock, AuthOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+    : store_(store), clock_(clock), options_(options), throttle_(clock, options.throttle) {}
+
+template <typename Fn>
+auto AuthService::WithHashSlot(Fn fn) -> decltype(fn()) {
+  {
+    std::unique_lock<std::mutex> lock(hash_mu_);
+    hash_cv_.wait(lock, [&] { return hashes_running_ < std::max(1, options_.max_concurrent_hashes); });
+    ++hashes_running_;
+  }
+  struct Release {
+    AuthService* self;
+    ~Release() {
+      {
+        std::lock_guard<std::mutex> lock(self->hash_mu_);
+        --self->hashes_running_;
+      }
+      self->hash_cv_.notify_one();
+    }
+  } release{this};
+  return fn();
+}
+
+int64_t AuthService::LoginRetryAfterSeconds(const std::string& email,
+                                            const std::string& client_address) {
+  TimeMs wait = throttle_.WaitMs(email, client_address);
+  return (wait + 999) / 1000;
+}
 
 Result<User> AuthService::CreateUser(const std::string& email, const std::string& name,
                                      const std::string& password, bool org_admin) {
@@ -45,14 +73,14 @@ Result<User> AuthService::CreateUser(const std::string& email, const std::string
                            "invalid_value");
   if (name.empty() || CharCount(name) > 200)
     return InvalidArgument("name must be 1 to 200 characters", "name", "invalid_value");
-  if (password.size() < 8 || password.size() > 1024)
-    return InvalidArgument("password must be 8 to 1024 characters", "password", "invalid_value");
+  NEXUS_RETURN_IF_ERROR(CheckPasswordPolicy(password));
   User u;
   u.email = Lower(email);
   u.name = name;
   u.org_admin = org_admin;
   u.created_at = clock_.NowMs();
-  NEXUS_ASSIGN_OR_RETURN(u.password_hash, HashPassword(password, options_.kdf));
+  NEXUS_ASSIGN_OR_RETURN(u.password_hash,
+                         WithHashSlot([&] { return HashPassword(password, options_.kdf); }));
   auto created = store_.CreateUser(u);
   if (!created.ok() && created.status().code() == StatusCode::kConflict)
     return Status(StatusCode::kConflict, "a user with this email already exists", "email",
@@ -61,17 +89,27 @@ Result<User> AuthService::CreateUser(const std::string& email, const std::string
 }
 
 Result<std::pair<User, NewSession>> AuthService::Login(const std::string& email,
-                                                       const std::string& password) {
+                                                       const std::string& password,
+                                                       const std::string& client_address) {
   static const char* kBad = "Invalid email or password.";
+  if (int64_t wait_s = LoginRetryAfterSeconds(email, client_address); wait_s > 0)
+    return Status(StatusCode::kTooManyRequests,
+                  "Too many failed logins; try again in " + std::to_string(wait_s) + " s.", "",
+                  "too_many_attempts");
   auto user = store_.GetUserByEmail(Lower(email));
   if (!user.ok()) {
     if (user.status().code() != StatusCode::kNotFound) return user.status();
     // Spend comparable time so response timing does not reveal which emails exist.
     static const std::string dummy = HashPassword("timing-equaliser", options_.kdf).value();
-    (void)VerifyPassword(password, dummy);
+    WithHashSlot([&] { return VerifyPassword(password, dummy); });
+    throttle_.RecordFailure(email, client_address);
     return Unauthenticated(kBad);
   }
-  if (!VerifyPassword(password, user->password_hash)) return Unauthenticated(kBad);
+  if (!WithHashSlot([&] { return VerifyPassword(password, user->password_hash); })) {
+    throttle_.RecordFailure(email, client_address);
+    return Unauthenticated(kBad);
+  }
+  throttle_.RecordSuccess(email, client_address);
   NewSession ns;
   ns.cookie_value = RandomToken(32);
   ns.csrf_token = RandomToken(24);

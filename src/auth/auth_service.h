@@ -2,10 +2,13 @@
 // project visibility). HTTP-agnostic: the API layer hands in header values.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "auth/crypto.h"
+#include "auth/login_throttle.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "core/types.h"
@@ -16,6 +19,10 @@ namespace nexus::auth {
 struct AuthOptions {
   KdfStrength kdf = KdfStrength::kInteractive;
   TimeMs session_ttl_ms = 12LL * 3600 * 1000;
+  // Password hashes computed at once; more wait their turn. Each interactive argon2id hash
+  // takes 64 MiB, so this bounds the memory a burst of logins costs (2 → 128 MiB).
+  int max_concurrent_hashes = 2;
+  LoginThrottleOptions throttle;
 };
 
 // Who is calling, and how.
@@ -41,14 +48,20 @@ class AuthService {
   AuthService(Store& store, const Clock& clock, AuthOptions options = {});
 
   // ---- Users.
-  // Validates (email shape, name 1–200 chars, password 8–1024 chars) and creates the user.
+  // Validates (email shape, name 1–200 chars, the password policy of password_policy.h) and
+  // creates the user.
   // InvalidArgument naming the field; Conflict (reason "duplicate") for a taken email.
   Result<User> CreateUser(const std::string& email, const std::string& name,
                           const std::string& password, bool org_admin);
 
   // ---- Login / sessions.
   // Unauthenticated "Invalid email or password." for any mismatch (no user enumeration).
-  Result<std::pair<User, NewSession>> Login(const std::string& email, const std::string& password);
+  // TooManyRequests (reason "too_many_attempts") without checking the password while the
+  // throttle makes (email, client_address) wait; LoginRetryAfterSeconds tells how long.
+  Result<std::pair<User, NewSession>> Login(const std::string& email, const std::string& password,
+                                            const std::string& client_address = "");
+  // Whole seconds until a login for (email, client_address) may be tried (0: now).
+  int64_t LoginRetryAfterSeconds(const std::string& email, const std::string& client_address);
   Status Logout(const std::string& cookie_value);
 
   // ---- Tokens.
@@ -71,9 +84,17 @@ class AuthService {
   Status RequireOrgAdmin(const Principal& who);
 
  private:
+  // Runs a password hash (argon2id) once a slot of max_concurrent_hashes is free.
+  template <typename Fn>
+  auto WithHashSlot(Fn fn) -> decltype(fn());
+
   Store& store_;
   const Clock& clock_;
   AuthOptions options_;
+  LoginThrottle throttle_;
+  std::mutex hash_mu_;  // guards hashes_running_
+  std::condition_variable hash_cv_;
+  int hashes_running_ = 0;
 };
 
 // Basic syntactic e-mail check used for users and TestRail users.

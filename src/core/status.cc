@@ -19,6 +19,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "conflict";
     case StatusCode::kTooLarge:
       return "too_large";
+    case StatusCode::kUnsupportedMediaType:
+      return "unsupported_media_type";
+    case StatusCode::kTooManyRequests:
+      return "too_many_requests";
     case StatusCode::kRemoteRejected:
       return "remote_rejected";
     case StatusCode::kUnavailable:

@@ -19,6 +19,8 @@ enum class StatusCode {
   kNotFound,          // unknown, or not visible to the caller (404)
   kConflict,          // version mismatch, already running (409)
   kTooLarge,          // payload over the limit (413)
+  kUnsupportedMediaType,  // a request body that is not JSON (415)
+  kTooManyRequests,   // throttled; retry later (429, with Retry-After when known)
   kRemoteRejected,    // TestRail answered but refused the request (422)
   kUnavailable,       // remote unreachable / retry later (502)
   kTimeout,           // remote did not answer in time (504)

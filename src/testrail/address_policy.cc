@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace nexus::testrail {
 namespace {
@@ -26,15 +27,64 @@ AddressClass ClassifyV4(uint32_t a) {  // host byte order
   return AddressClass::kPublic;
 }
 
+uint32_t V4At(const uint8_t* b) {
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+}
+
+// How strongly a class is refused; the worst of an address's readings decides.
+int Severity(AddressClass c) {
+  switch (c) {
+    case AddressClass::kPublic:
+      return 0;
+    case AddressClass::kPrivate:
+      return 1;
+    case AddressClass::kLoopback:
+      return 2;
+    case AddressClass::kMulticast:
+      return 3;
+    case AddressClass::kUnspecified:
+      return 4;
+    case AddressClass::kLinkLocal:
+      return 5;
+    case AddressClass::kMetadata:
+      return 6;
+  }
+  return 6;
+}
+
+AddressClass Worst(AddressClass a, AddressClass b) { return Severity(a) >= Severity(b) ? a : b; }
+
+// IPv4 addresses an IPv6 address carries inside it, in every form a router or host stack may
+// unwrap (so "[::127.0.0.1]" cannot smuggle loopback past the guard): IPv4-mapped
+// ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, IPv4-compatible ::a.b.c.d, NAT64
+// 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002:AABB:CCDD::/16, Teredo 2001:0::/32 (server, and
+// the client address stored inverted) and ISATAP interface ids (…:0:5efe:a.b.c.d).
+std::vector<uint32_t> EmbeddedV4(const uint8_t* b) {
+  std::vector<uint32_t> out;
+  auto zeros = [b](int from, int to) {
+    for (int i = from; i < to; ++i)
+      if (b[i] != 0) return false;
+    return true;
+  };
+  if (zeros(0, 10) && b[10] == 0xff && b[11] == 0xff) out.push_back(V4At(b + 12));  // mapped
+  if (zeros(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+    out.push_back(V4At(b + 12));  // translated
+  if (zeros(0, 12) && V4At(b + 12) > 1) out.push_back(V4At(b + 12));  // compatible (not ::, ::1)
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+      (zeros(4, 12) || (b[4] == 0 && b[5] == 1)))
+    out.push_back(V4At(b + 12));  // NAT64, well-known and local-use prefixes
+  if (b[0] == 0x20 && b[1] == 0x02) out.push_back(V4At(b + 2));  // 6to4
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {   // Teredo
+    out.push_back(V4At(b + 4));
+    out.push_back(~V4At(b + 12));
+  }
+  if ((b[8] == 0x00 || b[8] == 0x02) && b[9] == 0x00 && b[10] == 0x5e && b[11] == 0xfe)
+    out.push_back(V4At(b + 12));  // ISATAP
+  return out;
+}
+
 AddressClass ClassifyV6(const in6_addr& addr) {
   const uint8_t* b = addr.s6_addr;
-  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  static const uint8_t kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-  if (std::memcmp(b, kMapped, 12) == 0 || std::memcmp(b, kNat64, 12) == 0) {
-    uint32_t v4 = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) |
-                  uint32_t{b[15]};
-    return ClassifyV4(v4);
-  }
   static const uint8_t kMetadataV6[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
                                           0,    0,    0,    0,    0, 0, 0x02, 0x54};
   if (std::memcmp(b, kMetadataV6, 16) == 0) return AddressClass::kMetadata;
@@ -42,10 +92,12 @@ AddressClass ClassifyV6(const in6_addr& addr) {
   for (int i = 0; i < 15; ++i) zero_prefix = zero_prefix && b[i] == 0;
   if (zero_prefix && b[15] == 0) return AddressClass::kUnspecified;
   if (zero_prefix && b[15] == 1) return AddressClass::kLoopback;
-  if (b[0] == 0xff) return AddressClass::kMulticast;
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;
-  return AddressClass::kPublic;
+  AddressClass own = AddressClass::kPublic;
+  if (b[0] == 0xff) own = AddressClass::kMulticast;
+  else if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) own = AddressClass::kLinkLocal;
+  else if ((b[0] & 0xfe) == 0xfc) own = AddressClass::kPrivate;
+  for (uint32_t v4 : EmbeddedV4(b)) own = Worst(own, ClassifyV4(v4));
+  return own;
 }
 
 }  // namespace

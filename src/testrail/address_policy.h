@@ -22,9 +22,10 @@ enum class AddressClass {
   kMulticast,    // 224.0.0.0/4, 255.255.255.255, ff00::/8
 };
 
-// Classifies an address given as a sockaddr (AF_INET or AF_INET6; IPv4-mapped and NAT64
-// IPv6 addresses are classified by their embedded IPv4 address). Returns nullopt for other
-// families. Thread-safe.
+// Classifies an address given as a sockaddr (AF_INET or AF_INET6). An IPv6 address that
+// embeds an IPv4 address (IPv4-mapped, -translated and -compatible, NAT64, 6to4, Teredo,
+// ISATAP) takes the worst class of itself and every embedded address, so "[::127.0.0.1]" is
+// loopback. Returns nullopt for other families. Thread-safe.
 std::optional<AddressClass> ClassifyAddress(const sockaddr* addr);
 // Same for a textual IP ("10.0.0.1", "fe80::1"); nullopt when it is not an IP literal.
 std::optional<AddressClass> ClassifyIp(std::string_view ip);

@@ -169,7 +169,7 @@ std::vector<RouteCase> Routes() {
        [](World& wd, Caller) {
          return R{"/api/v1/users", Json{{"email", wd.Unique("new") + "@example.com"},
                                         {"name", "New"},
-                                        {"password", "long enough"}}
+                                        {"password", "long enough passphrase"}}
                                        .dump()};
        }},
       {"GetProjects", "GET", Rule::kAuthenticated, "", 200,

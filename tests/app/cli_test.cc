@@ -189,7 +189,7 @@ TEST_F(CliTest, DemoSeedsNexusAndStartsTheSimulator) {
       << rest;
   httplib::Client nexus("127.0.0.1", std::stoi(m[1]));
   auto login =
-      nexus.Post("/api/v1/auth/login", R"({"email":"admin@nexus.demo","password":"nexus-demo"})",
+      nexus.Post("/api/v1/auth/login", R"({"email":"admin@nexus.demo","password":"nexus-demo-password"})",
                  "application/json");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 200) << login->body;
