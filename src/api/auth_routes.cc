@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -49,13 +50,19 @@ class AuthApi {
     NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"email", "password"}));
     NEXUS_ASSIGN_OR_RETURN(std::string email, ReqString(b, "email", "", {1, 254}));
     NEXUS_ASSIGN_OR_RETURN(std::string password, ReqString(b, "password", "", {1, 1024}));
-    NEXUS_ASSIGN_OR_RETURN(auto login, auth_.Login(email, password));
-    std::string cookie = std::string(kSessionCookie) + "=" + login.second.cookie_value +
+    std::string client = c.ClientAddress();
+    auto login = auth_.Login(email, password, client);
+    if (!login.ok() && login.status().code() == StatusCode::kTooManyRequests)
+      c.res.set_header("Retry-After",
+                       std::to_string(std::max<int64_t>(1, auth_.LoginRetryAfterSeconds(email, client))));
+    NEXUS_RETURN_IF_ERROR(login.status());
+    const auto& [user, session] = login.value();
+    std::string cookie = std::string(kSessionCookie) + "=" + session.cookie_value +
                          "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                         std::to_string((login.second.expires_at - clock_.NowMs()) / 1000);
+                         std::to_string((session.expires_at - clock_.NowMs()) / 1000);
     if (secure_cookies_) cookie += "; Secure";
     c.res.set_header("Set-Cookie", cookie);
-    return Reply{200, {{"user", UserJson(login.first)}, {"csrf_token", login.second.csrf_token}}};
+    return Reply{200, {{"user", UserJson(user)}, {"csrf_token", session.csrf_token}}};
   }
 
   Result<Reply> Logout(Ctx& c) {

@@ -79,6 +79,8 @@ void WriteJson(httplib::Response& res, int status, const Json& body) {
 
 int64_t Ctx::Id(size_t i) const { return std::stoll(params.at(i)); }
 
+std::string Ctx::ClientAddress() const { return req.remote_addr; }
+
 std::string Ctx::Query(const std::string& name) const {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
@@ -361,6 +363,11 @@ Result<int> ApiServer::Start(const std::string& host, int port) {
   if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
   running_ = true;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing before the accept loop runs: wait for it, so a Stop() right
+  // after Start() cannot hang.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;
 }
 

@@ -36,6 +36,9 @@ struct Ctx {
   int64_t Id(size_t i) const;
   // Query parameter (empty when absent).
   std::string Query(const std::string& name) const;
+  // The peer's IP address (the connection's, not a forwarded header: a proxy in front must be
+  // trusted explicitly before its X-Forwarded-For could be believed).
+  std::string ClientAddress() const;
   const auth::Principal& Who() const { return *who; }
 };
 

@@ -215,7 +215,8 @@ Json TestRailConfigJson(const integration::TestRailConfigView& v) {
             {"api_key_last4", c.api_key_last4},
             {"connected_at", FormatRfc3339(c.connected_at)},
             {"connected_by", c.connected_by ? Json(*c.connected_by) : Json(nullptr)},
-            {"verified", c.verified}};
+            {"verified", c.verified},
+            {"api_key_readable", c.api_key_readable}};
   }
   Json project = nullptr;
   if (v.project)

@@ -96,6 +96,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   NEXUS_ASSIGN_OR_RETURN(app->port_, app->server_->Start(hp.first, hp.second));
   spdlog::info("event=server_started listen={}:{} db=\"{}\"", app->host_, app->port_,
                config.db.empty() ? "sqlite (data dir)" : "configured");
+  app->WarnAboutUnreadableKeys();
   return app;
 }
 
@@ -178,6 +179,19 @@ void App::RegisterRoutes() {
   api::RegisterTestRailRoutes(s, *auth_, *testrail_config_);
   api::RegisterExportRoutes(s, *auth_, *exports_);
   api::RegisterCatalogRoutes(s, *auth_, *catalog_, *links_, *jobs_);
+}
+
+void App::WarnAboutUnreadableKeys() {
+  auto unreadable = testrail_config_->ProjectsWithUnreadableKeys();
+  if (!unreadable.ok() || unreadable->empty()) return;
+  std::string ids;
+  for (int64_t id : *unreadable) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  spdlog::warn(
+      "event=secret_unreadable projects={} project_ids={} message=\"the stored TestRail API keys "
+      "of these projects cannot be decrypted with this master key (NEXUS_SECRET_KEY or "
+      "secret.key changed?): re-enter them under Configs -> TestRail, or restart with the "
+      "previous key\"",
+      unreadable->size(), ids);
 }
 
 App::~App() { Stop(); }

@@ -101,6 +101,8 @@ class App {
   Status BuildServices();
   // Builds the HTTP server and registers every route set.
   void RegisterRoutes();
+  // Logs one warning naming the projects whose stored TestRail key is unreadable.
+  void WarnAboutUnreadableKeys();
   Config config_;
   SystemClock clock_;
   obs::Metrics metrics_;

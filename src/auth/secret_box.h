@@ -25,8 +25,9 @@ class SecretBox {
   virtual ~SecretBox() = default;
   // Encrypts `plaintext` under a fresh random nonce. Internal on failure. Thread-safe.
   virtual Result<SealedSecret> Seal(std::string_view plaintext) const = 0;
-  // Decrypts and authenticates. Internal ("stored secret cannot be decrypted …") when the
-  // ciphertext was tampered with or sealed under another key. Thread-safe.
+  // Decrypts and authenticates. Conflict (field "api_key", reason "secret_unreadable", a message
+  // saying what to do) when the ciphertext is malformed, was tampered with or was sealed under
+  // another master key. Thread-safe.
   virtual Result<std::string> Open(const SealedSecret& sealed) const = 0;
 };
 

@@ -216,9 +216,11 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
   TestRailConfigView v;
   if (rec.connection) {
     const auto& c = *rec.connection;
+    bool readable =
+        c.api_key_ciphertext.empty() || secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok();
     v.connection = TestRailConnectionView{
-        c.url,          c.user,    !c.api_key_ciphertext.empty(), c.api_key_last4, c.connected_at,
-        c.connected_by, c.verified};
+        c.url,          c.user,   !c.api_key_ciphertext.empty(), c.api_key_last4, c.connected_at,
+        c.connected_by, c.verified && readable, readable};
   }
   v.project = rec.project;
   v.suites = rec.suites;
@@ -231,6 +233,18 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
       statuses.ok() ? *statuses : std::vector<testrail::StatusInfo>{};
   v.mapping.invalid_cells = v.mapping.mapping.InvalidCells(ValidationIds(cached));
   return v;
+}
+
+Result<std::vector<int64_t>> TestRailConfigService::ProjectsWithUnreadableKeys() {
+  NEXUS_ASSIGN_OR_RETURN(std::vector<Project> projects, store_.ListProjects());
+  std::vector<int64_t> out;
+  for (const Project& p : projects) {
+    auto rec = store_.GetTestRailConfig(p.id);
+    if (!rec.ok() || !rec->connection || rec->connection->api_key_ciphertext.empty()) continue;
+    const auto& c = *rec->connection;
+    if (!secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok()) out.push_back(p.id);
+  }
+  return out;
 }
 
 Result<TestRailConfigView> TestRailConfigService::Get(int64_t project_id) {

@@ -48,7 +48,10 @@ struct TestRailConnectionView {
   std::string api_key_last4;  // empty for keys shorter than 8 characters
   TimeMs connected_at = 0;
   std::optional<int64_t> connected_by;
-  bool verified = false;
+  bool verified = false;  // false too when the stored key is unreadable
+  // False when the stored key cannot be decrypted with this server's master key (the key
+  // changed): every TestRail call answers secret_unreadable until the key is re-entered.
+  bool api_key_readable = true;
 };
 
 struct TestRailStatusesView {
@@ -108,6 +111,9 @@ class TestRailConfigService {
 
   // The configuration (defaults when nothing was configured yet).
   Result<TestRailConfigView> Get(int64_t project_id);
+  // Projects whose stored API key this server's master key cannot decrypt (the key changed),
+  // ascending; `serve` warns about them once at start.
+  Result<std::vector<int64_t>> ProjectsWithUnreadableKeys();
 
   // Save & Connect (R-CONN-2): normalises the URL, verifies the credentials with TestRail
   // and fetches the statuses; only then seals the key and saves the connection with the

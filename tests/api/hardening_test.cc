@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "api_harness.h"
 
@@ -127,6 +129,31 @@ TEST(HardeningTest, NonJsonBodiesAre415AndChangeNothing) {
   r = c.Post("/api/v1/projects", auth, R"({"name":"P"})", "application/json; charset=utf-8");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);
+}
+
+// Row 4: wrong passwords are throttled per account and address with 429 + Retry-After; while
+// throttled not even the right password is checked (no argon2 cost), and other accounts and
+// the owner after the wait are served.
+TEST(HardeningTest, RepeatedWrongLoginsAreThrottledWith429AndRetryAfter) {
+  ApiHarness h;
+  ASSERT_TRUE(h.app().auth().CreateUser("ana@example.com", "Ana", "right horse battery", false).ok());
+  ASSERT_TRUE(h.app().auth().CreateUser("bo@example.com", "Bo", "another good passphrase", false).ok());
+  Json wrong = {{"email", "ana@example.com"}, {"password", "wrong guess here"}};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(h.Post("/api/v1/auth/login", "", wrong).status, 401) << i;
+  HttpResult r = h.Post("/api/v1/auth/login", "", wrong);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.code(), "too_many_attempts");
+  std::string retry;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Retry-After") retry = v;
+  ASSERT_FALSE(retry.empty());
+  EXPECT_GE(std::stoi(retry), 1);
+  Json right = {{"email", "ana@example.com"}, {"password", "right horse battery"}};
+  EXPECT_EQ(h.Post("/api/v1/auth/login", "", right).status, 429) << "not checked while waiting";
+  Json bo = {{"email", "bo@example.com"}, {"password", "another good passphrase"}};
+  EXPECT_EQ(h.Post("/api/v1/auth/login", "", bo).status, 200) << "other accounts are served";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(h.Post("/api/v1/auth/login", "", right).status, 200) << "served after the wait";
 }
 
 // Row 3: a client-chosen method never becomes a metric label.

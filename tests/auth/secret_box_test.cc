@@ -56,6 +56,8 @@ TEST(SecretBoxTest, TamperedOrForeignCiphertextIsRefused) {
   auto r = box.Open(bad);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("cannot be decrypted"), std::string::npos);
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(r.status().reason(), "secret_unreadable");
   EXPECT_FALSE(box.Open({"short", "x"}).ok());
 }
 
