@@ -90,7 +90,8 @@ struct CatalogCase {
 using CaseCatalog = std::unordered_map<int64_t, CatalogCase>;  // keyed by case_id
 
 struct ExportOptions {
-  // R-EXP-6: the user's name for the run/plan; trimmed, then 1–250 characters of valid UTF-8.
+  // R-EXP-6: the user's name for the run/plan, used as given: the caller has checked it
+  // (integration::ValidateCustomRunName: trimmed, 1–250 characters of valid UTF-8).
   std::optional<std::string> custom_name;
   // Project option `run_name_template`; empty = kDefaultNameTemplate. See ExpandNameTemplate.
   std::string name_template;
@@ -208,8 +209,10 @@ struct ExportPlan {
 //  - One suite → kSingleSuite (one entry); several → kMultiSuitePlan, one entry per suite.
 //  - No result at all → nothing_to_send with a reason; entries empty.
 //
-// Errors (InvalidArgument, field set): "custom_run_name" empty after trimming, longer than
-// 250 characters, or not UTF-8; "run_ids" more than 100 runs for kMultipleRuns;
+// Phases: validate the input, order the runs (duplicates dropped), gather the sources of
+// every linked case, decide each case (result or skip), then name and describe the plan.
+//
+// Errors (InvalidArgument, field set): "run_ids" more than 100 runs for kMultipleRuns;
 // "runs[i].test" when a run's test is not the test given with it; "runs[i].project_id" when
 // a run belongs to another project than options.project_id.
 Result<ExportPlan> PlanExport(const ExportRequest& request);
