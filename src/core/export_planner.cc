@@ -472,12 +472,8 @@ struct Gathered {
   std::map<int64_t, CaseAcc> cases;  // every linked case
 };
 
-// The caller's input: at most 100 runs for multiple_runs, each run with its own test and in
-// the project.
+// The caller's input: each run with its own test and in the project.
 Status ValidateInput(const ExportRequest& req) {
-  if (req.source.kind == ExportSourceKind::kMultipleRuns && req.runs.size() > kMaxRunsPerExport) {
-    return InvalidArgument("at most 100 runs can be exported together", "run_ids");
-  }
   for (size_t i = 0; i < req.runs.size(); ++i) {
     const ExportRunInput& r = req.runs[i];
     const std::string where = "runs[" + std::to_string(i) + "]";

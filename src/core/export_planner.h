@@ -24,7 +24,7 @@ namespace nexus {
 
 // TestRail's limit for run and plan names; counted in Unicode characters (code points).
 inline constexpr size_t kMaxTestRailNameChars = 250;
-// R-EXP-1: a multiple_runs export takes 1–100 runs.
+// R-EXP-1: a multiple_runs export takes 1–100 runs (ExportService's rule).
 inline constexpr size_t kMaxRunsPerExport = 100;
 
 // ---- Severity ("worst wins", R-EXP-3).
@@ -212,7 +212,8 @@ struct ExportPlan {
 // Phases: validate the input, order the runs (duplicates dropped), gather the sources of
 // every linked case, decide each case (result or skip), then name and describe the plan.
 //
-// Errors (InvalidArgument, field set): "run_ids" more than 100 runs for kMultipleRuns;
+// The request's rules (1–100 runs, the custom name) are the caller's (ExportService's
+// ValidateExportSource / ValidateCustomRunName). Errors (InvalidArgument, field set):
 // "runs[i].test" when a run's test is not the test given with it; "runs[i].project_id" when
 // a run belongs to another project than options.project_id.
 Result<ExportPlan> PlanExport(const ExportRequest& request);
