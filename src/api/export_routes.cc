@@ -15,14 +15,20 @@ Json OptTime(const std::optional<TimeMs>& t) { return t ? Json(FormatRfc3339(*t)
 Json OptId(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
 Json OptText(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
-Json SkippedCases(const std::string& text) {
-  Json in = Json::parse(text, nullptr, false);
+Json SkippedCases(const std::vector<ExportSkip>& skipped) {
   Json out = Json::array();
-  if (!in.is_array()) return out;
-  for (const auto& s : in)
-    out.push_back({{"case_id", s.value("case_id", int64_t{0})},
-                   {"reason", s.value("reason", "")},
-                   {"message", s.value("message", "")}});
+  for (const auto& s : skipped)
+    out.push_back({{"case_id", s.case_id}, {"reason", s.reason}, {"message", s.message}});
+  return out;
+}
+
+Json Warnings(const std::vector<ExportWarning>& warnings) {
+  Json out = Json::array();
+  for (const auto& w : warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    out.push_back(std::move(jw));
+  }
   return out;
 }
 
@@ -51,22 +57,15 @@ class ExportApi {
     integration::StartExportRequest req;
     req.project_id = p;
     req.user_id = c.Who().user.id;
+    // JSON shape only: the export rules (one source, 1–100 runs, the name's limits) are the
+    // service's (integration::ValidateExportSource, ValidateCustomRunName).
     NEXUS_ASSIGN_OR_RETURN(req.source.run_id, OptInt(b, "run_id", ""));
     if (b.contains("run_ids") && !b["run_ids"].is_null()) {
-      NEXUS_ASSIGN_OR_RETURN(req.source.run_ids, ReqIntArray(b, "run_ids", "", 1, 100));
+      NEXUS_ASSIGN_OR_RETURN(req.source.run_ids, ReqIntArray(b, "run_ids", "", 0, SIZE_MAX));
     }
     NEXUS_ASSIGN_OR_RETURN(req.source.execution_id, OptInt(b, "execution_id", ""));
-    int sources = (req.source.run_id ? 1 : 0) + (!req.source.run_ids.empty() ? 1 : 0) +
-                  (req.source.execution_id ? 1 : 0);
-    if (sources != 1)
-      return InvalidArgument(sources == 0 ? "give one of run_id, run_ids or execution_id"
-                                          : "give only one of run_id, run_ids and execution_id",
-                             sources == 0                                       ? "run_id"
-                             : req.source.run_id && !req.source.run_ids.empty() ? "run_ids"
-                                                                                : "execution_id",
-                             sources == 0 ? "missing_field" : "invalid_value");
     NEXUS_ASSIGN_OR_RETURN(req.custom_run_name,
-                           OptString(b, "custom_run_name", "", {1, 4000, true}));
+                           OptString(b, "custom_run_name", "", {0, SIZE_MAX, false}));
     NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
     NEXUS_ASSIGN_OR_RETURN(auto force, OptBool(b, "force_new_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto dry, OptBool(b, "dry_run", ""));
@@ -118,27 +117,25 @@ class ExportApi {
 
 Json ExportJson(const integration::ExportView& v) {
   const ExportRecord& r = v.record;
-  const bool success = v.dry_run
-                           ? r.error_code.empty()
-                           : (r.state == kExportSucceeded || r.state == kExportPartiallySucceeded);
+  const bool success = v.dry_run ? r.error_code.empty() : r.succeeded();
   Json source = Json::object();
-  if (r.source_kind == "test_plan")
+  if (r.source_kind == ExportSourceKind::kTestPlan)
     source["execution_id"] = r.source_ids.empty() ? Json(nullptr) : Json(r.source_ids[0]);
   else
     source["run_ids"] = r.source_ids;
   Json j = {{"id", v.dry_run ? Json(nullptr) : Json(r.id)},
-            {"state", r.state},
+            {"state", v.dry_run ? std::string("dry_run") : std::string(ExportStateName(r.state))},
             {"success", success},
             {"dry_run", v.dry_run},
-            {"export_type", r.source_kind},
-            {"export_trigger", r.trigger},
-            {"export_strategy", OptText(r.strategy)},
+            {"export_type", ExportSourceKindName(r.source_kind)},
+            {"export_trigger", ExportTriggerName(r.trigger)},
+            {"export_strategy", r.strategy ? Json(ExportStrategyName(*r.strategy)) : Json(nullptr)},
             {"source", source},
             {"runs_processed", r.runs_processed},
             {"total_test_cases", r.total_test_cases},
             {"results_sent", r.results_sent},
-            {"skipped_cases", SkippedCases(r.skipped_json)},
-            {"warnings", Json::parse(r.warnings_json, nullptr, false)},
+            {"skipped_cases", SkippedCases(r.skipped)},
+            {"warnings", Warnings(r.warnings)},
             {"error", OptText(r.error)},
             {"error_code", OptText(r.error_code)},
             {"export_duration_ms", OptId(r.duration_ms)},
@@ -152,7 +149,6 @@ Json ExportJson(const integration::ExportView& v) {
             {"created_at", v.dry_run ? Json(nullptr) : Json(FormatRfc3339(r.created_at))},
             {"started_at", OptTime(r.started_at)},
             {"finished_at", OptTime(r.finished_at)}};
-  if (j["warnings"].is_discarded()) j["warnings"] = Json::array();
   if (v.preview) {
     Json entries = Json::array();
     for (const auto& e : v.preview->entries) {
@@ -173,6 +169,26 @@ Json ExportJson(const integration::ExportView& v) {
   return j;
 }
 
+namespace {
+
+std::string_view RunSyncStateName(integration::RunSyncState s) {
+  switch (s) {
+    case integration::RunSyncState::kNotExported:
+      return "not_exported";
+    case integration::RunSyncState::kInProgress:
+      return "in_progress";
+    case integration::RunSyncState::kExported:
+      return "exported";
+    case integration::RunSyncState::kFailed:
+      return "failed";
+    case integration::RunSyncState::kChangedSinceExport:
+      return "changed_since_export";
+  }
+  return "not_exported";
+}
+
+}  // namespace
+
 Json RunSyncJson(const integration::RunSyncView& v) {
   Json last = nullptr;
   if (v.last_export) {
@@ -187,9 +203,9 @@ Json RunSyncJson(const integration::RunSyncView& v) {
                      {"exported_at", FormatRfc3339(c.exported_at)},
                      {"export_id", c.export_id}});
   return {{"run_id", v.run_id},
-          {"sync_state", v.sync_state},
+          {"sync_state", RunSyncStateName(v.sync_state)},
           {"message", v.message},
-          {"changed_since_export", v.sync_state == "changed_since_export"},
+          {"changed_since_export", v.sync_state == integration::RunSyncState::kChangedSinceExport},
           {"exported_at", v.last_export ? OptTime(v.last_export->finished_at) : Json(nullptr)},
           {"last_export", std::move(last)},
           {"cases", std::move(cases)}};

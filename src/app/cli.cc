@@ -154,8 +154,17 @@ void PrintExportSummary(const Json& j) {
 // succeeded, 1 failed, 2 invalid arguments, 3 conflict (already running, not configured),
 // 4 unknown project/run/execution.
 int Export(Config config, const ExportCliOptions& o) {
-  int sources = (o.run_id > 0) + !o.run_ids.empty() + (o.execution_id > 0);
-  if (sources != 1) return Fail(InvalidArgument("give exactly one of --run, --runs, --execution"));
+  integration::StartExportRequest req;
+  req.project_id = o.project_id;
+  if (o.run_id > 0) req.source.run_id = o.run_id;
+  if (!o.run_ids.empty()) req.source.run_ids = o.run_ids;
+  if (o.execution_id > 0) req.source.execution_id = o.execution_id;
+  // The service's rule, checked before starting anything; the CLI names its flags.
+  if (Status st = integration::ValidateExportSource(req.source); !st.ok()) {
+    const bool run_count =
+        st.field() == "run_ids" && !req.source.run_id && !req.source.execution_id;
+    return Fail(run_count ? st : InvalidArgument("give exactly one of --run, --runs, --execution"));
+  }
   config.serve_http = false;
   config.catalog_sync_interval_ms = 0;
   auto app = App::Start(config);
@@ -171,11 +180,6 @@ int Export(Config config, const ExportCliOptions& o) {
   if (tty_err)
     app.value()->exports().SetProgressListener(
         [&bar](int64_t, int64_t done, int64_t total) { bar.Update(done, total); });
-  integration::StartExportRequest req;
-  req.project_id = o.project_id;
-  if (o.run_id > 0) req.source.run_id = o.run_id;
-  req.source.run_ids = o.run_ids;
-  if (o.execution_id > 0) req.source.execution_id = o.execution_id;
   if (!o.name.empty()) req.custom_run_name = o.name;
   if (o.no_close) req.close_run_on_completion = false;
   req.force_new_run = !o.reuse_existing;
@@ -190,9 +194,9 @@ int Export(Config config, const ExportCliOptions& o) {
     std::printf("%s\n", j.dump(2).c_str());
   else
     PrintExportSummary(j);
-  const std::string& state = v->record.state;
-  if (v->dry_run || state == kExportSucceeded) return 0;
-  if (state == kExportPartiallySucceeded) return 5;
+  const ExportState state = v->record.state;
+  if (v->dry_run || state == ExportState::kSucceeded) return 0;
+  if (state == ExportState::kPartiallySucceeded) return 5;
   return 1;
 }
 

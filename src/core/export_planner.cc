@@ -141,20 +141,6 @@ std::string SourceLabel(const ExportRequest& req, const std::vector<const Export
   return {};
 }
 
-Result<std::string> ValidateCustomName(std::string_view raw) {
-  const std::string_view name = TrimAscii(raw);
-  if (name.empty()) return InvalidArgument("custom_run_name must not be empty", "custom_run_name");
-  if (!IsValidUtf8(name))
-    return InvalidArgument("custom_run_name is not valid UTF-8", "custom_run_name");
-  for (char c : name)
-    if (IsControl(static_cast<unsigned char>(c)))
-      return InvalidArgument("custom_run_name must not contain control characters",
-                             "custom_run_name");
-  if (Utf8Length(name) > kMaxTestRailNameChars)
-    return InvalidArgument("custom_run_name is longer than 250 characters", "custom_run_name");
-  return std::string(name);
-}
-
 // The comment of one case: one block per contributing run (R-EXP-3, R-EXP-5).
 std::string BuildComment(const std::vector<Source>& sources, const std::vector<RunCtx>& runs,
                          int winner, const ExportOptions& opts) {
@@ -478,20 +464,16 @@ size_t ExportPlan::ResultCount() const {
   return n;
 }
 
-Result<ExportPlan> PlanExport(const ExportRequest& req) {
-  const ExportOptions& opts = req.options;
-  ExportPlan plan;
-  plan.export_type = req.source.kind;
-  plan.milestone_id = opts.milestone_id;
+namespace {
 
-  // Validate the caller's input before anything else.
-  std::optional<std::string> custom;
-  if (opts.custom_name) {
-    NEXUS_ASSIGN_OR_RETURN(custom, ValidateCustomName(*opts.custom_name));
-  }
-  if (req.source.kind == ExportSourceKind::kMultipleRuns && req.runs.size() > kMaxRunsPerExport) {
-    return InvalidArgument("at most 100 runs can be exported together", "run_ids");
-  }
+// What planning gathers from the finished runs before deciding each case.
+struct Gathered {
+  std::vector<RunCtx> runs;          // finished runs only, in run id order
+  std::map<int64_t, CaseAcc> cases;  // every linked case
+};
+
+// The caller's input: each run with its own test and in the project.
+Status ValidateInput(const ExportRequest& req) {
   for (size_t i = 0; i < req.runs.size(); ++i) {
     const ExportRunInput& r = req.runs[i];
     const std::string where = "runs[" + std::to_string(i) + "]";
@@ -501,14 +483,17 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
                                  std::to_string(r.test.id),
                              where + ".test");
     }
-    if (r.run.project_id != opts.project_id) {
+    if (r.run.project_id != req.options.project_id) {
       return InvalidArgument(where + ": run " + RunRef(r.run.id) + " is not in project " +
-                                 std::to_string(opts.project_id),
+                                 std::to_string(req.options.project_id),
                              where + ".project_id");
     }
   }
+  return Status::Ok();
+}
 
-  // Runs in id order, duplicates dropped.
+// The runs in id order, duplicates dropped (warning kWarnDuplicateRun).
+std::vector<const ExportRunInput*> UniqueRuns(const ExportRequest& req, ExportPlan& plan) {
   std::vector<const ExportRunInput*> all;
   all.reserve(req.runs.size());
   for (const ExportRunInput& r : req.runs) all.push_back(&r);
@@ -524,106 +509,160 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
     }
     unique_runs.push_back(r);
   }
+  return unique_runs;
+}
 
-  // Sources per case.
-  std::vector<RunCtx> runs;  // finished runs only
-  std::map<int64_t, CaseAcc> cases;
-  for (const ExportRunInput* in : unique_runs) {
-    const Run& run = in->run;
-    const Test& test = in->test;
-    auto cases_of = [](std::vector<int64_t> ids) {
-      SortUnique(ids);
-      return ids;
-    };
-    bool has_links = !in->links.case_ids.empty();
-    for (const auto& [step_id, ids] : in->links.step_case_ids) has_links |= !ids.empty();
+bool HasLinks(const TestLinks& links) {
+  bool has = !links.case_ids.empty();
+  for (const auto& [step_id, ids] : links.step_case_ids) has |= !ids.empty();
+  return has;
+}
 
-    if (!run.finished()) {
-      plan.warnings.push_back({std::string(kWarnRunNotFinished),
-                               "run " + RunRef(run.id) +
-                                   " has not finished and is not exported; only finished runs are",
-                               run.id});
-      for (int64_t c : in->links.case_ids) cases[c].unfinished_runs.push_back(run.id);
-      for (const auto& [step_id, ids] : in->links.step_case_ids)
-        for (int64_t c : ids) cases[c].unfinished_runs.push_back(run.id);
-      continue;
+std::vector<int64_t> SortedUnique(std::vector<int64_t> ids) {
+  SortUnique(ids);
+  return ids;
+}
+
+// An unfinished run: warned about, and noted on the cases it links.
+void GatherUnfinished(const ExportRunInput& in, Gathered& g, ExportPlan& plan) {
+  const Run& run = in.run;
+  plan.warnings.push_back(
+      {std::string(kWarnRunNotFinished),
+       "run " + RunRef(run.id) + " has not finished and is not exported; only finished runs are",
+       run.id});
+  for (int64_t c : in.links.case_ids) g.cases[c].unfinished_runs.push_back(run.id);
+  for (const auto& [step_id, ids] : in.links.step_case_ids)
+    for (int64_t c : ids) g.cases[c].unfinished_runs.push_back(run.id);
+}
+
+// A finished run: its mapped status and one source per (link, case) (R-EXP-2).
+void GatherFinished(const ExportRequest& req, const ExportRunInput& in, Gathered& g,
+                    ExportPlan& plan) {
+  const Run& run = in.run;
+  const Test& test = in.test;
+  RunCtx rc;
+  rc.in = &in;
+  rc.status = req.mapping.Resolve(run.result, run.bug_label);
+  rc.elapsed = Duration(run.started_at, run.finished_at);
+  for (size_t i = 0; i < test.steps.size(); ++i) rc.step_index.emplace(test.steps[i].id, i);
+  const size_t run_idx = g.runs.size();
+  g.runs.push_back(std::move(rc));
+  const RunCtx& ctx = g.runs.back();
+  ++plan.runs_processed;
+
+  if (!HasLinks(in.links)) {
+    plan.warnings.push_back({std::string(kWarnRunWithoutLinks),
+                             "run " + RunRef(run.id) + ": test " + Quote(OneLine(test.name)) +
+                                 " has no TestRail case links",
+                             run.id});
+  }
+  if (!ctx.status) {
+    plan.warnings.push_back({std::string(kWarnRunNotReported),
+                             "run " + RunRef(run.id) + " (" +
+                                 OutcomeText(run.result, run.bug_label) +
+                                 ") maps to \"not reported\" under the " +
+                                 std::string(MappingModeName(req.mapping.mode)) + " status mapping",
+                             run.id});
+  }
+  for (int64_t c : SortedUnique(in.links.case_ids))
+    g.cases[c].sources.push_back({run_idx, std::nullopt, nullptr, ctx.status, ctx.elapsed});
+  for (size_t si = 0; si < test.steps.size(); ++si) {
+    auto it = in.links.step_case_ids.find(test.steps[si].id);
+    if (it == in.links.step_case_ids.end()) continue;
+    const StepOutcome* outcome = FindOutcome(run, test.steps[si].id);
+    StatusCell status =
+        outcome ? req.mapping.Resolve(outcome->result, outcome->bug_label) : ctx.status;
+    std::optional<TimeMs> elapsed = ctx.elapsed;
+    if (outcome) {
+      if (auto d = Duration(outcome->started_at, outcome->finished_at)) elapsed = d;
     }
+    for (int64_t c : SortedUnique(it->second))
+      g.cases[c].sources.push_back({run_idx, si, outcome, status, elapsed});
+  }
+}
 
-    RunCtx rc;
-    rc.in = in;
-    rc.status = req.mapping.Resolve(run.result, run.bug_label);
-    rc.elapsed = Duration(run.started_at, run.finished_at);
-    for (size_t i = 0; i < test.steps.size(); ++i) rc.step_index.emplace(test.steps[i].id, i);
-    const size_t run_idx = runs.size();
-    runs.push_back(std::move(rc));
-    const RunCtx& ctx = runs.back();
-    ++plan.runs_processed;
-
-    if (!has_links) {
-      plan.warnings.push_back({std::string(kWarnRunWithoutLinks),
-                               "run " + RunRef(run.id) + ": test " + Quote(OneLine(test.name)) +
-                                   " has no TestRail case links",
-                               run.id});
-    }
-    if (!ctx.status) {
-      plan.warnings.push_back(
-          {std::string(kWarnRunNotReported),
-           "run " + RunRef(run.id) + " (" + OutcomeText(run.result, run.bug_label) +
-               ") maps to \"not reported\" under the " +
-               std::string(MappingModeName(req.mapping.mode)) + " status mapping",
-           run.id});
-    }
-    for (int64_t c : cases_of(in->links.case_ids))
-      cases[c].sources.push_back({run_idx, std::nullopt, nullptr, ctx.status, ctx.elapsed});
-    for (size_t si = 0; si < test.steps.size(); ++si) {
-      auto it = in->links.step_case_ids.find(test.steps[si].id);
-      if (it == in->links.step_case_ids.end()) continue;
-      const StepOutcome* outcome = FindOutcome(run, test.steps[si].id);
-      StatusCell status =
-          outcome ? req.mapping.Resolve(outcome->result, outcome->bug_label) : ctx.status;
-      std::optional<TimeMs> elapsed = ctx.elapsed;
-      if (outcome) {
-        if (auto d = Duration(outcome->started_at, outcome->finished_at)) elapsed = d;
-      }
-      for (int64_t c : cases_of(it->second))
-        cases[c].sources.push_back({run_idx, si, outcome, status, elapsed});
+// Stale step links: once per (test, step id), attributed to the first run of that test, and
+// kept in run id order after the other warnings of their run.
+void WarnStaleStepLinks(const std::vector<RunCtx>& runs, ExportPlan& plan) {
+  std::set<std::pair<int64_t, std::string>> warned;
+  std::vector<ExportWarning> stale;
+  for (const RunCtx& rc : runs) {
+    for (const auto& [step_id, ids] : rc.in->links.step_case_ids) {
+      if (ids.empty() || rc.step_index.count(step_id)) continue;
+      if (!warned.emplace(rc.in->test.id, step_id).second) continue;
+      stale.push_back({std::string(kWarnStaleStepLink),
+                       "test " + Quote(OneLine(rc.in->test.name)) + " links cases to step " +
+                           step_id + ", which the test no longer has; those links are ignored",
+                       rc.in->run.id});
     }
   }
-
-  // Stale step links: once per (test, step id), attributed to the first run of that test.
-  {
-    std::set<std::pair<int64_t, std::string>> warned;
-    std::vector<ExportWarning> stale;
-    for (const RunCtx& rc : runs) {
-      for (const auto& [step_id, ids] : rc.in->links.step_case_ids) {
-        if (ids.empty() || rc.step_index.count(step_id)) continue;
-        if (!warned.emplace(rc.in->test.id, step_id).second) continue;
-        stale.push_back({std::string(kWarnStaleStepLink),
-                         "test " + Quote(OneLine(rc.in->test.name)) + " links cases to step " +
-                             step_id + ", which the test no longer has; those links are ignored",
-                         rc.in->run.id});
-      }
-    }
-    // Keep warnings in run id order: merge the stale ones after the other warnings of their run.
-    for (ExportWarning& w : stale) {
-      auto pos = std::find_if(plan.warnings.begin(), plan.warnings.end(),
-                              [&](const auto& x) { return x.run_id && *x.run_id > *w.run_id; });
-      plan.warnings.insert(pos, std::move(w));
-    }
+  for (ExportWarning& w : stale) {
+    auto pos = std::find_if(plan.warnings.begin(), plan.warnings.end(),
+                            [&](const auto& x) { return x.run_id && *x.run_id > *w.run_id; });
+    plan.warnings.insert(pos, std::move(w));
   }
-  if (opts.public_url.empty() && plan.runs_processed > 0) {
+}
+
+// Every run that takes part, per case, and the warnings about the runs.
+Gathered GatherSources(const ExportRequest& req, const std::vector<const ExportRunInput*>& runs,
+                       ExportPlan& plan) {
+  Gathered g;
+  for (const ExportRunInput* in : runs) {
+    if (in->run.finished())
+      GatherFinished(req, *in, g, plan);
+    else
+      GatherUnfinished(*in, g, plan);
+  }
+  WarnStaleStepLinks(g.runs, plan);
+  if (req.options.public_url.empty() && plan.runs_processed > 0) {
     plan.warnings.push_back({std::string(kWarnNoPublicUrl),
                              "no public URL is configured (NEXUS_PUBLIC_URL); comments carry no "
                              "link back to the runs in Nexus",
                              std::nullopt});
   }
+  return g;
+}
 
-  // Decide each case.
+// The one result of a case hit by `acc.sources` with `worst` as the winning status (R-EXP-3):
+// elapsed and version from the newest run with that status, version falling back to the
+// newest non-empty build among the reported sources.
+PlannedResult ResultOf(int64_t case_id, const CaseAcc& acc, int worst,
+                       const std::vector<RunCtx>& runs, const ExportOptions& opts,
+                       std::vector<int64_t> run_ids) {
+  // Newest run first: later finish, then higher id.
+  auto newer = [&](const Source& a, const Source& b) {
+    const Run& ra = runs[a.run].in->run;
+    const Run& rb = runs[b.run].in->run;
+    return std::make_pair(*ra.finished_at, ra.id) > std::make_pair(*rb.finished_at, rb.id);
+  };
+  const Source* decider = nullptr;
+  for (const Source& s : acc.sources)
+    if (s.status == worst && (!decider || newer(s, *decider))) decider = &s;
+  std::string version = runs[decider->run].in->run.build;
+  if (version.empty()) {
+    const Source* best = nullptr;
+    for (const Source& s : acc.sources)
+      if (s.status && !runs[s.run].in->run.build.empty() && (!best || newer(s, *best))) best = &s;
+    if (best) version = runs[best->run].in->run.build;
+  }
+  PlannedResult r;
+  r.case_id = case_id;
+  r.status_id = worst;
+  r.comment = BuildComment(acc.sources, runs, worst, opts);
+  r.elapsed = decider->elapsed ? FormatElapsed(*decider->elapsed) : std::string();
+  r.version = OneLine(version);
+  r.run_ids = std::move(run_ids);
+  return r;
+}
+
+// Decides each case: skipped with a reason (catalog, suite selection, unfinished or
+// unreported runs) or one result in its suite's entry.
+void DecideCases(const ExportRequest& req, Gathered& g, ExportPlan& plan) {
   const std::set<int64_t> selected(req.selected_suite_ids.begin(), req.selected_suite_ids.end());
   std::map<int64_t, PlanEntry> by_suite;
-  for (auto& [case_id, acc] : cases) {
+  for (auto& [case_id, acc] : g.cases) {
     std::vector<int64_t> finished_ids;
-    for (const Source& s : acc.sources) finished_ids.push_back(runs[s.run].in->run.id);
+    for (const Source& s : acc.sources) finished_ids.push_back(g.runs[s.run].in->run.id);
     SortUnique(finished_ids);
     SortUnique(acc.unfinished_runs);
 
@@ -652,7 +691,6 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
       skip(SkipReason::kRunNotFinished, &cc, acc.unfinished_runs);
       continue;
     }
-
     std::optional<int> worst;
     for (const Source& s : acc.sources)
       if (s.status) worst = worst ? WorstStatus(*worst, *s.status) : *s.status;
@@ -660,56 +698,30 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
       skip(SkipReason::kNotReported, &cc, finished_ids);
       continue;
     }
-
-    // Newest run first: later finish, then higher id.
-    auto newer = [&](const Source& a, const Source& b) {
-      const Run& ra = runs[a.run].in->run;
-      const Run& rb = runs[b.run].in->run;
-      return std::make_pair(*ra.finished_at, ra.id) > std::make_pair(*rb.finished_at, rb.id);
-    };
-    const Source* decider = nullptr;
-    for (const Source& s : acc.sources)
-      if (s.status == worst && (!decider || newer(s, *decider))) decider = &s;
-    std::string version = runs[decider->run].in->run.build;
-    if (version.empty()) {
-      const Source* best = nullptr;
-      for (const Source& s : acc.sources)
-        if (s.status && !runs[s.run].in->run.build.empty() && (!best || newer(s, *best))) best = &s;
-      if (best) version = runs[best->run].in->run.build;
-    }
-
-    PlannedResult r;
-    r.case_id = case_id;
-    r.status_id = *worst;
-    r.comment = BuildComment(acc.sources, runs, *worst, opts);
-    r.elapsed = decider->elapsed ? FormatElapsed(*decider->elapsed) : std::string();
-    r.version = OneLine(version);
-    r.run_ids = finished_ids;
     PlanEntry& e = by_suite[cc.suite_id];
     e.suite_id = cc.suite_id;
     e.case_ids.push_back(case_id);
-    e.results.push_back(std::move(r));
+    e.results.push_back(ResultOf(case_id, acc, *worst, g.runs, req.options, finished_ids));
   }
-
   for (auto& [suite_id, entry] : by_suite) {
     plan.total_test_cases += static_cast<int>(entry.results.size());
     plan.entries.push_back(std::move(entry));
   }
   plan.strategy =
       plan.entries.size() > 1 ? ExportStrategy::kMultiSuitePlan : ExportStrategy::kSingleSuite;
-  if (plan.entries.empty()) {
-    plan.nothing_to_send = true;
-    plan.nothing_to_send_reason =
-        NothingToSendReason(plan, unique_runs.size(), runs.size(), cases.size());
-  }
+}
 
-  // Name and description.
-  if (custom) {
-    plan.name = *custom;
+// The run's/plan's name (the custom name, else the template, else the default template)
+// and its description.
+void NameAndDescribe(const ExportRequest& req, const std::vector<const ExportRunInput*>& unique,
+                     const std::vector<RunCtx>& runs, ExportPlan& plan) {
+  const ExportOptions& opts = req.options;
+  if (opts.custom_name) {
+    plan.name = *opts.custom_name;
   } else {
     NameContext ctx;
     ctx.project = opts.project_name;
-    ctx.source = SourceLabel(req, unique_runs);
+    ctx.source = SourceLabel(req, unique);
     ctx.now = opts.now;
     ctx.count = plan.runs_processed;
     ctx.kind = req.source.kind;
@@ -717,13 +729,31 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
     if (plan.name.empty()) plan.name = ExpandNameTemplate(kDefaultNameTemplate, ctx);
   }
   plan.description = "Results exported from Nexus project " + Quote(OneLine(opts.project_name)) +
-                     " (" + SourceLabel(req, unique_runs) + ").";
+                     " (" + SourceLabel(req, unique) + ").";
   for (const RunCtx& rc : runs) {
     plan.description +=
         "\n- Run " + RunRef(rc.in->run.id) + " of test " + Quote(OneLine(rc.in->test.name));
     std::string url = RunUrl(opts, rc.in->run.id);
     if (!url.empty()) plan.description += ": " + url;
   }
+}
+
+}  // namespace
+
+Result<ExportPlan> PlanExport(const ExportRequest& req) {
+  NEXUS_RETURN_IF_ERROR(ValidateInput(req));
+  ExportPlan plan;
+  plan.export_type = req.source.kind;
+  plan.milestone_id = req.options.milestone_id;
+  const std::vector<const ExportRunInput*> unique = UniqueRuns(req, plan);
+  Gathered g = GatherSources(req, unique, plan);
+  DecideCases(req, g, plan);
+  if (plan.entries.empty()) {
+    plan.nothing_to_send = true;
+    plan.nothing_to_send_reason =
+        NothingToSendReason(plan, unique.size(), g.runs.size(), g.cases.size());
+  }
+  NameAndDescribe(req, unique, g.runs, plan);
   return plan;
 }
 

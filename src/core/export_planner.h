@@ -24,7 +24,7 @@ namespace nexus {
 
 // TestRail's limit for run and plan names; counted in Unicode characters (code points).
 inline constexpr size_t kMaxTestRailNameChars = 250;
-// R-EXP-1: a multiple_runs export takes 1–100 runs.
+// R-EXP-1: a multiple_runs export takes 1–100 runs (ExportService's rule).
 inline constexpr size_t kMaxRunsPerExport = 100;
 
 // ---- Severity ("worst wins", R-EXP-3).
@@ -90,7 +90,8 @@ struct CatalogCase {
 using CaseCatalog = std::unordered_map<int64_t, CatalogCase>;  // keyed by case_id
 
 struct ExportOptions {
-  // R-EXP-6: the user's name for the run/plan; trimmed, then 1–250 characters of valid UTF-8.
+  // R-EXP-6: the user's name for the run/plan, used as given: the caller has checked it
+  // (integration::ValidateCustomRunName: trimmed, 1–250 characters of valid UTF-8).
   std::optional<std::string> custom_name;
   // Project option `run_name_template`; empty = kDefaultNameTemplate. See ExpandNameTemplate.
   std::string name_template;
@@ -208,8 +209,11 @@ struct ExportPlan {
 //  - One suite → kSingleSuite (one entry); several → kMultiSuitePlan, one entry per suite.
 //  - No result at all → nothing_to_send with a reason; entries empty.
 //
-// Errors (InvalidArgument, field set): "custom_run_name" empty after trimming, longer than
-// 250 characters, or not UTF-8; "run_ids" more than 100 runs for kMultipleRuns;
+// Phases: validate the input, order the runs (duplicates dropped), gather the sources of
+// every linked case, decide each case (result or skip), then name and describe the plan.
+//
+// The request's rules (1–100 runs, the custom name) are the caller's (ExportService's
+// ValidateExportSource / ValidateCustomRunName). Errors (InvalidArgument, field set):
 // "runs[i].test" when a run's test is not the test given with it; "runs[i].project_id" when
 // a run belongs to another project than options.project_id.
 Result<ExportPlan> PlanExport(const ExportRequest& request);

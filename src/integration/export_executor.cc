@@ -15,7 +15,6 @@
 
 namespace nexus::integration {
 
-using Json = nlohmann::json;
 using testrail::ErrorKindOf;
 using testrail::TestRailErrorKind;
 
@@ -36,89 +35,6 @@ std::string CommentWithMarker(const std::string& comment, std::string_view marke
   return c.append(marker).append(" C").append(std::to_string(case_id));
 }
 
-// ---- Plan snapshot: the head as JSON (exports.plan_json), the results as rows.
-
-std::string PlanSnapshot(const ExportPlan& plan) {
-  Json skipped = Json::array();
-  for (const auto& s : plan.skipped)
-    skipped.push_back({{"case_id", s.case_id},
-                       {"reason", SkipReasonName(s.reason)},
-                       {"message", s.message},
-                       {"run_ids", s.run_ids}});
-  Json warnings = Json::array();
-  for (const auto& w : plan.warnings) {
-    Json jw = {{"type", w.type}, {"message", w.message}};
-    if (w.run_id) jw["run_id"] = *w.run_id;
-    warnings.push_back(std::move(jw));
-  }
-  Json entries = Json::array();
-  for (const auto& e : plan.entries)
-    entries.push_back({{"suite_id", e.suite_id}, {"result_count", e.results.size()}});
-  return Json{{"export_type", ExportSourceKindName(plan.export_type)},
-              {"strategy", ExportStrategyName(plan.strategy)},
-              {"name", plan.name},
-              {"description", plan.description},
-              {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
-              {"entries", std::move(entries)},
-              {"skipped", std::move(skipped)},
-              {"warnings", std::move(warnings)},
-              {"runs_processed", plan.runs_processed},
-              {"total_test_cases", plan.total_test_cases},
-              {"nothing_to_send", plan.nothing_to_send},
-              {"nothing_to_send_reason", plan.nothing_to_send_reason}}
-      .dump();
-}
-
-Result<ExportPlan> PlanFromJson(const Json& j) {
-  try {
-    ExportPlan p;
-    std::string type = j.at("export_type").get<std::string>();
-    for (auto k : {ExportSourceKind::kSingleRun, ExportSourceKind::kMultipleRuns,
-                   ExportSourceKind::kTestPlan})
-      if (ExportSourceKindName(k) == type) p.export_type = k;
-    p.strategy =
-        j.at("strategy").get<std::string>() == ExportStrategyName(ExportStrategy::kMultiSuitePlan)
-            ? ExportStrategy::kMultiSuitePlan
-            : ExportStrategy::kSingleSuite;
-    p.name = j.at("name").get<std::string>();
-    p.description = j.at("description").get<std::string>();
-    if (!j.at("milestone_id").is_null()) p.milestone_id = j.at("milestone_id").get<int64_t>();
-    for (const auto& je : j.at("entries")) {
-      PlanEntry e;
-      e.suite_id = je.at("suite_id").get<int64_t>();
-      // Reserved for the rows LoadPlan adds (a head written before result_count has none).
-      e.results.reserve(je.value("result_count", size_t{0}));
-      p.entries.push_back(std::move(e));
-    }
-    for (const auto& js : j.at("skipped")) {
-      SkippedCase s;
-      s.case_id = js.at("case_id").get<int64_t>();
-      std::string reason = js.at("reason").get<std::string>();
-      for (auto r :
-           {SkipReason::kNotReported, SkipReason::kCaseDeleted, SkipReason::kSuiteNotSelected,
-            SkipReason::kNotInCatalog, SkipReason::kRunNotFinished})
-        if (SkipReasonName(r) == reason) s.reason = r;
-      s.message = js.at("message").get<std::string>();
-      s.run_ids = js.at("run_ids").get<std::vector<int64_t>>();
-      p.skipped.push_back(std::move(s));
-    }
-    for (const auto& jw : j.at("warnings")) {
-      ExportWarning w;
-      w.type = jw.at("type").get<std::string>();
-      w.message = jw.at("message").get<std::string>();
-      if (jw.contains("run_id")) w.run_id = jw.at("run_id").get<int64_t>();
-      p.warnings.push_back(std::move(w));
-    }
-    p.runs_processed = j.at("runs_processed").get<int>();
-    p.total_test_cases = j.at("total_test_cases").get<int>();
-    p.nothing_to_send = j.at("nothing_to_send").get<bool>();
-    p.nothing_to_send_reason = j.at("nothing_to_send_reason").get<std::string>();
-    return p;
-  } catch (const std::exception& e) {
-    return Internal(std::string("unreadable export plan snapshot: ") + e.what());
-  }
-}
-
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
   // Data that cannot be read back is final (reason kPlanUnreadable); the store failing to
   // read it is not (its own Status, tried again).
@@ -126,10 +42,11 @@ Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
     return Status(StatusCode::kInternal, "export " + std::to_string(rec.id) + ": " + why, {},
                   std::string(kPlanUnreadable));
   };
-  if (!rec.plan_json) return unreadable("no plan snapshot");
-  auto head = PlanFromJson(Json::parse(*rec.plan_json, nullptr, false));
-  if (!head.ok()) return unreadable(head.status().message());
-  ExportPlan plan = std::move(head).value();
+  if (!rec.plan) return unreadable(rec.plan_error.empty() ? "no plan snapshot" : rec.plan_error);
+  ExportPlan plan = rec.plan->plan;
+  // Room for the rows added below (a head written before result counts has none).
+  for (size_t i = 0; i < plan.entries.size() && i < rec.plan->result_counts.size(); ++i)
+    plan.entries[i].results.reserve(rec.plan->result_counts[i]);
   Status read = store.ForEachPlannedResult(rec.id, [&](int entry, PlannedResult& r) -> Status {
     if (entry < 0 || static_cast<size_t>(entry) >= plan.entries.size())
       return unreadable("a planned result names entry " + std::to_string(entry) + " of " +
@@ -150,34 +67,21 @@ Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
 
 namespace {
 
-bool IsAmbiguous(const Status& s) { return s.reason() == "ambiguous_write"; }
+bool IsAmbiguous(const Status& s) { return ErrorKindOf(s) == TestRailErrorKind::kAmbiguousWrite; }
 
-bool IsTooLarge(const Status& s) {
-  return s.code() == StatusCode::kTooLarge || s.message().find("HTTP 413") != std::string::npos;
+// What TestRail refused (Refusal::kNone for anything else, including local failures).
+testrail::TestRailError RefusalOf(const Status& s) {
+  return testrail::ErrorOf(s).value_or(testrail::TestRailError{});
 }
 
-// Case ids TestRail names in a rejection: "... (case C11507 unknown or not part of the test
-// run)". Only ids following "case C" count, so numbers elsewhere in the text never match.
-std::vector<int64_t> CasesNamedIn(const std::string& message) {
-  std::vector<int64_t> out;
-  static constexpr std::string_view kTag = "case C";
-  size_t pos = 0;
-  while ((pos = message.find(kTag, pos)) != std::string::npos) {
-    pos += kTag.size();
-    int64_t v = 0;
-    size_t digits = 0;
-    while (pos < message.size() && message[pos] >= '0' && message[pos] <= '9' && digits < 18) {
-      v = v * 10 + (message[pos] - '0');
-      ++pos;
-      ++digits;
-    }
-    if (digits > 0) out.push_back(v);
-  }
-  return out;
+bool IsTooLarge(const Status& s) {
+  return s.code() == StatusCode::kTooLarge ||
+         RefusalOf(s).refusal == testrail::Refusal::kPayloadTooLarge;
 }
 
 bool IsAlreadyCompleted(const Status& s) {
-  return s.message().find("already completed") != std::string::npos;
+  const testrail::Refusal r = RefusalOf(s).refusal;
+  return r == testrail::Refusal::kRunCompleted || r == testrail::Refusal::kPlanCompleted;
 }
 
 }  // namespace
@@ -234,44 +138,58 @@ class ExportExecutor::Run {
       const size_t i = s.entry_index ? static_cast<size_t>(*s.entry_index) : 0;
       if (s.entry_index && i >= plan_.entries.size())
         return Internal("export journal names an unknown plan entry");
-      if (s.kind == "create_intent") {
+      NEXUS_RETURN_IF_ERROR(ReplayStep(s, i));
+    }
+    if (created_) ApplyRemoteIds();
+    return Status::Ok();
+  }
+
+  // One journalled step into memory (`i`: its plan entry, 0 when it names none).
+  Status ReplayStep(const ExportStep& s, size_t i) {
+    switch (s.kind) {
+      case ExportStepKind::kCreateIntent:
         if (!create_since_) create_since_ = s.created_at;
-      } else if (s.kind == "create_absent") {
+        break;
+      case ExportStepKind::kCreateAbsent:
         create_since_.reset();
-      } else if (s.kind == "create_done") {
+        break;
+      case ExportStepKind::kCreateDone:
         created_ = true;
-        Json d = Json::parse(s.detail_json, nullptr, false);
-        if (!d.is_object() || !d.contains("runs") || !s.remote_id)
-          return Internal("export journal has an unreadable create step");
-        auto runs = d["runs"].get<std::vector<int64_t>>();
-        if (runs.size() != entry_runs_.size())
+        if (!s.remote_id) return Internal("export journal has an unreadable create step");
+        if (s.detail.runs.size() != entry_runs_.size())
           return Internal("export journal's create step does not match the plan");
-        entry_runs_ = runs;
+        entry_runs_ = s.detail.runs;
         remote_id_ = *s.remote_id;
-        rec_.testrail_url = d.value("url", "");
-        rec_.testrail_name = d.value("name", plan_.name);
-      } else if (s.kind == "batch_intent") {
+        rec_.testrail_url = s.detail.url;
+        rec_.testrail_name = s.detail.name;
+        break;
+      case ExportStepKind::kBatchIntent:
         if (pending_[i].empty()) pending_since_[i] = s.created_at;
         pending_[i].insert(s.case_ids.begin(), s.case_ids.end());
-      } else if (s.kind == "batch_done") {
+        break;
+      case ExportStepKind::kBatchDone:
         for (int64_t c : s.case_ids) {
           landed_[i].insert(c);
           pending_[i].erase(c);
         }
-      } else if (s.kind == "reconciled") {
+        break;
+      case ExportStepKind::kReconciled:
         landed_[i].insert(s.case_ids.begin(), s.case_ids.end());
         pending_[i].clear();
-      } else if (s.kind == "case_skipped") {
-        Json d = Json::parse(s.detail_json, nullptr, false);
+        break;
+      case ExportStepKind::kCaseSkipped:
         for (int64_t c : s.case_ids) {
-          rejected_[c] = d.is_object() ? d.value("message", "") : "";
+          rejected_[c] = s.detail.message;
           pending_[i].erase(c);
         }
-      } else if (s.kind == "close_done") {
+        break;
+      case ExportStepKind::kCloseDone:
         closed_ = true;
-      }
+        break;
+      case ExportStepKind::kCloseIntent:
+      case ExportStepKind::kNote:
+        break;
     }
-    if (created_) ApplyRemoteIds();
     return Status::Ok();
   }
 
@@ -290,12 +208,12 @@ class ExportExecutor::Run {
     rec_.results_sent = static_cast<int>(LandedCount());
     rec_.updated_at = ex_.clock_.NowMs();
     // The snapshot is already stored; keep it out of the UPDATE.
-    std::optional<std::string> plan = std::move(rec_.plan_json);
-    rec_.plan_json.reset();
+    std::optional<ExportPlanHead> plan = std::move(rec_.plan);
+    rec_.plan.reset();
     std::vector<int64_t> runs = std::move(rec_.run_ids);
     rec_.run_ids.clear();
     Status st = ex_.store_.UpdateExport(rec_);
-    rec_.plan_json = std::move(plan);
+    rec_.plan = std::move(plan);
     rec_.run_ids = std::move(runs);
     if (req_.progress)
       req_.progress(LandedCount(), total_ - static_cast<int64_t>(rejected_.size()));
@@ -314,9 +232,11 @@ class ExportExecutor::Run {
   Status CreateDone(int64_t remote_id, const std::vector<int64_t>& runs, const std::string& url,
                     const std::string& name) {
     ExportStep s;
-    s.kind = "create_done";
+    s.kind = ExportStepKind::kCreateDone;
     s.remote_id = remote_id;
-    s.detail_json = Json{{"runs", runs}, {"url", url}, {"name", name}}.dump();
+    s.detail.runs = runs;
+    s.detail.url = url;
+    s.detail.name = name;
     NEXUS_RETURN_IF_ERROR(Journal(s));
     created_ = true;
     remote_id_ = remote_id;
@@ -371,9 +291,9 @@ class ExportExecutor::Run {
 
   ExportStep ReconcileNote(const std::string& what, int64_t remote) {
     ExportStep s;
-    s.kind = "note";
+    s.kind = ExportStepKind::kNote;
     s.remote_id = remote;
-    s.detail_json = Json{{"what", what}}.dump();
+    s.detail.what = what;
     return s;
   }
 
@@ -382,14 +302,15 @@ class ExportExecutor::Run {
       NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(*create_since_));
       if (found) return Status::Ok();
       ExportStep absent;
-      absent.kind = "create_absent";
+      absent.kind = ExportStepKind::kCreateAbsent;
       NEXUS_RETURN_IF_ERROR(Journal(absent));
     }
     Status last;
     for (int attempt = 0; attempt < ex_.options_.max_step_attempts; ++attempt) {
       ExportStep intent;
-      intent.kind = "create_intent";
-      intent.detail_json = Json{{"name", plan_.name}, {"marker", marker_}}.dump();
+      intent.kind = ExportStepKind::kCreateIntent;
+      intent.detail.name = plan_.name;
+      intent.detail.marker = marker_;
       const TimeMs at = ex_.clock_.NowMs();
       NEXUS_RETURN_IF_ERROR(Journal(intent));
       if (single_) {
@@ -422,8 +343,9 @@ class ExportExecutor::Run {
       if (!IsAmbiguous(last)) {
         // "Field :case_ids contains one or more invalid test cases": a case was deleted
         // after planning. Drop the cases TestRail no longer lists and try again.
-        if (ErrorKindOf(last) != TestRailErrorKind::kRejected ||
-            last.message().find("case_ids") == std::string::npos)
+        const testrail::TestRailError refused = RefusalOf(last);
+        if (refused.kind != TestRailErrorKind::kRejected ||
+            refused.refusal != testrail::Refusal::kFieldInvalid || refused.field != "case_ids")
           return last;
         NEXUS_ASSIGN_OR_RETURN(bool dropped, DropDeadCases());
         if (!dropped) return last;
@@ -435,7 +357,7 @@ class ExportExecutor::Run {
       NEXUS_ASSIGN_OR_RETURN(bool found, FindRemote(at));
       if (found) return Status::Ok();
       ExportStep absent;
-      absent.kind = "create_absent";
+      absent.kind = ExportStepKind::kCreateAbsent;
       NEXUS_RETURN_IF_ERROR(Journal(absent));
     }
     return last;
@@ -463,7 +385,7 @@ class ExportExecutor::Run {
         return Status::Ok();
       }));
       ExportStep skip;
-      skip.kind = "case_skipped";
+      skip.kind = ExportStepKind::kCaseSkipped;
       skip.entry_index = static_cast<int>(i);
       for (int64_t c : LiveCases(i))
         if (!live.count(c)) skip.case_ids.push_back(c);
@@ -474,7 +396,7 @@ class ExportExecutor::Run {
                           " was deleted in TestRail after planning; nothing left to send there",
                       {}, "cases_deleted");
       const std::string msg = "case deleted in TestRail after planning (no longer listed)";
-      skip.detail_json = Json{{"message", msg}}.dump();
+      skip.detail.message = msg;
       NEXUS_RETURN_IF_ERROR(Journal(skip));
       for (int64_t c : skip.case_ids) rejected_[c] = msg;
       any = true;
@@ -505,7 +427,7 @@ class ExportExecutor::Run {
       if (digits > 0) seen.insert(v);
     }
     ExportStep s;
-    s.kind = "reconciled";
+    s.kind = ExportStepKind::kReconciled;
     s.entry_index = static_cast<int>(i);
     s.remote_id = entry_runs_[i];
     for (const auto& r : plan_.entries[i].results)
@@ -513,7 +435,7 @@ class ExportExecutor::Run {
         s.case_ids.push_back(r.case_id);
         s.landed.emplace_back(r.case_id, r.status_id);
       }
-    s.detail_json = Json{{"found", s.case_ids.size()}}.dump();
+    s.detail.found = static_cast<int64_t>(s.case_ids.size());
     NEXUS_RETURN_IF_ERROR(Journal(s));
     landed_[i].insert(s.case_ids.begin(), s.case_ids.end());
     pending_[i].clear();
@@ -620,7 +542,7 @@ class ExportExecutor::Run {
   // Journals the intent of sending `batch` and marks its cases pending.
   Result<Attempt> BeginBatch(size_t i, const std::vector<const PlannedResult*>& batch) {
     Attempt a;
-    a.intent.kind = "batch_intent";
+    a.intent.kind = ExportStepKind::kBatchIntent;
     a.intent.entry_index = static_cast<int>(i);
     a.intent.remote_id = entry_runs_[i];
     std::vector<PlannedResult> copy;
@@ -651,7 +573,7 @@ class ExportExecutor::Run {
   // Journals a batch TestRail accepted.
   Status CompleteBatch(size_t i, const std::vector<const PlannedResult*>& batch, const Attempt& a) {
     ExportStep done;
-    done.kind = "batch_done";
+    done.kind = ExportStepKind::kBatchDone;
     done.entry_index = static_cast<int>(i);
     done.remote_id = entry_runs_[i];
     done.case_ids = a.intent.case_ids;
@@ -709,17 +631,19 @@ class ExportExecutor::Run {
         Shrink("too_large");
         continue;
       }
-      if (ErrorKindOf(st) == TestRailErrorKind::kRejected) {
+      const testrail::TestRailError refused = RefusalOf(st);
+      if (refused.kind == TestRailErrorKind::kRejected &&
+          refused.refusal == testrail::Refusal::kUnknownCaseInRun) {
         std::vector<int64_t> named;
-        for (int64_t c : CasesNamedIn(st.message()))
+        for (int64_t c : refused.case_ids)
           for (const PlannedResult* r : batch)
             if (r->case_id == c) named.push_back(c);
         if (!named.empty()) {
           ExportStep skip;
-          skip.kind = "case_skipped";
+          skip.kind = ExportStepKind::kCaseSkipped;
           skip.entry_index = static_cast<int>(i);
           skip.case_ids = named;
-          skip.detail_json = Json{{"message", st.message()}}.dump();
+          skip.detail.message = st.message();
           NEXUS_RETURN_IF_ERROR(Journal(skip));
           for (int64_t c : named) rejected_[c] = st.message();
           spdlog::warn("event=export_case_rejected export_id={} cases={}", rec_.id, named.size());
@@ -744,7 +668,7 @@ class ExportExecutor::Run {
     Status last;
     for (int attempt = 0; attempt < ex_.options_.max_step_attempts; ++attempt) {
       ExportStep intent;
-      intent.kind = "close_intent";
+      intent.kind = ExportStepKind::kCloseIntent;
       intent.remote_id = remote_id_;
       NEXUS_RETURN_IF_ERROR(Journal(intent));
       last =
@@ -763,7 +687,7 @@ class ExportExecutor::Run {
       }
       if (done) {
         ExportStep s;
-        s.kind = "close_done";
+        s.kind = ExportStepKind::kCloseDone;
         s.remote_id = remote_id_;
         NEXUS_RETURN_IF_ERROR(Journal(s));
         closed_ = true;
@@ -774,18 +698,15 @@ class ExportExecutor::Run {
   }
 
   void FinishRecord() {
-    Json skipped = Json::array();
-    std::map<int64_t, Json> by_case;
+    std::map<int64_t, ExportSkip> by_case;
     for (const auto& s : plan_.skipped)
-      by_case[s.case_id] = {
-          {"case_id", s.case_id}, {"reason", SkipReasonName(s.reason)}, {"message", s.message}};
+      by_case[s.case_id] = {s.case_id, std::string(SkipReasonName(s.reason)), s.message};
     for (const auto& [c, msg] : rejected_)
-      by_case[c] = {{"case_id", c},
-                    {"reason", "rejected_by_testrail"},
-                    {"message", "TestRail refused the result for C" + std::to_string(c) +
-                                    " (deleted or not in the run): " + msg}};
-    for (auto& [c, j] : by_case) skipped.push_back(std::move(j));
-    rec_.skipped_json = skipped.dump();
+      by_case[c] = {c, "rejected_by_testrail",
+                    "TestRail refused the result for C" + std::to_string(c) +
+                        " (deleted or not in the run): " + msg};
+    rec_.skipped.clear();
+    for (auto& [c, skip] : by_case) rec_.skipped.push_back(std::move(skip));
     if (!rejected_.empty() && rec_.error_code.empty()) {
       rec_.error_code = "cases_rejected";
       rec_.error = std::to_string(rejected_.size()) +

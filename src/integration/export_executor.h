@@ -14,8 +14,6 @@
 #include <functional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
 #include "core/export_planner.h"
 #include "core/status.h"
@@ -60,14 +58,10 @@ inline constexpr std::string_view kPreviewMarker = "nexus-export:{export_id}:{no
 std::string DescriptionWithMarker(const std::string& description, std::string_view marker);
 std::string CommentWithMarker(const std::string& comment, std::string_view marker, int64_t case_id);
 
-// The head of the plan stored with the export (exports.plan_json): everything but the
-// results, which are stored as rows (Store::CreateExport with the plan's entries), and its
-// inverse (entries come back with their suite and no results).
-std::string PlanSnapshot(const ExportPlan& plan);
-Result<ExportPlan> PlanFromJson(const nlohmann::json& j);
-// The whole plan of a stored export (its head, with_plan, and its rows). Internal with
-// reason kPlanUnreadable when the head is missing or unreadable or the rows do not add up to
-// the plan's total (final); the store's own Status when reading fails (worth another try).
+// The whole plan of a stored export (its head, ExportRecord::plan read with_plan, and its
+// rows). Internal with reason kPlanUnreadable when the head is missing or unreadable or the
+// rows do not add up to the plan's total (final); the store's own Status when reading fails
+// (worth another try).
 inline constexpr std::string_view kPlanUnreadable = "plan_unreadable";
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec);
 

@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "testrail/errors.h"
 
 namespace nexus::integration {
@@ -37,9 +39,17 @@ std::string JoinIds(const std::vector<int64_t>& ids) {
   return s;
 }
 
-bool Succeeded(const std::string& state) {
-  return state == kExportSucceeded || state == kExportPartiallySucceeded;
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
+
+std::string_view TrimAscii(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 constexpr char kDeferred[] = "deferred";
 constexpr char kSuperseded[] = "superseded";  // Store: a later attempt owns the export
@@ -50,7 +60,9 @@ constexpr char kSuperseded[] = "superseded";  // Store: a later attempt owns the
 bool IsTransient(const Status& st) {
   if (st.code() == StatusCode::kTimeout) return true;
   if (st.code() != StatusCode::kUnavailable) return false;
-  return st.reason() != "tls_failure" && st.reason() != "not_testrail";
+  const auto kind = testrail::ErrorKindOf(st);
+  return kind != testrail::TestRailErrorKind::kTls &&
+         kind != testrail::TestRailErrorKind::kNotTestRail;
 }
 
 }  // namespace
@@ -103,7 +115,8 @@ ExportService::ExportService(Store& store, TestRailConfigService& config, jobs::
     }
     if (!st.ok()) return st;  // still running (stop, or the store down for the whole window)
     auto rec = store_.GetExport(0, id, false);
-    return Json{{"export_id", id}, {"state", rec.ok() ? rec->state : "unknown"}};
+    return Json{{"export_id", id},
+                {"state", rec.ok() ? std::string(ExportStateName(rec->state)) : "unknown"}};
   });
 }
 
@@ -131,126 +144,246 @@ Status ExportService::ResumeOrphans() {
   return Status::Ok();
 }
 
-Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest& req) {
-  const auto& src = req.source;
-  int n = (src.run_id ? 1 : 0) + (!src.run_ids.empty() ? 1 : 0) + (src.execution_id ? 1 : 0);
-  if (n != 1)
-    return InvalidArgument("give exactly one of run_id, run_ids and execution_id", "run_id",
+Status ValidateExportSource(const ExportSourceSpec& source) {
+  if (source.run_ids && (source.run_ids->empty() || source.run_ids->size() > kMaxRunsPerExport))
+    return InvalidArgument("run_ids must hold 1 to " + std::to_string(kMaxRunsPerExport) + " items",
+                           "run_ids", "invalid_value");
+  const int n = (source.run_id ? 1 : 0) + (source.run_ids ? 1 : 0) + (source.execution_id ? 1 : 0);
+  if (n == 0)
+    return InvalidArgument("give one of run_id, run_ids or execution_id", "run_id",
+                           "missing_field");
+  if (n > 1)
+    return InvalidArgument("give only one of run_id, run_ids and execution_id",
+                           source.run_id && source.run_ids ? "run_ids" : "execution_id",
                            "invalid_value");
-  if (req.custom_run_name) {
-    size_t len = Utf8Length(*req.custom_run_name);
-    if (!IsValidUtf8(*req.custom_run_name) || len == 0 || len > kMaxTestRailNameChars)
-      return InvalidArgument("custom_run_name must be 1 to 250 characters", "custom_run_name",
+  return Status::Ok();
+}
+
+Result<std::string> ValidateCustomRunName(std::string_view name) {
+  const std::string field = "custom_run_name";
+  if (name.empty()) return InvalidArgument(field + " must not be empty", field, "invalid_value");
+  if (!IsValidUtf8(name))
+    return InvalidArgument(field + " is not valid UTF-8", field, "invalid_value");
+  if (Utf8Length(name) > kMaxTestRailNameChars)
+    return InvalidArgument(
+        field + " must be 1 to " + std::to_string(kMaxTestRailNameChars) + " characters", field,
+        "invalid_value");
+  const std::string_view trimmed = TrimAscii(name);
+  if (trimmed.empty()) return InvalidArgument(field + " must not be blank", field, "invalid_value");
+  for (char c : trimmed)
+    if (IsControl(static_cast<unsigned char>(c)))
+      return InvalidArgument(field + " must not contain control characters", field,
                              "invalid_value");
-  }
-  NEXUS_ASSIGN_OR_RETURN(Project project, store_.GetProject(req.project_id));
+  return std::string(trimmed);
+}
 
-  ExportRequest er;
+namespace {
+
+// The runs of an export's source, what the planner is told about the source, and the
+// record's dedupe fields.
+struct SourceRuns {
   std::vector<Run> runs;
-  Prepared out;
-  ExportRecord& rec = out.record;
-  if (src.execution_id) {
-    auto ex = store_.GetExecution(req.project_id, *src.execution_id);
-    if (!ex.ok())
-      return InvalidArgument(
-          "execution " + std::to_string(*src.execution_id) + " does not exist in this project",
-          "execution_id", "unknown_execution");
-    er.source.kind = ExportSourceKind::kTestPlan;
-    er.source.execution_id = ex->id;
-    auto plan = store_.GetPlan(req.project_id, ex->plan_id);
-    if (plan.ok()) er.source.plan_name = plan->name;
-    PageRequest page{0, 500};
-    while (true) {
-      RunFilter f;
-      f.execution_id = ex->id;
-      NEXUS_ASSIGN_OR_RETURN(auto batch, store_.ListRuns(req.project_id, f, page));
-      for (auto& r : batch) runs.push_back(std::move(r));
-      if (batch.size() < static_cast<size_t>(page.limit)) break;
-      page.after_id = runs.back().id;
-    }
-    rec.source_kind = "test_plan";
-    rec.source_ids = {ex->id};
-    rec.source_key = "execution:" + std::to_string(ex->id);
-  } else {
-    std::vector<int64_t> ids = src.run_id ? std::vector<int64_t>{*src.run_id} : src.run_ids;
-    if (ids.size() > kMaxRunsPerExport)
-      return InvalidArgument("run_ids takes at most 100 runs", "run_ids", "invalid_value");
-    std::set<int64_t> seen;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const std::string field = src.run_id ? "run_id" : "run_ids[" + std::to_string(i) + "]";
-      if (!seen.insert(ids[i]).second)
-        return InvalidArgument("run " + std::to_string(ids[i]) + " is listed twice", field,
-                               "invalid_value");
-      auto run = store_.GetRun(req.project_id, ids[i]);
-      if (!run.ok())
-        return InvalidArgument("run " + std::to_string(ids[i]) + " does not exist in this project",
-                               field, "unknown_run");
-      if (!run->finished())
-        return InvalidArgument("run " + std::to_string(ids[i]) +
-                                   " has not finished yet; only finished runs can be exported",
-                               field, "run_not_finished");
-      runs.push_back(std::move(run).value());
-    }
-    er.source.kind = src.run_id ? ExportSourceKind::kSingleRun : ExportSourceKind::kMultipleRuns;
-    rec.source_kind = std::string(ExportSourceKindName(er.source.kind));
-    rec.source_ids = std::vector<int64_t>(seen.begin(), seen.end());
-    rec.source_key = "runs:" + JoinIds(rec.source_ids);
-  }
+  ExportSource source;
+  std::vector<int64_t> source_ids;
+  std::string source_key;
+};
 
-  // TestRail configuration.
-  NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config_.Get(req.project_id));
+// The runs of an execution (test_plan source), every page.
+Result<SourceRuns> ExecutionRuns(Store& store, int64_t project_id, int64_t execution_id) {
+  auto ex = store.GetExecution(project_id, execution_id);
+  if (!ex.ok())
+    return InvalidArgument(
+        "execution " + std::to_string(execution_id) + " does not exist in this project",
+        "execution_id", "unknown_execution");
+  SourceRuns out;
+  out.source.kind = ExportSourceKind::kTestPlan;
+  out.source.execution_id = ex->id;
+  auto plan = store.GetPlan(project_id, ex->plan_id);
+  if (plan.ok()) out.source.plan_name = plan->name;
+  PageRequest page{0, 500};
+  while (true) {
+    RunFilter f;
+    f.execution_id = ex->id;
+    NEXUS_ASSIGN_OR_RETURN(auto batch, store.ListRuns(project_id, f, page));
+    for (auto& r : batch) out.runs.push_back(std::move(r));
+    if (batch.size() < static_cast<size_t>(page.limit)) break;
+    page.after_id = out.runs.back().id;
+  }
+  out.source_ids = {ex->id};
+  out.source_key = "execution:" + std::to_string(ex->id);
+  return out;
+}
+
+// The runs named by run_id / run_ids: each once, existing and finished.
+Result<SourceRuns> NamedRuns(Store& store, int64_t project_id, const ExportSourceSpec& src) {
+  const std::vector<int64_t> ids =
+      src.run_id ? std::vector<int64_t>{*src.run_id} : src.run_ids.value_or(std::vector<int64_t>{});
+  SourceRuns out;
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string field = src.run_id ? "run_id" : "run_ids[" + std::to_string(i) + "]";
+    if (!seen.insert(ids[i]).second)
+      return InvalidArgument("run " + std::to_string(ids[i]) + " is listed twice", field,
+                             "invalid_value");
+    auto run = store.GetRun(project_id, ids[i]);
+    if (!run.ok())
+      return InvalidArgument("run " + std::to_string(ids[i]) + " does not exist in this project",
+                             field, "unknown_run");
+    if (!run->finished())
+      return InvalidArgument("run " + std::to_string(ids[i]) +
+                                 " has not finished yet; only finished runs can be exported",
+                             field, "run_not_finished");
+    out.runs.push_back(std::move(run).value());
+  }
+  out.source.kind = src.run_id ? ExportSourceKind::kSingleRun : ExportSourceKind::kMultipleRuns;
+  out.source_ids = std::vector<int64_t>(seen.begin(), seen.end());
+  out.source_key = "runs:" + JoinIds(out.source_ids);
+  return out;
+}
+
+// The project's TestRail configuration, Conflict when it cannot take an export.
+Result<TestRailConfigView> ExportableConfig(TestRailConfigService& config, int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config.Get(project_id));
   if (!cfg.connection)
     return Conflict("TestRail is not connected for this project", "not_connected");
   if (!cfg.project)
     return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
   if (cfg.suites.empty())
     return Conflict("no TestRail suite is selected (Configs → TestRail)", "no_suites_selected");
-  for (const auto& s : cfg.suites) er.selected_suite_ids.push_back(s.id);
-  er.mapping = cfg.mapping.mapping;
-  er.options.custom_name = req.custom_run_name;
-  er.options.name_template = cfg.options.run_name_template.value_or("");
-  er.options.project_id = req.project_id;
-  er.options.project_name = project.name;
-  er.options.now = clock_.NowMs();
-  er.options.public_url = options_.public_url;
-  er.options.milestone_id = cfg.options.milestone_id;
-  if (auto st = config_.Statuses(req.project_id, false); st.ok())
-    for (const auto& s : st->statuses)
-      er.options.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
+  return cfg;
+}
 
-  // Tests, links and catalog of the runs (refreshed first when stale).
-  Status fresh = catalog_.RefreshIfStale(req.project_id);
-  if (!fresh.ok())
-    spdlog::warn("event=export_catalog_stale project_id={} reason=\"{}\"", req.project_id,
-                 fresh.message());
+// The tests of `runs` (a deleted test is absent; the store failing is an error).
+Result<std::map<int64_t, Test>> TestsOf(Store& store, int64_t project_id,
+                                        const std::vector<Run>& runs) {
   std::set<int64_t> test_ids;
   for (const auto& r : runs) test_ids.insert(r.test_id);
   std::map<int64_t, Test> tests;
   for (int64_t t : test_ids) {
-    auto test = store_.GetTest(req.project_id, t);
+    auto test = store.GetTest(project_id, t);
     if (test.ok())
       tests.emplace(t, std::move(test).value());
     else if (test.status().code() != StatusCode::kNotFound)
       return test.status();  // the store failing is not "deleted"
   }
-  std::vector<int64_t> tids(test_ids.begin(), test_ids.end());
-  NEXUS_ASSIGN_OR_RETURN(auto links, store_.ListTestRailLinks(req.project_id, tids));
+  return tests;
+}
+
+// The TestRail links of `tests` by test, and the catalog entries of every linked case.
+struct LinksAndCatalog {
   std::map<int64_t, TestLinks> by_test;
+  CaseCatalog catalog;
+};
+
+Result<LinksAndCatalog> LinksOf(Store& store, int64_t project_id,
+                                const std::map<int64_t, Test>& tests) {
+  std::vector<int64_t> tids;
+  for (const auto& [id, test] : tests) tids.push_back(id);
+  NEXUS_ASSIGN_OR_RETURN(auto links, store.ListTestRailLinks(project_id, tids));
+  LinksAndCatalog out;
   std::set<int64_t> case_ids;
   for (const auto& l : links) {
     if (l.step_id.empty())
-      by_test[l.test_id].case_ids.push_back(l.case_id);
+      out.by_test[l.test_id].case_ids.push_back(l.case_id);
     else
-      by_test[l.test_id].step_case_ids[l.step_id].push_back(l.case_id);
+      out.by_test[l.test_id].step_case_ids[l.step_id].push_back(l.case_id);
     case_ids.insert(l.case_id);
   }
   NEXUS_ASSIGN_OR_RETURN(
-      auto cases, store_.GetCatalogCases(req.project_id,
-                                         std::vector<int64_t>(case_ids.begin(), case_ids.end())));
+      auto cases,
+      store.GetCatalogCases(project_id, std::vector<int64_t>(case_ids.begin(), case_ids.end())));
   for (const auto& c : cases)
-    er.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
+    out.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
+  return out;
+}
+
+// The planner's options of an export: the request's name, the project's TestRail options,
+// the instance's status labels.
+ExportOptions PlanOptions(const StartExportRequest& req, const Project& project,
+                          const TestRailConfigView& cfg, std::optional<std::string> custom_name,
+                          TestRailConfigService& config, const std::string& public_url,
+                          TimeMs now) {
+  ExportOptions o;
+  o.custom_name = std::move(custom_name);
+  o.name_template = cfg.options.run_name_template.value_or("");
+  o.project_id = req.project_id;
+  o.project_name = project.name;
+  o.now = now;
+  o.public_url = public_url;
+  o.milestone_id = cfg.options.milestone_id;
+  if (auto st = config.Statuses(req.project_id, false); st.ok())
+    for (const auto& s : st->statuses)
+      o.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
+  return o;
+}
+
+// The export row of a prepared export (state queued; the plan snapshot is added on create).
+ExportRecord NewRecord(const StartExportRequest& req, const TestRailConfigView& cfg,
+                       const SourceRuns& src, const ExportPlan& plan, TimeMs now) {
+  ExportRecord rec;
+  rec.project_id = req.project_id;
+  rec.trigger = req.trigger;
+  rec.source_kind = src.source.kind;
+  rec.source_ids = src.source_ids;
+  rec.source_key = src.source_key;
+  rec.options.close_run_on_completion =
+      req.close_run_on_completion.value_or(cfg.options.close_run_on_completion);
+  rec.options.force_new_run = req.force_new_run;
+  rec.options.testrail_project_id = cfg.project->id;
+  rec.options.custom_run_name = req.custom_run_name;
+  rec.nonce = NewNonce();
+  rec.created_by = req.user_id;
+  rec.created_at = now;
+  rec.updated_at = now;
+  rec.strategy = plan.strategy;
+  rec.testrail_name = plan.name;
+  rec.runs_processed = plan.runs_processed;
+  rec.total_test_cases = plan.total_test_cases;
+  for (const auto& s : plan.skipped)
+    rec.skipped.push_back({s.case_id, std::string(SkipReasonName(s.reason)), s.message});
+  rec.warnings = plan.warnings;
+  return rec;
+}
+
+}  // namespace
+
+Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest& req) {
+  // The rules of the request.
+  NEXUS_RETURN_IF_ERROR(ValidateExportSource(req.source));
+  std::optional<std::string> custom_name;
+  if (req.custom_run_name) {
+    NEXUS_ASSIGN_OR_RETURN(custom_name, ValidateCustomRunName(*req.custom_run_name));
+  }
+  NEXUS_ASSIGN_OR_RETURN(Project project, store_.GetProject(req.project_id));
+
+  // The source's runs, the configuration, and the tests, links and catalog of the runs
+  // (the catalog refreshed first when stale).
+  SourceRuns src;
+  if (req.source.execution_id) {
+    NEXUS_ASSIGN_OR_RETURN(src, ExecutionRuns(store_, req.project_id, *req.source.execution_id));
+  } else {
+    NEXUS_ASSIGN_OR_RETURN(src, NamedRuns(store_, req.project_id, req.source));
+  }
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, ExportableConfig(config_, req.project_id));
+  ExportRequest er;
+  er.source = src.source;
+  for (const auto& s : cfg.suites) er.selected_suite_ids.push_back(s.id);
+  er.mapping = cfg.mapping.mapping;
+  er.options = PlanOptions(req, project, cfg, std::move(custom_name), config_, options_.public_url,
+                           clock_.NowMs());
+  // Tests, links and catalog of the runs (the catalog refreshed first when stale).
+  const Status fresh = catalog_.RefreshIfStale(req.project_id);
+  if (!fresh.ok())
+    spdlog::warn("event=export_catalog_stale project_id={} reason=\"{}\"", req.project_id,
+                 fresh.message());
+  NEXUS_ASSIGN_OR_RETURN(auto tests, TestsOf(store_, req.project_id, src.runs));
+  NEXUS_ASSIGN_OR_RETURN(LinksAndCatalog links, LinksOf(store_, req.project_id, tests));
+  er.catalog = std::move(links.catalog);
+
+  // The plan, with the warnings of this service: runs of deleted tests, a stale catalog.
+  Prepared out;
   std::vector<ExportWarning> dropped;
-  for (auto& r : runs) {
+  for (auto& r : src.runs) {
     auto t = tests.find(r.test_id);
     if (t == tests.end()) {  // deleted test: its links are gone with it
       dropped.push_back({std::string(kWarnTestDeleted),
@@ -260,7 +393,7 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
       continue;
     }
     out.run_ids.push_back(r.id);
-    er.runs.push_back(ExportRunInput{std::move(r), t->second, by_test[t->first]});
+    er.runs.push_back(ExportRunInput{std::move(r), t->second, links.by_test[t->first]});
   }
   NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExport(er));
   out.plan.warnings.insert(out.plan.warnings.begin(), dropped.begin(), dropped.end());
@@ -271,34 +404,7 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
              "); cases deleted in TestRail meanwhile are skipped when TestRail rejects them",
          std::nullopt});
 
-  Json opts = {{"close_run_on_completion",
-                req.close_run_on_completion.value_or(cfg.options.close_run_on_completion)},
-               {"force_new_run", req.force_new_run},
-               {"testrail_project_id", cfg.project->id}};
-  if (req.custom_run_name) opts["custom_run_name"] = *req.custom_run_name;
-  rec.project_id = req.project_id;
-  rec.trigger = req.trigger;
-  rec.options_json = opts.dump();
-  rec.nonce = NewNonce();
-  rec.created_by = req.user_id;
-  rec.created_at = er.options.now;
-  rec.updated_at = rec.created_at;
-  rec.strategy = std::string(ExportStrategyName(out.plan.strategy));
-  rec.testrail_name = out.plan.name;
-  rec.runs_processed = out.plan.runs_processed;
-  rec.total_test_cases = out.plan.total_test_cases;
-  Json skipped = Json::array();
-  for (const auto& s : out.plan.skipped)
-    skipped.push_back(
-        {{"case_id", s.case_id}, {"reason", SkipReasonName(s.reason)}, {"message", s.message}});
-  rec.skipped_json = skipped.dump();
-  Json warnings = Json::array();
-  for (const auto& w : out.plan.warnings) {
-    Json jw = {{"type", w.type}, {"message", w.message}};
-    if (w.run_id) jw["run_id"] = *w.run_id;
-    warnings.push_back(std::move(jw));
-  }
-  rec.warnings_json = warnings.dump();
+  out.record = NewRecord(req, cfg, src, out.plan, er.options.now);
   return out;
 }
 
@@ -308,7 +414,6 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   if (req.dry_run) {
     view.dry_run = true;
     view.record = std::move(p.record);
-    view.record.state = "dry_run";
     view.record.run_ids = p.run_ids;
     if (p.plan.nothing_to_send) {
       view.record.error = p.plan.nothing_to_send_reason;
@@ -325,7 +430,7 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   if (!req.force_new_run && req.source.execution_id) {
     NEXUS_ASSIGN_OR_RETURN(auto history, store_.ListExports(req.project_id, 0, 200));
     for (auto& h : history)
-      if (h.source_key == p.record.source_key && Succeeded(h.state) &&
+      if (h.source_key == p.record.source_key && h.succeeded() &&
           (h.testrail_run_id || h.testrail_plan_id)) {
         view.record = std::move(h);
         view.already_exported = true;
@@ -334,21 +439,21 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   }
   ExportRecord& rec = p.record;
   if (p.plan.nothing_to_send) {
-    rec.state = kExportFailed;
+    rec.state = ExportState::kFailed;
     rec.error = p.plan.nothing_to_send_reason;
     rec.error_code = "nothing_to_send";
     rec.finished_at = rec.created_at;
     rec.duration_ms = 0;
   }
-  rec.plan_json = PlanSnapshot(p.plan);
+  rec.plan = PlanHeadOf(p.plan);
   NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec, p.plan.entries));
-  rec.plan_json.reset();  // stored; a waiting request must not hold it for the whole export
+  rec.plan.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
   // with nothing to send) and the covered runs.
   {
     ExportRecord full = rec;
     full.id = created.id;
-    full.plan_json.reset();
+    full.plan.reset();
     full.run_ids = p.run_ids;
     NEXUS_RETURN_IF_ERROR(store_.UpdateExport(full));
     created = std::move(full);
@@ -356,10 +461,12 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   spdlog::info(
       "event=export_created export_id={} project_id={} trigger={} source=\"{}\" "
       "cases={} strategy={}",
-      created.id, created.project_id, created.trigger, created.source_key, created.total_test_cases,
-      created.strategy);
+      created.id, created.project_id, ExportTriggerName(created.trigger), created.source_key,
+      created.total_test_cases, ExportStrategyName(p.plan.strategy));
   if (p.plan.nothing_to_send) {
-    if (metrics_ != nullptr) metrics_->Inc("nexus_exports_total", {{"state", kExportFailed}});
+    if (metrics_ != nullptr)
+      metrics_->Inc("nexus_exports_total",
+                    {{"state", std::string(ExportStateName(ExportState::kFailed))}});
     view.record = std::move(created);
     return view;
   }
@@ -401,14 +508,10 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
     if (!loaded.ok()) return loaded.status();
     plan = std::make_shared<const ExportPlan>(std::move(loaded).value());
   }
-  rec.plan_json.reset();
-  Json opts = Json::parse(rec.options_json, nullptr, false);
-  if (!opts.is_object()) opts = Json::object();
-  const bool close = opts.value("close_run_on_completion", true);
-  const int64_t tr_project = opts.value("testrail_project_id", int64_t{0});
+  rec.plan.reset();
 
   const TimeMs now = clock_.NowMs();
-  rec.state = kExportRunning;
+  rec.state = ExportState::kRunning;
   rec.attempts += 1;
   rec.error.clear();  // a deferred attempt's failure
   if (!rec.started_at) rec.started_at = now;
@@ -422,8 +525,8 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   ExecuteRequest er;
   er.record = &rec;
   er.plan = plan.get();
-  er.testrail_project_id = tr_project;
-  er.close_on_completion = close;
+  er.testrail_project_id = rec.options.testrail_project_id;
+  er.close_on_completion = rec.options.close_run_on_completion;
   er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
   Status st = executor_.Execute(er, **client);
@@ -456,9 +559,9 @@ Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
   }
   const TimeMs now = clock_.NowMs();
   if (outcome.ok()) {
-    rec.state = rec.error_code.empty() ? kExportSucceeded : kExportPartiallySucceeded;
+    rec.state = rec.error_code.empty() ? ExportState::kSucceeded : ExportState::kPartiallySucceeded;
   } else {
-    rec.state = kExportFailed;
+    rec.state = ExportState::kFailed;
     rec.error = outcome.message();
     rec.error_code =
         outcome.reason().empty() ? std::string(StatusCodeName(outcome.code())) : outcome.reason();
@@ -466,20 +569,20 @@ Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
   rec.finished_at = now;
   rec.duration_ms = now - rec.started_at.value_or(rec.created_at);
   rec.updated_at = now;
-  rec.plan_json.reset();
+  rec.plan.reset();
   std::vector<int64_t> runs = std::move(rec.run_ids);
   rec.run_ids.clear();
   NEXUS_RETURN_IF_ERROR(store_.UpdateExport(rec));
   rec.run_ids = std::move(runs);
   if (metrics_ != nullptr) {
-    metrics_->Inc("nexus_exports_total", {{"state", rec.state}});
+    metrics_->Inc("nexus_exports_total", {{"state", std::string(ExportStateName(rec.state))}});
     metrics_->Observe("nexus_export_duration_seconds", {},
                       static_cast<double>(*rec.duration_ms) / 1000.0);
   }
   spdlog::info(
       "event=export_finished export_id={} state={} results_sent={} error_code={} "
       "duration_ms={}",
-      rec.id, rec.state, rec.results_sent, rec.error_code, *rec.duration_ms);
+      rec.id, ExportStateName(rec.state), rec.results_sent, rec.error_code, *rec.duration_ms);
   return Status::Ok();
 }
 
@@ -505,22 +608,22 @@ Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run
     return v;
   }
   ExportRecord rec = std::move(*last);
-  rec.plan_json.reset();
+  rec.plan.reset();
   NEXUS_ASSIGN_OR_RETURN(std::vector<int64_t> planned, store_.PlannedCasesForRun(rec.id, run_id));
   const std::set<int64_t> run_cases(planned.begin(), planned.end());
   if (rec.active()) {
-    v.sync_state = "in_progress";
+    v.sync_state = RunSyncState::kInProgress;
     v.message = "An export of this run is in progress.";
-  } else if (!Succeeded(rec.state)) {
-    v.sync_state = "failed";
+  } else if (!rec.succeeded()) {
+    v.sync_state = RunSyncState::kFailed;
     v.message = "The last export failed: " + rec.error;
   } else if (run.updated_at > rec.created_at) {
-    v.sync_state = "changed_since_export";
+    v.sync_state = RunSyncState::kChangedSinceExport;
     v.message =
         "The run changed after it was exported (e.g. re-labelled); export it again to "
         "update TestRail.";
   } else {
-    v.sync_state = "exported";
+    v.sync_state = RunSyncState::kExported;
     v.message = "Exported to TestRail.";
   }
   NEXUS_ASSIGN_OR_RETURN(auto sent, store_.ExportCases(rec.id));
@@ -545,7 +648,7 @@ void ExportService::OnExecutionCompleted(int64_t project_id, int64_t execution_i
   if (!cfg.ok() || !cfg->options.auto_export || !cfg->connection) return;
   StartExportRequest req;
   req.project_id = project_id;
-  req.trigger = "auto";
+  req.trigger = ExportTrigger::kAuto;
   req.source.execution_id = execution_id;
   req.wait = false;
   auto r = StartExport(req);

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -45,17 +46,30 @@ struct ExportServiceOptions {
   std::chrono::milliseconds retry_backoff_max{std::chrono::minutes(1)};
 };
 
-// Exactly one source.
+// Exactly one source (ValidateExportSource).
 struct ExportSourceSpec {
   std::optional<int64_t> run_id;
-  std::vector<int64_t> run_ids;  // 1–100
+  std::optional<std::vector<int64_t>> run_ids;  // 1–100 runs
   std::optional<int64_t> execution_id;
 };
+
+// The rules of an export request. The service owns them (StartExport checks them first);
+// the API and the CLI map their errors. Every error is InvalidArgument, reason invalid_value
+// unless said otherwise.
+//
+// Exactly one of run_id, run_ids and execution_id: none → "give one of run_id, run_ids or
+// execution_id" (field run_id, reason missing_field); several → "give only one of …" (field
+// run_ids when run_id and run_ids are both given, else execution_id); run_ids given with 0 or
+// more than kMaxRunsPerExport runs → field run_ids.
+Status ValidateExportSource(const ExportSourceSpec& source);
+// custom_run_name: 1 to kMaxTestRailNameChars (TestRail's 250) characters of valid UTF-8, not
+// blank, without control characters once trimmed. Returns the name trimmed (what is sent).
+Result<std::string> ValidateCustomRunName(std::string_view name);
 
 struct StartExportRequest {
   int64_t project_id = 0;
   std::optional<int64_t> user_id;  // nullopt: automatic or CLI
-  std::string trigger = "manual";  // manual | auto
+  ExportTrigger trigger = ExportTrigger::kManual;
   ExportSourceSpec source;
   std::optional<std::string> custom_run_name;
   std::optional<bool> close_run_on_completion;  // nullopt: the project's option
@@ -65,17 +79,19 @@ struct StartExportRequest {
 };
 
 struct ExportView {
-  ExportRecord record;                // id 0 for a dry run
+  ExportRecord record;                // id 0 for a dry run (its state then means nothing)
   std::optional<ExportPlan> preview;  // dry runs only
   bool already_exported = false;      // force_new_run=false found an earlier export
   bool dry_run = false;
 };
 
-// R-SYNC-2.
+// R-SYNC-2: where a run stands with TestRail (API text: not_exported, in_progress, exported,
+// failed, changed_since_export).
+enum class RunSyncState { kNotExported, kInProgress, kExported, kFailed, kChangedSinceExport };
+
 struct RunSyncView {
   int64_t run_id = 0;
-  // not_exported | in_progress | exported | failed | changed_since_export
-  std::string sync_state = "not_exported";
+  RunSyncState sync_state = RunSyncState::kNotExported;
   std::string message;
   std::optional<ExportRecord> last_export;  // plan snapshot not included
   std::vector<CaseExportRecord> cases;      // statuses sent for this run's cases
@@ -97,10 +113,11 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   // the JobRunner itself once their lease expires. Call after jobs.Start().
   Status ResumeOrphans();
 
-  // Validates, plans and records an export and (unless dry_run or nothing to send) runs it.
-  // With wait, answers when it finished (or wait_timeout passed). Errors: InvalidArgument
-  // (field run_id / run_ids[i] / execution_id / custom_run_name; reasons unknown_run,
-  // run_not_finished, unknown_execution, invalid_value), Conflict "already_running" while
+  // Validates (ValidateExportSource, ValidateCustomRunName), plans and records an export
+  // and (unless dry_run or nothing to send) runs it. With wait, answers when it finished (or
+  // wait_timeout passed). Errors: InvalidArgument (field run_id / run_ids / run_ids[i] /
+  // execution_id / custom_run_name; reasons missing_field, unknown_run, run_not_finished,
+  // unknown_execution, invalid_value), Conflict "already_running" while
   // the same source is being exported, Conflict "not_connected" / "no_project_selected" /
   // "no_suites_selected" when TestRail is not configured.
   Result<ExportView> StartExport(const StartExportRequest& req);

@@ -1,36 +1,87 @@
 // Stored TestRail exports (R-SYNC-1, R-Q-IDEMP): the export row, its journal of remote steps
-// and the per-case / per-run bookkeeping behind the sync status (R-SYNC-2). Plain values;
+// and the per-case / per-run bookkeeping behind the sync status (R-SYNC-2). Typed values
+// (their text and JSON forms live in sqlite_exports.cc and the API);
 // integration/export_service.h and export_executor.h give them meaning (docs/export.md).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/export_planner.h"  // ExportSourceKind, ExportStrategy, ExportWarning
 #include "core/types.h"
 
 namespace nexus {
 
-inline constexpr char kExportQueued[] = "queued";
-inline constexpr char kExportRunning[] = "running";
-inline constexpr char kExportSucceeded[] = "succeeded";
-inline constexpr char kExportPartiallySucceeded[] = "partially_succeeded";
-inline constexpr char kExportFailed[] = "failed";
+// The state of an export (text in storage and in the API: ExportStateName).
+enum class ExportState { kQueued, kRunning, kSucceeded, kPartiallySucceeded, kFailed };
+// What started an export: a user (or the CLI), or a completed execution (R-EXP-AUTO).
+enum class ExportTrigger { kManual, kAuto };
+
+// The options an export was requested with (exports.options).
+struct ExportRunOptions {
+  bool close_run_on_completion = true;
+  bool force_new_run = true;
+  int64_t testrail_project_id = 0;
+  std::optional<std::string> custom_run_name;  // as requested
+};
+
+// A case the export did not send a result for: planned skips (SkipReason names) and cases
+// TestRail refused at send time ("rejected_by_testrail").
+struct ExportSkip {
+  int64_t case_id = 0;
+  std::string reason;
+  std::string message;
+};
+
+// The head of an export's plan (exports.plan_json): the plan without its results, which are
+// stored as rows (Store::CreateExport with the plan's entries, Store::ForEachPlannedResult).
+struct ExportPlanHead {
+  ExportPlan plan;                    // entries carry their suite id only
+  std::vector<size_t> result_counts;  // results per entry (0: a head written before counts)
+};
+
+// The head of `plan` (its entries' cases and results left out).
+inline ExportPlanHead PlanHeadOf(const ExportPlan& plan) {
+  ExportPlanHead head;
+  head.plan.export_type = plan.export_type;
+  head.plan.strategy = plan.strategy;
+  head.plan.name = plan.name;
+  head.plan.description = plan.description;
+  head.plan.milestone_id = plan.milestone_id;
+  for (const PlanEntry& e : plan.entries) {
+    PlanEntry h;
+    h.suite_id = e.suite_id;
+    head.plan.entries.push_back(std::move(h));
+    head.result_counts.push_back(e.results.size());
+  }
+  head.plan.skipped = plan.skipped;
+  head.plan.warnings = plan.warnings;
+  head.plan.runs_processed = plan.runs_processed;
+  head.plan.total_test_cases = plan.total_test_cases;
+  head.plan.nothing_to_send = plan.nothing_to_send;
+  head.plan.nothing_to_send_reason = plan.nothing_to_send_reason;
+  return head;
+}
 
 struct ExportRecord {
   int64_t id = 0;
   int64_t project_id = 0;
-  std::string trigger = "manual";          // manual | auto
-  std::string source_kind = "single_run";  // single_run | multiple_runs | test_plan
-  std::vector<int64_t> source_ids;         // run ids, or {execution id}
-  std::string source_key;                  // dedupe key: "runs:1,2" | "execution:5"
-  std::string options_json = "{}";         // the request's options (JSON object)
-  std::string state = kExportQueued;
-  std::string nonce;                     // random; part of the TestRail-side marker
-  std::optional<std::string> plan_json;  // the plan snapshot once planned
-  std::string strategy;                  // single_suite | multi_suite_plan ("" before)
+  ExportTrigger trigger = ExportTrigger::kManual;
+  ExportSourceKind source_kind = ExportSourceKind::kSingleRun;
+  std::vector<int64_t> source_ids;  // run ids, or {execution id}
+  std::string source_key;           // dedupe key: "runs:1,2" | "execution:5"
+  ExportRunOptions options;
+  ExportState state = ExportState::kQueued;
+  std::string nonce;  // random; part of the TestRail-side marker
+  // The plan's head once planned (read only `with_plan`). A stored head that cannot be read
+  // back leaves `plan` empty and says why in `plan_error`.
+  std::optional<ExportPlanHead> plan;
+  std::string plan_error;
+  std::optional<ExportStrategy> strategy;  // once planned
   std::optional<int64_t> testrail_run_id;
   std::optional<int64_t> testrail_plan_id;
   std::string testrail_name;
@@ -38,8 +89,8 @@ struct ExportRecord {
   int runs_processed = 0;
   int total_test_cases = 0;
   int results_sent = 0;
-  std::string skipped_json = "[]";   // [{case_id, reason, message}]
-  std::string warnings_json = "[]";  // [{type, message, run_id?}]
+  std::vector<ExportSkip> skipped;
+  std::vector<ExportWarning> warnings;
   std::string error;
   std::string error_code;
   std::optional<int64_t> duration_ms;
@@ -51,20 +102,48 @@ struct ExportRecord {
   TimeMs updated_at = 0;
   std::vector<int64_t> run_ids;  // runs covered (export_runs); set by the executor once planned
 
-  bool active() const { return state == kExportQueued || state == kExportRunning; }
+  bool active() const { return state == ExportState::kQueued || state == ExportState::kRunning; }
+  bool succeeded() const {
+    return state == ExportState::kSucceeded || state == ExportState::kPartiallySucceeded;
+  }
 };
 
-// One journal step. Kinds: "plan", "create_intent", "create_done", "batch_intent",
-// "batch_done", "case_skipped", "close_intent", "close_done", "reconciled".
+// The kinds of journal steps (docs/export.md "Journal").
+enum class ExportStepKind {
+  kCreateIntent,  // add_run / add_plan about to be sent
+  kCreateDone,    // the run/plan exists (detail: runs, url, name)
+  kCreateAbsent,  // reconciliation found no run/plan of an earlier intent
+  kBatchIntent,   // add_results_for_cases about to be sent
+  kBatchDone,     // the batch landed
+  kReconciled,    // the results of pending batches found in TestRail
+  kCaseSkipped,   // cases TestRail no longer takes (detail: message)
+  kCloseIntent,
+  kCloseDone,
+  kNote,  // informational (detail: what)
+};
+
+// The detail of a step; each kind sets its own members (the others stay empty and are not
+// stored).
+struct ExportStepDetail {
+  std::string name;              // kCreateIntent, kCreateDone
+  std::string marker;            // kCreateIntent
+  std::vector<int64_t> runs;     // kCreateDone: the TestRail run of each plan entry
+  std::string url;               // kCreateDone
+  std::string message;           // kCaseSkipped
+  std::optional<int64_t> found;  // kReconciled: cases found landed
+  std::string what;              // kNote
+};
+
+// One journal step.
 struct ExportStep {
   int64_t id = 0;
   int64_t export_id = 0;
-  std::string kind;
+  ExportStepKind kind = ExportStepKind::kNote;
   std::optional<int> entry_index;  // plan entry (suite) the step concerns
   std::optional<int64_t> remote_id;
   std::vector<int64_t> case_ids;
   std::string fingerprint;
-  std::string detail_json = "{}";
+  ExportStepDetail detail;
   TimeMs created_at = 0;
   // The export attempt writing the step (ExportRecord::attempts of its executor); 0 = not
   // fenced. A step of an attempt older than the export's current one is refused.
@@ -73,6 +152,32 @@ struct ExportStep {
   // in export_cases in the same transaction as the step.
   std::vector<std::pair<int64_t, int>> landed;
 };
+
+// Text of the enums, for storage and the API (nowhere else).
+inline std::string_view ExportStateName(ExportState s) {
+  switch (s) {
+    case ExportState::kQueued:
+      return "queued";
+    case ExportState::kRunning:
+      return "running";
+    case ExportState::kSucceeded:
+      return "succeeded";
+    case ExportState::kPartiallySucceeded:
+      return "partially_succeeded";
+    case ExportState::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+inline std::optional<ExportState> ParseExportState(std::string_view text) {
+  for (ExportState s : {ExportState::kQueued, ExportState::kRunning, ExportState::kSucceeded,
+                        ExportState::kPartiallySucceeded, ExportState::kFailed})
+    if (ExportStateName(s) == text) return s;
+  return std::nullopt;
+}
+inline std::string_view ExportTriggerName(ExportTrigger t) {
+  return t == ExportTrigger::kAuto ? "auto" : "manual";
+}
 
 // The status last sent for a case (last_export of a link).
 struct CaseExportRecord {

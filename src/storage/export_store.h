@@ -21,13 +21,13 @@ class ExportStore {
   // ---- TestRail exports (records in storage/export_records.h; sqlite_exports.cc).
   // Records a new export (id, timestamps from the record) and, in the same transaction, its
   // planned results: entries[i].results become the rows of entry i (the head of the plan is
-  // rec.plan_json). Conflict (reason "already_running") when a queued or running export of
+  // rec.plan). Conflict (reason "already_running") when a queued or running export of
   // the same project has the same source_key (R-EXP-8). NotFound when the project does not
   // exist.
   virtual Result<ExportRecord> CreateExport(const ExportRecord& rec,
                                             std::span<const PlanEntry> entries) = 0;
   // NotFound for an unknown export or one of another project (project_id 0: any project).
-  // The plan's head (plan_json) only `with_plan`.
+  // The plan's head (rec.plan) only `with_plan`.
   virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) = 0;
   // The planned results of an export, streamed in (entry_index, position) order; `on_result`
   // may move the result out. Nothing for an export without results (or an unknown one).
@@ -37,10 +37,10 @@ class ExportStore {
   // The cases an export planned a result for because of this run, ascending.
   virtual Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) = 0;
   // Newest first: exports with id < before_id (0: from the newest), at most `limit`
-  // (capped at 200). Plan snapshots are not loaded (plan_json nullopt).
+  // (capped at 200). Plan snapshots are not loaded (plan nullopt).
   virtual Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
                                                         int limit) = 0;
-  // Replaces every mutable column (state … updated_at, strategy; plan_json unless nullopt,
+  // Replaces every mutable column (state … updated_at, strategy; the plan unless nullopt,
   // which keeps the stored snapshot) and, when rec.run_ids is non-empty, the covered runs.
   // Fenced by `attempts`: refused with Conflict (reason "superseded") when the stored export
   // is at a later attempt than rec.attempts (another process took the export over).

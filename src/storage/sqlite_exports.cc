@@ -66,18 +66,258 @@ std::vector<int64_t> RunIdsFromList(std::string_view text) {
   return out;
 }
 
+// ---- Text and JSON forms of the typed records (byte-compatible with rows written before).
+
+ExportSourceKind SourceKindFromText(std::string_view text) {
+  for (ExportSourceKind k :
+       {ExportSourceKind::kSingleRun, ExportSourceKind::kMultipleRuns, ExportSourceKind::kTestPlan})
+    if (ExportSourceKindName(k) == text) return k;
+  return ExportSourceKind::kSingleRun;
+}
+
+std::optional<ExportStrategy> StrategyFromText(std::string_view text) {
+  for (ExportStrategy s : {ExportStrategy::kSingleSuite, ExportStrategy::kMultiSuitePlan})
+    if (ExportStrategyName(s) == text) return s;
+  return std::nullopt;  // "" before planning
+}
+
+std::string StrategyText(const std::optional<ExportStrategy>& s) {
+  return s ? std::string(ExportStrategyName(*s)) : std::string();
+}
+
+std::string OptionsToJson(const ExportRunOptions& o) {
+  Json j = {{"close_run_on_completion", o.close_run_on_completion},
+            {"force_new_run", o.force_new_run},
+            {"testrail_project_id", o.testrail_project_id}};
+  if (o.custom_run_name) j["custom_run_name"] = *o.custom_run_name;
+  return j.dump();
+}
+
+ExportRunOptions OptionsFromJson(const std::string& text) {
+  ExportRunOptions o;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object()) return o;
+  auto flag = [&](const char* key, bool def) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
+  };
+  o.close_run_on_completion = flag("close_run_on_completion", true);
+  o.force_new_run = flag("force_new_run", true);
+  if (auto it = j.find("testrail_project_id"); it != j.end() && it->is_number_integer())
+    o.testrail_project_id = it->get<int64_t>();
+  if (auto it = j.find("custom_run_name"); it != j.end() && it->is_string())
+    o.custom_run_name = it->get<std::string>();
+  return o;
+}
+
+std::string SkippedToJson(const std::vector<ExportSkip>& skipped) {
+  Json out = Json::array();
+  for (const auto& s : skipped)
+    out.push_back({{"case_id", s.case_id}, {"reason", s.reason}, {"message", s.message}});
+  return out.dump();
+}
+
+std::vector<ExportSkip> SkippedFromJson(const std::string& text) {
+  std::vector<ExportSkip> out;
+  Json in = Json::parse(text, nullptr, false);
+  if (!in.is_array()) return out;
+  for (const auto& s : in) {
+    if (!s.is_object()) continue;
+    out.push_back({s.value("case_id", int64_t{0}), s.value("reason", ""), s.value("message", "")});
+  }
+  return out;
+}
+
+std::string WarningsToJson(const std::vector<ExportWarning>& warnings) {
+  Json out = Json::array();
+  for (const auto& w : warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    out.push_back(std::move(jw));
+  }
+  return out.dump();
+}
+
+std::vector<ExportWarning> WarningsFromJson(const std::string& text) {
+  std::vector<ExportWarning> out;
+  Json in = Json::parse(text, nullptr, false);
+  if (!in.is_array()) return out;
+  for (const auto& w : in) {
+    if (!w.is_object()) continue;
+    ExportWarning x;
+    x.type = w.value("type", "");
+    x.message = w.value("message", "");
+    if (auto it = w.find("run_id"); it != w.end() && it->is_number_integer())
+      x.run_id = it->get<int64_t>();
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+struct StepKindText {
+  ExportStepKind kind;
+  std::string_view text;
+};
+constexpr StepKindText kStepKinds[] = {
+    {ExportStepKind::kCreateIntent, "create_intent"},
+    {ExportStepKind::kCreateDone, "create_done"},
+    {ExportStepKind::kCreateAbsent, "create_absent"},
+    {ExportStepKind::kBatchIntent, "batch_intent"},
+    {ExportStepKind::kBatchDone, "batch_done"},
+    {ExportStepKind::kReconciled, "reconciled"},
+    {ExportStepKind::kCaseSkipped, "case_skipped"},
+    {ExportStepKind::kCloseIntent, "close_intent"},
+    {ExportStepKind::kCloseDone, "close_done"},
+    {ExportStepKind::kNote, "note"},
+};
+
+std::string_view StepKindName(ExportStepKind kind) {
+  for (const auto& k : kStepKinds)
+    if (k.kind == kind) return k.text;
+  return "note";
+}
+
+// Unknown kinds read as notes (the executor ignores them, as it always has).
+ExportStepKind StepKindFromText(std::string_view text) {
+  for (const auto& k : kStepKinds)
+    if (k.text == text) return k.kind;
+  return ExportStepKind::kNote;
+}
+
+// The detail column of a step: the members its kind sets.
+std::string StepDetailToJson(ExportStepKind kind, const ExportStepDetail& d) {
+  switch (kind) {
+    case ExportStepKind::kCreateIntent:
+      return Json{{"name", d.name}, {"marker", d.marker}}.dump();
+    case ExportStepKind::kCreateDone:
+      return Json{{"runs", d.runs}, {"url", d.url}, {"name", d.name}}.dump();
+    case ExportStepKind::kCaseSkipped:
+      return Json{{"message", d.message}}.dump();
+    case ExportStepKind::kReconciled:
+      return Json{{"found", d.found.value_or(0)}}.dump();
+    case ExportStepKind::kNote:
+      return Json{{"what", d.what}}.dump();
+    default:
+      return "{}";
+  }
+}
+
+ExportStepDetail StepDetailFromJson(const std::string& text) {
+  ExportStepDetail d;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object()) return d;
+  auto str = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  d.name = str("name");
+  d.marker = str("marker");
+  d.url = str("url");
+  d.message = str("message");
+  d.what = str("what");
+  if (auto it = j.find("runs"); it != j.end() && it->is_array())
+    for (const auto& v : *it)
+      if (v.is_number_integer()) d.runs.push_back(v.get<int64_t>());
+  if (auto it = j.find("found"); it != j.end() && it->is_number_integer())
+    d.found = it->get<int64_t>();
+  return d;
+}
+
+// The plan head as stored in exports.plan_json.
+std::string PlanHeadToJson(const ExportPlanHead& head) {
+  const ExportPlan& plan = head.plan;
+  Json skipped = Json::array();
+  for (const auto& s : plan.skipped)
+    skipped.push_back({{"case_id", s.case_id},
+                       {"reason", SkipReasonName(s.reason)},
+                       {"message", s.message},
+                       {"run_ids", s.run_ids}});
+  Json warnings = Json::array();
+  for (const auto& w : plan.warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    warnings.push_back(std::move(jw));
+  }
+  Json entries = Json::array();
+  for (size_t i = 0; i < plan.entries.size(); ++i)
+    entries.push_back(
+        {{"suite_id", plan.entries[i].suite_id},
+         {"result_count", i < head.result_counts.size() ? head.result_counts[i] : 0}});
+  return Json{{"export_type", ExportSourceKindName(plan.export_type)},
+              {"strategy", ExportStrategyName(plan.strategy)},
+              {"name", plan.name},
+              {"description", plan.description},
+              {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
+              {"entries", std::move(entries)},
+              {"skipped", std::move(skipped)},
+              {"warnings", std::move(warnings)},
+              {"runs_processed", plan.runs_processed},
+              {"total_test_cases", plan.total_test_cases},
+              {"nothing_to_send", plan.nothing_to_send},
+              {"nothing_to_send_reason", plan.nothing_to_send_reason}}
+      .dump();
+}
+
+// The plan head of exports.plan_json; an error text when it cannot be read.
+Result<ExportPlanHead> PlanHeadFromJson(const std::string& text) {
+  try {
+    const Json j = Json::parse(text, nullptr, false);
+    ExportPlanHead head;
+    ExportPlan& p = head.plan;
+    p.export_type = SourceKindFromText(j.at("export_type").get<std::string>());
+    p.strategy = StrategyFromText(j.at("strategy").get<std::string>())
+                     .value_or(ExportStrategy::kSingleSuite);
+    p.name = j.at("name").get<std::string>();
+    p.description = j.at("description").get<std::string>();
+    if (!j.at("milestone_id").is_null()) p.milestone_id = j.at("milestone_id").get<int64_t>();
+    for (const auto& je : j.at("entries")) {
+      PlanEntry e;
+      e.suite_id = je.at("suite_id").get<int64_t>();
+      p.entries.push_back(std::move(e));
+      head.result_counts.push_back(je.value("result_count", size_t{0}));
+    }
+    for (const auto& js : j.at("skipped")) {
+      SkippedCase s;
+      s.case_id = js.at("case_id").get<int64_t>();
+      std::string reason = js.at("reason").get<std::string>();
+      for (auto r :
+           {SkipReason::kNotReported, SkipReason::kCaseDeleted, SkipReason::kSuiteNotSelected,
+            SkipReason::kNotInCatalog, SkipReason::kRunNotFinished})
+        if (SkipReasonName(r) == reason) s.reason = r;
+      s.message = js.at("message").get<std::string>();
+      s.run_ids = js.at("run_ids").get<std::vector<int64_t>>();
+      p.skipped.push_back(std::move(s));
+    }
+    for (const auto& jw : j.at("warnings")) {
+      ExportWarning w;
+      w.type = jw.at("type").get<std::string>();
+      w.message = jw.at("message").get<std::string>();
+      if (jw.contains("run_id")) w.run_id = jw.at("run_id").get<int64_t>();
+      p.warnings.push_back(std::move(w));
+    }
+    p.runs_processed = j.at("runs_processed").get<int>();
+    p.total_test_cases = j.at("total_test_cases").get<int>();
+    p.nothing_to_send = j.at("nothing_to_send").get<bool>();
+    p.nothing_to_send_reason = j.at("nothing_to_send_reason").get<std::string>();
+    return head;
+  } catch (const std::exception& e) {
+    return Internal(std::string("unreadable export plan snapshot: ") + e.what());
+  }
+}
+
 ExportRecord ReadExport(const Statement& st) {
   ExportRecord r;
   r.id = st.Int64(0);
   r.project_id = st.Int64(1);
-  r.trigger = st.Text(2);
-  r.source_kind = st.Text(3);
+  r.trigger = st.Text(2) == ExportTriggerName(ExportTrigger::kAuto) ? ExportTrigger::kAuto
+                                                                    : ExportTrigger::kManual;
+  r.source_kind = SourceKindFromText(st.Text(3));
   r.source_ids = IdsFromJson(st.Text(4));
   r.source_key = st.Text(5);
-  r.options_json = st.Text(6);
-  r.state = st.Text(7);
+  r.options = OptionsFromJson(st.Text(6));
+  r.state = ParseExportState(st.Text(7)).value_or(ExportState::kFailed);
   r.nonce = st.Text(8);
-  r.strategy = TextOr(st, 9);
+  r.strategy = StrategyFromText(TextOr(st, 9));
   r.testrail_run_id = st.OptInt64(10);
   r.testrail_plan_id = st.OptInt64(11);
   r.testrail_name = TextOr(st, 12);
@@ -85,8 +325,8 @@ ExportRecord ReadExport(const Statement& st) {
   r.runs_processed = static_cast<int>(st.Int64(14));
   r.total_test_cases = static_cast<int>(st.Int64(15));
   r.results_sent = static_cast<int>(st.Int64(16));
-  r.skipped_json = st.Text(17);
-  r.warnings_json = st.Text(18);
+  r.skipped = SkippedFromJson(st.Text(17));
+  r.warnings = WarningsFromJson(st.Text(18));
   r.error = TextOr(st, 19);
   r.error_code = TextOr(st, 20);
   r.duration_ms = st.OptInt64(21);
@@ -96,7 +336,13 @@ ExportRecord ReadExport(const Statement& st) {
   r.started_at = st.OptInt64(25);
   r.finished_at = st.OptInt64(26);
   r.updated_at = st.Int64(27);
-  if (!st.IsNull(28)) r.plan_json = st.Text(28);
+  if (!st.IsNull(28)) {
+    auto head = PlanHeadFromJson(st.Text(28));
+    if (head.ok())
+      r.plan = std::move(head).value();
+    else
+      r.plan_error = head.status().message();
+  }
   return r;
 }
 
@@ -143,9 +389,9 @@ Status ExportGone(Connection& c, std::string_view op, int64_t id) {
   return Superseded(id);
 }
 
-void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
-  if (v)
-    st.Bind(i, *v);
+void BindPlan(Statement& st, int i, const std::optional<ExportPlanHead>& head) {
+  if (head)
+    st.Bind(i, PlanHeadToJson(*head));
   else
     st.BindNull(i);
 }
@@ -165,17 +411,19 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
                   "plan_json, strategy, skipped_json, warnings_json) VALUES (?1, ?2, ?3, ?4, "
                   "?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)"));
     st.Bind(1, rec.project_id)
-        .Bind(2, rec.trigger)
-        .Bind(3, rec.source_kind)
+        .Bind(2, ExportTriggerName(rec.trigger))
+        .Bind(3, ExportSourceKindName(rec.source_kind))
         .Bind(4, IdsToJson(rec.source_ids))
         .Bind(5, rec.source_key)
-        .Bind(6, rec.options_json)
-        .Bind(7, rec.state)
+        .Bind(6, OptionsToJson(rec.options))
+        .Bind(7, ExportStateName(rec.state))
         .Bind(8, rec.nonce)
         .Bind(9, rec.created_by)
         .Bind(10, rec.created_at);
-    BindOpt(st, 11, rec.plan_json);
-    st.Bind(12, rec.strategy).Bind(13, rec.skipped_json).Bind(14, rec.warnings_json);
+    BindPlan(st, 11, rec.plan);
+    st.Bind(12, StrategyText(rec.strategy))
+        .Bind(13, SkippedToJson(rec.skipped))
+        .Bind(14, WarningsToJson(rec.warnings));
     Status r = st.Run();
     if (r.code() == StatusCode::kConflict)
       return Conflict("an export of this source is already in progress", "already_running");
@@ -309,9 +557,9 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
               "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
               "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
               "finished_at = ?19, updated_at = ?20 WHERE id = ?1 AND attempts <= ?17"));
-      st.Bind(1, rec.id).Bind(2, rec.state);
-      BindOpt(st, 3, rec.plan_json);
-      st.Bind(4, rec.strategy)
+      st.Bind(1, rec.id).Bind(2, ExportStateName(rec.state));
+      BindPlan(st, 3, rec.plan);
+      st.Bind(4, StrategyText(rec.strategy))
           .Bind(5, rec.testrail_run_id)
           .Bind(6, rec.testrail_plan_id)
           .Bind(7, rec.testrail_name)
@@ -319,8 +567,8 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
           .Bind(9, rec.runs_processed)
           .Bind(10, rec.total_test_cases)
           .Bind(11, rec.results_sent)
-          .Bind(12, rec.skipped_json)
-          .Bind(13, rec.warnings_json)
+          .Bind(12, SkippedToJson(rec.skipped))
+          .Bind(13, WarningsToJson(rec.warnings))
           .Bind(14, rec.error)
           .Bind(15, rec.error_code)
           .Bind(16, rec.duration_ms)
@@ -384,7 +632,7 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
         c.Prepare(kOp,
                   "INSERT INTO export_steps (export_id, kind, entry_index, remote_id, case_ids, "
                   "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-    st.Bind(1, step.export_id).Bind(2, step.kind);
+    st.Bind(1, step.export_id).Bind(2, StepKindName(step.kind));
     if (step.entry_index)
       st.Bind(3, *step.entry_index);
     else
@@ -392,7 +640,7 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
     st.Bind(4, step.remote_id)
         .Bind(5, IdsToJson(step.case_ids))
         .Bind(6, step.fingerprint)
-        .Bind(7, step.detail_json)
+        .Bind(7, StepDetailToJson(step.kind, step.detail))
         .Bind(8, step.created_at);
     NEXUS_RETURN_IF_ERROR(st.Run());
     id = sqlite3_last_insert_rowid(c.handle());
@@ -442,12 +690,12 @@ Result<std::vector<ExportStep>> SqliteStore::ListExportSteps(int64_t export_id) 
       ExportStep e;
       e.id = st.Int64(0);
       e.export_id = st.Int64(1);
-      e.kind = st.Text(2);
+      e.kind = StepKindFromText(st.Text(2));
       if (!st.IsNull(3)) e.entry_index = static_cast<int>(st.Int64(3));
       e.remote_id = st.OptInt64(4);
       e.case_ids = IdsFromJson(st.Text(5));
       e.fingerprint = TextOr(st, 6);
-      e.detail_json = st.Text(7);
+      e.detail = StepDetailFromJson(st.Text(7));
       e.created_at = st.Int64(8);
       out.push_back(std::move(e));
     }

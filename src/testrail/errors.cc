@@ -78,7 +78,90 @@ bool LooksLikeHtml(const HttpResponse& r) {
   return it != r.body.end() && *it == '<';
 }
 
+// The HTTP status a message of StatusFromHttpResponse names ("… (HTTP 413…"); 0 when none.
+int HttpStatusIn(std::string_view message) {
+  static constexpr std::string_view kTag = "(HTTP ";
+  const size_t pos = message.find(kTag);
+  if (pos == std::string_view::npos) return 0;
+  int code = 0;
+  for (size_t i = pos + kTag.size(); i < message.size() && i < pos + kTag.size() + 3; ++i) {
+    if (message[i] < '0' || message[i] > '9') return 0;
+    code = code * 10 + (message[i] - '0');
+  }
+  return code;
+}
+
+// The field name after TestRail's "Field :" ("Field :case_ids contains …" → "case_ids").
+std::optional<std::string> FieldNamed(std::string_view text) {
+  static constexpr std::string_view kTag = "Field :";
+  const size_t pos = text.find(kTag);
+  if (pos == std::string_view::npos) return std::nullopt;
+  std::string name;
+  for (size_t i = pos + kTag.size(); i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!std::isalnum(c) && c != '_' && c != '.') break;
+    name.push_back(text[i]);
+  }
+  if (name.empty()) return std::nullopt;
+  return name;
+}
+
+// The cases of "case C<id> unknown or not part of the test run", in order of appearance;
+// numbers anywhere else in the text never count.
+std::vector<int64_t> UnknownCasesIn(std::string_view text) {
+  static constexpr std::string_view kTag = "case C";
+  static constexpr std::string_view kTail = " unknown or not part of the test run";
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  while ((pos = text.find(kTag, pos)) != std::string_view::npos) {
+    pos += kTag.size();
+    int64_t v = 0;
+    size_t digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 18) {
+      v = v * 10 + (text[pos] - '0');
+      ++pos;
+      ++digits;
+    }
+    if (digits > 0 && text.substr(pos, kTail.size()) == kTail) out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace
+
+TestRailError ClassifyRefusal(int http_status, std::string_view text) {
+  TestRailError e;
+  if (http_status == 413) {
+    e.refusal = Refusal::kPayloadTooLarge;
+    return e;
+  }
+  if (text.find("is already completed") != std::string_view::npos) {
+    e.refusal = text.find("test plan is already completed") != std::string_view::npos
+                    ? Refusal::kPlanCompleted
+                    : Refusal::kRunCompleted;
+    return e;
+  }
+  std::optional<std::string> field = FieldNamed(text);
+  e.case_ids = UnknownCasesIn(text);
+  if (!e.case_ids.empty()) {
+    e.refusal = Refusal::kUnknownCaseInRun;
+    e.field = field.value_or("results");
+    return e;
+  }
+  if (field) {
+    e.refusal = Refusal::kFieldInvalid;
+    e.field = std::move(*field);
+  }
+  return e;
+}
+
+std::optional<TestRailError> ErrorOf(const Status& status) {
+  std::optional<TestRailErrorKind> kind = ErrorKindOf(status);
+  if (!kind) return std::nullopt;
+  TestRailError e = ClassifyRefusal(HttpStatusIn(status.message()), status.message());
+  e.kind = *kind;
+  return e;
+}
 
 std::string_view ErrorReason(TestRailErrorKind kind) { return Info(kind).reason; }
 

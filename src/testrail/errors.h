@@ -3,9 +3,11 @@
 // (API key, Authorization header) never enter these messages.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "testrail/http_transport.h"
@@ -36,6 +38,38 @@ std::string_view ErrorReason(TestRailErrorKind kind);
 // The kind a Status produced by this library carries (by its reason); nullopt for other
 // statuses (ok, or not from the TestRail client).
 std::optional<TestRailErrorKind> ErrorKindOf(const Status& status);
+
+// What TestRail refused, finer than the kind: the refusals a caller (the exporter) reacts to,
+// recognised from TestRail's own error texts (docs/testrail-client.md "Refusals").
+enum class Refusal {
+  kNone,             // none of the below (or not a TestRail answer at all)
+  kPayloadTooLarge,  // HTTP 413: the body was too large (a web server in front of TestRail)
+  // add_results_for_cases: "Field :results contains one or more invalid results (case C11507
+  // unknown or not part of the test run)" (case_ids, field "results").
+  kUnknownCaseInRun,
+  kRunCompleted,   // "This operation is not allowed. The test run is already completed."
+  kPlanCompleted,  // "This operation is not allowed. The test plan is already completed."
+  // Any other "Field :<name> …" text: a missing, invalid or too long field (field), e.g.
+  // "Field :case_ids contains one or more invalid test cases."
+  kFieldInvalid,
+};
+
+// A failure of this library, classified: the kind (what went wrong talking to TestRail) and,
+// when TestRail refused the request, what it refused.
+struct TestRailError {
+  TestRailErrorKind kind = TestRailErrorKind::kRejected;
+  Refusal refusal = Refusal::kNone;
+  std::string field;              // kFieldInvalid, kUnknownCaseInRun: TestRail's field name
+  std::vector<int64_t> case_ids;  // kUnknownCaseInRun: the cases TestRail named, in order
+};
+
+// The refusal in one of TestRail's error texts (the "error" of its JSON body) answered with
+// `http_status`; `kind` is left at its default.
+TestRailError ClassifyRefusal(int http_status, std::string_view text);
+
+// The classified error a Status produced by this library carries; nullopt for other statuses
+// (ok, or not from the TestRail client). An ambiguous write keeps the refusal of its cause.
+std::optional<TestRailError> ErrorOf(const Status& status);
 
 // A Status for `kind` with the given message (code per the table above).
 Status MakeTestRailError(TestRailErrorKind kind, std::string message);

@@ -462,16 +462,17 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   ASSERT_TRUE(project.ok());
   ExportRecord rec;
   rec.project_id = project->id;
-  rec.trigger = "manual";
-  rec.source_kind = "multiple_runs";
+  rec.trigger = ExportTrigger::kManual;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
   rec.source_ids = {3, 4};
   rec.source_key = "runs:3,4";
-  rec.options_json = "{}";
-  rec.state = "queued";
+  rec.state = ExportState::kQueued;
   rec.nonce = "n0nce";
   rec.created_at = 1000;
-  rec.plan_json = integration::PlanSnapshot(plan);
-  EXPECT_EQ(rec.plan_json->find("Bug:"), std::string::npos) << "results are rows, not JSON";
+  rec.plan = PlanHeadOf(plan);
+  for (const auto& e : rec.plan->plan.entries)
+    EXPECT_TRUE(e.results.empty()) << "results are rows, not part of the head";
+  EXPECT_EQ(rec.plan->result_counts, (std::vector<size_t>{2, 2}));
   auto created = store.CreateExport(rec, plan.entries);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   auto stored = store.GetExport(project->id, created->id, true);
@@ -515,7 +516,7 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   // A head whose total disagrees with its rows is refused, not half-executed.
   ExportRecord broken = *stored;
   plan.total_test_cases = 5;
-  broken.plan_json = integration::PlanSnapshot(plan);
+  broken.plan = PlanHeadOf(plan);
   auto refused = integration::LoadPlan(store, broken);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("4 planned results stored"), std::string::npos);

@@ -208,12 +208,17 @@ TEST(SqliteStoreTest, LegacyExportSnapshotBecomesPlanRows) {
   EXPECT_EQ(*(*store)->PlannedCasesForRun(export_id, 3), (std::vector<int64_t>{5, 9}));
   auto rec = (*store)->GetExport(project_id, export_id, true);
   ASSERT_OK(rec);
-  ASSERT_TRUE(rec->plan_json.has_value());
-  EXPECT_EQ(rec->plan_json->find("results"), std::string::npos) << *rec->plan_json;
-  EXPECT_NE(rec->plan_json->find(R"("entries":[{"suite_id":11},{"suite_id":12}])"),
-            std::string::npos)
-      << *rec->plan_json;
-  EXPECT_NE(rec->plan_json->find(R"("name":"N")"), std::string::npos);
+  const std::string head = QueryText(path, "SELECT plan_json FROM exports");
+  EXPECT_EQ(head.find("results"), std::string::npos) << head;
+  EXPECT_NE(head.find(R"("entries":[{"suite_id":11},{"suite_id":12}])"), std::string::npos) << head;
+  EXPECT_NE(head.find(R"("name":"N")"), std::string::npos);
+  ASSERT_TRUE(rec->plan.has_value()) << rec->plan_error;
+  ASSERT_EQ(rec->plan->plan.entries.size(), 2u);
+  EXPECT_EQ(rec->plan->plan.entries[0].suite_id, 11);
+  EXPECT_EQ(rec->plan->plan.entries[1].suite_id, 12);
+  EXPECT_TRUE(rec->plan->plan.entries[0].results.empty());
+  EXPECT_EQ(rec->plan->plan.name, "N");
+  EXPECT_EQ(rec->plan->plan.total_test_cases, 3);
 }
 
 // Fencing (R-Q-IDEMP): once an export is at attempt N, a process still running an older
@@ -226,33 +231,32 @@ TEST(SqliteStoreTest, ExportWritesOfASupersededAttemptAreRefused) {
   ASSERT_NE(project_id, 0);
   ExportRecord rec;
   rec.project_id = project_id;
-  rec.trigger = "manual";
-  rec.source_kind = "single_run";
+  rec.trigger = ExportTrigger::kManual;
+  rec.source_kind = ExportSourceKind::kSingleRun;
   rec.source_ids = {1};
   rec.source_key = "runs:1";
-  rec.options_json = "{}";
-  rec.state = "queued";
+  rec.state = ExportState::kQueued;
   rec.nonce = "n";
   auto created = (*store)->CreateExport(rec, {});
   ASSERT_OK(created);
 
   ExportRecord first = *created;  // attempt 1 starts
-  first.state = "running";
+  first.state = ExportState::kRunning;
   first.attempts = 1;
   ASSERT_OK((*store)->UpdateExport(first));
   ExportRecord second = first;  // attempt 2 takes over
   second.attempts = 2;
   ASSERT_OK((*store)->UpdateExport(second));
 
-  first.state = "succeeded";
+  first.state = ExportState::kSucceeded;
   Status stale = (*store)->UpdateExport(first);
   EXPECT_EQ(stale.code(), StatusCode::kConflict);
   EXPECT_EQ(stale.reason(), "superseded");
-  EXPECT_EQ((*store)->GetExport(project_id, created->id, false)->state, "running");
+  EXPECT_EQ((*store)->GetExport(project_id, created->id, false)->state, ExportState::kRunning);
 
   ExportStep step;
   step.export_id = created->id;
-  step.kind = "batch_done";
+  step.kind = ExportStepKind::kBatchDone;
   step.case_ids = {7};
   step.landed = {{7, 1}};
   step.attempt = 1;
@@ -267,6 +271,97 @@ TEST(SqliteStoreTest, ExportWritesOfASupersededAttemptAreRefused) {
   ExportRecord missing = second;
   missing.id = created->id + 100;
   EXPECT_EQ((*store)->UpdateExport(missing).code(), StatusCode::kNotFound);
+}
+
+// The typed export record and journal are stored in the text forms rows have always had
+// (no migration), and those texts read back as the same values.
+TEST(SqliteStoreTest, ExportRecordsKeepTheirStoredTextForms) {
+  testing::TempDir dir;
+  const std::string path = dir.File("forms.db");
+  auto store = SqliteStore::Open(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  const int64_t project_id = SeedProject(**store, "forms");
+  ExportRecord rec;
+  rec.project_id = project_id;
+  rec.trigger = ExportTrigger::kAuto;
+  rec.source_kind = ExportSourceKind::kTestPlan;
+  rec.source_ids = {5};
+  rec.source_key = "execution:5";
+  rec.options.close_run_on_completion = false;
+  rec.options.testrail_project_id = 3;
+  rec.options.custom_run_name = "Nightly";
+  rec.nonce = "n";
+  rec.strategy = ExportStrategy::kMultiSuitePlan;
+  rec.skipped = {{7, "case_deleted", "C7 was deleted in TestRail"}};
+  rec.warnings = {{"run_not_finished", "run #4 has not finished", 4},
+                  {"no_public_url", "no public URL", std::nullopt}};
+  auto created = (*store)->CreateExport(rec, {});
+  ASSERT_OK(created);
+  const std::string where = " FROM exports WHERE id = " + std::to_string(created->id);
+  EXPECT_EQ(QueryText(path,
+                      "SELECT trigger_kind || ' ' || source_kind || ' ' || state || ' ' || "
+                      "strategy" +
+                          where),
+            "auto test_plan queued multi_suite_plan");
+  EXPECT_EQ(QueryText(path, "SELECT options" + where),
+            R"({"close_run_on_completion":false,"custom_run_name":"Nightly",)"
+            R"("force_new_run":true,"testrail_project_id":3})");
+  EXPECT_EQ(QueryText(path, "SELECT skipped_json" + where),
+            R"([{"case_id":7,"message":"C7 was deleted in TestRail","reason":"case_deleted"}])");
+  EXPECT_EQ(QueryText(path, "SELECT warnings_json" + where),
+            R"([{"message":"run #4 has not finished","run_id":4,"type":"run_not_finished"},)"
+            R"({"message":"no public URL","type":"no_public_url"}])");
+
+  auto back = (*store)->GetExport(project_id, created->id, false);
+  ASSERT_OK(back);
+  EXPECT_EQ(back->trigger, ExportTrigger::kAuto);
+  EXPECT_EQ(back->source_kind, ExportSourceKind::kTestPlan);
+  EXPECT_EQ(back->state, ExportState::kQueued);
+  EXPECT_EQ(back->strategy, std::optional<ExportStrategy>(ExportStrategy::kMultiSuitePlan));
+  EXPECT_FALSE(back->options.close_run_on_completion);
+  EXPECT_TRUE(back->options.force_new_run);
+  EXPECT_EQ(back->options.testrail_project_id, 3);
+  EXPECT_EQ(back->options.custom_run_name, std::optional<std::string>("Nightly"));
+  ASSERT_EQ(back->skipped.size(), 1u);
+  EXPECT_EQ(back->skipped[0].case_id, 7);
+  EXPECT_EQ(back->skipped[0].reason, "case_deleted");
+  ASSERT_EQ(back->warnings.size(), 2u);
+  EXPECT_EQ(back->warnings[0].run_id, std::optional<int64_t>(4));
+  EXPECT_FALSE(back->warnings[1].run_id.has_value());
+
+  ExportStep done;
+  done.export_id = created->id;
+  done.kind = ExportStepKind::kCreateDone;
+  done.remote_id = 9;
+  done.detail.runs = {10, 11};
+  done.detail.url = "https://x/plans/9";
+  done.detail.name = "N";
+  ASSERT_OK((*store)->AppendExportStep(done));
+  ExportStep skipped;
+  skipped.export_id = created->id;
+  skipped.kind = ExportStepKind::kCaseSkipped;
+  skipped.entry_index = 1;
+  skipped.case_ids = {7};
+  skipped.detail.message = "gone";
+  ASSERT_OK((*store)->AppendExportStep(skipped));
+  ExportStep intent;
+  intent.export_id = created->id;
+  intent.kind = ExportStepKind::kBatchIntent;
+  ASSERT_OK((*store)->AppendExportStep(intent));
+  EXPECT_EQ(QueryText(path, "SELECT group_concat(kind || ' ' || detail, ' | ') FROM export_steps"),
+            R"(create_done {"name":"N","runs":[10,11],"url":"https://x/plans/9"} | )"
+            R"(case_skipped {"message":"gone"} | batch_intent {})");
+  auto steps = (*store)->ListExportSteps(created->id);
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ((*steps)[0].kind, ExportStepKind::kCreateDone);
+  EXPECT_EQ((*steps)[0].detail.runs, (std::vector<int64_t>{10, 11}));
+  EXPECT_EQ((*steps)[0].detail.url, "https://x/plans/9");
+  EXPECT_EQ((*steps)[0].detail.name, "N");
+  EXPECT_EQ((*steps)[1].kind, ExportStepKind::kCaseSkipped);
+  EXPECT_EQ((*steps)[1].detail.message, "gone");
+  EXPECT_EQ((*steps)[2].kind, ExportStepKind::kBatchIntent);
 }
 
 TEST(SqliteStoreTest, MigrateToRejectsUnknownVersion) {
