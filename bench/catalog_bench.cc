@@ -1,4 +1,4 @@
-// Catalog benchmark (issue 5; figures in docs/benchmarks.md "Catalog"): the real Nexus App
+// Catalog benchmark (figures in docs/benchmarks.md "Catalog"): the real Nexus App
 // against the in-process TestRail simulator holding a 100,000-case project (4 suites x
 // 25,000 cases by default). Measures, through the REST API:
 //   1. full sync: wall time, TestRail API calls (simulator Stats delta), memory (peak RSS of

@@ -1,4 +1,4 @@
-// Export benchmark (issue 6; figures in docs/benchmarks.md "Export"): one export of N
+// Export benchmark (figures in docs/benchmarks.md "Export"): one export of N
 // results to TestRail by the real Nexus App, in process, against the TestRail simulator run
 // as a separate process (testrail-sim next to this binary), configured like TestRail Cloud:
 // 50 ms latency per call, 1 ms per result written, 180 requests/min with 429 + Retry-After.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mixed read workload against `nexus serve` on SQLite (issue 2 goal: >= 5,000 requests/s on
+# Mixed read workload against `nexus serve` on SQLite (goal: >= 5,000 requests/s on
 # 2 cores). Seeds a project with 200 tests and 2,000 runs through the CLI and REST API, then
 # runs wrk on loopback. Usage: bench/http_read_bench.sh [DURATION_S] [CONNECTIONS]
 set -euo pipefail

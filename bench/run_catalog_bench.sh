@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Catalog benchmark (issue 5, docs/benchmarks.md "Catalog"): full sync of a 100,000-case
+# Catalog benchmark (docs/benchmarks.md "Catalog"): full sync of a 100,000-case
 # simulated TestRail project (4 suites x 25,000), an unchanged incremental re-sync, and
 # 2,000 case searches through the REST API. Assumes `make build` was run (configures the
 # tree); builds only the catalog_bench target. Extra arguments go to the program, e.g.

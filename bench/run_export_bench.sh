@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Export benchmark (issue 6, docs/benchmarks.md "Export"): one export of N results by Nexus
+# Export benchmark (docs/benchmarks.md "Export"): one export of N results by Nexus
 # (budget 180 requests/min) and the same N results uploaded the way trcli does (batches of
 # 50, 20 threads, retries), against testrail-sim run as a separate process with 50 ms
 # latency, 1 ms per result and a 180/min rate limit. Assumes `make build` was run (configures

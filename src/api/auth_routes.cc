@@ -53,8 +53,8 @@ class AuthApi {
     std::string client = c.ClientAddress();
     auto login = auth_.Login(email, password, client);
     if (!login.ok() && login.status().code() == StatusCode::kTooManyRequests)
-      c.res.set_header("Retry-After",
-                       std::to_string(std::max<int64_t>(1, auth_.LoginRetryAfterSeconds(email, client))));
+      c.res.set_header("Retry-After", std::to_string(std::max<int64_t>(
+                                          1, auth_.LoginRetryAfterSeconds(email, client))));
     NEXUS_RETURN_IF_ERROR(login.status());
     const auto& [user, session] = login.value();
     std::string cookie = std::string(kSessionCookie) + "=" + session.cookie_value +

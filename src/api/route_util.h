@@ -8,7 +8,7 @@
 
 #include "api/server.h"
 #include "auth/auth_service.h"
-#include "storage/store.h"  // PageRequest
+#include "storage/page_request.h"
 
 namespace nexus::api {
 

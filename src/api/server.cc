@@ -25,8 +25,8 @@ bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m 
 
 // Metric labels come from a closed set: a client-chosen method must not mint new series.
 std::string MethodLabel(const std::string& m) {
-  static const char* const kKnown[] = {"GET",     "HEAD",  "POST",    "PUT",
-                                       "PATCH",   "DELETE", "OPTIONS", "CONNECT", "TRACE"};
+  static const char* const kKnown[] = {"GET",    "HEAD",    "POST",    "PUT",  "PATCH",
+                                       "DELETE", "OPTIONS", "CONNECT", "TRACE"};
   for (const char* k : kKnown)
     if (m == k) return m;
   return "other";
@@ -161,10 +161,9 @@ ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock
           st = Status(StatusCode::kInvalidArgument, "bad request", "", "bad_request");
         int code = res.status;
         WriteJson(res, code, ErrorBody(st));
-        metrics_.Inc(
-            "nexus_http_requests_total",
-            {{"route", "unmatched"}, {"method", MethodLabel(req.method)},
-             {"status", std::to_string(code)}});
+        metrics_.Inc("nexus_http_requests_total", {{"route", "unmatched"},
+                                                   {"method", MethodLabel(req.method)},
+                                                   {"status", std::to_string(code)}});
         return httplib::Server::HandlerResponse::Handled;
       }));
   server_->set_exception_handler(
@@ -217,8 +216,7 @@ void ApiServer::Route(const std::string& method, const std::string& pattern, Han
   // Requests with a body go through a content reader so the size limit holds for every
   // transfer encoding: cpp-httplib checks only Content-Length before buffering, and would read
   // a chunked body of any size into memory.
-  auto with_body = [this, fn, method, pattern](const httplib::Request& req,
-                                               httplib::Response& res,
+  auto with_body = [this, fn, method, pattern](const httplib::Request& req, httplib::Response& res,
                                                const httplib::ContentReader& reader) {
     if (!ReadBody(method, pattern, req, res, reader)) return;
     fn(req, res);
@@ -277,8 +275,8 @@ bool ApiServer::ReadBody(const std::string& method, const std::string& route_nam
                          "request body is larger than " + std::to_string(limit) + " bytes", "",
                          "payload_too_large"));
   if (!complete)
-    return refuse(Status(StatusCode::kInvalidArgument, "request body could not be read", "",
-                         "bad_request"));
+    return refuse(
+        Status(StatusCode::kInvalidArgument, "request body could not be read", "", "bad_request"));
   // httplib hands route handlers a const Request it owns; the body is placed where every
   // handler reads it (Ctx::req.body).
   const_cast<httplib::Request&>(req).body = std::move(body);

@@ -54,22 +54,20 @@ Status PrepareDataDir(const std::string& data_dir) {
   // SQLite opens it (SQLite gives its -wal and -shm files the database file's mode).
   fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec)
-    return InvalidArgument("cannot restrict data dir '" + data_dir + "' to its owner: " +
-                               ec.message(),
-                           "data_dir");
+    return InvalidArgument(
+        "cannot restrict data dir '" + data_dir + "' to its owner: " + ec.message(), "data_dir");
   fs::path db = fs::path(data_dir) / "nexus.db";
   int fd = ::open(db.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
-    return InvalidArgument("cannot create database file '" + db.string() + "': " +
-                               std::strerror(errno),
-                           "data_dir");
+    return InvalidArgument(
+        "cannot create database file '" + db.string() + "': " + std::strerror(errno), "data_dir");
   ::close(fd);
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     fs::path f = db;
     f += suffix;
     if (fs::exists(f, ec))
-      fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write,
-                      fs::perm_options::replace, ec);
+      fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                      ec);
   }
   return Status::Ok();
 }
@@ -115,6 +113,7 @@ Status App::BuildServices() {
   testrail_budgets_ = std::make_unique<testrail::RateBudgets>(nullptr, &metrics_);
   testrail::TestRailClientOptions tro;
   tro.allow_private = config.testrail_allow_private;
+  tro.allow_insecure_http = config.testrail_allow_insecure_http;
   tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
   tro.request_timeout_ms = config.testrail_request_timeout_ms;
   tro.requests_per_minute = config.testrail_requests_per_minute;

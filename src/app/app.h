@@ -36,6 +36,8 @@ struct Config {
   std::string public_url;  // NEXUS_PUBLIC_URL; base of links back to Nexus
   std::string static_dir;  // built web UI; empty = auto-detect next to the binary
   bool testrail_allow_private = false;
+  // Plain http:// TestRail URLs on public hosts (refused by default: the key travels in clear).
+  bool testrail_allow_insecure_http = false;
   // Master key of the stored TestRail API keys (NEXUS_SECRET_KEY): 64 hex digits or base64
   // of 32 bytes. Empty: the key file <data_dir>/secret.key (created 0600 when missing).
   std::string secret_key;

@@ -38,6 +38,9 @@ void AddTestRailFlags(CLI::App* cmd, Config& c) {
   cmd->add_flag("--testrail-allow-private", c.testrail_allow_private,
                 "Allow TestRail hosts on loopback and private networks")
       ->envname("NEXUS_TESTRAIL_ALLOW_PRIVATE");
+  cmd->add_flag("--testrail-allow-insecure-http", c.testrail_allow_insecure_http,
+                "Allow plain http:// TestRail URLs on public hosts (the API key travels in clear)")
+      ->envname("NEXUS_TESTRAIL_ALLOW_INSECURE_HTTP");
   cmd->add_option("--testrail-requests-per-minute", c.testrail_requests_per_minute,
                   "Request budget per TestRail instance (Cloud: 180 or 300; 0 = unlimited)")
       ->envname("NEXUS_TESTRAIL_REQUESTS_PER_MINUTE")
@@ -89,7 +92,7 @@ int Serve(const Config& config, const sigset_t& signals) {
   return 0;
 }
 
-// Options of `nexus export` (issue 6).
+// Options of `nexus export`.
 struct ExportCliOptions {
   int64_t project_id = 0;
   int64_t run_id = 0;

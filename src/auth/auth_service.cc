@@ -44,7 +44,8 @@ template <typename Fn>
 auto AuthService::WithHashSlot(Fn fn) -> decltype(fn()) {
   {
     std::unique_lock<std::mutex> lock(hash_mu_);
-    hash_cv_.wait(lock, [&] { return hashes_running_ < std::max(1, options_.max_concurrent_hashes); });
+    hash_cv_.wait(lock,
+                  [&] { return hashes_running_ < std::max(1, options_.max_concurrent_hashes); });
     ++hashes_running_;
   }
   struct Release {

@@ -45,8 +45,7 @@ void LoginThrottle::FailLocked(const std::string& key, int free_failures, TimeMs
                                TimeMs now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    while (entries_.size() >= options_.max_entries && !order_.empty())
-      ForgetLocked(order_.front());
+    while (entries_.size() >= options_.max_entries && !order_.empty()) ForgetLocked(order_.front());
     order_.push_back(key);
     it = entries_.emplace(key, Entry{}).first;
     it->second.order = std::prev(order_.end());
@@ -75,8 +74,7 @@ void LoginThrottle::RecordFailure(const std::string& email, const std::string& a
   TimeMs now = clock_.NowMs();
   FailLocked(PairKey(email, address), options_.pair_free_failures, options_.max_delay_ms, now);
   FailLocked(AddressKey(address), options_.address_free_failures, options_.max_delay_ms, now);
-  FailLocked(AccountKey(email), options_.account_free_failures, options_.account_max_delay_ms,
-             now);
+  FailLocked(AccountKey(email), options_.account_free_failures, options_.account_max_delay_ms, now);
 }
 
 void LoginThrottle::RecordSuccess(const std::string& email, const std::string& address) {

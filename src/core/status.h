@@ -13,18 +13,18 @@ namespace nexus {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // bad input from the caller (HTTP 400)
-  kUnauthenticated,   // no or bad credentials (401)
-  kPermissionDenied,  // authenticated but not allowed (403)
-  kNotFound,          // unknown, or not visible to the caller (404)
-  kConflict,          // version mismatch, already running (409)
-  kTooLarge,          // payload over the limit (413)
+  kInvalidArgument,       // bad input from the caller (HTTP 400)
+  kUnauthenticated,       // no or bad credentials (401)
+  kPermissionDenied,      // authenticated but not allowed (403)
+  kNotFound,              // unknown, or not visible to the caller (404)
+  kConflict,              // version mismatch, already running (409)
+  kTooLarge,              // payload over the limit (413)
   kUnsupportedMediaType,  // a request body that is not JSON (415)
-  kTooManyRequests,   // throttled; retry later (429, with Retry-After when known)
-  kRemoteRejected,    // TestRail answered but refused the request (422)
-  kUnavailable,       // remote unreachable / retry later (502)
-  kTimeout,           // remote did not answer in time (504)
-  kInternal,          // a bug or an unexpected local failure (500)
+  kTooManyRequests,       // throttled; retry later (429, with Retry-After when known)
+  kRemoteRejected,        // TestRail answered but refused the request (422)
+  kUnavailable,           // remote unreachable / retry later (502)
+  kTimeout,               // remote did not answer in time (504)
+  kInternal,              // a bug or an unexpected local failure (500)
 };
 
 std::string_view StatusCodeName(StatusCode code);

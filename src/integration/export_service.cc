@@ -246,6 +246,12 @@ Result<TestRailConfigView> ExportableConfig(TestRailConfigService& config, int64
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config.Get(project_id));
   if (!cfg.connection)
     return Conflict("TestRail is not connected for this project", "not_connected");
+  if (!cfg.connection->api_key_readable)
+    return Status(StatusCode::kConflict,
+                  "The stored TestRail API key cannot be decrypted with this server's master key "
+                  "(it changed since the key was saved). Re-enter the API key under Configs → "
+                  "TestRail.",
+                  "api_key", "secret_unreadable");
   if (!cfg.project)
     return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
   if (cfg.suites.empty())

@@ -219,8 +219,8 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
     bool readable =
         c.api_key_ciphertext.empty() || secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok();
     v.connection = TestRailConnectionView{
-        c.url,          c.user,   !c.api_key_ciphertext.empty(), c.api_key_last4, c.connected_at,
-        c.connected_by, c.verified && readable, readable};
+        c.url,          c.user,         !c.api_key_ciphertext.empty(), c.api_key_last4,
+        c.connected_at, c.connected_by, c.verified && readable,        readable};
   }
   v.project = rec.project;
   v.suites = rec.suites;

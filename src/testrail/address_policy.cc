@@ -68,13 +68,13 @@ std::vector<uint32_t> EmbeddedV4(const uint8_t* b) {
   };
   if (zeros(0, 10) && b[10] == 0xff && b[11] == 0xff) out.push_back(V4At(b + 12));  // mapped
   if (zeros(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
-    out.push_back(V4At(b + 12));  // translated
+    out.push_back(V4At(b + 12));                                      // translated
   if (zeros(0, 12) && V4At(b + 12) > 1) out.push_back(V4At(b + 12));  // compatible (not ::, ::1)
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
       (zeros(4, 12) || (b[4] == 0 && b[5] == 1)))
     out.push_back(V4At(b + 12));  // NAT64, well-known and local-use prefixes
   if (b[0] == 0x20 && b[1] == 0x02) out.push_back(V4At(b + 2));  // 6to4
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {   // Teredo
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {  // Teredo
     out.push_back(V4At(b + 4));
     out.push_back(~V4At(b + 12));
   }
@@ -93,9 +93,12 @@ AddressClass ClassifyV6(const in6_addr& addr) {
   if (zero_prefix && b[15] == 0) return AddressClass::kUnspecified;
   if (zero_prefix && b[15] == 1) return AddressClass::kLoopback;
   AddressClass own = AddressClass::kPublic;
-  if (b[0] == 0xff) own = AddressClass::kMulticast;
-  else if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) own = AddressClass::kLinkLocal;
-  else if ((b[0] & 0xfe) == 0xfc) own = AddressClass::kPrivate;
+  if (b[0] == 0xff)
+    own = AddressClass::kMulticast;
+  else if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+    own = AddressClass::kLinkLocal;
+  else if ((b[0] & 0xfe) == 0xfc)
+    own = AddressClass::kPrivate;
   for (uint32_t v4 : EmbeddedV4(b)) own = Worst(own, ClassifyV4(v4));
   return own;
 }

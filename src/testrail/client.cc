@@ -199,6 +199,7 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
   req.connect_timeout_ms = options_.connect_timeout_ms;
   req.timeout_ms = options_.request_timeout_ms;
   req.allow_private = options_.allow_private;
+  req.allow_insecure_http = options_.allow_insecure_http;
   req.ca_bundle = options_.ca_bundle;
   req.insecure = options_.insecure;
 

@@ -36,9 +36,10 @@ struct TestRailClientOptions {
   // Requests that may go back to back after idling: lets an export's parallel batches start
   // together; far inside Cloud's per-minute allowance (docs/testrail-client.md).
   int burst = 12;
-  bool allow_private = false;  // loopback/private TestRail hosts (simulator, on-premise LAN)
-  std::string ca_bundle;       // PEM CA file for on-premise servers with a private CA
-  bool insecure = false;       // disable TLS verification (logged as a warning)
+  bool allow_private = false;        // loopback/private TestRail hosts (simulator, on-premise LAN)
+  bool allow_insecure_http = false;  // plain http:// to public hosts (API key sent in clear)
+  std::string ca_bundle;             // PEM CA file for on-premise servers with a private CA
+  bool insecure = false;             // disable TLS verification (logged as a warning)
   RetryOptions retry;
 };
 

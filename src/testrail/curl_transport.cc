@@ -26,6 +26,10 @@ std::string LowerAscii(std::string_view s) {
 // Per-request state shared with the libcurl callbacks.
 struct RequestContext {
   bool allow_private = false;
+  // http:// (not https://) and plain http to public hosts not allowed: a public address is
+  // refused before a byte (the Authorization header with the API key) is sent.
+  bool refuse_public_plain_http = false;
+  bool blocked_plain_http = false;
   bool relaxed_socket_check = false;  // socket goes to a proxy
   bool request_started = false;       // PREREQFUNCTION ran: bytes may reach the server
   bool blocked = false;
@@ -40,6 +44,10 @@ struct RequestContext {
 bool CheckAddress(RequestContext* ctx, AddressClass c, const std::string& ip, bool relaxed) {
   bool allowed = relaxed ? IsAddressAllowed(c, /*allow_private=*/true)
                          : IsAddressAllowed(c, ctx->allow_private);
+  if (allowed && !relaxed && ctx->refuse_public_plain_http && c == AddressClass::kPublic) {
+    allowed = false;
+    if (!ctx->blocked) ctx->blocked_plain_http = true;
+  }
   if (!allowed && !ctx->blocked) {
     ctx->blocked = true;
     ctx->blocked_ip = ip;
@@ -264,6 +272,7 @@ TransportError BlockedError(const RequestContext& ctx, std::string detail) {
   TransportError e = MakeError(TransportErrorKind::kBlockedAddress, std::move(detail), false);
   e.blocked_ip = ctx.blocked_ip;
   e.blocked_class = std::string(DescribeAddressClass(ctx.blocked_class));
+  e.blocked_plain_http = ctx.blocked_plain_http;
   return e;
 }
 
@@ -329,6 +338,8 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   TransportOutcome out;
   RequestContext ctx;
   ctx.allow_private = request.allow_private;
+  ctx.refuse_public_plain_http =
+      !request.allow_insecure_http && LowerAscii(request.url).rfind("http://", 0) == 0;
   ctx.max_bytes = options_.max_response_bytes;
   ctx.relaxed_socket_check = ProxyConfiguredFor(request.url);
   if (ctx.relaxed_socket_check && !PrecheckTargetHost(request.url, &ctx)) {

@@ -204,6 +204,13 @@ Status StatusFromTransportError(const TransportError& error, std::string_view ho
       return MakeTestRailError(TestRailErrorKind::kConnectionReset,
                                "The connection to '" + h + "' broke: " + error.detail);
     case TransportErrorKind::kBlockedAddress: {
+      if (error.blocked_plain_http)
+        return MakeTestRailError(
+            TestRailErrorKind::kBlockedAddress,
+            "'" + h +
+                "' is a public address and the URL uses http://: the API key would cross "
+                "the network unencrypted; refused. Use https://, or start Nexus with "
+                "--testrail-allow-insecure-http to allow it.");
       std::string ip = error.blocked_ip.empty() ? "" : " (" + error.blocked_ip + ")";
       std::string cls = error.blocked_class.empty() ? "a forbidden address" : error.blocked_class;
       std::string hint = (cls == "a loopback address" || cls == "a private network address")

@@ -23,8 +23,11 @@ struct HttpRequest {
   int timeout_ms = 60'000;          // whole exchange, connection included
   // Connection policy, evaluated per request (see address_policy.h, R-Q-SEC).
   bool allow_private = false;  // loopback / private ranges permitted
-  std::string ca_bundle;       // PEM file of trusted CAs; empty = system store
-  bool insecure = false;       // skip TLS peer and host verification
+  // Plain http:// to a public address permitted (the API key then crosses the network in
+  // clear); refused by default.
+  bool allow_insecure_http = false;
+  std::string ca_bundle;  // PEM file of trusted CAs; empty = system store
+  bool insecure = false;  // skip TLS peer and host verification
 };
 
 struct HttpResponse {
@@ -55,6 +58,8 @@ struct TransportError {
   // For kBlockedAddress: the refused IP and its class description ("a link-local address").
   std::string blocked_ip;
   std::string blocked_class;
+  // The address was public and the URL plain http:// (allow_insecure_http not set).
+  bool blocked_plain_http = false;
 };
 
 struct TransportOutcome {

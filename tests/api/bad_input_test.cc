@@ -157,7 +157,8 @@ std::vector<BadCase> Cases() {
                     kPlans = "/projects/{P}/plans", kExecs = "/projects/{P}/executions";
   auto user = [](std::function<void(Json&)> edit) {
     return J([edit](const World&) {
-      Json b = {{"email", "new@example.com"}, {"name", "New"}, {"password", "long enough passphrase"}};
+      Json b = {
+          {"email", "new@example.com"}, {"name", "New"}, {"password", "long enough passphrase"}};
       edit(b);
       return b;
     });
@@ -236,8 +237,8 @@ std::vector<BadCase> Cases() {
        kValue, "password"},
       {"UserElevenCharPassword", "POST", kUsers,
        user([](Json& b) { b["password"] = "abcdefghijk"; }), k400, kValue, "password"},
-      {"UserCommonPassword", "POST", kUsers,
-       user([](Json& b) { b["password"] = "Password1234"; }), k400, "weak_password", "password"},
+      {"UserCommonPassword", "POST", kUsers, user([](Json& b) { b["password"] = "Password1234"; }),
+       k400, "weak_password", "password"},
       {"UserDigitRunPassword", "POST", kUsers,
        user([](Json& b) { b["password"] = "123456789012"; }), k400, "weak_password", "password"},
       {"UserDuplicateEmail", "POST", kUsers,
@@ -750,8 +751,9 @@ TEST(BadInputLimits, NameLimitsCountCharactersNotBytes) {
   EXPECT_EQ(bad.field(), "name");
   // ASCII boundary: exactly 200 is fine.
   EXPECT_EQ(h.Post("/api/v1/projects", root, {{"name", Chars(200)}}).status, 201);
-  auto user = h.Post("/api/v1/users", root,
-                     {{"email", "e@example.com"}, {"name", e200}, {"password", "long enough passphrase"}});
+  auto user =
+      h.Post("/api/v1/users", root,
+             {{"email", "e@example.com"}, {"name", e200}, {"password", "long enough passphrase"}});
   EXPECT_EQ(user.status, 201) << user.raw;
   std::string t100;
   for (int i = 0; i < 100; ++i) t100 += "\xC3\xA9";

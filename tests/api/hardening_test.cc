@@ -1,4 +1,4 @@
-// The HTTP front against hostile clients (issue 13, R-Q-SEC): body limits in every transfer
+// The HTTP front against hostile clients (R-Q-SEC): body limits in every transfer
 // encoding, JSON depth/size limits before a tree is built, metric labels from a closed set,
 // JSON-only bodies, security headers and private data files.
 #include <arpa/inet.h>
@@ -68,7 +68,7 @@ int StatusOf(const std::string& response) {
   return std::stoi(response.substr(9, 3));
 }
 
-// Row 1: a chunked body is held to the same 2 MiB limit as one with Content-Length.
+// A chunked body is held to the same 2 MiB limit as one with Content-Length.
 TEST(HardeningTest, ChunkedBodyOverTheLimitIs413) {
   ApiHarness h;
   std::string big = R"({"email":")" + std::string(3 * 1024 * 1024, 'a') + R"(","password":"x"})";
@@ -92,7 +92,7 @@ TEST(HardeningTest, ContentLengthOverTheLimitIs413) {
   EXPECT_TRUE(projects.body["items"].empty()) << "nothing is written";
 }
 
-// Row 5: depth and value count are checked while scanning, before a tree is built.
+// Depth and value count are checked while scanning, before a tree is built.
 TEST(HardeningTest, DeeplyNestedOrHugeJsonIsRefusedWithASpecificError) {
   ApiHarness h;
   std::string token = h.CreateUserToken("admin@example.com", true);
@@ -112,7 +112,7 @@ TEST(HardeningTest, DeeplyNestedOrHugeJsonIsRefusedWithASpecificError) {
   EXPECT_EQ(r.code(), "invalid_type");
 }
 
-// Row 9: only JSON bodies are accepted.
+// Only JSON bodies are accepted.
 TEST(HardeningTest, NonJsonBodiesAre415AndChangeNothing) {
   ApiHarness h;
   std::string token = h.CreateUserToken("admin@example.com", true);
@@ -131,13 +131,15 @@ TEST(HardeningTest, NonJsonBodiesAre415AndChangeNothing) {
   EXPECT_EQ(r->status, 201);
 }
 
-// Row 4: wrong passwords are throttled per account and address with 429 + Retry-After; while
+// Wrong passwords are throttled per account and address with 429 + Retry-After; while
 // throttled not even the right password is checked (no argon2 cost), and other accounts and
 // the owner after the wait are served.
 TEST(HardeningTest, RepeatedWrongLoginsAreThrottledWith429AndRetryAfter) {
   ApiHarness h;
-  ASSERT_TRUE(h.app().auth().CreateUser("ana@example.com", "Ana", "right horse battery", false).ok());
-  ASSERT_TRUE(h.app().auth().CreateUser("bo@example.com", "Bo", "another good passphrase", false).ok());
+  ASSERT_TRUE(
+      h.app().auth().CreateUser("ana@example.com", "Ana", "right horse battery", false).ok());
+  ASSERT_TRUE(
+      h.app().auth().CreateUser("bo@example.com", "Bo", "another good passphrase", false).ok());
   Json wrong = {{"email", "ana@example.com"}, {"password", "wrong guess here"}};
   for (int i = 0; i < 5; ++i) EXPECT_EQ(h.Post("/api/v1/auth/login", "", wrong).status, 401) << i;
   HttpResult r = h.Post("/api/v1/auth/login", "", wrong);
@@ -156,7 +158,7 @@ TEST(HardeningTest, RepeatedWrongLoginsAreThrottledWith429AndRetryAfter) {
   EXPECT_EQ(h.Post("/api/v1/auth/login", "", right).status, 200) << "served after the wait";
 }
 
-// Row 3: a client-chosen method never becomes a metric label.
+// A client-chosen method never becomes a metric label.
 TEST(HardeningTest, UnknownMethodsShareOneMetricLabel) {
   ApiHarness h;
   for (int i = 0; i < 50; ++i) {
@@ -170,7 +172,7 @@ TEST(HardeningTest, UnknownMethodsShareOneMetricLabel) {
   EXPECT_NE(metrics->body.find("method=\"other\""), std::string::npos) << metrics->body;
 }
 
-// Row 9: security headers on every response.
+// Security headers on every response.
 TEST(HardeningTest, EveryResponseCarriesSecurityHeaders) {
   ApiHarness h;
   httplib::Client c("127.0.0.1", h.port());
@@ -185,7 +187,7 @@ TEST(HardeningTest, EveryResponseCarriesSecurityHeaders) {
   }
 }
 
-// Row 9: the data directory and the files holding hashes and keys are private.
+// The data directory and the files holding hashes and keys are private.
 TEST(HardeningTest, DataDirectoryAndDatabaseArePrivate) {
   std::string data_dir;
   // A data dir that does not exist yet (created by Nexus), and one that exists world-readable.

@@ -125,8 +125,9 @@ TEST_F(HostRoutesTest, TokensAreShownOnceAndRevocable) {
 }
 
 TEST_F(HostRoutesTest, UsersProjectsMembersFeatures) {
-  auto u = h_.Post("/api/v1/users", admin_,
-                   {{"email", "bo@example.com"}, {"name", "Bo"}, {"password", "long enough passphrase"}});
+  auto u = h_.Post(
+      "/api/v1/users", admin_,
+      {{"email", "bo@example.com"}, {"name", "Bo"}, {"password", "long enough passphrase"}});
   ASSERT_EQ(u.status, 201);
   EXPECT_FALSE(u.body.contains("password_hash"));
   auto users = h_.Get("/api/v1/users", admin_);

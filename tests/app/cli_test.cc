@@ -188,9 +188,9 @@ TEST_F(CliTest, DemoSeedsNexusAndStartsTheSimulator) {
       std::regex_search(rest, sim, std::regex("TestRail: +http://127\\.0\\.0\\.1:([0-9]+)")))
       << rest;
   httplib::Client nexus("127.0.0.1", std::stoi(m[1]));
-  auto login =
-      nexus.Post("/api/v1/auth/login", R"({"email":"admin@nexus.demo","password":"nexus-demo-password"})",
-                 "application/json");
+  auto login = nexus.Post("/api/v1/auth/login",
+                          R"({"email":"admin@nexus.demo","password":"nexus-demo-password"})",
+                          "application/json");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 200) << login->body;
   // The printed TestRail credentials work against the simulator's API.

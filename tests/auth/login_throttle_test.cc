@@ -1,4 +1,4 @@
-// Login throttling (issue 13 row 4, R-Q-SEC): back-off per (account, address), per address and
+// Login throttling (R-Q-SEC): back-off per (account, address), per address and
 // per account, no lock-out an attacker can impose on an owner, bounded memory.
 #include "auth/login_throttle.h"
 
@@ -43,7 +43,8 @@ TEST(LoginThrottleTest, AnAttackerElsewhereCannotLockTheOwnerOut) {
   LoginThrottle t(clock);
   // 500 wrong guesses for ana from 100 addresses.
   for (int a = 0; a < 100; ++a)
-    for (int i = 0; i < 5; ++i) t.RecordFailure("ana@example.com", "203.0.113." + std::to_string(a));
+    for (int i = 0; i < 5; ++i)
+      t.RecordFailure("ana@example.com", "203.0.113." + std::to_string(a));
   EXPECT_GT(t.WaitMs("ana@example.com", "203.0.113.7"), 0);
   // The owner, from her own address, waits at most the account-wide cap.
   TimeMs owner_wait = t.WaitMs("ana@example.com", "10.0.0.1");
@@ -58,7 +59,8 @@ TEST(LoginThrottleTest, AnAttackerElsewhereCannotLockTheOwnerOut) {
 TEST(LoginThrottleTest, OneAddressGuessingManyAccountsIsSlowed) {
   TestClock clock;
   LoginThrottle t(clock);
-  for (int i = 0; i < 20; ++i) t.RecordFailure("user" + std::to_string(i) + "@x.io", "198.51.100.9");
+  for (int i = 0; i < 20; ++i)
+    t.RecordFailure("user" + std::to_string(i) + "@x.io", "198.51.100.9");
   EXPECT_EQ(t.WaitMs("someone-new@x.io", "198.51.100.9"), 1000);
   EXPECT_EQ(t.WaitMs("someone-new@x.io", "198.51.100.10"), 0) << "other addresses are free";
 }

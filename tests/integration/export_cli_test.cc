@@ -1,4 +1,4 @@
-// `nexus export` (issue 6, R-EXP-1, R-EXP-PREVIEW): the CLI runs an export in its own process
+// `nexus export` (R-EXP-1, R-EXP-PREVIEW): the CLI runs an export in its own process
 // on the data dir of a Nexus whose TestRail connection points at the in-process simulator,
 // and prints a JSON summary when stdout is not a terminal.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Exports end to end (issue 6): the real Nexus server in process against the in-process
+// Exports end to end: the real Nexus server in process against the in-process
 // TestRail simulator. Every test checks what landed in TestRail, not only our answer.
 #include <gtest/gtest.h>
 #include <sqlite3.h>

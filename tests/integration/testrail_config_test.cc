@@ -438,6 +438,44 @@ TEST_F(TestRailConfigTest, DisconnectRemovesCredentialsKeepsSelection) {
 
 // ---- Secrets.
 
+// After the master key changes, every route that needs the stored key answers
+// 409 secret_unreadable (not 500), the configuration says the key is unreadable and not
+// verified, and entering the key again repairs it.
+TEST_F(TestRailConfigTest, AChangedMasterKeySaysSecretUnreadableEverywhere) {
+  ConnectSim();
+  h_->app().Stop();
+  std::string data_dir = h_->data_dir();
+  ApiHarness h2([&](app::Config& c) {
+    c.data_dir = data_dir;
+    c.secret_key = std::string(64, 'a');  // another master key
+    c.testrail_allow_private = true;
+    c.testrail_request_timeout_ms = kRequestTimeoutMs;
+    c.testrail_connect_timeout_ms = kRequestTimeoutMs;
+  });
+  auto cfg = h2.Get(base_, cm_);
+  ASSERT_EQ(cfg.status, 200) << cfg.raw;
+  EXPECT_EQ(cfg.body["connection"]["api_key_readable"], false);
+  EXPECT_EQ(cfg.body["connection"]["verified"], false);
+  EXPECT_EQ(cfg.body["connection"]["api_key_set"], true);
+  for (const std::string path : {"/remote/projects", "/statuses?refresh=1"}) {
+    auto r = h2.Get(base_ + path, cm_);
+    EXPECT_EQ(r.status, 409) << path << " " << r.raw;
+    EXPECT_EQ(r.code(), "secret_unreadable") << path;
+    EXPECT_NE(r.message().find("Re-enter"), std::string::npos) << r.message();
+  }
+  auto resave = h2.Put(base_ + "/connection", cm_, {{"url", sim_->base_url()}, {"user", kUser}});
+  EXPECT_EQ(resave.status, 409) << resave.raw;
+  EXPECT_EQ(resave.code(), "secret_unreadable");
+  auto fixed = h2.Put(base_ + "/connection", cm_,
+                      {{"url", sim_->base_url()}, {"user", kUser}, {"api_key", kKey}});
+  ASSERT_EQ(fixed.status, 200) << fixed.raw;
+  EXPECT_EQ(fixed.body["connection"]["api_key_readable"], true);
+  EXPECT_EQ(fixed.body["connection"]["verified"], true);
+  EXPECT_EQ(h2.Get(base_ + "/remote/projects", cm_).status, 200);
+  for (const std::string& raw : {cfg.raw, resave.raw, fixed.raw})
+    EXPECT_EQ(raw.find(kKey), std::string::npos) << "the key never appears";
+}
+
 TEST_F(TestRailConfigTest, ApiKeyIsEncryptedAtRest) {
   ConnectSim();
   std::string all;

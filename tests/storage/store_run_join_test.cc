@@ -11,9 +11,6 @@
 namespace nexus {
 namespace {
 
-using conformance::StatusOf;
-using conformance::StoreConformanceTest;
-
 // An execution of a plan with `tests` (the ids of tests of project `p`).
 Execution MakeExecution(Store& store, int64_t project_id, const std::vector<int64_t>& tests) {
   TestPlan plan;

@@ -52,28 +52,28 @@ TEST(AddressPolicyTest, ClassifiesAddresses) {
   EXPECT_FALSE(ClassifyIp("example.com").has_value());
 }
 
-// Issue 13 row 8: IPv6 forms that carry an IPv4 address inside them are judged by it.
+// IPv6 forms that carry an IPv4 address inside them are judged by it.
 TEST(AddressPolicyTest, EmbeddedIpv4FormsAreClassifiedByTheirInnerAddress) {
   struct Case {
     const char* ip;
     AddressClass cls;
   };
   const Case cases[] = {
-      {"::127.0.0.1", AddressClass::kLoopback},             // IPv4-compatible
-      {"::10.0.0.1", AddressClass::kPrivate},               // IPv4-compatible
-      {"::169.254.169.254", AddressClass::kMetadata},       // IPv4-compatible
-      {"::ffff:0:127.0.0.1", AddressClass::kLoopback},      // IPv4-translated
-      {"2002:7f00:1::1", AddressClass::kLoopback},          // 6to4 of 127.0.0.1
-      {"2002:a9fe:a9fe::1", AddressClass::kMetadata},       // 6to4 of 169.254.169.254
-      {"2002:c0a8:101::1", AddressClass::kPrivate},         // 6to4 of 192.168.1.1
-      {"2002:808:808::1", AddressClass::kPublic},           // 6to4 of 8.8.8.8
-      {"2001:0:7f00:1::f7f7:f7f7", AddressClass::kLoopback},  // Teredo server 127.0.0.1
+      {"::127.0.0.1", AddressClass::kLoopback},                           // IPv4-compatible
+      {"::10.0.0.1", AddressClass::kPrivate},                             // IPv4-compatible
+      {"::169.254.169.254", AddressClass::kMetadata},                     // IPv4-compatible
+      {"::ffff:0:127.0.0.1", AddressClass::kLoopback},                    // IPv4-translated
+      {"2002:7f00:1::1", AddressClass::kLoopback},                        // 6to4 of 127.0.0.1
+      {"2002:a9fe:a9fe::1", AddressClass::kMetadata},                     // 6to4 of 169.254.169.254
+      {"2002:c0a8:101::1", AddressClass::kPrivate},                       // 6to4 of 192.168.1.1
+      {"2002:808:808::1", AddressClass::kPublic},                         // 6to4 of 8.8.8.8
+      {"2001:0:7f00:1::f7f7:f7f7", AddressClass::kLoopback},              // Teredo server 127.0.0.1
       {"2001:0:4136:e378:8000:63bf:80ff:fffe", AddressClass::kLoopback},  // client ~ = 127.0.0.1
       {"2001:0:4136:e378:8000:63bf:3fff:fdd2", AddressClass::kPublic},    // both public
-      {"64:ff9b:1::7f00:1", AddressClass::kLoopback},       // local-use NAT64
-      {"2001:db8::5efe:7f00:1", AddressClass::kLoopback},   // ISATAP interface id
-      {"2001:db8::200:5efe:a00:1", AddressClass::kPrivate},  // ISATAP, universal bit
-      {"fe80::5efe:a9fe:a9fe", AddressClass::kMetadata},    // worst of link-local and inner
+      {"64:ff9b:1::7f00:1", AddressClass::kLoopback},                     // local-use NAT64
+      {"2001:db8::5efe:7f00:1", AddressClass::kLoopback},                 // ISATAP interface id
+      {"2001:db8::200:5efe:a00:1", AddressClass::kPrivate},               // ISATAP, universal bit
+      {"fe80::5efe:a9fe:a9fe", AddressClass::kMetadata},  // worst of link-local and inner
   };
   for (const Case& c : cases) {
     std::optional<AddressClass> got = ClassifyIp(c.ip);

@@ -265,6 +265,16 @@ TEST_F(ClientHttpTest, SsrfGuardRefusesResolvedAddresses) {
        "'127.0.0.1' resolves to a loopback address (127.0.0.1); refused. Private and loopback "
        "TestRail hosts are allowed only when the server is configured to allow them."},
       {"http://localhost:9", false, "resolves to a loopback address"},
+      // Plain http to a public address would send the API key in clear; it is
+      // refused before connecting (192.0.2.1 is TEST-NET-1: no packet leaves).
+      {"http://192.0.2.1:9", false,
+       "'192.0.2.1' is a public address and the URL uses http://: the API key would cross the "
+       "network unencrypted; refused. Use https://, or start Nexus with "
+       "--testrail-allow-insecure-http"},
+      {"HTTP://[2002:c000:201::1]:9", true, "is a public address and the URL uses http://"},
+      // An embedded loopback address is loopback, whatever its wrapping.
+      {"http://[::127.0.0.1]:9", false, "resolves to a loopback address"},
+      {"http://[2002:7f00:1::1]:9", false, "resolves to a loopback address"},
   };
   for (const Case& c : cases) {
     o.allow_private = c.allow_private;

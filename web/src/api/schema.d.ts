@@ -1039,6 +1039,8 @@ export interface components {
             connected_at: string;
             connected_by: number | null;
             verified: boolean;
+            /** @description False when the stored API key cannot be decrypted with this server's master key (the key changed): re-enter it. */
+            api_key_readable: boolean;
         };
         ConnectionRequest: {
             url: string;

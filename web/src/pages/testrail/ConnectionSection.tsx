@@ -61,6 +61,14 @@ export function ConnectionSection({ projectId, conn, onChange }: { projectId: nu
         )}
       </div>
       {ok && !editing && <Notice tone="success">Connected to TestRail.</Notice>}
+      {conn && !editing && !conn.api_key_readable && (
+        <div className="alert alert-error" role="alert" data-testid="tr-key-unreadable">
+          <span className="alert-text">
+            The stored API key cannot be decrypted with this server&apos;s master key (it changed since the key
+            was saved). Edit the connection and enter the API key again.
+          </span>
+        </div>
+      )}
       {conn && !editing ? (
         <div className="conn-state" data-testid="tr-connected">
           <dl className="kv">
@@ -73,7 +81,10 @@ export function ConnectionSection({ projectId, conn, onChange }: { projectId: nu
             <dt>User</dt>
             <dd>{conn.user}</dd>
             <dt>API key</dt>
-            <dd>{conn.api_key_set ? `set (…${conn.api_key_last4 || '????'})` : 'not set'}</dd>
+            <dd>
+              {conn.api_key_set ? `set (…${conn.api_key_last4 || '????'})` : 'not set'}
+              {conn.api_key_set && !conn.api_key_readable ? ' — unreadable' : ''}
+            </dd>
             <dt>Connected</dt>
             <dd>
               {fmtTime(conn.connected_at)}

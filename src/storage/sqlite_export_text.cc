@@ -1,0 +1,248 @@
+// Text and JSON forms of the typed export records; see sqlite_export_text.h.
+#include "storage/sqlite_export_text.h"
+
+#include <nlohmann/json.hpp>
+
+namespace nexus::sqlite_export_text {
+namespace {
+using Json = nlohmann::json;
+}  // namespace
+
+ExportSourceKind SourceKindFromText(std::string_view text) {
+  for (ExportSourceKind k :
+       {ExportSourceKind::kSingleRun, ExportSourceKind::kMultipleRuns, ExportSourceKind::kTestPlan})
+    if (ExportSourceKindName(k) == text) return k;
+  return ExportSourceKind::kSingleRun;
+}
+
+std::optional<ExportStrategy> StrategyFromText(std::string_view text) {
+  for (ExportStrategy s : {ExportStrategy::kSingleSuite, ExportStrategy::kMultiSuitePlan})
+    if (ExportStrategyName(s) == text) return s;
+  return std::nullopt;  // "" before planning
+}
+
+std::string StrategyText(const std::optional<ExportStrategy>& s) {
+  return s ? std::string(ExportStrategyName(*s)) : std::string();
+}
+
+std::string OptionsToJson(const ExportRunOptions& o) {
+  Json j = {{"close_run_on_completion", o.close_run_on_completion},
+            {"force_new_run", o.force_new_run},
+            {"testrail_project_id", o.testrail_project_id}};
+  if (o.custom_run_name) j["custom_run_name"] = *o.custom_run_name;
+  return j.dump();
+}
+
+ExportRunOptions OptionsFromJson(const std::string& text) {
+  ExportRunOptions o;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object()) return o;
+  auto flag = [&](const char* key, bool def) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
+  };
+  o.close_run_on_completion = flag("close_run_on_completion", true);
+  o.force_new_run = flag("force_new_run", true);
+  if (auto it = j.find("testrail_project_id"); it != j.end() && it->is_number_integer())
+    o.testrail_project_id = it->get<int64_t>();
+  if (auto it = j.find("custom_run_name"); it != j.end() && it->is_string())
+    o.custom_run_name = it->get<std::string>();
+  return o;
+}
+
+std::string SkippedToJson(const std::vector<ExportSkip>& skipped) {
+  Json out = Json::array();
+  for (const auto& s : skipped)
+    out.push_back({{"case_id", s.case_id}, {"reason", s.reason}, {"message", s.message}});
+  return out.dump();
+}
+
+std::vector<ExportSkip> SkippedFromJson(const std::string& text) {
+  std::vector<ExportSkip> out;
+  Json in = Json::parse(text, nullptr, false);
+  if (!in.is_array()) return out;
+  for (const auto& s : in) {
+    if (!s.is_object()) continue;
+    out.push_back({s.value("case_id", int64_t{0}), s.value("reason", ""), s.value("message", "")});
+  }
+  return out;
+}
+
+std::string WarningsToJson(const std::vector<ExportWarning>& warnings) {
+  Json out = Json::array();
+  for (const auto& w : warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    out.push_back(std::move(jw));
+  }
+  return out.dump();
+}
+
+std::vector<ExportWarning> WarningsFromJson(const std::string& text) {
+  std::vector<ExportWarning> out;
+  Json in = Json::parse(text, nullptr, false);
+  if (!in.is_array()) return out;
+  for (const auto& w : in) {
+    if (!w.is_object()) continue;
+    ExportWarning x;
+    x.type = w.value("type", "");
+    x.message = w.value("message", "");
+    if (auto it = w.find("run_id"); it != w.end() && it->is_number_integer())
+      x.run_id = it->get<int64_t>();
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+struct StepKindText {
+  ExportStepKind kind;
+  std::string_view text;
+};
+constexpr StepKindText kStepKinds[] = {
+    {ExportStepKind::kCreateIntent, "create_intent"},
+    {ExportStepKind::kCreateDone, "create_done"},
+    {ExportStepKind::kCreateAbsent, "create_absent"},
+    {ExportStepKind::kBatchIntent, "batch_intent"},
+    {ExportStepKind::kBatchDone, "batch_done"},
+    {ExportStepKind::kReconciled, "reconciled"},
+    {ExportStepKind::kCaseSkipped, "case_skipped"},
+    {ExportStepKind::kCloseIntent, "close_intent"},
+    {ExportStepKind::kCloseDone, "close_done"},
+    {ExportStepKind::kNote, "note"},
+};
+
+std::string_view StepKindName(ExportStepKind kind) {
+  for (const auto& k : kStepKinds)
+    if (k.kind == kind) return k.text;
+  return "note";
+}
+
+// Unknown kinds read as notes (the executor ignores them, as it always has).
+ExportStepKind StepKindFromText(std::string_view text) {
+  for (const auto& k : kStepKinds)
+    if (k.text == text) return k.kind;
+  return ExportStepKind::kNote;
+}
+
+// The detail column of a step: the members its kind sets.
+std::string StepDetailToJson(ExportStepKind kind, const ExportStepDetail& d) {
+  switch (kind) {
+    case ExportStepKind::kCreateIntent:
+      return Json{{"name", d.name}, {"marker", d.marker}}.dump();
+    case ExportStepKind::kCreateDone:
+      return Json{{"runs", d.runs}, {"url", d.url}, {"name", d.name}}.dump();
+    case ExportStepKind::kCaseSkipped:
+      return Json{{"message", d.message}}.dump();
+    case ExportStepKind::kReconciled:
+      return Json{{"found", d.found.value_or(0)}}.dump();
+    case ExportStepKind::kNote:
+      return Json{{"what", d.what}}.dump();
+    default:
+      return "{}";
+  }
+}
+
+ExportStepDetail StepDetailFromJson(const std::string& text) {
+  ExportStepDetail d;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object()) return d;
+  auto str = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  d.name = str("name");
+  d.marker = str("marker");
+  d.url = str("url");
+  d.message = str("message");
+  d.what = str("what");
+  if (auto it = j.find("runs"); it != j.end() && it->is_array())
+    for (const auto& v : *it)
+      if (v.is_number_integer()) d.runs.push_back(v.get<int64_t>());
+  if (auto it = j.find("found"); it != j.end() && it->is_number_integer())
+    d.found = it->get<int64_t>();
+  return d;
+}
+
+// The plan head as stored in exports.plan_json.
+std::string PlanHeadToJson(const ExportPlanHead& head) {
+  const ExportPlan& plan = head.plan;
+  Json skipped = Json::array();
+  for (const auto& s : plan.skipped)
+    skipped.push_back({{"case_id", s.case_id},
+                       {"reason", SkipReasonName(s.reason)},
+                       {"message", s.message},
+                       {"run_ids", s.run_ids}});
+  Json warnings = Json::array();
+  for (const auto& w : plan.warnings) {
+    Json jw = {{"type", w.type}, {"message", w.message}};
+    if (w.run_id) jw["run_id"] = *w.run_id;
+    warnings.push_back(std::move(jw));
+  }
+  Json entries = Json::array();
+  for (size_t i = 0; i < plan.entries.size(); ++i)
+    entries.push_back(
+        {{"suite_id", plan.entries[i].suite_id},
+         {"result_count", i < head.result_counts.size() ? head.result_counts[i] : 0}});
+  return Json{{"export_type", ExportSourceKindName(plan.export_type)},
+              {"strategy", ExportStrategyName(plan.strategy)},
+              {"name", plan.name},
+              {"description", plan.description},
+              {"milestone_id", plan.milestone_id ? Json(*plan.milestone_id) : Json(nullptr)},
+              {"entries", std::move(entries)},
+              {"skipped", std::move(skipped)},
+              {"warnings", std::move(warnings)},
+              {"runs_processed", plan.runs_processed},
+              {"total_test_cases", plan.total_test_cases},
+              {"nothing_to_send", plan.nothing_to_send},
+              {"nothing_to_send_reason", plan.nothing_to_send_reason}}
+      .dump();
+}
+
+// The plan head of exports.plan_json; an error text when it cannot be read.
+Result<ExportPlanHead> PlanHeadFromJson(const std::string& text) {
+  try {
+    const Json j = Json::parse(text, nullptr, false);
+    ExportPlanHead head;
+    ExportPlan& p = head.plan;
+    p.export_type = SourceKindFromText(j.at("export_type").get<std::string>());
+    p.strategy = StrategyFromText(j.at("strategy").get<std::string>())
+                     .value_or(ExportStrategy::kSingleSuite);
+    p.name = j.at("name").get<std::string>();
+    p.description = j.at("description").get<std::string>();
+    if (!j.at("milestone_id").is_null()) p.milestone_id = j.at("milestone_id").get<int64_t>();
+    for (const auto& je : j.at("entries")) {
+      PlanEntry e;
+      e.suite_id = je.at("suite_id").get<int64_t>();
+      p.entries.push_back(std::move(e));
+      head.result_counts.push_back(je.value("result_count", size_t{0}));
+    }
+    for (const auto& js : j.at("skipped")) {
+      SkippedCase s;
+      s.case_id = js.at("case_id").get<int64_t>();
+      std::string reason = js.at("reason").get<std::string>();
+      for (auto r :
+           {SkipReason::kNotReported, SkipReason::kCaseDeleted, SkipReason::kSuiteNotSelected,
+            SkipReason::kNotInCatalog, SkipReason::kRunNotFinished})
+        if (SkipReasonName(r) == reason) s.reason = r;
+      s.message = js.at("message").get<std::string>();
+      s.run_ids = js.at("run_ids").get<std::vector<int64_t>>();
+      p.skipped.push_back(std::move(s));
+    }
+    for (const auto& jw : j.at("warnings")) {
+      ExportWarning w;
+      w.type = jw.at("type").get<std::string>();
+      w.message = jw.at("message").get<std::string>();
+      if (jw.contains("run_id")) w.run_id = jw.at("run_id").get<int64_t>();
+      p.warnings.push_back(std::move(w));
+    }
+    p.runs_processed = j.at("runs_processed").get<int>();
+    p.total_test_cases = j.at("total_test_cases").get<int>();
+    p.nothing_to_send = j.at("nothing_to_send").get<bool>();
+    p.nothing_to_send_reason = j.at("nothing_to_send_reason").get<std::string>();
+    return head;
+  } catch (const std::exception& e) {
+    return Internal(std::string("unreadable export plan snapshot: ") + e.what());
+  }
+}
+
+}  // namespace nexus::sqlite_export_text
