@@ -251,7 +251,11 @@ bool ApiServer::ReadBody(const std::string& method, const std::string& route_nam
                  {{"route", route_name}, {"method", method}, {"status", std::to_string(status)}});
     return false;
   };
-  if (!IsJsonMediaType(req.get_header_value("Content-Type")))
+  // No body (no Content-Length, or 0, and not chunked: a bodiless POST or DELETE) needs no type.
+  bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+  std::string length = req.get_header_value("Content-Length");
+  bool empty = !chunked && (length.empty() || length == "0");
+  if (!empty && !IsJsonMediaType(req.get_header_value("Content-Type")))
     return refuse(Status(StatusCode::kUnsupportedMediaType,
                          "request body must be application/json (Content-Type: " +
                              (req.has_header("Content-Type")

@@ -116,13 +116,13 @@ TEST_F(CliTest, MigrateIsIdempotent) {
 TEST_F(CliTest, UserTokenProjectCommandsThenServeUsesThem) {
   auto [rc, uid] = RunCmd({"user", "add", "--email", "ops@example.com", "--name", "Ops",
                            "--password-stdin", "--org-admin", "--data-dir", dir_},
-                          "s3cret-pass\n");
+                          "s3cret-passphrase\n");
   ASSERT_EQ(rc, 0);
   EXPECT_TRUE(std::regex_match(uid, std::regex("[0-9]+\n"))) << uid;
 
   auto [dup_rc, dup_out] = RunCmd({"user", "add", "--email", "ops@example.com", "--name", "Ops",
                                    "--password-stdin", "--data-dir", dir_},
-                                  "s3cret-pass\n");
+                                  "s3cret-passphrase\n");
   EXPECT_EQ(dup_rc, 3) << "duplicate e-mail is a conflict";
   EXPECT_EQ(dup_out, "");
 
