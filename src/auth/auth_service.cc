@@ -2,6 +2,7 @@
 #include "auth/auth_service.h"
 
 #include "auth/password_policy.h"
+#include "auth/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,20 +11,6 @@ namespace nexus::auth {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "nxs_";
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// Length in characters (UTF-8 code points), matching the API's "N characters" limits.
-size_t CharCount(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 }  // namespace
 
@@ -76,7 +63,7 @@ Result<User> AuthService::CreateUser(const std::string& email, const std::string
     return InvalidArgument("name must be 1 to 200 characters", "name", "invalid_value");
   NEXUS_RETURN_IF_ERROR(CheckPasswordPolicy(password));
   User u;
-  u.email = Lower(email);
+  u.email = LowerAscii(email);
   u.name = name;
   u.org_admin = org_admin;
   u.created_at = clock_.NowMs();
@@ -97,7 +84,7 @@ Result<std::pair<User, NewSession>> AuthService::Login(const std::string& email,
     return Status(StatusCode::kTooManyRequests,
                   "Too many failed logins; try again in " + std::to_string(wait_s) + " s.", "",
                   "too_many_attempts");
-  auto user = store_.GetUserByEmail(Lower(email));
+  auto user = store_.GetUserByEmail(LowerAscii(email));
   if (!user.ok()) {
     if (user.status().code() != StatusCode::kNotFound) return user.status();
     // Spend comparable time so response timing does not reveal which emails exist.

@@ -1,23 +1,19 @@
 // Login throttling; see login_throttle.h.
 #include "auth/login_throttle.h"
 
+#include "auth/text_util.h"
+
 #include <algorithm>
 #include <cctype>
 
 namespace nexus::auth {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string PairKey(const std::string& email, const std::string& address) {
-  return "p\n" + Lower(email) + "\n" + address;
+  return "p\n" + LowerAscii(email) + "\n" + address;
 }
 std::string AddressKey(const std::string& address) { return "a\n" + address; }
-std::string AccountKey(const std::string& email) { return "u\n" + Lower(email); }
+std::string AccountKey(const std::string& email) { return "u\n" + LowerAscii(email); }
 
 }  // namespace
 

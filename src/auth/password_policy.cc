@@ -1,6 +1,8 @@
 // The password rule; see password_policy.h.
 #include "auth/password_policy.h"
 
+#include "auth/text_util.h"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -24,20 +26,10 @@ const std::unordered_set<std::string_view>& CommonSet() {
   return set;
 }
 
-size_t CharCount(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 }  // namespace
 
 bool IsCommonPassword(const std::string& password) {
-  std::string lower = password;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return CommonSet().count(lower) > 0;
+  return CommonSet().count(LowerAscii(password)) > 0;
 }
 
 Status CheckPasswordPolicy(const std::string& password) {
