@@ -1464,6 +1464,17 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            /** @description Too many failed logins for this account or client address: retry after the number of seconds in Retry-After (the password was not checked). */
+            429: {
+                headers: {
+                    /** @description Seconds until a login may be tried again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
