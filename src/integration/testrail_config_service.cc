@@ -84,27 +84,40 @@ std::vector<int> KnownStatusIds(const std::vector<testrail::StatusInfo>& statuse
   return ids;
 }
 
-Result<std::vector<testrail::StatusInfo>> DecodeStatuses(const std::optional<std::string>& text) {
-  std::vector<testrail::StatusInfo> out;
-  if (!text) return out;
-  Json j = Json::parse(*text, nullptr, false);
-  if (!j.is_array()) return Internal("cached TestRail statuses are unreadable");
-  for (const Json& e : j) {
-    NEXUS_ASSIGN_OR_RETURN(testrail::StatusInfo s, testrail::ParseStatusInfo(e));
-    out.push_back(std::move(s));
-  }
+testrail::StatusInfo FromRecord(const TestRailStatusRecord& r) {
+  testrail::StatusInfo s;
+  s.id = r.id;
+  s.name = r.name;
+  s.label = r.label;
+  s.color_bright = r.color_bright;
+  s.color_medium = r.color_medium;
+  s.color_dark = r.color_dark;
+  s.is_system = r.is_system;
+  s.is_untested = r.is_untested;
+  s.is_final = r.is_final;
+  return s;
+}
+
+TestRailStatusRecord ToRecord(const testrail::StatusInfo& s) {
+  return TestRailStatusRecord{s.id,           s.name,         s.label,
+                              s.color_bright, s.color_medium, s.color_dark,
+                              s.is_system,    s.is_untested,  s.is_final};
+}
+
+std::vector<TestRailStatusRecord> ToRecords(const std::vector<testrail::StatusInfo>& statuses) {
+  std::vector<TestRailStatusRecord> out;
+  out.reserve(statuses.size());
+  for (const auto& s : statuses) out.push_back(ToRecord(s));
   return out;
 }
 
-std::string EncodeStatuses(const std::vector<testrail::StatusInfo>& statuses) {
-  Json arr = Json::array();
-  for (const auto& s : statuses) {
-    Json o = StatusInfoToJson(s);
-    o.erase("color");
-    o.erase("selectable");
-    arr.push_back(std::move(o));
-  }
-  return arr.dump();
+// The cached statuses of `rec` (empty when never fetched); Internal when unreadable.
+Result<std::vector<testrail::StatusInfo>> CachedStatuses(const TestRailConfigRecord& rec) {
+  if (rec.statuses_unreadable) return Internal("cached TestRail statuses are unreadable");
+  std::vector<testrail::StatusInfo> out;
+  if (rec.statuses)
+    for (const auto& r : *rec.statuses) out.push_back(FromRecord(r));
+  return out;
 }
 
 // The statuses mapping validation uses: the cached ones, else TestRail's system statuses.
@@ -113,12 +126,10 @@ std::vector<int> ValidationIds(const std::vector<testrail::StatusInfo>& cached) 
   return KnownStatusIds(cached);
 }
 
-Result<StatusMapping> DecodeMapping(const std::optional<std::string>& text) {
-  if (!text) return StatusMapping::Defaults();
-  Json j = Json::parse(*text, nullptr, false);
-  auto m = MappingFromJson(j);
-  if (!m.ok()) return Internal("stored status mapping is unreadable");
-  return m;
+// The stored mapping of `rec` (the defaults when none); Internal when unreadable.
+Result<StatusMapping> StoredMapping(const TestRailConfigRecord& rec) {
+  if (rec.mapping_unreadable) return Internal("stored status mapping is unreadable");
+  return rec.mapping ? *rec.mapping : StatusMapping::Defaults();
 }
 
 size_t CodePoints(const std::string& s) {
@@ -226,9 +237,9 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
   v.suites = rec.suites;
   v.options = rec.options;
   v.statuses_cached_at = rec.statuses_fetched_at;
-  auto mapping = DecodeMapping(rec.mapping_json);
+  auto mapping = StoredMapping(rec);
   v.mapping.mapping = mapping.ok() ? *mapping : StatusMapping::Defaults();
-  auto statuses = DecodeStatuses(rec.statuses_json);
+  auto statuses = CachedStatuses(rec);
   std::vector<testrail::StatusInfo> cached =
       statuses.ok() ? *statuses : std::vector<testrail::StatusInfo>{};
   v.mapping.invalid_cells = v.mapping.mapping.InvalidCells(ValidationIds(cached));
@@ -284,7 +295,7 @@ Result<TestRailConfigView> TestRailConfigService::Connect(int64_t project_id, in
   TestRailConnectionUpdate update;
   update.connection = TestRailConnectionRecord{
       url, request.user, sealed.nonce, sealed.ciphertext, Last4(key), now, user_id, true};
-  update.statuses_json = EncodeStatuses(statuses);
+  update.statuses = ToRecords(statuses);
   update.statuses_fetched_at = now;
   update.clear_selection = rec.instance_url && *rec.instance_url != url;
   NEXUS_RETURN_IF_ERROR(store_.SaveTestRailConnection(project_id, update, now));
@@ -394,14 +405,14 @@ Result<TestRailConfigView> TestRailConfigService::SelectSuites(int64_t project_i
 
 Result<TestRailStatusesView> TestRailConfigService::Statuses(int64_t project_id, bool refresh) {
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
-  if (refresh || (!rec.statuses_json && rec.connection)) {
+  if (refresh || (!rec.statuses && !rec.statuses_unreadable && rec.connection)) {
     NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
     NEXUS_ASSIGN_OR_RETURN(auto statuses, client->GetStatuses());
     TimeMs now = clock_.NowMs();
-    NEXUS_RETURN_IF_ERROR(store_.SaveTestRailStatuses(project_id, EncodeStatuses(statuses), now));
+    NEXUS_RETURN_IF_ERROR(store_.SaveTestRailStatuses(project_id, ToRecords(statuses), now));
     return TestRailStatusesView{std::move(statuses), now};
   }
-  NEXUS_ASSIGN_OR_RETURN(auto cached, DecodeStatuses(rec.statuses_json));
+  NEXUS_ASSIGN_OR_RETURN(auto cached, CachedStatuses(rec));
   return TestRailStatusesView{std::move(cached), rec.statuses_fetched_at};
 }
 
@@ -413,10 +424,9 @@ Result<TestRailMappingView> TestRailConfigService::Mapping(int64_t project_id) {
 Result<TestRailMappingView> TestRailConfigService::SaveMapping(int64_t project_id,
                                                                const StatusMapping& mapping) {
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
-  NEXUS_ASSIGN_OR_RETURN(auto cached, DecodeStatuses(rec.statuses_json));
+  NEXUS_ASSIGN_OR_RETURN(auto cached, CachedStatuses(rec));
   NEXUS_RETURN_IF_ERROR(mapping.Validate(ValidationIds(cached)));
-  NEXUS_RETURN_IF_ERROR(
-      store_.SaveTestRailMapping(project_id, MappingToJson(mapping).dump(), clock_.NowMs()));
+  NEXUS_RETURN_IF_ERROR(store_.SaveTestRailMapping(project_id, mapping, clock_.NowMs()));
   return Mapping(project_id);
 }
 

@@ -91,7 +91,8 @@ struct OptionsUpdate {
   std::optional<std::optional<int64_t>> milestone_id;           // inner nullopt clears
 };
 
-// ---- Mapping JSON (the API shape, also the stored form):
+// ---- Mapping JSON (the API shape; storage keeps its own codec of the same shape for
+// testrail_configs.mapping_json, sqlite_testrail_config.cc):
 // {"mode":"basic"|"advanced", "basic":{"NoBug":1,...}, "advanced":{"Success":{...},...}}
 // with null = not reported.
 nlohmann::json MappingToJson(const StatusMapping& m);

@@ -111,9 +111,9 @@ class SqliteStore final : public Store {
                             const std::vector<TestRailSuiteRecord>& suites, TimeMs now) override;
   Status SetTestRailSuites(int64_t project_id, const std::vector<TestRailSuiteRecord>& suites,
                            TimeMs now) override;
-  Status SaveTestRailStatuses(int64_t project_id, const std::string& statuses_json,
+  Status SaveTestRailStatuses(int64_t project_id, const std::vector<TestRailStatusRecord>& statuses,
                               TimeMs fetched_at) override;
-  Status SaveTestRailMapping(int64_t project_id, const std::optional<std::string>& mapping_json,
+  Status SaveTestRailMapping(int64_t project_id, const std::optional<StatusMapping>& mapping,
                              TimeMs now) override;
   Status SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
                              TimeMs now) override;

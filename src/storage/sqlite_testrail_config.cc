@@ -1,8 +1,13 @@
 // SqliteStore: the TestRail configuration role (testrail_config_store.h, migration
 // 0003_testrail_config.sql). Sealed API keys are stored as lower-case hex text so
-// the schema needs no BLOB type and stays portable.
+// the schema needs no BLOB type and stays portable. The cached statuses and the status
+// mapping are stored as JSON text (statuses_json, mapping_json); this file is the only
+// place that converts them, and writes the same bytes as before the records were typed.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <map>
+#include <type_traits>
 
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_store.h"
@@ -82,6 +87,138 @@ Status ReplaceSuites(Connection& c, int64_t project_id,
   return Status::Ok();
 }
 
+// ---- statuses_json: [{"color_bright":..,"color_dark":..,"color_medium":..,"id":..,
+// "is_final":..,"is_system":..,"is_untested":..,"label":..,"name":..}, ...] (keys sorted, as
+// nlohmann::json writes them). Absent or null members read as their defaults.
+
+using Json = nlohmann::json;
+
+std::string EncodeStatuses(const std::vector<TestRailStatusRecord>& statuses) {
+  Json arr = Json::array();
+  for (const auto& s : statuses)
+    arr.push_back({{"id", s.id},
+                   {"name", s.name},
+                   {"label", s.label},
+                   {"color_bright", s.color_bright},
+                   {"color_medium", s.color_medium},
+                   {"color_dark", s.color_dark},
+                   {"is_system", s.is_system},
+                   {"is_untested", s.is_untested},
+                   {"is_final", s.is_final}});
+  return arr.dump();
+}
+
+// Reads member `key` of `o` into `out` when present and not null; false when of another type.
+template <typename T>
+bool ReadMember(const Json& o, const char* key, T& out) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return true;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) return false;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) return false;
+  } else {
+    if (!it->is_number_integer()) return false;
+  }
+  out = it->get<T>();
+  return true;
+}
+
+std::optional<std::vector<TestRailStatusRecord>> DecodeStatuses(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_array()) return std::nullopt;
+  std::vector<TestRailStatusRecord> out;
+  for (const Json& e : j) {
+    if (!e.is_object()) return std::nullopt;
+    auto id = e.find("id");
+    if (id == e.end() || !id->is_number_integer()) return std::nullopt;
+    TestRailStatusRecord s;
+    if (!ReadMember(e, "id", s.id) || !ReadMember(e, "name", s.name) ||
+        !ReadMember(e, "label", s.label) || !ReadMember(e, "color_bright", s.color_bright) ||
+        !ReadMember(e, "color_medium", s.color_medium) ||
+        !ReadMember(e, "color_dark", s.color_dark) || !ReadMember(e, "is_system", s.is_system) ||
+        !ReadMember(e, "is_untested", s.is_untested) || !ReadMember(e, "is_final", s.is_final))
+      return std::nullopt;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// ---- mapping_json: {"advanced":{"<RunResult>":{"<BugLabel>":id|null,...},...},
+// "basic":{"<BugLabel>":id|null,...},"mode":"basic"|"advanced"} — every run result and bug
+// label present; the same shape as the REST API's mapping (integration::MappingToJson).
+
+Json LabelTableToJson(const std::map<BugLabel, StatusCell>& t) {
+  Json o = Json::object();
+  for (BugLabel l : kAllBugLabels) {
+    auto it = t.find(l);
+    bool set = it != t.end() && it->second.has_value();
+    o[std::string(BugLabelName(l))] = set ? Json(*it->second) : Json(nullptr);
+  }
+  return o;
+}
+
+std::string EncodeMapping(const StatusMapping& m) {
+  Json adv = Json::object();
+  for (RunResult r : kAllRunResults) {
+    auto it = m.advanced.find(r);
+    adv[std::string(RunResultName(r))] =
+        LabelTableToJson(it == m.advanced.end() ? std::map<BugLabel, StatusCell>{} : it->second);
+  }
+  Json j = {{"mode", std::string(MappingModeName(m.mode))},
+            {"basic", LabelTableToJson(m.basic)},
+            {"advanced", adv}};
+  return j.dump();
+}
+
+// Exactly the keys of kAllBugLabels, each an integer status id (>= 1) or null.
+std::optional<std::map<BugLabel, StatusCell>> LabelTableFromJson(const Json& j) {
+  if (!j.is_object() || j.size() != std::size(kAllBugLabels)) return std::nullopt;
+  std::map<BugLabel, StatusCell> out;
+  for (BugLabel l : kAllBugLabels) {
+    auto it = j.find(std::string(BugLabelName(l)));
+    if (it == j.end()) return std::nullopt;
+    if (it->is_null()) {
+      out[l] = std::nullopt;
+      continue;
+    }
+    if (!it->is_number_integer()) return std::nullopt;
+    int64_t v = it->get<int64_t>();
+    if (v < 1 || v > 1'000'000) return std::nullopt;
+    out[l] = static_cast<int>(v);
+  }
+  return out;
+}
+
+std::optional<StatusMapping> DecodeMapping(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object() || j.size() != 3) return std::nullopt;
+  auto mode = j.find("mode");
+  auto basic = j.find("basic");
+  auto adv = j.find("advanced");
+  if (mode == j.end() || basic == j.end() || adv == j.end() || !mode->is_string())
+    return std::nullopt;
+  StatusMapping m;
+  if (*mode == "basic")
+    m.mode = StatusMapping::Mode::kBasic;
+  else if (*mode == "advanced")
+    m.mode = StatusMapping::Mode::kAdvanced;
+  else
+    return std::nullopt;
+  auto b = LabelTableFromJson(*basic);
+  if (!b) return std::nullopt;
+  m.basic = std::move(*b);
+  if (!adv->is_object() || adv->size() != std::size(kAllRunResults)) return std::nullopt;
+  for (RunResult r : kAllRunResults) {
+    auto it = adv->find(std::string(RunResultName(r)));
+    if (it == adv->end()) return std::nullopt;
+    auto t = LabelTableFromJson(*it);
+    if (!t) return std::nullopt;
+    m.advanced[r] = std::move(*t);
+  }
+  return m;
+}
+
 constexpr char kConfigCols[] =
     "SELECT url, username, api_key_nonce, api_key_ciphertext, api_key_last4, connected_at, "
     "connected_by, verified, tr_project_id, tr_project_name, tr_suite_mode, statuses_json, "
@@ -120,9 +257,15 @@ Result<TestRailConfigRecord> SqliteStore::GetTestRailConfig(int64_t project_id) 
       if (!st.IsNull(8))
         rec.project = TestRailProjectRecord{st.Int64(8), st.Text(9),
                                             static_cast<int>(st.OptInt64(10).value_or(1))};
-      rec.statuses_json = OptText(st, 11);
+      if (!st.IsNull(11)) {
+        rec.statuses = DecodeStatuses(st.Text(11));
+        rec.statuses_unreadable = !rec.statuses.has_value();
+      }
       rec.statuses_fetched_at = st.OptInt64(12);
-      rec.mapping_json = OptText(st, 13);
+      if (!st.IsNull(13)) {
+        rec.mapping = DecodeMapping(st.Text(13));
+        rec.mapping_unreadable = !rec.mapping.has_value();
+      }
       rec.options.close_run_on_completion = st.Bool(14);
       rec.options.auto_export = st.Bool(15);
       rec.options.run_name_template = OptText(st, 16);
@@ -168,7 +311,7 @@ Status SqliteStore::SaveTestRailConnection(int64_t project_id,
                                 .Bind(7, conn.connected_at)
                                 .Bind(8, conn.connected_by)
                                 .Bind(9, conn.verified)
-                                .Bind(10, update.statuses_json)
+                                .Bind(10, EncodeStatuses(update.statuses))
                                 .Bind(11, update.statuses_fetched_at)
                                 .Bind(12, now)
                                 .Run());
@@ -236,7 +379,8 @@ Status SqliteStore::SetTestRailSuites(int64_t project_id,
   });
 }
 
-Status SqliteStore::SaveTestRailStatuses(int64_t project_id, const std::string& statuses_json,
+Status SqliteStore::SaveTestRailStatuses(int64_t project_id,
+                                         const std::vector<TestRailStatusRecord>& statuses,
                                          TimeMs fetched_at) {
   constexpr std::string_view kOp = "save testrail statuses";
   return WriteTx(kOp, [&](Connection& c) -> Status {
@@ -245,13 +389,12 @@ Status SqliteStore::SaveTestRailStatuses(int64_t project_id, const std::string& 
                            c.Prepare(kOp,
                                      "UPDATE testrail_configs SET statuses_json = ?2, "
                                      "statuses_fetched_at = ?3 WHERE project_id = ?1"));
-    return st.Bind(1, project_id).Bind(2, statuses_json).Bind(3, fetched_at).Run();
+    return st.Bind(1, project_id).Bind(2, EncodeStatuses(statuses)).Bind(3, fetched_at).Run();
   });
 }
 
 Status SqliteStore::SaveTestRailMapping(int64_t project_id,
-                                        const std::optional<std::string>& mapping_json,
-                                        TimeMs now) {
+                                        const std::optional<StatusMapping>& mapping, TimeMs now) {
   constexpr std::string_view kOp = "save testrail mapping";
   return WriteTx(kOp, [&](Connection& c) -> Status {
     NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
@@ -260,8 +403,8 @@ Status SqliteStore::SaveTestRailMapping(int64_t project_id,
                                 "UPDATE testrail_configs SET mapping_json = ?2, updated_at = ?3 "
                                 "WHERE project_id = ?1"));
     st.Bind(1, project_id).Bind(3, now);
-    if (mapping_json)
-      st.Bind(2, *mapping_json);
+    if (mapping)
+      st.Bind(2, EncodeMapping(*mapping));
     else
       st.BindNull(2);
     return st.Run();

@@ -40,12 +40,13 @@ class TestRailConfigStore {
   // Replaces the selected suites (duplicates by id collapse to one).
   virtual Status SetTestRailSuites(int64_t project_id,
                                    const std::vector<TestRailSuiteRecord>& suites, TimeMs now) = 0;
-  virtual Status SaveTestRailStatuses(int64_t project_id, const std::string& statuses_json,
+  // Replaces the cached statuses (and clears an unreadable cache).
+  virtual Status SaveTestRailStatuses(int64_t project_id,
+                                      const std::vector<TestRailStatusRecord>& statuses,
                                       TimeMs fetched_at) = 0;
   // nullopt resets to the defaults.
   virtual Status SaveTestRailMapping(int64_t project_id,
-                                     const std::optional<std::string>& mapping_json,
-                                     TimeMs now) = 0;
+                                     const std::optional<StatusMapping>& mapping, TimeMs now) = 0;
   virtual Status SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
                                      TimeMs now) = 0;
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status_mapping.h"
 #include "core/types.h"
 
 namespace nexus {
@@ -41,6 +42,21 @@ struct TestRailSuiteRecord {
   bool operator==(const TestRailSuiteRecord&) const = default;
 };
 
+// One cached entry of TestRail's get_statuses answer: exactly the fields kept in
+// testrail_configs.statuses_json (integration/ converts from testrail::StatusInfo).
+struct TestRailStatusRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string label;
+  int64_t color_bright = 0;
+  int64_t color_medium = 0;
+  int64_t color_dark = 0;
+  bool is_system = false;
+  bool is_untested = false;
+  bool is_final = false;
+  bool operator==(const TestRailStatusRecord&) const = default;
+};
+
 struct TestRailOptionsRecord {
   bool close_run_on_completion = true;  // R-EXP-6 default on
   bool auto_export = false;             // R-EXP-AUTO default off
@@ -57,9 +73,14 @@ struct TestRailConfigRecord {
   std::optional<std::string> instance_url;
   std::optional<TestRailProjectRecord> project;  // nullopt: none selected
   std::vector<TestRailSuiteRecord> suites;       // ascending suite id
-  std::optional<std::string> statuses_json;      // cached get_statuses answer (JSON array)
+  // The cached get_statuses answer; nullopt: never fetched (or unreadable, see below).
+  std::optional<std::vector<TestRailStatusRecord>> statuses;
   std::optional<TimeMs> statuses_fetched_at;
-  std::optional<std::string> mapping_json;  // nullopt: defaults (R-MAP-4)
+  std::optional<StatusMapping> mapping;  // nullopt: defaults (R-MAP-4) (or unreadable)
+  // The stored statuses / mapping exist but cannot be read (a damaged row): `statuses` /
+  // `mapping` are then nullopt and the service reports Internal where it needs them.
+  bool statuses_unreadable = false;
+  bool mapping_unreadable = false;
   TestRailOptionsRecord options;
   TimeMs updated_at = 0;
 };
@@ -69,7 +90,7 @@ struct TestRailConfigRecord {
 // now points at another instance, where those ids mean something else).
 struct TestRailConnectionUpdate {
   TestRailConnectionRecord connection;
-  std::string statuses_json;
+  std::vector<TestRailStatusRecord> statuses;
   TimeMs statuses_fetched_at = 0;
   bool clear_selection = false;
 };

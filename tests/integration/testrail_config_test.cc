@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -704,6 +705,44 @@ TEST_F(TestRailConfigTest, MappingDefaultsValidationAndReset) {
   ASSERT_EQ(reset.status, 200) << reset.raw;
   EXPECT_EQ(reset.body, expected);
   EXPECT_EQ(Get("/mapping").body, expected);
+}
+
+// A damaged stored value (statuses_json / mapping_json) is never a crash: the statuses
+// answer 500 "cached TestRail statuses are unreadable" until refreshed, the configuration
+// still loads, and an unreadable mapping shows the defaults until saved again.
+TEST_F(TestRailConfigTest, UnreadableStoredStatusesAndMapping) {
+  ConnectSim();
+  auto damage = [&](const std::string& column) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((h_->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+    const std::string sql = "UPDATE testrail_configs SET " + column +
+                            " = 'not json' WHERE project_id = " + std::to_string(project_);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  };
+  damage("statuses_json");
+  auto r = Get("/statuses");
+  EXPECT_EQ(r.status, 500) << r.raw;
+  EXPECT_EQ(r.message(), "cached TestRail statuses are unreadable");
+  r = Put("/mapping", DefaultMappingJson());
+  EXPECT_EQ(r.status, 500) << r.raw;
+  EXPECT_EQ(r.message(), "cached TestRail statuses are unreadable");
+  EXPECT_EQ(Get("").status, 200);
+  EXPECT_EQ(Get("/mapping").status, 200);
+  ASSERT_EQ(Get("/statuses?refresh=1").status, 200);
+  EXPECT_EQ(Get("/statuses").body["items"].size(), 7u);
+
+  Json m = DefaultMappingJson();
+  m["basic"]["Undecided"] = 6;
+  ASSERT_EQ(Put("/mapping", m).status, 200);
+  damage("mapping_json");
+  Json expected = DefaultMappingJson();
+  expected["invalid_cells"] = Json::array();
+  r = Get("/mapping");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body, expected);
+  ASSERT_EQ(Put("/mapping", m).status, 200);
+  EXPECT_EQ(Get("/mapping").body["basic"]["Undecided"], 6);
 }
 
 TEST_F(TestRailConfigTest, MappingIsFlaggedWhenTheInstanceDropsAStatus) {

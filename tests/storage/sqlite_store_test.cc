@@ -364,6 +364,97 @@ TEST(SqliteStoreTest, ExportRecordsKeepTheirStoredTextForms) {
   EXPECT_EQ((*steps)[2].kind, ExportStepKind::kBatchIntent);
 }
 
+// Raw write through a separate sqlite3 connection (a row as an older build left it).
+void ExecSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// The typed statuses and mapping are stored as the same JSON text as before they were
+// typed (no migration), rows written before load identically, and a damaged value is
+// flagged unreadable without hiding the rest of the configuration.
+TEST(SqliteStoreTest, TestRailConfigKeepsItsStoredTextForms) {
+  testing::TempDir dir;
+  const std::string path = dir.File("trconfig.db");
+  auto store = SqliteStore::Open(path);
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Migrate());
+  const int64_t project_id = SeedProject(**store, "trconfig");
+  const std::string where =
+      " FROM testrail_configs WHERE project_id = " + std::to_string(project_id);
+  const std::vector<TestRailStatusRecord> statuses = {
+      {1, "passed", "Passed", 12709313, 8712207, 6667107, true, false, true},
+      {6, "custom_status1", "Needs \"care\" ✓", 0, 16777215, 1, false, false, false}};
+  const std::string statuses_text =
+      R"([{"color_bright":12709313,"color_dark":6667107,"color_medium":8712207,"id":1,)"
+      R"("is_final":true,"is_system":true,"is_untested":false,"label":"Passed","name":"passed"},)"
+      R"({"color_bright":0,"color_dark":1,"color_medium":16777215,"id":6,"is_final":false,)"
+      R"("is_system":false,"is_untested":false,"label":"Needs \"care\" ✓",)"
+      R"("name":"custom_status1"}])";
+  ASSERT_OK((*store)->SaveTestRailStatuses(project_id, statuses, 77));
+  EXPECT_EQ(QueryText(path, "SELECT statuses_json" + where), statuses_text);
+
+  StatusMapping mapping = StatusMapping::Defaults();
+  mapping.mode = StatusMapping::Mode::kAdvanced;
+  mapping.basic[BugLabel::kNoBug] = 7;
+  mapping.basic[BugLabel::kUndecided] = std::nullopt;
+  const std::string table = R"({"DefinitelyBug":5,"LikelyBug":5,"LikelyNoBug":1,"NoBug":1,)"
+                            R"("Undecided":4})";
+  const std::string mapping_text =
+      R"({"advanced":{"Error":{"DefinitelyBug":null,"LikelyBug":null,"LikelyNoBug":null,)"
+      R"("NoBug":null,"Undecided":null},"MaxSteps":)" +
+      table + R"(,"Stopped":)" + table + R"(,"Success":)" + table +
+      R"(},"basic":{"DefinitelyBug":5,"LikelyBug":5,"LikelyNoBug":1,"NoBug":7,)"
+      R"("Undecided":null},"mode":"advanced"})";
+  ASSERT_OK((*store)->SaveTestRailMapping(project_id, mapping, 78));
+  EXPECT_EQ(QueryText(path, "SELECT mapping_json" + where), mapping_text);
+
+  auto back = (*store)->GetTestRailConfig(project_id);
+  ASSERT_OK(back);
+  EXPECT_EQ(back->statuses, std::optional(statuses));
+  EXPECT_EQ(back->mapping, std::optional(mapping));
+  EXPECT_FALSE(back->statuses_unreadable);
+  EXPECT_FALSE(back->mapping_unreadable);
+
+  // Rows written by older builds: the same text reads as the same records; absent or null
+  // members of a status read as their defaults.
+  const std::string row = " WHERE project_id = " + std::to_string(project_id);
+  ExecSql(path, R"(UPDATE testrail_configs SET statuses_json = '[{"id":3,"name":null}]')" + row);
+  back = (*store)->GetTestRailConfig(project_id);
+  ASSERT_OK(back);
+  ASSERT_TRUE(back->statuses.has_value());
+  EXPECT_EQ(*back->statuses, (std::vector<TestRailStatusRecord>{{3, "", ""}}));
+
+  // Damaged values: flagged, the rest of the configuration still loads.
+  for (const char* bad : {"not json", "{}", R"([{"name":"no id"}])", R"([{"id":1,"name":2}])"}) {
+    ExecSql(path, "UPDATE testrail_configs SET statuses_json = '" + std::string(bad) + "'" + row);
+    back = (*store)->GetTestRailConfig(project_id);
+    ASSERT_OK(back);
+    EXPECT_TRUE(back->statuses_unreadable) << bad;
+    EXPECT_FALSE(back->statuses.has_value()) << bad;
+    EXPECT_EQ(back->mapping, std::optional(mapping));
+  }
+  for (const char* bad : {"[]", R"({"mode":"basic"})", R"({"m":1})", "{"}) {
+    ExecSql(path, "UPDATE testrail_configs SET mapping_json = '" + std::string(bad) + "'" + row);
+    back = (*store)->GetTestRailConfig(project_id);
+    ASSERT_OK(back);
+    EXPECT_TRUE(back->mapping_unreadable) << bad;
+    EXPECT_FALSE(back->mapping.has_value()) << bad;
+  }
+  // Saving replaces a damaged value; nullopt resets the mapping to the defaults.
+  ASSERT_OK((*store)->SaveTestRailStatuses(project_id, statuses, 79));
+  ASSERT_OK((*store)->SaveTestRailMapping(project_id, std::nullopt, 80));
+  back = (*store)->GetTestRailConfig(project_id);
+  ASSERT_OK(back);
+  EXPECT_FALSE(back->statuses_unreadable);
+  EXPECT_FALSE(back->mapping_unreadable);
+  EXPECT_FALSE(back->mapping.has_value());
+  EXPECT_EQ(QueryText(path, "SELECT statuses_json" + where), statuses_text);
+}
+
 TEST(SqliteStoreTest, MigrateToRejectsUnknownVersion) {
   auto store = SqliteStore::Open(":memory:");
   ASSERT_OK(store);

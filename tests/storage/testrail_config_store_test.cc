@@ -50,7 +50,7 @@ class TestRailConfigStoreTest : public ::testing::TestWithParam<Backend> {
     u.connection.connected_at = 5000;
     u.connection.connected_by = user_id_;
     u.connection.verified = true;
-    u.statuses_json = R"([{"id":1,"name":"passed"}])";
+    u.statuses = {{1, "passed", "Passed", 1, 2, 3, true, false, true}};
     u.statuses_fetched_at = 5000;
     return u;
   }
@@ -71,7 +71,9 @@ TEST_P(TestRailConfigStoreTest, SettersOnUnknownProjectAreNotFound) {
   EXPECT_EQ(store().SaveTestRailConnection(9999, Conn("https://x.io"), 1).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store().SaveTestRailOptions(9999, {}, 1).code(), StatusCode::kNotFound);
-  EXPECT_EQ(store().SaveTestRailMapping(9999, std::string("{}"), 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().SaveTestRailMapping(9999, StatusMapping::Defaults(), 1).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store().SaveTestRailStatuses(9999, {}, 1).code(), StatusCode::kNotFound);
 }
 
 TEST_P(TestRailConfigStoreTest, ConnectionRoundTripsWithBinarySealedKey) {
@@ -82,13 +84,15 @@ TEST_P(TestRailConfigStoreTest, ConnectionRoundTripsWithBinarySealedKey) {
   ASSERT_TRUE(rec->connection.has_value());
   EXPECT_EQ(*rec->connection, u.connection);
   EXPECT_EQ(rec->instance_url, "https://acme.testrail.io");
-  EXPECT_EQ(rec->statuses_json, u.statuses_json);
+  EXPECT_EQ(rec->statuses, std::optional(u.statuses));
+  EXPECT_FALSE(rec->statuses_unreadable);
   EXPECT_EQ(rec->statuses_fetched_at, 5000);
   EXPECT_EQ(rec->updated_at, 6000);
   // Defaults.
   EXPECT_FALSE(rec->project.has_value());
   EXPECT_TRUE(rec->suites.empty());
-  EXPECT_FALSE(rec->mapping_json.has_value());
+  EXPECT_FALSE(rec->mapping.has_value());
+  EXPECT_FALSE(rec->mapping_unreadable);
   EXPECT_TRUE(rec->options.close_run_on_completion);
   EXPECT_FALSE(rec->options.auto_export);
   EXPECT_FALSE(rec->options.run_name_template.has_value());
@@ -99,7 +103,9 @@ TEST_P(TestRailConfigStoreTest, DisconnectKeepsSelectionMappingOptions) {
   ASSERT_TRUE(store().SaveTestRailConnection(project_id_, Conn("https://a.io"), 1).ok());
   ASSERT_TRUE(
       store().SetTestRailProject(project_id_, {7, "Seven", 3}, {{11, "S11"}, {12, "S12"}}, 2).ok());
-  ASSERT_TRUE(store().SaveTestRailMapping(project_id_, std::string(R"({"mode":"basic"})"), 3).ok());
+  StatusMapping mapping = StatusMapping::Defaults();
+  mapping.basic[BugLabel::kLikelyBug] = 2;
+  ASSERT_TRUE(store().SaveTestRailMapping(project_id_, mapping, 3).ok());
   TestRailOptionsRecord o{false, true, "Nexus {date}", 42};
   ASSERT_TRUE(store().SaveTestRailOptions(project_id_, o, 4).ok());
   ASSERT_TRUE(store().DeleteTestRailConnection(project_id_, 5).ok());
@@ -110,7 +116,7 @@ TEST_P(TestRailConfigStoreTest, DisconnectKeepsSelectionMappingOptions) {
   ASSERT_TRUE(rec->project.has_value());
   EXPECT_EQ(*rec->project, (TestRailProjectRecord{7, "Seven", 3}));
   EXPECT_EQ(rec->suites.size(), 2u);
-  EXPECT_EQ(rec->mapping_json, R"({"mode":"basic"})");
+  EXPECT_EQ(rec->mapping, std::optional(mapping));
   EXPECT_EQ(rec->options, o);
   EXPECT_EQ(rec->updated_at, 5);
   // Deleting again (or without any config) is fine.
@@ -147,15 +153,24 @@ TEST_P(TestRailConfigStoreTest, SuitesReplacedSortedAndDeduplicated) {
 }
 
 TEST_P(TestRailConfigStoreTest, StatusesMappingAndOptions) {
-  ASSERT_TRUE(store().SaveTestRailStatuses(project_id_, "[1]", 77).ok());
-  ASSERT_TRUE(store().SaveTestRailMapping(project_id_, std::string("{\"m\":1}"), 78).ok());
+  const std::vector<TestRailStatusRecord> statuses = {
+      {1, "passed", "Passed", 0, 0, 0, true, false, true},
+      {7, "custom_status1", "Flaky ✓", 10, 20, 30, false, false, false}};
+  ASSERT_TRUE(store().SaveTestRailStatuses(project_id_, statuses, 77).ok());
+  StatusMapping mapping = StatusMapping::Defaults();
+  mapping.mode = StatusMapping::Mode::kAdvanced;
+  mapping.advanced[RunResult::kError][BugLabel::kDefinitelyBug] = 7;
+  ASSERT_TRUE(store().SaveTestRailMapping(project_id_, mapping, 78).ok());
   auto rec = store().GetTestRailConfig(project_id_);
-  EXPECT_EQ(rec->statuses_json, "[1]");
+  EXPECT_EQ(rec->statuses, std::optional(statuses));
   EXPECT_EQ(rec->statuses_fetched_at, 77);
-  EXPECT_EQ(rec->mapping_json, "{\"m\":1}");
+  EXPECT_EQ(rec->mapping, std::optional(mapping));
   EXPECT_FALSE(rec->connection.has_value());
+  ASSERT_TRUE(store().SaveTestRailStatuses(project_id_, {}, 79).ok());
   ASSERT_TRUE(store().SaveTestRailMapping(project_id_, std::nullopt, 79).ok());
-  EXPECT_FALSE(store().GetTestRailConfig(project_id_)->mapping_json.has_value());
+  rec = store().GetTestRailConfig(project_id_);
+  EXPECT_EQ(rec->statuses, std::optional(std::vector<TestRailStatusRecord>{}));
+  EXPECT_FALSE(rec->mapping.has_value());
   TestRailOptionsRecord o;
   o.run_name_template = "Nightly ✓";
   ASSERT_TRUE(store().SaveTestRailOptions(project_id_, o, 80).ok());
