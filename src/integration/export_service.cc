@@ -254,6 +254,11 @@ Result<TestRailConfigView> ExportableConfig(TestRailConfigService& config, int64
                   "api_key", "secret_unreadable");
   if (!cfg.project)
     return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
+  if (cfg.mapping.unreadable)
+    return Conflict(
+        "the stored status mapping cannot be read; save the mapping again under Configs → "
+        "TestRail before exporting (nothing was sent)",
+        "mapping_unreadable");
   if (cfg.suites.empty())
     return Conflict("no TestRail suite is selected (Configs → TestRail)", "no_suites_selected");
   return cfg;

@@ -239,6 +239,7 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
   v.statuses_cached_at = rec.statuses_fetched_at;
   auto mapping = StoredMapping(rec);
   v.mapping.mapping = mapping.ok() ? *mapping : StatusMapping::Defaults();
+  v.mapping.unreadable = !mapping.ok();
   auto statuses = CachedStatuses(rec);
   std::vector<testrail::StatusInfo> cached =
       statuses.ok() ? *statuses : std::vector<testrail::StatusInfo>{};

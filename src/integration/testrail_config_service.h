@@ -64,6 +64,9 @@ struct TestRailMappingView {
   // Cells naming a status the instance (per the cached statuses) does not have, or
   // Untested — a mapping that became invalid after the instance changed (R-MAP-6).
   std::vector<std::string> invalid_cells;
+  // The stored mapping could not be read: `mapping` shows the defaults, and exports refuse
+  // (409 mapping_unreadable) until the mapping is saved again, rather than send defaults.
+  bool unreadable = false;
 };
 
 struct TestRailConfigView {

@@ -159,6 +159,31 @@ TEST(ExportTest, ErrorRunReportsNothingAndSaysWhy) {
   EXPECT_EQ(env.sim->Stats().calls.count("add_plan"), 0u);
 }
 
+// A damaged stored mapping is never exported as the defaults: the export (and its dry run) is
+// refused before any TestRail call, and saving the mapping again makes exports work.
+TEST(ExportTest, AnUnreadableStoredMappingRefusesTheExport) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0]});
+  int64_t run = env.MakeRun(t);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((env.h->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+  std::string sql = "UPDATE testrail_configs SET mapping_json = 'not json' WHERE project_id = " +
+                    std::to_string(env.project);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  for (bool dry : {true, false}) {
+    auto r = env.Export({{"run_id", run}, {"dry_run", dry}});
+    EXPECT_EQ(r.status, 409) << r.raw;
+    EXPECT_EQ(r.code(), "mapping_unreadable") << r.raw;
+  }
+  EXPECT_EQ(env.sim->Stats().calls.count("add_run"), 0u);
+  auto reset = env.h->Post(env.pbase + "/testrail/mapping/reset", env.admin, Json::object());
+  ASSERT_EQ(reset.status, 200) << reset.raw;
+  auto r = env.Export({{"run_id", run}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "succeeded") << r.raw;
+}
+
 // A run whose test was deleted is left out with a warning naming it; the others go out.
 TEST(ExportTest, RunOfADeletedTestIsLeftOutWithAWarning) {
   ExportEnv env;
