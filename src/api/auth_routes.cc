@@ -4,7 +4,6 @@
 
 #include <httplib.h>
 
-#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -50,11 +49,9 @@ class AuthApi {
     NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"email", "password"}));
     NEXUS_ASSIGN_OR_RETURN(std::string email, ReqString(b, "email", "", {1, 254}));
     NEXUS_ASSIGN_OR_RETURN(std::string password, ReqString(b, "password", "", {1, 1024}));
-    std::string client = c.ClientAddress();
-    auto login = auth_.Login(email, password, client);
-    if (!login.ok() && login.status().code() == StatusCode::kTooManyRequests)
-      c.res.set_header("Retry-After", std::to_string(std::max<int64_t>(
-                                          1, auth_.LoginRetryAfterSeconds(email, client))));
+    int64_t retry_after_s = 0;
+    auto login = auth_.Login(email, password, c.ClientAddress(), &retry_after_s);
+    if (retry_after_s > 0) c.res.set_header("Retry-After", std::to_string(retry_after_s));
     NEXUS_RETURN_IF_ERROR(login.status());
     const auto& [user, session] = login.value();
     std::string cookie = std::string(kSessionCookie) + "=" + session.cookie_value +

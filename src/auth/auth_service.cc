@@ -48,12 +48,6 @@ auto AuthService::WithHashSlot(Fn fn) -> decltype(fn()) {
   return fn();
 }
 
-int64_t AuthService::LoginRetryAfterSeconds(const std::string& email,
-                                            const std::string& client_address) {
-  TimeMs wait = throttle_.WaitMs(email, client_address);
-  return (wait + 999) / 1000;
-}
-
 Result<User> AuthService::CreateUser(const std::string& email, const std::string& name,
                                      const std::string& password, bool org_admin) {
   if (!LooksLikeEmail(email))
@@ -78,12 +72,16 @@ Result<User> AuthService::CreateUser(const std::string& email, const std::string
 
 Result<std::pair<User, NewSession>> AuthService::Login(const std::string& email,
                                                        const std::string& password,
-                                                       const std::string& client_address) {
+                                                       const std::string& client_address,
+                                                       int64_t* retry_after_s) {
   static const char* kBad = "Invalid email or password.";
-  if (int64_t wait_s = LoginRetryAfterSeconds(email, client_address); wait_s > 0)
+  if (TimeMs wait = throttle_.WaitMs(email, client_address); wait > 0) {
+    int64_t wait_s = (wait + 999) / 1000;
+    if (retry_after_s) *retry_after_s = wait_s;
     return Status(StatusCode::kTooManyRequests,
                   "Too many failed logins; try again in " + std::to_string(wait_s) + " s.", "",
                   "too_many_attempts");
+  }
   auto user = store_.GetUserByEmail(LowerAscii(email));
   if (!user.ok()) {
     if (user.status().code() != StatusCode::kNotFound) return user.status();

@@ -57,11 +57,11 @@ class AuthService {
   // ---- Login / sessions.
   // Unauthenticated "Invalid email or password." for any mismatch (no user enumeration).
   // TooManyRequests (reason "too_many_attempts") without checking the password while the
-  // throttle makes (email, client_address) wait; LoginRetryAfterSeconds tells how long.
+  // throttle makes (email, client_address) wait; then *retry_after_s (when given) is set to
+  // the whole seconds until a login may be tried (at least 1).
   Result<std::pair<User, NewSession>> Login(const std::string& email, const std::string& password,
-                                            const std::string& client_address = "");
-  // Whole seconds until a login for (email, client_address) may be tried (0: now).
-  int64_t LoginRetryAfterSeconds(const std::string& email, const std::string& client_address);
+                                            const std::string& client_address = "",
+                                            int64_t* retry_after_s = nullptr);
   Status Logout(const std::string& cookie_value);
 
   // ---- Tokens.

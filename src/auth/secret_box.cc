@@ -18,14 +18,6 @@ namespace {
 
 Status KeyError(std::string msg) { return InvalidArgument(std::move(msg), "secret_key"); }
 
-Status Unreadable() {
-  return Status(StatusCode::kConflict,
-                "The stored TestRail API key cannot be decrypted with this server's master key "
-                "(was NEXUS_SECRET_KEY or the secret.key file changed?). Re-enter the API key "
-                "under Configs → TestRail, or restart Nexus with the previous key.",
-                "api_key", "secret_unreadable");
-}
-
 std::string Trim(std::string_view s) {
   while (!s.empty() &&
          (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
@@ -37,6 +29,14 @@ std::string Trim(std::string_view s) {
 }
 
 }  // namespace
+
+Status SecretUnreadable() {
+  return Status(StatusCode::kConflict,
+                "The stored TestRail API key cannot be decrypted with this server's master key "
+                "(was NEXUS_SECRET_KEY or the secret.key file changed?). Re-enter the API key "
+                "under Configs → TestRail, or restart Nexus with the previous key.",
+                "api_key", "secret_unreadable");
+}
 
 Result<MasterKey> ParseMasterKey(std::string_view text) {
   NEXUS_RETURN_IF_ERROR(InitCrypto());
@@ -133,14 +133,14 @@ Result<SealedSecret> SodiumSecretBox::Seal(std::string_view plaintext) const {
 Result<std::string> SodiumSecretBox::Open(const SealedSecret& sealed) const {
   if (sealed.nonce.size() != crypto_secretbox_NONCEBYTES ||
       sealed.ciphertext.size() < crypto_secretbox_MACBYTES)
-    return Unreadable();
+    return SecretUnreadable();
   std::string plain(sealed.ciphertext.size() - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
                                  reinterpret_cast<const unsigned char*>(sealed.ciphertext.data()),
                                  sealed.ciphertext.size(),
                                  reinterpret_cast<const unsigned char*>(sealed.nonce.data()),
                                  key_.data()) != 0)
-    return Unreadable();
+    return SecretUnreadable();
   return plain;
 }
 

@@ -31,6 +31,11 @@ class SecretBox {
   virtual Result<std::string> Open(const SealedSecret& sealed) const = 0;
 };
 
+// Conflict (field "api_key", reason "secret_unreadable"): a stored secret this server's master
+// key cannot open, with what the user can do about it. Open() answers it; callers that learn
+// of an unreadable key another way answer the same.
+Status SecretUnreadable();
+
 inline constexpr size_t kMasterKeyBytes = 32;
 using MasterKey = std::array<unsigned char, kMasterKeyBytes>;
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/secret_box.h"
 #include "testrail/errors.h"
 
 namespace nexus::integration {
@@ -246,12 +247,7 @@ Result<TestRailConfigView> ExportableConfig(TestRailConfigService& config, int64
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, config.Get(project_id));
   if (!cfg.connection)
     return Conflict("TestRail is not connected for this project", "not_connected");
-  if (!cfg.connection->api_key_readable)
-    return Status(StatusCode::kConflict,
-                  "The stored TestRail API key cannot be decrypted with this server's master key "
-                  "(it changed since the key was saved). Re-enter the API key under Configs → "
-                  "TestRail.",
-                  "api_key", "secret_unreadable");
+  if (!cfg.connection->api_key_readable) return auth::SecretUnreadable();
   if (!cfg.project)
     return Conflict("no TestRail project is selected (Configs → TestRail)", "no_project_selected");
   if (cfg.mapping.unreadable)

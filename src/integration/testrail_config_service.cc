@@ -227,8 +227,7 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
   TestRailConfigView v;
   if (rec.connection) {
     const auto& c = *rec.connection;
-    bool readable =
-        c.api_key_ciphertext.empty() || secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok();
+    bool readable = KeyReadable(c);
     v.connection = TestRailConnectionView{
         c.url,          c.user,         !c.api_key_ciphertext.empty(), c.api_key_last4,
         c.connected_at, c.connected_by, c.verified && readable,        readable};
@@ -247,14 +246,17 @@ TestRailConfigView TestRailConfigService::ToView(const TestRailConfigRecord& rec
   return v;
 }
 
+bool TestRailConfigService::KeyReadable(const TestRailConnectionRecord& c) const {
+  return c.api_key_ciphertext.empty() ||
+         secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok();
+}
+
 Result<std::vector<int64_t>> TestRailConfigService::ProjectsWithUnreadableKeys() {
   NEXUS_ASSIGN_OR_RETURN(std::vector<Project> projects, store_.ListProjects());
   std::vector<int64_t> out;
   for (const Project& p : projects) {
     auto rec = store_.GetTestRailConfig(p.id);
-    if (!rec.ok() || !rec->connection || rec->connection->api_key_ciphertext.empty()) continue;
-    const auto& c = *rec->connection;
-    if (!secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}).ok()) out.push_back(p.id);
+    if (rec.ok() && rec->connection && !KeyReadable(*rec->connection)) out.push_back(p.id);
   }
   return out;
 }

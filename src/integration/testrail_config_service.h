@@ -165,6 +165,8 @@ class TestRailConfigService {
   Result<TestRailConfigRecord> Load(int64_t project_id);  // defaults when none stored
   Result<std::unique_ptr<testrail::TestRailClient>> ClientFor(const TestRailConfigRecord& rec);
   TestRailConfigView ToView(const TestRailConfigRecord& rec) const;
+  // Whether this server's master key opens the stored API key (true when none is stored).
+  bool KeyReadable(const TestRailConnectionRecord& c) const;
 
   Store& store_;
   const auth::SecretBox& secrets_;
