@@ -2,8 +2,6 @@
 // validate the whole body → call the service.
 #include "api/auth_routes.h"
 
-#include <httplib.h>
-
 #include <memory>
 #include <string>
 
@@ -51,27 +49,27 @@ class AuthApi {
     NEXUS_ASSIGN_OR_RETURN(std::string password, ReqString(b, "password", "", {1, 1024}));
     int64_t retry_after_s = 0;
     auto login = auth_.Login(email, password, c.ClientAddress(), &retry_after_s);
-    if (retry_after_s > 0) c.res.set_header("Retry-After", std::to_string(retry_after_s));
+    if (retry_after_s > 0) c.res.SetHeader("Retry-After", std::to_string(retry_after_s));
     NEXUS_RETURN_IF_ERROR(login.status());
     const auto& [user, session] = login.value();
     std::string cookie = std::string(kSessionCookie) + "=" + session.cookie_value +
                          "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                          std::to_string((session.expires_at - clock_.NowMs()) / 1000);
     if (secure_cookies_) cookie += "; Secure";
-    c.res.set_header("Set-Cookie", cookie);
+    c.res.SetHeader("Set-Cookie", cookie);
     return Reply{200, {{"user", UserJson(user)}, {"csrf_token", session.csrf_token}}};
   }
 
   Result<Reply> Logout(Ctx& c) {
-    std::string header = c.req.get_header_value("Cookie");
+    std::string header = c.req.Header("Cookie");
     auto pos = header.find(std::string(kSessionCookie) + "=");
     if (pos != std::string::npos) {
       auto start = pos + std::string(kSessionCookie).size() + 1;
       auto end = header.find(';', start);
       NEXUS_RETURN_IF_ERROR(auth_.Logout(header.substr(start, end - start)));
     }
-    c.res.set_header("Set-Cookie", std::string(kSessionCookie) +
-                                       "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    c.res.SetHeader("Set-Cookie", std::string(kSessionCookie) +
+                                      "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     return Reply{204, nullptr};
   }
 

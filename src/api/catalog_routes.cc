@@ -2,8 +2,6 @@
 // strict validation → service call.
 #include "api/catalog_routes.h"
 
-#include <httplib.h>
-
 #include "api/json_util.h"
 #include "api/route_util.h"
 #include "api/views.h"

@@ -1,8 +1,6 @@
 // Export REST routes: visibility → feature flag → permission → strict body → service.
 #include "api/export_routes.h"
 
-#include <httplib.h>
-
 #include "api/route_util.h"
 #include "core/time_util.h"
 

@@ -2,8 +2,6 @@
 // call the service.
 #include "api/plan_routes.h"
 
-#include <httplib.h>
-
 #include <memory>
 #include <string>
 

@@ -3,8 +3,6 @@
 // reported) → call the service.
 #include "api/run_routes.h"
 
-#include <httplib.h>
-
 #include <memory>
 #include <set>
 #include <string>

@@ -1,25 +1,22 @@
-// ApiServer: httplib glue, the single Status → HTTP mapping, auth/CSRF, metrics, logs.
+// ApiServer: routing over HttpFront, the single Status → HTTP mapping, auth/CSRF, the web
+// UI's files, metrics, logs.
 #include "api/server.h"
 
-#include "api/openapi_routes.h"
-
-#include <httplib.h>
 #include <spdlog/spdlog.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
+#include <thread>
+
+#include "api/openapi_routes.h"
 
 namespace nexus::api {
 namespace {
-
-// Pending connections the kernel queues for the server (capped by net.core.somaxconn).
-constexpr int kListenBacklog = 1024;
 
 bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
@@ -43,18 +40,18 @@ bool IsJsonMediaType(const std::string& content_type) {
 
 // Headers every response carries: no sniffing, no framing by other sites, no referrer leaks;
 // the UI's pages only load scripts and styles from this origin.
-void SetSecurityHeaders(httplib::Response& res) {
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("X-Frame-Options", "DENY");
-  res.set_header("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                 "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                 "frame-ancestors 'none'");
+void SetSecurityHeaders(HttpResponse& res) {
+  res.SetHeader("X-Content-Type-Options", "nosniff");
+  res.SetHeader("Referrer-Policy", "no-referrer");
+  res.SetHeader("X-Frame-Options", "DENY");
+  res.SetHeader("Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                "frame-ancestors 'none'");
 }
 
-std::string CookieValue(const httplib::Request& req, const std::string& name) {
-  std::string header = req.get_header_value("Cookie");
+std::string CookieValue(const HttpRequest& req, const std::string& name) {
+  std::string header = req.Header("Cookie");
   size_t pos = 0;
   while (pos < header.size()) {
     size_t end = header.find(';', pos);
@@ -70,9 +67,50 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
   return {};
 }
 
-void WriteJson(httplib::Response& res, int status, const Json& body) {
+void WriteJson(HttpResponse& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+  res.SetContent(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+}
+
+// A request announces a body when it is chunked or has a non-zero Content-Length.
+bool HasBody(const HttpRequest& req) {
+  if (req.Header("Transfer-Encoding").find("chunked") != std::string::npos) return true;
+  std::string length = req.Header("Content-Length");
+  return !length.empty() && length != "0";
+}
+
+bool TakesBody(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+// Media types of the built web UI's files.
+std::string ContentTypeFor(const std::filesystem::path& file) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+  };
+  std::string ext = file.extension().string();
+  for (const auto& [e, type] : kTypes)
+    if (ext == e) return type;
+  return "application/octet-stream";
+}
+
+Json NoRouteBody(const HttpRequest& req) {
+  return ApiServer::ErrorBody(
+      Status(StatusCode::kNotFound,
+             "no such endpoint: " + req.method.substr(0, 32) + " " + req.path.substr(0, 200), "",
+             "no_route"));
 }
 
 }  // namespace
@@ -81,9 +119,7 @@ int64_t Ctx::Id(size_t i) const { return std::stoll(params.at(i)); }
 
 std::string Ctx::ClientAddress() const { return req.remote_addr; }
 
-std::string Ctx::Query(const std::string& name) const {
-  return req.has_param(name) ? req.get_param_value(name) : std::string();
-}
+std::string Ctx::Query(const std::string& name) const { return req.Param(name); }
 
 int ApiServer::HttpStatusFor(const Status& st) {
   switch (st.code()) {
@@ -124,70 +160,30 @@ Json ApiServer::ErrorBody(const Status& st) {
   return Json{{"error", e}};
 }
 
+struct ApiServer::RouteEntry {
+  std::string method;
+  std::string pattern;
+  std::regex rx;
+  Handler handler;
+  bool require_auth = true;
+  std::function<void(HttpResponse&)> raw;  // a non-JSON built-in (/metrics)
+};
+
 ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
                      ServerOptions options)
-    : auth_(auth),
-      metrics_(metrics),
-      clock_(clock),
-      options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {
-  int threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_payload_max_length(options_.max_body_bytes);
-  server_->set_keep_alive_max_count(1000);
-  // httplib's default also sets SO_REUSEPORT, which lets a second server silently share a
-  // port that is already taken; keep only SO_REUSEADDR so "address in use" is reported.
-  server_->set_socket_options([this](socket_t sock) {
-    listen_fd_ = sock;  // httplib calls this for the listening socket only
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
-    // Accepted sockets inherit this: without it small JSON replies wait ~40 ms on Nagle +
-    // delayed ACK (measured: 350 req/s instead of thousands, docs/benchmarks.md).
-    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const void*>(&yes), sizeof(yes));
-  });
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        Status st;
-        if (res.status == 413)
-          st = Status(
-              StatusCode::kTooLarge,
-              "request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes",
-              "", "payload_too_large");
-        else if (res.status == 404)
-          st = Status(StatusCode::kNotFound, "no such endpoint: " + req.method + " " + req.path, "",
-                      "no_route");
-        else
-          st = Status(StatusCode::kInvalidArgument, "bad request", "", "bad_request");
-        int code = res.status;
-        WriteJson(res, code, ErrorBody(st));
-        metrics_.Inc("nexus_http_requests_total", {{"route", "unmatched"},
-                                                   {"method", MethodLabel(req.method)},
-                                                   {"status", std::to_string(code)}});
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("event=unhandled_exception method={} path={} what=\"{}\"", req.method,
-                      req.path, what);
-        WriteJson(res, 500, ErrorBody(Internal("internal error")));
-      });
+    : auth_(auth), metrics_(metrics), clock_(clock), options_(std::move(options)) {
   metrics_.Describe("nexus_http_requests_total", "counter", "HTTP requests by route and status");
   metrics_.Describe("nexus_http_request_duration_seconds", "histogram",
                     "HTTP request latency by route");
-  server_->set_post_routing_handler(
-      [](const httplib::Request&, httplib::Response& res) { SetSecurityHeaders(res); });
-  if (!options_.static_dir.empty()) server_->set_mount_point("/", options_.static_dir);
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4");
-  });
+  auto entry = std::make_unique<RouteEntry>();
+  entry->method = "GET";
+  entry->pattern = "/metrics";
+  entry->rx = std::regex("/metrics");
+  entry->require_auth = false;
+  entry->raw = [this](HttpResponse& res) {
+    res.SetContent(metrics_.RenderPrometheus(), "text/plain; version=0.0.4");
+  };
+  table_.push_back(std::move(entry));
   routes_.push_back({"GET", "/metrics", false});
   RegisterOpenApiRoute(*this);
 }
@@ -208,95 +204,110 @@ void ApiServer::Route(const std::string& method, const std::string& pattern, Han
     last = it->position() + it->length();
   }
   rx += pattern.substr(last);
-  auto shared = std::make_shared<Handler>(std::move(handler));
-  auto fn = [this, method, pattern, shared, require_auth](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    Dispatch(method, pattern, *shared, require_auth, req, res);
-  };
-  // Requests with a body go through a content reader so the size limit holds for every
-  // transfer encoding: cpp-httplib checks only Content-Length before buffering, and would read
-  // a chunked body of any size into memory.
-  auto with_body = [this, fn, method, pattern](const httplib::Request& req, httplib::Response& res,
-                                               const httplib::ContentReader& reader) {
-    if (!ReadBody(method, pattern, req, res, reader)) return;
-    fn(req, res);
-  };
-  if (method == "GET") {
-    server_->Get(rx, fn);
-  } else if (method == "POST") {
-    server_->Post(rx, fn);
-    server_->Post(rx, with_body);
-  } else if (method == "PUT") {
-    server_->Put(rx, fn);
-    server_->Put(rx, with_body);
-  } else if (method == "PATCH") {
-    server_->Patch(rx, fn);
-    server_->Patch(rx, with_body);
-  } else if (method == "DELETE") {
-    server_->Delete(rx, fn);
-    server_->Delete(rx, with_body);
-  }
+  auto entry = std::make_unique<RouteEntry>();
+  entry->method = method;
+  entry->pattern = pattern;
+  entry->rx = std::regex(rx);
+  entry->handler = std::move(handler);
+  entry->require_auth = require_auth;
+  table_.push_back(std::move(entry));
 }
 
-bool ApiServer::ReadBody(const std::string& method, const std::string& route_name,
-                         const httplib::Request& req, httplib::Response& res,
-                         const httplib::ContentReader& reader) {
-  auto refuse = [&](const Status& st) {
-    int status = HttpStatusFor(st);
-    WriteJson(res, status, ErrorBody(st));
-    // The rest of the body is not read: the connection cannot carry another request.
-    res.set_header("Connection", "close");
-    res.set_header("Cache-Control", "no-store");
+const ApiServer::RouteEntry* ApiServer::Match(const std::string& method, const std::string& path,
+                                              std::vector<std::string>* params) const {
+  const std::string& m = method == "HEAD" ? std::string("GET") : method;
+  for (const auto& route : table_) {
+    if (route->method != m) continue;
+    std::smatch match;
+    if (!std::regex_match(path, match, route->rx)) continue;
+    if (params)
+      for (size_t i = 1; i < match.size(); ++i) params->push_back(match[i].str());
+    return route.get();
+  }
+  return nullptr;
+}
+
+HttpResponse ApiServer::Refusal(int status, const std::string& code,
+                                const std::string& message) const {
+  HttpResponse res;
+  WriteJson(res, status, Json{{"error", {{"code", code}, {"message", message}}}});
+  res.SetHeader("Cache-Control", "no-store");
+  SetSecurityHeaders(res);
+  return res;
+}
+
+std::optional<HttpResponse> ApiServer::Admit(const HttpRequest& req) const {
+  const RouteEntry* route = Match(req.method, req.path, nullptr);
+  if (!route) {
+    bool may_be_file =
+        !options_.static_dir.empty() && (req.method == "GET" || req.method == "HEAD");
+    if (may_be_file && !HasBody(req)) return std::nullopt;
     metrics_.Inc("nexus_http_requests_total",
-                 {{"route", route_name}, {"method", method}, {"status", std::to_string(status)}});
+                 {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
+    HttpResponse res = Refusal(404, "no_route", "");
+    WriteJson(res, 404, NoRouteBody(req));
+    return res;
+  }
+  if (!TakesBody(req.method) || !HasBody(req) || IsJsonMediaType(req.Header("Content-Type")))
+    return std::nullopt;
+  metrics_.Inc("nexus_http_requests_total",
+               {{"route", route->pattern}, {"method", req.method}, {"status", "415"}});
+  return Refusal(
+      415, "unsupported_media_type",
+      "request body must be application/json (Content-Type: " +
+          (req.HasHeader("Content-Type") ? "'" + req.Header("Content-Type").substr(0, 100) + "'"
+                                         : std::string("missing")) +
+          ")");
+}
+
+void ApiServer::Handle(HttpRequest& req, HttpResponse& res) {
+  std::vector<std::string> params;
+  const RouteEntry* route = Match(req.method, req.path, &params);
+  if (route && route->raw) {
+    route->raw(res);
+  } else if (route) {
+    Dispatch(*route, params, req, res);
+  } else if (!ServeStatic(req, res)) {
+    WriteJson(res, 404, NoRouteBody(req));
+    metrics_.Inc("nexus_http_requests_total",
+                 {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
+  }
+  SetSecurityHeaders(res);
+}
+
+bool ApiServer::ServeStatic(const HttpRequest& req, HttpResponse& res) const {
+  namespace fs = std::filesystem;
+  if (options_.static_dir.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
+  std::string path = req.path;
+  // Only plain paths below the UI folder: no parent segments, no NUL or backslash tricks.
+  if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos ||
+      path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
     return false;
-  };
-  // No body (no Content-Length, or 0, and not chunked: a bodiless POST or DELETE) needs no type.
-  bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
-  std::string length = req.get_header_value("Content-Length");
-  bool empty = !chunked && (length.empty() || length == "0");
-  if (!empty && !IsJsonMediaType(req.get_header_value("Content-Type")))
-    return refuse(Status(StatusCode::kUnsupportedMediaType,
-                         "request body must be application/json (Content-Type: " +
-                             (req.has_header("Content-Type")
-                                  ? "'" + req.get_header_value("Content-Type").substr(0, 100) + "'"
-                                  : std::string("missing")) +
-                             ")",
-                         "", "unsupported_media_type"));
-  std::string body;
-  bool too_large = false;
-  size_t limit = options_.max_body_bytes;
-  bool complete = reader([&](const char* data, size_t len) {
-    if (len > limit - body.size()) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, len);
-    return true;
-  });
-  if (too_large || res.status == 413)
-    return refuse(Status(StatusCode::kTooLarge,
-                         "request body is larger than " + std::to_string(limit) + " bytes", "",
-                         "payload_too_large"));
-  if (!complete)
-    return refuse(
-        Status(StatusCode::kInvalidArgument, "request body could not be read", "", "bad_request"));
-  // httplib hands route handlers a const Request it owns; the body is placed where every
-  // handler reads it (Ctx::req.body).
-  const_cast<httplib::Request&>(req).body = std::move(body);
+  if (path.back() == '/') path += "index.html";
+  fs::path file = fs::path(options_.static_dir) / path.substr(1);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream data;
+  data << in.rdbuf();
+  res.status = 200;
+  res.SetContent(data.str(), ContentTypeFor(file));
   return true;
 }
 
-void ApiServer::Dispatch(const std::string& method, const std::string& route_name,
-                         const Handler& handler, bool require_auth, const httplib::Request& req,
-                         httplib::Response& res) {
+void ApiServer::Dispatch(const RouteEntry& route, const std::vector<std::string>& params,
+                         const HttpRequest& req, HttpResponse& res) {
   auto start = std::chrono::steady_clock::now();
-  Ctx ctx{req, res, {}, std::nullopt};
-  for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i].str());
+  const std::string& method = route.method;
+  const std::string& route_name = route.pattern;
+  const Handler& handler = route.handler;
+  bool require_auth = route.require_auth;
+  Ctx ctx{req, res, params, std::nullopt};
 
   Result<Reply> reply = Status(StatusCode::kInternal, "not handled");
   std::string user_label = "-";
-  std::string auth_header = req.get_header_value("Authorization");
+  std::string auth_header = req.Header("Authorization");
   std::string cookie = CookieValue(req, kSessionCookie);
   if (require_auth || !auth_header.empty() || !cookie.empty()) {
     auto who = auth_.Authenticate(auth_header, cookie);
@@ -309,7 +320,7 @@ void ApiServer::Dispatch(const std::string& method, const std::string& route_nam
   }
   bool authed = !require_auth || ctx.who.has_value();
   if (authed && ctx.who && ctx.who->via_session && !IsSafeMethod(method)) {
-    std::string csrf = req.get_header_value(kCsrfHeader);
+    std::string csrf = req.Header(kCsrfHeader);
     if (csrf.empty() || !auth::ConstantTimeEquals(csrf, ctx.who->csrf_token)) {
       reply = Status(StatusCode::kPermissionDenied,
                      "missing or wrong " + std::string(kCsrfHeader) +
@@ -342,7 +353,7 @@ void ApiServer::Dispatch(const std::string& method, const std::string& route_nam
       spdlog::error("event=request_failed method={} route=\"{}\" status={} error=\"{}\"", method,
                     route_name, status, reply.status().message());
   }
-  res.set_header("Cache-Control", "no-store");
+  res.SetHeader("Cache-Control", "no-store");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.Inc("nexus_http_requests_total",
                {{"route", route_name}, {"method", method}, {"status", std::to_string(status)}});
@@ -353,29 +364,20 @@ void ApiServer::Dispatch(const std::string& method, const std::string& route_nam
 }
 
 Result<int> ApiServer::Start(const std::string& host, int port) {
-  int bound =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound <= 0)
-    return Status(StatusCode::kUnavailable, "cannot listen on " + host + ":" +
-                                                std::to_string(port) +
-                                                " (address in use or not available)");
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections (a browser, a CI
-  // fan-out) then loses SYNs and waits a 1 s retransmit. Linux takes a new backlog when
-  // listen() is called again on the bound socket.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
+  front_ = std::make_unique<HttpFront>(
+      options_.http, metrics_, [this](const HttpRequest& req) { return Admit(req); },
+      [this](HttpRequest& req, HttpResponse& res) { Handle(req, res); },
+      [this](int status, const std::string& code, const std::string& message) {
+        return Refusal(status, code, message);
+      });
+  auto bound = front_->Start(host, port);
+  if (!bound.ok()) return bound.status();
   running_ = true;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // httplib's stop() does nothing before the accept loop runs: wait for it, so a Stop() right
-  // after Start() cannot hang.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;
 }
 
 void ApiServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (front_) front_->Stop();
   running_ = false;
 }
 

@@ -1,6 +1,7 @@
 // The HTTP front door: routing, authentication, CSRF, strict JSON, the error envelope, body
 // limits, request metrics and access logs. Feature route sets (host model, TestRail…)
-// register themselves through Route(); none of them touch httplib directly.
+// register themselves through Route(); none of them see the HTTP library underneath
+// (api/http_front.h, Boost.Beast).
 #pragma once
 
 #include <atomic>
@@ -8,27 +9,21 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "api/http_front.h"
+#include "api/http_message.h"
 #include "api/json_util.h"
 #include "auth/auth_service.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "obs/metrics.h"
 
-namespace httplib {
-class Server;
-class ContentReader;
-struct Request;
-struct Response;
-}  // namespace httplib
-
 namespace nexus::api {
 
 struct Ctx {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const HttpRequest& req;
+  HttpResponse& res;
   std::vector<std::string> params;     // path captures, in pattern order
   std::optional<auth::Principal> who;  // set on authenticated routes
 
@@ -57,8 +52,7 @@ struct RouteInfo {
 };
 
 struct ServerOptions {
-  size_t max_body_bytes = 2 * 1024 * 1024;
-  int threads = 64;             // httplib holds a worker per keep-alive connection
+  FrontOptions http;            // body limit, deadlines, connection caps, threads
   bool secure_cookies = false;  // Secure attribute on the session cookie (https deployments)
   std::string static_dir;       // built web UI to serve at /, when set
 };
@@ -97,14 +91,19 @@ class ApiServer {
   static Json ErrorBody(const Status& st);
 
  private:
-  void Dispatch(const std::string& method, const std::string& route_name, const Handler& handler,
-                bool require_auth, const httplib::Request& req, httplib::Response& res);
-  // Reads a request body through `reader` into req.body, refusing (and answering) a body that
-  // is not application/json (415) or larger than max_body_bytes in any transfer encoding
-  // (413) before more than the limit is buffered. False when the request was answered.
-  bool ReadBody(const std::string& method, const std::string& route_name,
-                const httplib::Request& req, httplib::Response& res,
-                const httplib::ContentReader& reader);
+  struct RouteEntry;
+  // Before the body is read: unknown endpoints (404) and bodies that are not JSON (415) are
+  // answered at once.
+  std::optional<HttpResponse> Admit(const HttpRequest& req) const;
+  // On a worker thread, with the whole request: routing, auth, CSRF, the handler, metrics.
+  void Handle(HttpRequest& req, HttpResponse& res);
+  void Dispatch(const RouteEntry& route, const std::vector<std::string>& params,
+                const HttpRequest& req, HttpResponse& res);
+  // GET/HEAD of a file of the built web UI; false when there is no such file.
+  bool ServeStatic(const HttpRequest& req, HttpResponse& res) const;
+  const RouteEntry* Match(const std::string& method, const std::string& path,
+                          std::vector<std::string>* params) const;
+  HttpResponse Refusal(int status, const std::string& code, const std::string& message) const;
 
   auth::AuthService& auth_;
   obs::Metrics& metrics_;
@@ -112,12 +111,9 @@ class ApiServer {
   ServerOptions options_;
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<RouteInfo> routes_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::vector<std::unique_ptr<RouteEntry>> table_;
+  std::unique_ptr<HttpFront> front_;
   std::atomic<bool> running_{false};
-  // The listening socket (seen by the socket-options hook before bind), to widen httplib's
-  // listen backlog of 5 once bound.
-  int listen_fd_ = -1;
 };
 
 // Cookie name of the web session.

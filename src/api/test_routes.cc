@@ -1,8 +1,6 @@
 // Test routes. Each handler: check permission → validate the whole body → call the service.
 #include "api/test_routes.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <memory>
 #include <string>

@@ -3,8 +3,6 @@
 // never rendered: views carry only api_key_set and api_key_last4.
 #include "api/testrail_routes.h"
 
-#include <httplib.h>
-
 #include "api/route_util.h"
 #include "core/time_util.h"
 

@@ -168,6 +168,9 @@ void App::RegisterRoutes() {
   api::ServerOptions so;
   so.secure_cookies = config_.public_url.rfind("https://", 0) == 0;
   so.static_dir = config_.static_dir;
+  so.http = config_.http;
+  so.http.head_timeout = std::chrono::milliseconds(config_.http_head_timeout_ms);
+  so.http.body_timeout = std::chrono::milliseconds(config_.http_body_timeout_ms);
   server_ = std::make_unique<api::ApiServer>(*auth_, metrics_, clock_, so);
   api::ApiServer& s = *server_;
   api::RegisterAuthRoutes(s, *auth_, *users_, *projects_, *health_, clock_);

@@ -35,6 +35,10 @@ struct Config {
   std::string db;          // --db URL; empty = SQLite file nexus.db in data_dir
   std::string public_url;  // NEXUS_PUBLIC_URL; base of links back to Nexus
   std::string static_dir;  // built web UI; empty = auto-detect next to the binary
+  // The HTTP front: connection caps, threads, body budget (deadlines below, in ms).
+  api::FrontOptions http;
+  int64_t http_head_timeout_ms = 10'000;
+  int64_t http_body_timeout_ms = 30'000;
   bool testrail_allow_private = false;
   // Plain http:// TestRail URLs on public hosts (refused by default: the key travels in clear).
   bool testrail_allow_insecure_http = false;

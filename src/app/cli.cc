@@ -238,6 +238,28 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
       ->envname("NEXUS_STATIC_DIR");
   AddTestRailFlags(serve, config);
 
+  // The HTTP front's limits (docs/architecture.md "HTTP front").
+  serve
+      ->add_option("--http-max-connections", config.http.max_connections,
+                   "Open connections at most, all clients together")
+      ->envname("NEXUS_HTTP_MAX_CONNECTIONS")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--http-max-connections-per-client", config.http.max_connections_per_client,
+                   "Open connections at most from one client address")
+      ->envname("NEXUS_HTTP_MAX_CONNECTIONS_PER_CLIENT")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--http-head-timeout-ms", config.http_head_timeout_ms,
+                   "Deadline for a request's head (idle keep-alive time included)")
+      ->envname("NEXUS_HTTP_HEAD_TIMEOUT_MS")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--http-body-timeout-ms", config.http_body_timeout_ms,
+                   "Deadline for a request's body")
+      ->envname("NEXUS_HTTP_BODY_TIMEOUT_MS")
+      ->check(CLI::PositiveNumber);
+
   // Exports.
   serve
       ->add_option("--job-lease-ms", config.job_lease_ms,
