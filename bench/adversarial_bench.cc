@@ -159,7 +159,7 @@ void ChunkedFlood(int port, int64_t mb, Clock::time_point until, Counts& c) {
     }
     SendAll(fd,
             "POST /api/v1/auth/login HTTP/1.1\r\nHost: nexus\r\nContent-Type: application/json\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n{\"email\":\"");
+            "Transfer-Encoding: chunked\r\n\r\n");
     int64_t sent = 0;
     const int64_t total = mb * 1000 * 1000;
     while (sent < total && SendAll(fd, chunk)) sent += static_cast<int64_t>(chunk.size());
@@ -350,10 +350,12 @@ int RunBenchmark(int argc, char** argv) {
       static_cast<long long>(CountOf(c, "slow_closed_by_server")),
       static_cast<long long>(CountOf(c, "slow_refused_503")));
   std::printf(
-      "| chunked 100 MB bodies: answers 413 / other; bytes taken in all | %lld / %lld; "
-      "%.1f MB | |\n",
+      "| chunked 100 MB bodies: answered 413 / reset before the attacker read an answer / "
+      "other; MB the attacker sent | %lld / %lld / %lld; %.0f MB | |\n",
       static_cast<long long>(CountOf(c, "chunked_status_413")),
-      static_cast<long long>(CountOf(c, "chunked_status_") - CountOf(c, "chunked_status_413")),
+      static_cast<long long>(CountOf(c, "chunked_status_0")),
+      static_cast<long long>(CountOf(c, "chunked_status_") - CountOf(c, "chunked_status_413") -
+                             CountOf(c, "chunked_status_0")),
       CountOf(c, "chunked_bytes_accepted") / 1e6);
   std::printf("| bogus methods: 404 / other | %lld / %lld | |\n",
               static_cast<long long>(CountOf(c, "bogus_status_404")),
