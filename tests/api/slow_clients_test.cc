@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,6 +205,47 @@ TEST(SlowClientsTest, BufferedBodiesAreBoundedAcrossConnections) {
       client.Post("/api/v1/auth/login", R"({"email":"a@b.c","password":"x"})", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
+}
+
+}  // namespace
+}  // namespace nexus::testing
+
+namespace nexus::testing {
+namespace {
+
+// The web UI's files: served with their type and the security headers; nothing outside the
+// folder is reachable, however the path is spelled; HEAD answers the length without a body.
+TEST(StaticFilesTest, ServesTheUiFolderAndNothingOutsideIt) {
+  TempDir ui;
+  std::filesystem::create_directories(ui.path() + "/ui/assets");
+  std::ofstream(ui.path() + "/ui/index.html") << "<!doctype html><title>Nexus</title>";
+  std::ofstream(ui.path() + "/ui/assets/app.js") << "console.log(1)";
+  std::ofstream(ui.path() + "/secret.txt") << "not for you";
+  ApiHarness h([&](app::Config& c) { c.static_dir = ui.path() + "/ui"; });
+  httplib::Client client("127.0.0.1", h.port());
+  auto index = client.Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->body, "<!doctype html><title>Nexus</title>");
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index->get_header_value("X-Frame-Options"), "DENY");
+  auto js = client.Get("/assets/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  auto head = client.Head("/assets/app.js");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), "14");
+  EXPECT_TRUE(head->body.empty());
+  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/../../secret.txt",
+                           "/assets/%2E%2E/%2E%2E/secret.txt", "/..%2fsecret.txt"}) {
+    RawConn c(h.port());
+    ASSERT_TRUE(
+        c.Send(std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    std::string answer = c.ReadAll();
+    EXPECT_EQ(answer.find("not for you"), std::string::npos) << path;
+    EXPECT_TRUE(StatusOf(answer) == 404 || StatusOf(answer) == 400) << path << "\n" << answer;
+  }
 }
 
 }  // namespace
