@@ -63,7 +63,7 @@ export function CasePicker({
   // Selected suites of the project (only those can be linked, R-SUITE-2).
   useEffect(() => {
     testrailApi
-      .config(projectId)
+      .summary(projectId)
       .then((cfg) => {
         const s: Suite[] = cfg.suites;
         setSuites(s);
@@ -86,7 +86,8 @@ export function CasePicker({
     try {
       const r = await catalogApi.cases(projectId, {
         q: query || undefined,
-        suite_id: suiteId,
+        // A search (C751, title words) covers every selected suite; each row says where it is.
+        suite_id: query ? undefined : suiteId,
         section_id: sectionId !== null && !query ? sectionId : undefined,
         limit: 200,
         cursor: more && cursor ? cursor : undefined,
@@ -283,7 +284,14 @@ export function CasePicker({
                   <label className={cls('case-row', i === active && 'active', selected.has(c.id) && 'checked')} data-testid="case-row">
                     <input type="checkbox" checked={selected.has(c.id)} onChange={() => toggle(c.id)} tabIndex={-1} />
                     <span className="case-id">C{c.id}</span>
-                    <span className="case-title">{c.title}</span>
+                    <span className="case-title" title={`${c.suite} › ${c.section_path}`}>
+                      {c.title}
+                    </span>
+                    {query && (
+                      <span className="case-where" data-testid="case-where">
+                        {c.suite} › {c.section_path}
+                      </span>
+                    )}
                   </label>
                 )}
               />

@@ -36,9 +36,20 @@ export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?
   return <div className={cls('alert', `alert-${tone}`)}>{children}</div>;
 }
 
-export function Badge({ tone, children, title }: { tone: string; children: ReactNode; title?: string }) {
+export function Badge({
+  tone,
+  children,
+  title,
+  ...data
+}: {
+  tone: string;
+  children: ReactNode;
+  title?: string;
+  'data-testid'?: string;
+  'data-state'?: string;
+}) {
   return (
-    <span className={cls('badge', `badge-${tone}`)} title={title}>
+    <span className={cls('badge', `badge-${tone}`)} title={title} {...data}>
       {children}
     </span>
   );
@@ -52,6 +63,8 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </div>
   );
 }
+
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
 export function Dialog({
   title,
@@ -88,6 +101,21 @@ export function Dialog({
           if (e.key === 'Escape') {
             e.stopPropagation();
             onClose();
+            return;
+          }
+          // Focus trap: Tab / Shift+Tab cycle through the dialog's own controls.
+          if (e.key === 'Tab' && ref.current) {
+            const items = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('disabled') && el.offsetParent !== null);
+            if (!items.length) return;
+            const first = items[0];
+            const last = items[items.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first.focus();
+            }
           }
         }}
       >
