@@ -198,8 +198,13 @@ let adminPage;
 
 test('login: wrong password shows the error, right password signs in', async () => {
   const page = await newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   await page.goto(`${BASE}/`);
   await page.waitForSelector('form[aria-label="Sign in"]');
+  // Issue 12: a fresh load logs no 401 (GET /me is not tried before a sign-in) and has a favicon.
+  assert(!consoleErrors.some((t) => /401|Unauthorized/.test(t)), `console errors on a fresh load: ${consoleErrors}`);
+  assert((await fetch(`${BASE}/favicon.svg`)).status === 200, 'no favicon');
   await shot(page, '01-login');
   await page.fill('input[name=email]', ADMIN.email);
   await page.fill('input[name=password]', 'not the password');
@@ -809,6 +814,25 @@ test('TestRail (issue 12): honest badges, mapping Basic → Advanced, dialog def
   assert(bad.status === 400 && bad.json.error.field === 'run_name_template' && /\{nope\}/.test(bad.json.error.message) && /\{project\}/.test(bad.json.error.message),
     `options with {nope}: ${JSON.stringify(bad)}`);
 
+  // Picker: the step's TestRail button works without expanding the step; a changed selection
+  // is not dropped by Esc / a click outside (it asks first); the selection can be listed.
+  await openEditor(page, t.id);
+  const stepRow = page.locator('[data-testid=step]').nth(0);
+  assert((await stepRow.getAttribute('class')).split(' ').indexOf('open') < 0, 'the step should start collapsed');
+  await stepRow.locator('[data-testid=step-testrail-head]').click();
+  await page.waitForSelector('[data-testid=case-picker] [data-testid=case-row]', { timeout: 30000 });
+  assert(/step 1/.test(await page.locator('[data-testid=case-picker] h2').innerText()), 'step picker title');
+  await page.locator('[data-testid=case-row] input').first().check();
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=picker-discard]');
+  assert(await page.locator('[data-testid=case-picker]').count() === 1, 'Esc dropped a changed selection');
+  await page.click('[data-testid=picker-selected-count]');
+  await page.waitForSelector('[data-testid=picker-selected] .picker-chip');
+  await shot(page, '36-picker-discard-ask');
+  await page.click('[data-testid=picker-discard] button:has-text("Discard")');
+  await page.waitForSelector('[data-testid=case-picker]', { state: 'detached' });
+  assert((await linksOf(t.id, t.steps[0].id)).length === 0, 'discarding saved a step link');
+
   // Readers do not read the connection; they read the summary.
   const viewerToken = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: VIEWER.email, password: VIEWER.password }) });
   const cookie = viewerToken.headers.get('set-cookie')?.split(';')[0];
@@ -816,6 +840,22 @@ test('TestRail (issue 12): honest badges, mapping Basic → Advanced, dialog def
   assert((await asViewer(`/projects/${PID}/testrail`)).status === 403, 'a viewer reads the TestRail connection');
   const sum = await (await asViewer(`/projects/${PID}/testrail/summary`)).json();
   assert(sum.connected === true && !JSON.stringify(sum).includes(simUrl), `viewer summary: ${JSON.stringify(sum)}`);
+});
+
+test('load time of the app on loopback: first load and reload (reported, docs/benchmarks.md)', async () => {
+  const page = await newPage();
+  const timing = () => page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return { load: Math.round(n.loadEventEnd - n.startTime), dcl: Math.round(n.domContentLoadedEventEnd - n.startTime), bytes: n.transferSize };
+  });
+  await page.goto(`${BASE}/`, { waitUntil: 'load' });
+  await page.waitForSelector('form[aria-label="Sign in"]');
+  const first = await timing();
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('form[aria-label="Sign in"]');
+  const again = await timing();
+  console.log(`load: first ${first.load} ms (DOMContentLoaded ${first.dcl} ms), reload ${again.load} ms (DOMContentLoaded ${again.dcl} ms)`);
+  await page.context().close();
 });
 
 test('accessibility: 0 serious or critical axe-core violations on every screen; every page fits 800 px', async () => {

@@ -58,6 +58,8 @@ export function CasePicker({
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set(initial));
   const [active, setActive] = useState(0);
+  const [askDiscard, setAskDiscard] = useState(false);
+  const [showSelected, setShowSelected] = useState(false);
   const reqSeq = useRef(0);
 
   // Selected suites of the project (only those can be linked, R-SUITE-2).
@@ -160,19 +162,42 @@ export function CasePicker({
     }
   };
 
+  // Closing (Esc, ×, a click outside, Cancel) never silently drops a changed selection.
+  const initialKey = [...new Set(initial)].sort((a, b) => a - b).join(',');
+  const changed = [...selected].sort((a, b) => a - b).join(',') !== initialKey;
+  const close = () => (changed ? setAskDiscard(true) : onCancel());
+  const titles = new Map(cases.map((c) => [c.id, c.title]));
+
   return (
     <Dialog
       title={title}
-      onClose={onCancel}
+      onClose={close}
       wide
       testId="case-picker"
       footer={
         <>
-          <span className="muted" data-testid="picker-selected-count">
-            {selected.size} selected
-          </span>
+          <button
+            type="button"
+            className="btn btn-ghost"
+            aria-expanded={showSelected}
+            onClick={() => setShowSelected((v) => !v)}
+            data-testid="picker-selected-count"
+          >
+            {selected.size} selected {showSelected ? '▾' : '▸'}
+          </button>
           <span className="spacer" />
-          <button className="btn" onClick={onCancel}>
+          {askDiscard && (
+            <span role="alert" className="discard-ask" data-testid="picker-discard">
+              Discard your changes to the selection?{' '}
+              <button type="button" className="btn btn-sm btn-danger-ghost" onClick={onCancel}>
+                Discard
+              </button>{' '}
+              <button type="button" className="btn btn-sm" onClick={() => setAskDiscard(false)}>
+                Keep editing
+              </button>
+            </span>
+          )}
+          <button className="btn" onClick={close}>
             Cancel
           </button>
           <button className="btn btn-primary" onClick={() => onConfirm([...selected])} data-testid="confirm-selection">
@@ -182,6 +207,23 @@ export function CasePicker({
       }
     >
       <ErrorBanner error={error} onClose={() => setError(null)} />
+      {showSelected && (
+        <div className="picker-selected" data-testid="picker-selected">
+          {selected.size === 0 ? (
+            <span className="muted">Nothing selected.</span>
+          ) : (
+            [...selected].map((id) => (
+              <span key={id} className="picker-chip">
+                C{id}
+                {titles.get(id) ? ` ${titles.get(id)}` : ''}
+                <button type="button" className="link-unlink" aria-label={`Remove C${id} from the selection`} onClick={() => toggle(id)}>
+                  ×
+                </button>
+              </span>
+            ))
+          )}
+        </div>
+      )}
       <div className="picker-top">
         <input
           className="search grow"
@@ -217,7 +259,13 @@ export function CasePicker({
               role="treeitem"
               tabIndex={0}
               onClick={() => setSectionId(null)}
-              onKeyDown={(e) => e.key === 'Enter' && setSectionId(null)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') setSectionId(null);
+                if (e.key === 'ArrowDown') {
+                  e.preventDefault();
+                  document.querySelectorAll<HTMLElement>('[data-testid=picker-tree] [role=treeitem]')[1]?.focus();
+                }
+              }}
             >
               All sections
             </div>
@@ -231,6 +279,12 @@ export function CasePicker({
                 tabIndex={0}
                 onClick={() => setSectionId(s.id)}
                 onKeyDown={(e) => {
+                  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                    e.preventDefault();
+                    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid=picker-tree] [role=treeitem]')];
+                    const i = rows.indexOf(e.currentTarget);
+                    rows[Math.max(0, Math.min(rows.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+                  }
                   if (e.key === 'Enter') setSectionId(s.id);
                   if (e.key === 'ArrowLeft' || e.key === 'ArrowRight')
                     setCollapsed((c) => {
