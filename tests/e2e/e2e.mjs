@@ -337,6 +337,17 @@ test('TestRail: connect with a wrong key shows the error, then the right key con
   await page.goto(`${BASE}/#/projects/${PID}/configs/testrail`);
   await page.waitForSelector('[data-testid=tr-connection-form]');
   await shot(page, '13-testrail-empty');
+  // Issue 12: a bare host that speaks plain HTTP fails TLS; the UI says so in words and offers
+  // http:// (OpenSSL's text only under Details).
+  const bare = simUrl.replace(/^https?:\/\//, '');
+  await page.fill('[data-testid=tr-url]', bare);
+  await page.fill('[data-testid=tr-user]', SIM_USER);
+  await page.fill('[data-testid=tr-key]', SIM_KEY);
+  await page.click('[data-testid=tr-save-connect]');
+  await page.waitForSelector('[data-testid=tr-use-http]', { timeout: 30000 });
+  await shot(page, '13b-testrail-tls-hint');
+  await page.click('[data-testid=tr-use-http]');
+  assert((await page.inputValue('[data-testid=tr-url]')) === `http://${bare}`, 'the http:// suggestion did not fill the URL');
   await page.fill('[data-testid=tr-url]', simUrl);
   await page.fill('[data-testid=tr-user]', SIM_USER);
   await page.fill('[data-testid=tr-key]', 'wrong-key-0000');

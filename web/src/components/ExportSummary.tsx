@@ -1,5 +1,7 @@
 // The outcome of one export (GET/POST …/testrail/exports): state, TestRail link, counts, skips, warnings.
+import { useContext } from 'react';
 import type { ExportResult } from '../api/types';
+import { SessionCtx } from '../contexts';
 import { Badge } from './ui';
 import { fmtMs, fmtTime } from '../util';
 
@@ -48,6 +50,7 @@ export const SKIP_TEXT: Record<string, string> = {
 };
 
 export function ExportSummary({ r, projectId }: { r: ExportResult; projectId?: number }) {
+  const session = useContext(SessionCtx);
   return (
     <div className="export-summary" data-testid="export-result">
       <div className="row-gap">
@@ -69,7 +72,13 @@ export function ExportSummary({ r, projectId }: { r: ExportResult; projectId?: n
         {r.id !== null && r.id !== undefined && (
           <>
             <dt>Triggered by</dt>
-            <dd>{r.export_trigger === 'auto' ? 'Automatic export when the execution completed' : r.created_by ? `A user (id ${r.created_by})` : 'A user'}</dd>
+            <dd>
+              {r.export_trigger === 'auto'
+                ? 'Automatic export when the execution completed'
+                : r.created_by !== null && r.created_by === session?.user?.id
+                  ? `You (${session.user.name})`
+                  : 'Another member of the project'}
+            </dd>
             <dt>Covers</dt>
             <dd>
               {r.source.execution_id ? (

@@ -22,7 +22,14 @@ export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () =
   return (
     <div className="alert alert-error" role="alert" data-testid="error">
       <span className="alert-text">{msg}</span>
-      {e?.field && <span className="alert-field">field: {e.field}</span>}
+      {e && (e.field || e.code) && (
+        // Codes stay available for support, but out of the sentence (issue 12: words, not codes).
+        <details className="alert-field">
+          <summary>Details</summary>
+          {e.code && <div>code: {e.code}</div>}
+          {e.field && <div>field: {e.field}</div>}
+        </details>
+      )}
       {onClose && (
         <button className="alert-close" onClick={onClose} aria-label="Dismiss">
           ×
