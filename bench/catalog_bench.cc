@@ -5,7 +5,9 @@
 //      the process, which includes the simulator, and the growth during the sync);
 //   2. incremental re-sync with nothing changed: calls per suite;
 //   3. case search: p50/p95/p99/max latency of a mix of queries over one keep-alive
-//      connection.
+//      connection;
+//   4. the deletion check of linked cases (--links N, default 2,000; 10 of them deleted in
+//      TestRail): calls of one automatic sync, links clustered by section and spread uniformly.
 // The sync runs unpaced (the client's rate budget off, as against an on-premise server);
 // --paced-rpm R repeats the full sync on a fresh Nexus under an R requests/min budget
 // (TestRail Cloud: 180).
@@ -207,7 +209,7 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::printf(
           "catalog_bench [--suites N=4] [--cases-per-suite N=25000] [--searches N=2000] "
-          "[--paced-rpm R=0 (skip)] [--seed N=1]\n");
+          "[--paced-rpm R=0 (skip)] [--seed N=1] [--links N=2000]\n");
       return 0;
     }
   const int suites_n = static_cast<int>(ArgInt(argc, argv, "--suites", 4));
@@ -215,6 +217,8 @@ int main(int argc, char** argv) {
   const int searches = static_cast<int>(ArgInt(argc, argv, "--searches", 2'000));
   const double paced_rpm = static_cast<double>(ArgInt(argc, argv, "--paced-rpm", 0));
   const uint64_t seed = static_cast<uint64_t>(ArgInt(argc, argv, "--seed", 1));
+  const int links_n =
+      std::max(100, static_cast<int>(ArgInt(argc, argv, "--links", 2'000)) / 100 * 100);
   // Keep the server's info logs out of the table.
   if (std::getenv("NEXUS_BENCH_VERBOSE") == nullptr) spdlog::set_level(spdlog::level::warn);
 
@@ -342,7 +346,89 @@ int main(int argc, char** argv) {
   }
   double peak_all = MaxRssMiB();
 
-  // ---- 4. Optional: full sync under a request budget (TestRail Cloud: 180/min).
+  // ---- 4. Deletion check of linked cases (issue 12): `links` linked cases, 10 of them deleted
+  // in TestRail, then one automatic sync (the catalog's Refresh / the periodic sync). Two
+  // spreads: clustered (whole sections linked, as a team automating a feature area) and
+  // uniform (every linked case in a random place — the worst case).
+  struct DeletionFigures {
+    std::string spread;
+    int64_t calls = 0, found = 0, verified = 0;
+    std::map<std::string, int64_t> by_method;
+    std::string modes;
+    double wall_ms = 0;
+  };
+  std::vector<DeletionFigures> deletions;
+  {
+    std::vector<const nexus::CatalogCaseRecord*> live;
+    for (const auto& c : *cases)
+      if (!c.is_deleted) live.push_back(&c);
+    std::set<int64_t> gone;  // deleted by an earlier spread
+    std::vector<int64_t> test_ids;
+    for (int t = 0; t < links_n / 100; ++t) {
+      Json body = {{"name", "Linked " + std::to_string(t)}, {"steps", Json::array()}};
+      test_ids.push_back(nx.rest
+                             ->Expect("POST",
+                                      "/api/v1/projects/" + std::to_string(nx.project) + "/tests",
+                                      body, 201)["id"]
+                             .get<int64_t>());
+    }
+    for (const std::string spread : {"clustered", "uniform"}) {
+      std::vector<int64_t> linked;
+      if (spread == "clustered") {
+        std::map<int64_t, std::vector<int64_t>> by_section;
+        for (const auto* c : live)
+          if (!gone.count(c->id)) by_section[c->section_id].push_back(c->id);
+        std::vector<int64_t> secs;
+        for (const auto& [sec, ids] : by_section) secs.push_back(sec);
+        std::shuffle(secs.begin(), secs.end(), rng);
+        for (int64_t sec : secs)
+          for (int64_t id : by_section[sec])
+            if (linked.size() < static_cast<size_t>(links_n)) linked.push_back(id);
+      } else {
+        std::vector<const nexus::CatalogCaseRecord*> pool = live;
+        std::shuffle(pool.begin(), pool.end(), rng);
+        for (size_t i = 0; i < pool.size() && linked.size() < static_cast<size_t>(links_n); ++i)
+          if (!gone.count(pool[i]->id)) linked.push_back(pool[i]->id);
+      }
+      for (size_t t = 0; t < test_ids.size(); ++t) {
+        std::vector<int64_t> part(linked.begin() + static_cast<ptrdiff_t>(t * 100),
+                                  linked.begin() + static_cast<ptrdiff_t>((t + 1) * 100));
+        nx.rest->Expect("PUT",
+                        "/api/v1/projects/" + std::to_string(nx.project) + "/tests/" +
+                            std::to_string(test_ids[t]) + "/testrail-links",
+                        {{"case_ids", part}}, 200);
+      }
+      for (int k = 0; k < 10; ++k) {
+        int64_t id = linked[static_cast<size_t>(k) * 97 % linked.size()];
+        sim.DeleteCase(id);
+        gone.insert(id);
+      }
+      DeletionFigures f;
+      f.spread = spread;
+      auto s0 = sim.Stats();
+      auto t0 = Clock::now();
+      Json r = nx.rest->Expect("POST", nx.tr + "/catalog/sync?wait=1", {{"mode", "auto"}}, 200);
+      if (r["state"] != "succeeded") Die("auto sync: " + r.dump());
+      f.wall_ms = MsSince(t0);
+      f.by_method = Delta(s0, sim.Stats(), &f.calls);
+      std::map<std::string, int> modes;
+      for (const auto& su : r["result"]["suites"]) {
+        f.found += su.value("deleted_found", 0);
+        f.verified += su.value("linked_verified", 0);
+        ++modes[su.value("mode", "")];
+      }
+      for (const auto& [m, n] : modes)
+        f.modes += (f.modes.empty() ? "" : ", ") + std::to_string(n) + " " + m;
+      // Every deleted linked case is red now (a full listing finds the deleted ones in
+      // suites that were listed fully, the check in the others).
+      Json cat = nx.rest->Expect("GET", nx.tr + "/catalog", nullptr, 200);
+      if (cat["counts"]["deleted_cases"].get<int64_t>() != static_cast<int64_t>(gone.size()))
+        Die("deleted linked cases not found: " + cat.dump());
+      deletions.push_back(f);
+    }
+  }
+
+  // ---- 5. Optional: full sync under a request budget (TestRail Cloud: 180/min).
   std::optional<SyncFigures> paced;
   if (paced_rpm > 0) {
     std::printf("paced full sync at %.0f requests/min on a fresh Nexus...\n", paced_rpm);
@@ -365,6 +451,17 @@ int main(int argc, char** argv) {
       "(+%.0f), peak during sync %.0f MiB (VmHWM), peak of the whole run %.0f MiB "
       "(ru_maxrss)\n",
       full.rss_before, full.rss_after, full.rss_after - full.rss_before, full.hwm, peak_all);
+
+  std::printf("\n== Deletion check: %d linked cases, 10 deleted in TestRail, one auto sync ==\n",
+              links_n);
+  for (const auto& f : deletions)
+    std::printf(
+        "%-10s %7lld calls  %6.1f s  suites: %s  linked checked %lld  deleted found %lld  (%s)\n",
+        f.spread.c_str(), static_cast<long long>(f.calls), f.wall_ms / 1000.0, f.modes.c_str(),
+        static_cast<long long>(f.verified), static_cast<long long>(f.found),
+        MethodsText(f.by_method).c_str());
+  std::printf("(a full listing of every suite costs %lld calls)\n",
+              static_cast<long long>(refull.calls));
 
   std::printf("\n== Case search over %zu cases, REST, one keep-alive connection, limit=50 ==\n",
               cases->size());

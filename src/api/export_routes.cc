@@ -179,6 +179,8 @@ std::string_view RunSyncStateName(integration::RunSyncState s) {
       return "exported";
     case integration::RunSyncState::kFailed:
       return "failed";
+    case integration::RunSyncState::kNothingToExport:
+      return "nothing_to_export";
     case integration::RunSyncState::kChangedSinceExport:
       return "changed_since_export";
   }

@@ -55,6 +55,7 @@ class TestRailApi {
     };
     const std::string base = "/api/v1/projects/{p}/testrail";
     s.Route("GET", base, bind(&TestRailApi::GetConfig));
+    s.Route("GET", base + "/summary", bind(&TestRailApi::GetSummary));
     s.Route("PUT", base + "/connection", bind(&TestRailApi::PutConnection));
     s.Route("DELETE", base + "/connection", bind(&TestRailApi::DeleteConnection));
     s.Route("GET", base + "/remote/projects", bind(&TestRailApi::RemoteProjects));
@@ -69,10 +70,29 @@ class TestRailApi {
   }
 
  private:
+  // The connection (URL, TestRail user, key's last 4, who connected) and the mapping are for
+  // the people who configure it (issue 12 item 8); readers get GetSummary.
   Result<Reply> GetConfig(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(auto view, config_.Get(p));
     return Reply{200, TestRailConfigJson(view)};
+  }
+
+  // What every reader's screens need: whether TestRail is connected, the TestRail project and
+  // suites by name, and the export defaults (the export dialog's "close on completion").
+  Result<Reply> GetSummary(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(auto view, config_.Get(p));
+    Json suites = Json::array();
+    for (const auto& s : view.suites) suites.push_back({{"id", s.id}, {"name", s.name}});
+    return Reply{
+        200,
+        {{"connected", view.connection.has_value()},
+         {"project", view.project ? Json{{"id", view.project->id}, {"name", view.project->name}}
+                                  : Json(nullptr)},
+         {"suites", std::move(suites)},
+         {"close_run_on_completion", view.options.close_run_on_completion},
+         {"auto_export", view.options.auto_export}}};
   }
 
   Result<Reply> PutConnection(Ctx& c) {
@@ -148,7 +168,7 @@ class TestRailApi {
   }
 
   Result<Reply> GetMapping(Ctx& c) {
-    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(auto v, config_.Mapping(p));
     return Reply{200, TestRailMappingJson(v)};
   }

@@ -3,6 +3,8 @@
 // docs/catalog.md.
 #include "integration/catalog_service.h"
 
+#include "testrail/errors.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -108,20 +110,62 @@ std::optional<int64_t> MatchRank(const std::string& lower, const std::string& lq
   return lower == lq ? 0 : lower.rfind(lq, 0) == 0 ? 1 : all_word_start ? 2 : 3;
 }
 
-// One suite a sync pass fetches: all of it (full) or the cases updated since its high water.
+constexpr int64_t kPageSize = 250;  // get_cases page (TestRail's maximum)
+
+int64_t Pages(int64_t cases) { return std::max<int64_t>(1, (cases + kPageSize - 1) / kPageSize); }
+
+// Linked cases of one section that an incremental sync must verify when its listing did not
+// show them: by listing the section (get_cases&section_id, `pages` calls) when that is
+// cheaper than one get_case per case, else one get_case each.
+struct VerifyGroup {
+  int64_t section_id = 0;
+  int64_t pages = 1;  // get_cases pages the section's listing costs (catalog's live count)
+  std::vector<int64_t> case_ids;
+};
+
+// One suite a sync pass fetches: all of it (full) or the cases updated since its high water,
+// then (incremental) the linked cases that listing did not show (deletion check).
 struct SuiteWork {
   TestRailSuiteRecord suite;
   bool full = false;
   int64_t high_water = 0;  // the catalog's high water of the suite (0: never synced)
+  std::vector<VerifyGroup> verify;
 };
+
+// What the catalog knows of the linked cases, for planning their deletion check.
+struct LinkedCatalog {
+  // suite → section → live linked case ids
+  std::map<int64_t, std::map<int64_t, std::vector<int64_t>>> linked;
+  std::unordered_map<int64_t, int64_t> section_live;  // section → live cases in the catalog
+  std::unordered_map<int64_t, int64_t> suite_live;    // suite → live cases in the catalog
+};
+
+// The cheapest check of a suite's linked cases: per section min(listing pages, cases), in
+// calls; `groups` receives the plan.
+int64_t PlanVerify(const std::map<int64_t, std::vector<int64_t>>& sections, const LinkedCatalog& lc,
+                   std::vector<VerifyGroup>* groups) {
+  int64_t calls = 0;
+  for (const auto& [section, ids] : sections) {
+    auto it = lc.section_live.find(section);
+    VerifyGroup g;
+    g.section_id = section;
+    g.pages = Pages(it == lc.section_live.end() ? 0 : it->second);
+    g.case_ids = ids;
+    calls += std::min<int64_t>(g.pages, static_cast<int64_t>(ids.size()));
+    groups->push_back(std::move(g));
+  }
+  return calls;
+}
 
 // The suites of the next pass: the selected ones not synced by an earlier pass, each full when
 // the mode asks for it, the catalog never fully synced it, or (auto) its last full sync is
 // older than options.full_sync_every_ms.
+// An incremental suite whose linked cases would cost more calls to check than listing the
+// whole suite gets a full sync instead (docs/catalog.md "Deletions of linked cases").
 std::vector<SuiteWork> PlanPass(const std::vector<TestRailSuiteRecord>& suites,
                                 const std::vector<CatalogSuiteRecord>& catalog_suites,
                                 const std::set<int64_t>& done, SyncMode mode, TimeMs started,
-                                const CatalogOptions& options) {
+                                const CatalogOptions& options, const LinkedCatalog& lc) {
   std::map<int64_t, CatalogSuiteRecord> known;
   for (const auto& s : catalog_suites) known[s.suite_id] = s;
   std::vector<SuiteWork> work;
@@ -132,7 +176,18 @@ std::vector<SuiteWork> PlanPass(const std::vector<TestRailSuiteRecord>& suites,
                 (mode == SyncMode::kAuto &&
                  started - *it->second.last_full_sync_at > options.full_sync_every_ms);
     int64_t high_water = it != known.end() ? it->second.high_water_updated_on : 0;
-    work.push_back(SuiteWork{s, full, high_water});
+    SuiteWork w{s, full, high_water, {}};
+    auto linked = lc.linked.find(s.id);
+    if (!full && linked != lc.linked.end()) {
+      auto live = lc.suite_live.find(s.id);
+      int64_t listing = Pages(live == lc.suite_live.end() ? 0 : live->second);
+      // Incremental already costs one cases page; a full sync lists `listing` pages.
+      if (PlanVerify(linked->second, lc, &w.verify) + 1 >= listing) {
+        w.full = true;
+        w.verify.clear();
+      }
+    }
+    work.push_back(std::move(w));
   }
   return work;
 }
@@ -195,7 +250,62 @@ struct SuiteSyncer {
           progress.Report();
           return Status::Ok();
         }));
+    if (!w.full) NEXUS_RETURN_IF_ERROR(VerifyLinked(w, u, rep));
     return store.ApplyCatalogSuite(project_id, u, clock.NowMs());
+  }
+
+  // The deletion check of an incremental sync: every linked case of the suite the listing did
+  // not show is looked up — by listing its section when that is cheaper, else (and for a case
+  // its section listing no longer shows: moved or deleted) by get_case, whose 400 means
+  // deleted. Live cases found are upserted; deleted ones land in u.deleted_case_ids.
+  Status VerifyLinked(const SuiteWork& w, CatalogSuiteUpdate& u, SuiteSyncReport& rep) const {
+    std::unordered_set<int64_t> seen;
+    for (const auto& c : u.cases) seen.insert(c.id);
+    auto get_case = [&](int64_t id) -> Status {
+      ++rep.verify_calls;
+      auto c = client.GetCase(id);
+      if (c.ok()) {
+        if (!c->is_deleted && c->suite_id == w.suite.id && seen.insert(id).second)
+          u.cases.push_back(ToRecord(*c));
+        return Status::Ok();
+      }
+      if (testrail::ErrorKindOf(c.status()) == testrail::TestRailErrorKind::kRejected) {
+        u.deleted_case_ids.push_back(id);
+        return Status::Ok();
+      }
+      return c.status();
+    };
+    jobs::JobContext* ctx = progress.ctx;
+    for (const VerifyGroup& g : w.verify) {
+      if (ctx && ctx->StopRequested())
+        return Status(StatusCode::kUnavailable, "catalog sync interrupted");
+      std::vector<int64_t> left;
+      for (int64_t id : g.case_ids)
+        if (!seen.count(id)) left.push_back(id);
+      rep.verified += static_cast<int64_t>(left.size());
+      if (static_cast<int64_t>(left.size()) > g.pages) {
+        testrail::GetCasesRequest req;
+        req.project_id = tr_project;
+        req.suite_id = w.suite.id;
+        req.section_id = g.section_id;
+        std::unordered_set<int64_t> want(left.begin(), left.end());
+        NEXUS_RETURN_IF_ERROR(
+            client.ForEachCasesPage(req, [&](std::vector<testrail::Case>& page) -> Status {
+              ++rep.verify_calls;
+              for (auto& c : page)
+                if (!c.is_deleted && want.count(c.id) && seen.insert(c.id).second)
+                  u.cases.push_back(ToRecord(c));
+              return Status::Ok();
+            }));
+        std::vector<int64_t> gone;
+        for (int64_t id : left)
+          if (!seen.count(id)) gone.push_back(id);
+        left = std::move(gone);  // not in its section any more: moved or deleted
+      }
+      for (int64_t id : left) NEXUS_RETURN_IF_ERROR(get_case(id));
+    }
+    rep.deleted_found = static_cast<int64_t>(u.deleted_case_ids.size());
+    return Status::Ok();
   }
 
   // Syncs `work` on up to options.max_parallel_suites threads (this one included); one report
@@ -251,6 +361,9 @@ nlohmann::json SyncReportToJson(const SyncReport& r) {
          {"mode", s.full ? "full" : "incremental"},
          {"cases_fetched", s.cases_fetched},
          {"sections", s.sections},
+         {"linked_verified", s.verified},
+         {"verify_calls", s.verify_calls},
+         {"deleted_found", s.deleted_found},
          {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}});
   return {{"suites", suites}, {"duration_ms", r.duration_ms}};
 }
@@ -349,10 +462,34 @@ Result<SyncReport> CatalogService::SyncNow(int64_t project_id, SyncMode mode,
   std::set<int64_t> done;  // suites synced in an earlier pass
   bool all_full = true, any_incremental = false;
   Status first_error;
+  // The linked cases and the catalog's live counts per section and suite (the deletion check
+  // of incremental syncs).
+  auto load_linked = [&]() -> Result<LinkedCatalog> {
+    LinkedCatalog lc;
+    NEXUS_ASSIGN_OR_RETURN(std::vector<int64_t> ids, store_.ListLinkedCaseIds(project_id));
+    if (ids.empty()) return lc;
+    NEXUS_ASSIGN_OR_RETURN(auto linked, store_.GetCatalogCases(project_id, ids));
+    for (const auto& c : linked)
+      if (!c.is_deleted) lc.linked[c.suite_id][c.section_id].push_back(c.id);
+    NEXUS_ASSIGN_OR_RETURN(auto index, GetIndex(project_id));
+    for (const auto& c : index->cases)
+      if (!c.deleted) {
+        ++lc.section_live[c.section_id];
+        ++lc.suite_live[c.suite_id];
+      }
+    return lc;
+  };
   std::vector<TestRailSuiteRecord> suites = cfg_r->suites;
   for (int pass = 0; pass < kMaxSyncPasses; ++pass) {
     NEXUS_ASSIGN_OR_RETURN(auto catalog_suites, store_.ListCatalogSuites(project_id));
-    std::vector<SuiteWork> work = PlanPass(suites, catalog_suites, done, mode, started, options_);
+    LinkedCatalog lc;
+    if (mode != SyncMode::kFull) {
+      auto lc_r = load_linked();
+      if (!lc_r.ok()) return record_failure(lc_r.status());
+      lc = std::move(lc_r).value();
+    }
+    std::vector<SuiteWork> work =
+        PlanPass(suites, catalog_suites, done, mode, started, options_, lc);
     if (work.empty()) break;
     progress.total = done.size() + work.size();  // no worker is running
     std::vector<SuiteSyncReport> results = syncer.RunPass(work, first_error);
@@ -414,6 +551,27 @@ Status CatalogService::RefreshIfStale(int64_t project_id) {
   if (options_.export_max_age_ms <= 0) return Status::Ok();
   return EnsureFresh(project_id, std::chrono::milliseconds(options_.export_max_age_ms),
                      std::chrono::milliseconds(options_.export_refresh_timeout_ms));
+}
+
+Result<int64_t> CatalogService::ConfirmDeletedCases(int64_t project_id,
+                                                    const testrail::TestRailClient& client,
+                                                    const std::vector<int64_t>& case_ids) {
+  constexpr size_t kMaxChecks = 100;
+  std::vector<int64_t> gone;
+  size_t checked = 0;
+  for (int64_t id : std::set<int64_t>(case_ids.begin(), case_ids.end())) {
+    if (checked++ >= kMaxChecks) break;
+    auto c = client.GetCase(id);
+    if ((c.ok() && c->is_deleted) ||
+        (!c.ok() && testrail::ErrorKindOf(c.status()) == testrail::TestRailErrorKind::kRejected))
+      gone.push_back(id);
+  }
+  if (gone.empty()) return int64_t{0};
+  NEXUS_ASSIGN_OR_RETURN(int64_t n,
+                         store_.MarkCatalogCasesDeleted(project_id, gone, clock_.NowMs()));
+  Invalidate(project_id);
+  spdlog::info("event=catalog_cases_deleted_by_export project_id={} cases={}", project_id, n);
+  return n;
 }
 
 Result<CatalogStatusView> CatalogService::GetStatus(int64_t project_id) {

@@ -9,9 +9,12 @@
 // written in ONE transaction when its fetch completed, so a failed sync leaves that suite's
 // previous catalog intact. A full sync lists every case (get_sections + all get_cases pages)
 // and marks cases no longer listed as deleted (never removing them, never touching links).
-// An incremental sync asks get_cases with updated_after = high water − overlap; it cannot
-// see deletions, which is why a suite gets a full sync when it never had one or its last one
-// is older than options.full_sync_every_ms.
+// An incremental sync asks get_cases with updated_after = high water − overlap; that listing
+// cannot show deletions, so it then checks the suite's LINKED cases it did not see (per
+// section: list the section or get_case each, whichever costs fewer calls; get_case's 400 =
+// deleted), and a suite whose check would cost more than listing it gets a full sync instead.
+// A suite also gets a full sync when it never had one or its last one is older than
+// options.full_sync_every_ms (deletions of unlinked cases).
 //
 // Search: an in-memory index per project (all catalog cases with lower-cased titles and
 // section paths), built lazily and dropped whenever a sync wrote to the project's catalog.
@@ -70,6 +73,11 @@ struct SuiteSyncReport {
   bool full = false;
   int64_t cases_fetched = 0;
   int64_t sections = 0;
+  // Incremental: linked cases the listing did not show that were checked, the calls that
+  // check cost (get_cases&section_id pages + get_case), and how many TestRail had deleted.
+  int64_t verified = 0;
+  int64_t verify_calls = 0;
+  int64_t deleted_found = 0;
   std::string error;  // empty when the suite synced
 };
 
@@ -171,6 +179,10 @@ class CatalogService : public CatalogFreshness {
   // EnsureFresh with options.export_max_age_ms and export_refresh_timeout_ms; Ok at once
   // when export_max_age_ms is 0.
   Status RefreshIfStale(int64_t project_id) override;
+  // get_case for each case (at most 100 checked per call); a 400 answer (TestRail has no such
+  // case) marks it deleted in the catalog. Other answers leave the case as it is.
+  Result<int64_t> ConfirmDeletedCases(int64_t project_id, const testrail::TestRailClient& client,
+                                      const std::vector<int64_t>& case_ids) override;
 
   Result<CatalogStatusView> GetStatus(int64_t project_id);
 

@@ -537,6 +537,17 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
   Status st = executor_.Execute(er, **client);
+  // R-LINK-4: a case TestRail refused because it does not know it any more turns its links
+  // missing (best effort: the export's outcome does not depend on it).
+  std::vector<int64_t> refused;
+  for (const auto& sk : rec.skipped)
+    if (sk.reason == "rejected_by_testrail") refused.push_back(sk.case_id);
+  if (!refused.empty()) {
+    auto marked = catalog_.ConfirmDeletedCases(rec.project_id, **client, refused);
+    if (!marked.ok())
+      spdlog::warn("event=export_rejected_cases_check_failed export_id={} error=\"{}\"", rec.id,
+                   marked.status().message());
+  }
   // A local failure (the store, or the process stopping) leaves the export running: the job
   // tries again or the next process resumes it; only the final attempt records it as failed.
   const bool local = st.code() == StatusCode::kInternal || (st.code() == StatusCode::kUnavailable &&
@@ -621,6 +632,14 @@ Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run
   if (rec.active()) {
     v.sync_state = RunSyncState::kInProgress;
     v.message = "An export of this run is in progress.";
+  } else if (rec.error_code == "nothing_to_send" || (rec.succeeded() && run_cases.empty())) {
+    // Issue 12: an Error run (every result "Not reported") was not exported — say so rather
+    // than "exported" or "failed".
+    v.sync_state = RunSyncState::kNothingToExport;
+    v.message = rec.error_code == "nothing_to_send" && !rec.error.empty()
+                    ? "Nothing to export: " + rec.error
+                    : "Nothing to export: none of this run's results is reported to TestRail "
+                      "(the status mapping says \"Not reported\" for all of them).";
   } else if (!rec.succeeded()) {
     v.sync_state = RunSyncState::kFailed;
     v.message = "The last export failed: " + rec.error;

@@ -87,7 +87,16 @@ struct ExportView {
 
 // R-SYNC-2: where a run stands with TestRail (API text: not_exported, in_progress, exported,
 // failed, changed_since_export).
-enum class RunSyncState { kNotExported, kInProgress, kExported, kFailed, kChangedSinceExport };
+// kNothingToExport: the last export covering the run sent none of its results (every case
+// "Not reported", e.g. an Error run) — neither exported nor failed.
+enum class RunSyncState {
+  kNotExported,
+  kInProgress,
+  kExported,
+  kFailed,
+  kChangedSinceExport,
+  kNothingToExport
+};
 
 struct RunSyncView {
   int64_t run_id = 0;

@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 #include "storage/export_records.h"
+#include "testrail/client.h"
 
 namespace nexus::integration {
 
@@ -27,6 +28,12 @@ class CatalogFreshness {
  public:
   virtual ~CatalogFreshness() = default;
   virtual Status RefreshIfStale(int64_t project_id) = 0;
+  // TestRail refused results for these cases at send time ("rejected_by_testrail"): checks
+  // each with get_case through `client` and marks the ones TestRail no longer has deleted in
+  // the catalog, so their links turn missing (R-LINK-4). Returns how many were marked.
+  virtual Result<int64_t> ConfirmDeletedCases(int64_t project_id,
+                                              const testrail::TestRailClient& client,
+                                              const std::vector<int64_t>& case_ids) = 0;
 };
 
 // R-LINK-4: the status last sent per case (case id → record; cases never sent are absent).

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/export_planner.h"
 #include "testrail/base_url.h"
 #include "testrail/types.h"
 
@@ -450,6 +451,12 @@ Result<TestRailOptionsRecord> TestRailConfigService::SaveOptions(int64_t project
               t->find_first_not_of(" \t\r\n") == std::string::npos))
       return InvalidArgument("run_name_template must be 1 to 250 characters (not only spaces)",
                              "run_name_template", "invalid_value");
+    // An unknown placeholder ({nope}) or a lone brace would reach TestRail as typed: refuse it
+    // naming the placeholder and listing the known ones.
+    if (t) {
+      Status v = ValidateNameTemplate(*t);
+      if (!v.ok()) return InvalidArgument(v.message(), "run_name_template", "invalid_value");
+    }
     o.run_name_template = t;
   }
   if (update.milestone_id) {

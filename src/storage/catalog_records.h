@@ -59,6 +59,10 @@ struct CatalogSuiteUpdate {
   bool full = false;
   std::vector<CatalogSectionRecord> sections;  // the suite's complete section list
   std::vector<CatalogCaseRecord> cases;
+  // Cases TestRail confirmed deleted (get_case answered 400) that the listing could not show
+  // (an incremental sync verifying its linked cases): marked deleted like unlisted cases of a
+  // full sync (deleted_at = now when they were live).
+  std::vector<int64_t> deleted_case_ids;
 };
 
 // The state of a project's catalog sync ("never", "syncing", "ok", "failed").

@@ -38,6 +38,15 @@ class CatalogStore {
   // unknown ids are left out.
   virtual Result<std::vector<CatalogCaseRecord>> GetCatalogCases(
       int64_t project_id, const std::vector<int64_t>& case_ids) = 0;
+  // Marks these catalog cases deleted (tombstones: deleted_at = now when they were live;
+  // unknown ids are ignored). For cases TestRail confirmed deleted outside a sync (an export
+  // refused for an unknown case). Returns how many live cases became deleted.
+  virtual Result<int64_t> MarkCatalogCasesDeleted(int64_t project_id,
+                                                  const std::vector<int64_t>& case_ids,
+                                                  TimeMs now) = 0;
+  // The distinct case ids linked to live tests of the project (both levels, links of removed
+  // steps left out), ascending.
+  virtual Result<std::vector<int64_t>> ListLinkedCaseIds(int64_t project_id) = 0;
   // nullopt when the project never synced.
   virtual Result<std::optional<CatalogStateRecord>> GetCatalogState(int64_t project_id) = 0;
   virtual Status SaveCatalogState(int64_t project_id, const CatalogStateRecord& state) = 0;

@@ -195,6 +195,23 @@ Status MarkUnlistedCasesDeleted(Connection& c, std::string_view op, int64_t proj
   return Status::Ok();
 }
 
+// Marks these cases of the project deleted; returns how many were live.
+Result<int64_t> MarkCasesDeleted(Connection& c, std::string_view op, int64_t project_id,
+                                 const std::vector<int64_t>& case_ids, TimeMs now) {
+  int64_t changed = 0;
+  for (int64_t id : std::set<int64_t>(case_ids.begin(), case_ids.end())) {
+    NEXUS_ASSIGN_OR_RETURN(Statement up,
+                           c.Prepare(op,
+                                     "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
+                                     "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2 "
+                                     "AND NOT is_deleted RETURNING case_id"));
+    up.Bind(1, project_id).Bind(2, id).Bind(3, now);
+    NEXUS_ASSIGN_OR_RETURN(bool row, up.Step());
+    if (row) ++changed;  // one row at most (the primary key)
+  }
+  return changed;
+}
+
 }  // namespace
 
 Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpdate& u, TimeMs now) {
@@ -205,8 +222,46 @@ Status SqliteStore::ApplyCatalogSuite(int64_t project_id, const CatalogSuiteUpda
     NEXUS_RETURN_IF_ERROR(ReplaceCatalogSections(c, kOp, project_id, u));
     NEXUS_RETURN_IF_ERROR(UpsertCatalogCases(c, kOp, project_id, u));
     if (u.full) NEXUS_RETURN_IF_ERROR(MarkUnlistedCasesDeleted(c, kOp, project_id, u, now));
+    if (!u.deleted_case_ids.empty())
+      NEXUS_RETURN_IF_ERROR(MarkCasesDeleted(c, kOp, project_id, u.deleted_case_ids, now).status());
     return Status::Ok();
   });
+}
+
+Result<int64_t> SqliteStore::MarkCatalogCasesDeleted(int64_t project_id,
+                                                     const std::vector<int64_t>& case_ids,
+                                                     TimeMs now) {
+  constexpr std::string_view kOp = "mark catalog cases deleted";
+  int64_t changed = 0;
+  Status s = WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(RequireProject(c, kOp, project_id));
+    NEXUS_ASSIGN_OR_RETURN(changed, MarkCasesDeleted(c, kOp, project_id, case_ids, now));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return changed;
+}
+
+Result<std::vector<int64_t>> SqliteStore::ListLinkedCaseIds(int64_t project_id) {
+  constexpr std::string_view kOp = "list linked case ids";
+  std::vector<int64_t> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp, std::string("SELECT DISTINCT l.case_id FROM testrail_links l JOIN tests t "
+                                   "ON t.id = l.test_id WHERE l.project_id = ?1 AND "
+                                   "t.deleted_at IS NULL AND ") +
+                           kLiveLinkFilter + " ORDER BY l.case_id"));
+    st.Bind(1, project_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(st.Int64(0));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<std::vector<CatalogSuiteRecord>> SqliteStore::ListCatalogSuites(int64_t project_id) {

@@ -141,6 +141,9 @@ class SqliteStore final : public Store {
   Result<std::vector<CatalogCaseRecord>> ListCatalogCases(int64_t project_id) override;
   Result<std::vector<CatalogCaseRecord>> GetCatalogCases(
       int64_t project_id, const std::vector<int64_t>& case_ids) override;
+  Result<int64_t> MarkCatalogCasesDeleted(int64_t project_id, const std::vector<int64_t>& case_ids,
+                                          TimeMs now) override;
+  Result<std::vector<int64_t>> ListLinkedCaseIds(int64_t project_id) override;
   Result<std::optional<CatalogStateRecord>> GetCatalogState(int64_t project_id) override;
   Status SaveCatalogState(int64_t project_id, const CatalogStateRecord& state) override;
   Status ReplaceTestRailLinks(int64_t project_id, int64_t test_id, const std::string& step_id,

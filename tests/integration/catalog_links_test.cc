@@ -25,8 +25,8 @@ class CatalogLinksTest : public ::testing::Test {
     testrail_sim::GenerateSpec spec;
     spec.projects = 1;
     spec.suites = 3;
-    spec.sections = 3;
-    spec.cases = 20;
+    spec.sections = sections_per_suite_;
+    spec.cases = cases_per_suite_;
     so.generate = spec;
     sim_ = std::make_unique<testrail_sim::Simulator>(so);
     std::string error;
@@ -108,6 +108,8 @@ class CatalogLinksTest : public ::testing::Test {
     return Json();
   }
 
+  int sections_per_suite_ = 3;
+  int cases_per_suite_ = 20;
   std::unique_ptr<testrail_sim::Simulator> sim_;
   std::atomic<int64_t> sim_now_{0};
   std::unique_ptr<ApiHarness> h_;
@@ -303,6 +305,110 @@ TEST_F(CatalogLinksTest, BadInputAndPermissions) {
   ASSERT_EQ(h_->Put(pbase_ + "/features", admin_, {{"testrail", false}}).status, 200);
   EXPECT_EQ(h_->Get(tr_ + "/cases?q=1", viewer_).status, 404);
   EXPECT_EQ(h_->Get(links_, editor_).status, 404);
+}
+
+// Suites big enough (2,000 cases in 20 sections, 8 pages) that checking a few linked cases
+// costs fewer calls than listing the suite.
+class CatalogDeletionsTest : public CatalogLinksTest {
+ protected:
+  CatalogDeletionsTest() {
+    sections_per_suite_ = 20;
+    cases_per_suite_ = 2000;
+  }
+
+  Json LinkState(int64_t case_id) {
+    auto got = h_->Get(links_, viewer_);
+    EXPECT_EQ(got.status, 200) << got.raw;
+    return LinkOf(got.body["items"], case_id);
+  }
+};
+
+// Issue 12 item 1 (R-LINK-4, R-SYNC-3): one automatic sync (the catalog's Refresh, the
+// periodic sync) turns a deleted linked case red — without listing the suites: the
+// incremental listing + one check per linked case it did not see.
+TEST_F(CatalogDeletionsTest, AutoSyncFindsDeletedLinkedCasesWithoutAFullListing) {
+  Json c1 = Cases("suite_id=" + std::to_string(s1_) + "&limit=250");
+  ASSERT_GE(c1.size(), 200u);
+  int64_t a = c1[0]["id"], b = c1[1]["id"], sec_a = c1[0]["section_id"];
+  int64_t c = 0, unlinked = c1[5]["id"];
+  for (const auto& hit : c1)
+    if (hit["section_id"] != sec_a) {
+      c = hit["id"];
+      break;
+    }
+  ASSERT_NE(c, 0);
+  Json c2 = Cases("suite_id=" + std::to_string(s2_));
+  int64_t d = c2[0]["id"];
+  ASSERT_EQ(h_->Put(links_, editor_, {{"case_ids", {a, b, c}}}).status, 200);
+  std::string step = test_["steps"][0]["id"];
+  ASSERT_EQ(
+      h_->Put(pbase_ + "/tests/" + std::to_string(test_id_) + "/steps/" + step + "/testrail-links",
+              editor_, {{"case_ids", {d}}})
+          .status,
+      200);
+
+  ASSERT_TRUE(sim_->DeleteCase(b));
+  ASSERT_TRUE(sim_->DeleteCase(c));
+  ASSERT_TRUE(sim_->DeleteCase(d));  // a step-level link
+  ASSERT_TRUE(sim_->DeleteCase(unlinked));
+  sim_->ResetStats();
+  Json r = Sync("auto");
+  ASSERT_EQ(r["state"], "succeeded") << r;
+  testrail_sim::SimStats st = sim_->Stats();
+  // Per suite: get_sections + one get_cases page (nothing changed); then the linked cases the
+  // listing did not show: a and b share a section (listed once: 1 page < 2 get_case; b is not
+  // in it → get_case), c and d one get_case each. A full listing would be 2 × (1 + 8) calls.
+  EXPECT_EQ(st.calls["get_case"], 3) << r;
+  EXPECT_EQ(st.calls["get_cases"], 2 + 1) << r;
+  EXPECT_EQ(st.total_calls, 2 * 2 + 4) << r;
+  int64_t deleted_found = 0;
+  for (const auto& s : r["result"]["suites"]) {
+    EXPECT_EQ(s["mode"], "incremental") << s;
+    deleted_found += s["deleted_found"].get<int64_t>();
+  }
+  EXPECT_EQ(deleted_found, 3);
+
+  EXPECT_EQ(LinkState(a)["state"], "synced");
+  for (int64_t gone : {b, c}) {
+    EXPECT_EQ(LinkState(gone)["state"], "missing") << gone;
+    EXPECT_EQ(LinkState(gone)["reason"], "deleted_in_testrail") << gone;
+  }
+  auto steps =
+      h_->Get(pbase_ + "/tests/" + std::to_string(test_id_) + "/steps/" + step + "/testrail-links",
+              viewer_);
+  EXPECT_EQ(LinkOf(steps.body["items"], d)["state"], "missing") << steps.raw;
+  EXPECT_EQ(Cases("q=C" + std::to_string(b)).size(), 0u);
+  // An unlinked deletion is left to the daily full sync (no call spent on it).
+  EXPECT_EQ(Cases("q=C" + std::to_string(unlinked)).size(), 1u);
+
+  // A second sync checks only the live linked case (deleted ones stay tombstones).
+  sim_->ResetStats();
+  r = Sync("auto");
+  ASSERT_EQ(r["state"], "succeeded") << r;
+  EXPECT_EQ(sim_->Stats().calls["get_case"], 1) << r;
+  EXPECT_EQ(LinkState(b)["state"], "missing");
+}
+
+// Many linked cases in one section: the section is listed once instead of one get_case each;
+// a linked case that left its section (moved) is looked up and stays synced.
+TEST_F(CatalogDeletionsTest, ManyLinksInOneSectionAreCheckedByListingIt) {
+  Json c1 = Cases("suite_id=" + std::to_string(s1_) + "&limit=250");
+  int64_t sec = c1[0]["section_id"];
+  std::vector<int64_t> same;
+  for (const auto& hit : c1)
+    if (hit["section_id"] == sec) same.push_back(hit["id"]);
+  ASSERT_GE(same.size(), 6u);
+  same.resize(6);
+  ASSERT_EQ(h_->Put(links_, editor_, {{"case_ids", same}}).status, 200);
+  ASSERT_TRUE(sim_->DeleteCase(same[2]));
+  sim_->ResetStats();
+  Json r = Sync("auto");
+  ASSERT_EQ(r["state"], "succeeded") << r;
+  testrail_sim::SimStats st = sim_->Stats();
+  EXPECT_EQ(st.calls["get_case"], 1) << r;       // the one its section no longer lists
+  EXPECT_EQ(st.calls["get_cases"], 2 + 1) << r;  // one page per suite + the section
+  for (int64_t id : same)
+    EXPECT_EQ(LinkState(id)["state"], id == same[2] ? "missing" : "synced") << id;
 }
 
 }  // namespace

@@ -157,6 +157,54 @@ TEST(ExportTest, ErrorRunReportsNothingAndSaysWhy) {
   EXPECT_EQ(r.body["skipped_cases"][0]["reason"], "not_reported");
   EXPECT_EQ(env.sim->Stats().calls.count("add_run"), 0u);
   EXPECT_EQ(env.sim->Stats().calls.count("add_plan"), 0u);
+  // Issue 12 item 3: the run says "nothing to export", not exported nor failed.
+  auto sync = env.h->Get(env.pbase + "/runs/" + std::to_string(run) + "/testrail", env.viewer);
+  ASSERT_EQ(sync.status, 200) << sync.raw;
+  EXPECT_EQ(sync.body["sync_state"], "nothing_to_export") << sync.raw;
+  EXPECT_NE(sync.body["message"].get<std::string>().find("Nothing to export"), std::string::npos);
+
+  // Exported together with a reported run: that one is exported, the Error run is not.
+  int64_t ok_run = env.MakeRun(env.MakeTest({env.cases_a[1]}));
+  auto both = env.Export({{"run_ids", {ok_run, run}}});
+  ASSERT_EQ(both.status, 200) << both.raw;
+  EXPECT_EQ(both.body["state"], "succeeded") << both.raw;
+  sync = env.h->Get(env.pbase + "/runs/" + std::to_string(run) + "/testrail", env.viewer);
+  EXPECT_EQ(sync.body["sync_state"], "nothing_to_export") << sync.raw;
+  sync = env.h->Get(env.pbase + "/runs/" + std::to_string(ok_run) + "/testrail", env.viewer);
+  EXPECT_EQ(sync.body["sync_state"], "exported") << sync.raw;
+}
+
+// Issue 12 item 1: a case TestRail refuses because it was deleted after the last catalog sync
+// makes the export partial, and its link turns missing at once (no sync needed).
+TEST(ExportTest, ACaseTestRailRefusesTurnsItsLinkMissing) {
+  ExportEnv env;
+  int64_t t = env.MakeTest({env.cases_a[0], env.cases_a[1]});
+  int64_t run = env.MakeRun(t);
+  // The catalog sync the suite selection started must not see the deletion first.
+  for (int i = 0; i < 200; ++i) {
+    auto cat = env.h->Get(env.pbase + "/testrail/catalog", env.admin);
+    if (cat.status == 200 && cat.body["job_id"].is_null()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string links = env.pbase + "/tests/" + std::to_string(t) + "/testrail-links";
+  auto before = env.h->Get(links, env.viewer);
+  for (const auto& l : before.body["items"]) ASSERT_EQ(l["state"], "synced") << before.raw;
+  ASSERT_TRUE(env.sim->DeleteCase(env.cases_a[1]));
+  auto r = env.Export({{"run_id", run}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "partially_succeeded") << r.raw;
+  ASSERT_EQ(r.body["skipped_cases"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["skipped_cases"][0]["reason"], "rejected_by_testrail");
+  auto after = env.h->Get(links, env.viewer);
+  ASSERT_EQ(after.status, 200) << after.raw;
+  for (const auto& l : after.body["items"]) {
+    if (l["case_id"] == env.cases_a[1]) {
+      EXPECT_EQ(l["state"], "missing") << l;
+      EXPECT_EQ(l["reason"], "deleted_in_testrail") << l;
+    } else {
+      EXPECT_EQ(l["state"], "synced") << l;
+    }
+  }
 }
 
 // A damaged stored mapping is never exported as the defaults: the export (and its dry run) is

@@ -211,12 +211,26 @@ TEST_F(TestRailConfigTest, ViewersReadConfigManagersChange) {
   // Config manager (and admin) can.
   ConnectSim();
   EXPECT_EQ(Get("/remote/projects", admin_).status, 200);
-  // Viewer may read the configuration, statuses and mapping.
-  auto v = Get("", viewer_);
-  ASSERT_EQ(v.status, 200) << v.raw;
-  EXPECT_TRUE(v.body["connection"]["api_key_set"].get<bool>());
-  EXPECT_EQ(Get("/statuses", viewer_).status, 200);
-  EXPECT_EQ(Get("/mapping", viewer_).status, 200);
+  // Issue 12 item 8: readers do not see the connection (URL, user, key's last 4) nor the
+  // mapping; they read the summary (connected, project, suites, export defaults) and the
+  // statuses (badge colours).
+  for (const std::string& token : {viewer_, editor_}) {
+    auto v = Get("", token);
+    EXPECT_EQ(v.status, 403) << v.raw;
+    EXPECT_NE(v.message().find("project:edit-configs"), std::string::npos) << v.raw;
+    EXPECT_EQ(v.raw.find(sim_->base_url()), std::string::npos);
+    EXPECT_EQ(Get("/mapping", token).status, 403);
+    auto sum = Get("/summary", token);
+    ASSERT_EQ(sum.status, 200) << sum.raw;
+    EXPECT_EQ(sum.body["connected"], true);
+    EXPECT_EQ(sum.body["close_run_on_completion"], true);
+    EXPECT_EQ(sum.raw.find(sim_->base_url()), std::string::npos) << sum.raw;
+    EXPECT_EQ(sum.raw.find(kUser), std::string::npos) << sum.raw;
+    EXPECT_FALSE(sum.body.contains("connection"));
+    EXPECT_EQ(Get("/statuses", token).status, 200);
+  }
+  EXPECT_EQ(Get("/summary", outsider_).status, 404);
+  EXPECT_TRUE(Get("", cm_).body["connection"]["api_key_set"].get<bool>());
   auto forbidden = Connect(sim_->base_url(), kUser, kKey, viewer_);
   EXPECT_EQ(forbidden.status, 403);
   EXPECT_NE(forbidden.message().find("project:edit-configs"), std::string::npos)
@@ -772,6 +786,18 @@ TEST_F(TestRailConfigTest, OptionsValidateAndPersist) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.field(), "run_name_template");
   EXPECT_EQ(Put("/options", {{"run_name_template", ""}}).field(), "run_name_template");
+  // Issue 12 item 6: an unknown placeholder is named, with the known ones; nothing saved.
+  auto before_bad = Get("").body["options"];
+  auto bad = Put("/options", {{"run_name_template", "Nightly {nope} {date}"}});
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  EXPECT_EQ(bad.field(), "run_name_template");
+  std::string msg = bad.body["error"]["message"];
+  EXPECT_NE(msg.find("{nope}"), std::string::npos) << msg;
+  for (const char* known : {"{project}", "{source}", "{date}", "{time}", "{count}", "{type}"})
+    EXPECT_NE(msg.find(known), std::string::npos) << known << " in " << msg;
+  EXPECT_EQ(Put("/options", {{"run_name_template", "Half {date"}}).field(), "run_name_template");
+  EXPECT_EQ(Get("").body["options"], before_bad);
+  EXPECT_EQ(Put("/options", {{"run_name_template", "{{literal}} {project} {date}"}}).status, 200);
   EXPECT_EQ(Put("/options", {{"milestone_id", 0}}).field(), "milestone_id");
   EXPECT_EQ(Put("/options", {{"milestone_id", "3"}}).field(), "milestone_id");
   EXPECT_EQ(Put("/options", {{"auto_export", 1}}).field(), "auto_export");
@@ -797,7 +823,8 @@ TEST_F(TestRailConfigTest, OptionsValidateAndPersist) {
   expected["milestone_id"] = nullptr;
   expected["auto_export"] = false;
   EXPECT_EQ(partial.body, expected);
-  EXPECT_EQ(Get("", viewer_).body["options"], expected);
+  EXPECT_EQ(Get("/summary", viewer_).body["close_run_on_completion"],
+            expected["close_run_on_completion"]);
 }
 
 // ---- Observability.

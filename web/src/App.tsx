@@ -19,20 +19,33 @@ import { TestRailConfigPage } from './pages/TestRailConfig';
 import { ExportsPage, ExportDetailPage } from './pages/Exports';
 import { canEditConfigs, cls } from './util';
 
+/** Set after a sign-in in this browser; without it GET /me is not tried (it would be a 401). */
+const SIGNED_IN = 'nexus.signedIn';
+
 export function App() {
   const path = useRoute();
   const [user, setUser] = useState<User | null | undefined>(undefined);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      localStorage.removeItem(SIGNED_IN);
       setUser(null);
     });
+    // A browser that never signed in (or signed out) goes straight to the login form, so a
+    // fresh load logs no 401 for GET /me (issue 12).
+    if (!localStorage.getItem(SIGNED_IN)) {
+      setUser(null);
+      return;
+    }
     authApi.me().then(
       (me) => {
         if (me.csrf_token) setCsrfToken(me.csrf_token);
         setUser(me);
       },
-      () => setUser(null),
+      () => {
+        localStorage.removeItem(SIGNED_IN);
+        setUser(null);
+      },
     );
   }, []);
 
@@ -42,6 +55,7 @@ export function App() {
     return (
       <LoginPage
         onLogin={(u, csrf) => {
+          localStorage.setItem(SIGNED_IN, '1');
           setCsrfToken(csrf);
           setUser(u);
           if (currentIsLogin()) navigate('/projects');
@@ -57,6 +71,7 @@ export function App() {
       /* ignore */
     }
     setCsrfToken('');
+    localStorage.removeItem(SIGNED_IN);
     setUser(null);
     navigate('/login');
   };

@@ -52,6 +52,38 @@ export function statusColor(s: TrStatus | undefined): string {
   return '#' + s.color_bright.toString(16).padStart(6, '0');
 }
 
+/** WCAG relative luminance of a #rrggbb colour. */
+function luminance(hex: string): number {
+  const n = parseInt(hex.replace('#', ''), 16);
+  const ch = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+}
+
+/** Contrast ratio (WCAG 2) of two #rrggbb colours. */
+export function contrast(a: string, b: string): number {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/**
+ * Text colour on a status pill: black or white, whichever contrasts more with TestRail's colour;
+ * when neither reaches WCAG AA (4.5:1) the pill's background is darkened (`pillStyle`).
+ */
+export function pillStyle(bg: string): { background: string; color: string } {
+  let back = bg;
+  for (let i = 0; i < 10; i++) {
+    const text = contrast(back, '#000000') >= contrast(back, '#ffffff') ? '#000000' : '#ffffff';
+    if (contrast(back, text) >= 4.5) return { background: back, color: text };
+    const n = parseInt(back.slice(1), 16);
+    const d = (v: number) => Math.round(v * 0.85);
+    back = '#' + ((d((n >> 16) & 255) << 16) | (d((n >> 8) & 255) << 8) | d(n & 255)).toString(16).padStart(6, '0');
+  }
+  return { background: back, color: '#ffffff' };
+}
+
 export function cls(...xs: (string | false | null | undefined)[]): string {
   return xs.filter(Boolean).join(' ');
 }

@@ -215,6 +215,7 @@ await ok('GET', `${P}/runs?execution_id=${exec.id}`);
 // TestRail configuration against the simulator.
 const TR = `${P}/testrail`;
 await ok('GET', TR);
+await ok('GET', `${TR}/summary`);
 await call('PUT', `${TR}/connection`, { url: simUrl, user: SIM_USER, api_key: 'wrong-key-0000' });
 await ok('PUT', `${TR}/connection`, { url: simUrl, user: SIM_USER, api_key: SIM_KEY });
 const remote = await ok('GET', `${TR}/remote/projects`);
@@ -229,6 +230,7 @@ await ok('PUT', `${TR}/mapping`, { ...plain, mode: 'advanced' });
 await call('POST', `${TR}/mapping/reset`, undefined, { expect: 200 });
 await ok('PUT', `${TR}/options`, { close_run_on_completion: true, auto_export: false, run_name_template: 'Nexus {date}', milestone_id: null });
 await ok('GET', TR);
+await ok('GET', `${TR}/summary`);
 
 // Catalog and links.
 await call('POST', `${TR}/catalog/sync`, { mode: 'full' });

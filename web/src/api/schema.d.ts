@@ -396,8 +396,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** TestRail configuration of the project */
+        /**
+         * TestRail configuration of the project (project:edit-configs)
+         * @description The connection (URL, TestRail user, key's last 4) and the mapping are for the people who configure them: readers get 403 and use GET .../testrail/summary.
+         */
         get: operations["getTestRailConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What readers' screens need: connected, TestRail project and suites, export defaults */
+        get: operations["getTestRailSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1263,7 +1283,7 @@ export interface components {
         RunSync: {
             run_id: number;
             /** @enum {string} */
-            sync_state: "not_exported" | "in_progress" | "failed" | "changed_since_export" | "exported";
+            sync_state: "not_exported" | "in_progress" | "failed" | "changed_since_export" | "exported" | "nothing_to_export";
             message: string;
             changed_since_export: boolean;
             /** Format: date-time */
@@ -1341,6 +1361,19 @@ export interface components {
             items: components["schemas"]["Export"][];
             /** @description cursor of the next page, null on the last */
             next_cursor: string | null;
+        };
+        TestRailSummary: {
+            connected: boolean;
+            project: {
+                id: number;
+                name: string;
+            } | null;
+            suites: {
+                id: number;
+                name: string;
+            }[];
+            close_run_on_completion: boolean;
+            auto_export: boolean;
         };
     };
     responses: {
@@ -2249,6 +2282,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestRailConfig"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getTestRailSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestRailSummary"];
                 };
             };
             default: components["responses"]["Error"];

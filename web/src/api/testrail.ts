@@ -1,12 +1,14 @@
 // Typed client: a project's TestRail configuration (connection, project and suites, statuses,
 // mapping, options).
 import { http, query, type Page } from './client';
-import type { ConnectionRequest, Mapping, MappingView, Options, OptionsRequest, RemoteProject, RemoteSuite, Statuses, TestRailConfig } from './types';
+import type { ConnectionRequest, Mapping, MappingView, Options, OptionsRequest, RemoteProject, RemoteSuite, Statuses, TestRailConfig, TestRailSummary } from './types';
 
 const base = (p: number) => `/projects/${p}/testrail`;
 
 export const testrailApi = {
   config: (p: number) => http.get<TestRailConfig>(base(p)),
+  // What every reader may see (connected, project, suites, export defaults).
+  summary: (p: number) => http.get<TestRailSummary>(`${base(p)}/summary`),
   connect: (p: number, body: ConnectionRequest) => http.put<TestRailConfig>(`${base(p)}/connection`, body),
   disconnect: (p: number) => http.del(`${base(p)}/connection`),
   remoteProjects: (p: number) => http.get<Page<RemoteProject>>(`${base(p)}/remote/projects`),

@@ -31,6 +31,7 @@ export type Execution = S['Execution'];
 export type ExecutionDetail = S['ExecutionDetail'];
 
 export type TestRailConfig = S['TestRailConfig'];
+export type TestRailSummary = S['TestRailSummary'];
 export type Connection = S['Connection'];
 export type ConnectionRequest = S['ConnectionRequest'];
 export type RemoteProject = S['RemoteProject'];

@@ -58,12 +58,14 @@ export function CasePicker({
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set(initial));
   const [active, setActive] = useState(0);
+  const [askDiscard, setAskDiscard] = useState(false);
+  const [showSelected, setShowSelected] = useState(false);
   const reqSeq = useRef(0);
 
   // Selected suites of the project (only those can be linked, R-SUITE-2).
   useEffect(() => {
     testrailApi
-      .config(projectId)
+      .summary(projectId)
       .then((cfg) => {
         const s: Suite[] = cfg.suites;
         setSuites(s);
@@ -86,7 +88,8 @@ export function CasePicker({
     try {
       const r = await catalogApi.cases(projectId, {
         q: query || undefined,
-        suite_id: suiteId,
+        // A search (C751, title words) covers every selected suite; each row says where it is.
+        suite_id: query ? undefined : suiteId,
         section_id: sectionId !== null && !query ? sectionId : undefined,
         limit: 200,
         cursor: more && cursor ? cursor : undefined,
@@ -159,19 +162,42 @@ export function CasePicker({
     }
   };
 
+  // Closing (Esc, ×, a click outside, Cancel) never silently drops a changed selection.
+  const initialKey = [...new Set(initial)].sort((a, b) => a - b).join(',');
+  const changed = [...selected].sort((a, b) => a - b).join(',') !== initialKey;
+  const close = () => (changed ? setAskDiscard(true) : onCancel());
+  const titles = new Map(cases.map((c) => [c.id, c.title]));
+
   return (
     <Dialog
       title={title}
-      onClose={onCancel}
+      onClose={close}
       wide
       testId="case-picker"
       footer={
         <>
-          <span className="muted" data-testid="picker-selected-count">
-            {selected.size} selected
-          </span>
+          <button
+            type="button"
+            className="btn btn-ghost"
+            aria-expanded={showSelected}
+            onClick={() => setShowSelected((v) => !v)}
+            data-testid="picker-selected-count"
+          >
+            {selected.size} selected {showSelected ? '▾' : '▸'}
+          </button>
           <span className="spacer" />
-          <button className="btn" onClick={onCancel}>
+          {askDiscard && (
+            <span role="alert" className="discard-ask" data-testid="picker-discard">
+              Discard your changes to the selection?{' '}
+              <button type="button" className="btn btn-sm btn-danger-ghost" onClick={onCancel}>
+                Discard
+              </button>{' '}
+              <button type="button" className="btn btn-sm" onClick={() => setAskDiscard(false)}>
+                Keep editing
+              </button>
+            </span>
+          )}
+          <button className="btn" onClick={close}>
             Cancel
           </button>
           <button className="btn btn-primary" onClick={() => onConfirm([...selected])} data-testid="confirm-selection">
@@ -181,6 +207,23 @@ export function CasePicker({
       }
     >
       <ErrorBanner error={error} onClose={() => setError(null)} />
+      {showSelected && (
+        <div className="picker-selected" data-testid="picker-selected">
+          {selected.size === 0 ? (
+            <span className="muted">Nothing selected.</span>
+          ) : (
+            [...selected].map((id) => (
+              <span key={id} className="picker-chip">
+                C{id}
+                {titles.get(id) ? ` ${titles.get(id)}` : ''}
+                <button type="button" className="link-unlink" aria-label={`Remove C${id} from the selection`} onClick={() => toggle(id)}>
+                  ×
+                </button>
+              </span>
+            ))
+          )}
+        </div>
+      )}
       <div className="picker-top">
         <input
           className="search grow"
@@ -216,7 +259,13 @@ export function CasePicker({
               role="treeitem"
               tabIndex={0}
               onClick={() => setSectionId(null)}
-              onKeyDown={(e) => e.key === 'Enter' && setSectionId(null)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') setSectionId(null);
+                if (e.key === 'ArrowDown') {
+                  e.preventDefault();
+                  document.querySelectorAll<HTMLElement>('[data-testid=picker-tree] [role=treeitem]')[1]?.focus();
+                }
+              }}
             >
               All sections
             </div>
@@ -230,6 +279,12 @@ export function CasePicker({
                 tabIndex={0}
                 onClick={() => setSectionId(s.id)}
                 onKeyDown={(e) => {
+                  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                    e.preventDefault();
+                    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid=picker-tree] [role=treeitem]')];
+                    const i = rows.indexOf(e.currentTarget);
+                    rows[Math.max(0, Math.min(rows.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+                  }
                   if (e.key === 'Enter') setSectionId(s.id);
                   if (e.key === 'ArrowLeft' || e.key === 'ArrowRight')
                     setCollapsed((c) => {
@@ -283,7 +338,14 @@ export function CasePicker({
                   <label className={cls('case-row', i === active && 'active', selected.has(c.id) && 'checked')} data-testid="case-row">
                     <input type="checkbox" checked={selected.has(c.id)} onChange={() => toggle(c.id)} tabIndex={-1} />
                     <span className="case-id">C{c.id}</span>
-                    <span className="case-title">{c.title}</span>
+                    <span className="case-title" title={`${c.suite} › ${c.section_path}`}>
+                      {c.title}
+                    </span>
+                    {query && (
+                      <span className="case-where" data-testid="case-where">
+                        {c.suite} › {c.section_path}
+                      </span>
+                    )}
                   </label>
                 )}
               />

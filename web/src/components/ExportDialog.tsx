@@ -1,6 +1,7 @@
 // The "Export to TestRail" dialog: name and close option, then the export's summary.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { exportsApi } from '../api/exports';
+import { testrailApi } from '../api/testrail';
 import type { ExportRequest, ExportResult } from '../api/types';
 import { Dialog, ErrorBanner, Spinner } from './ui';
 import { ExportSummary } from './ExportSummary';
@@ -21,10 +22,28 @@ export function ExportDialog({
   onDone?: (r: ExportResult) => void;
 }) {
   const [name, setName] = useState('');
+  // Follows the project's "Close the run on completion" option until the user changes it.
   const [close, setClose] = useState(true);
+  const [closeTouched, setCloseTouched] = useState(false);
+  const [defaultsLoaded, setDefaultsLoaded] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    testrailApi
+      .summary(projectId)
+      .then((sum) => {
+        if (!live) return;
+        setClose((c) => (closeTouched ? c : sum.close_run_on_completion));
+        setDefaultsLoaded(true);
+      })
+      .catch(() => live && setDefaultsLoaded(true));
+    return () => {
+      live = false;
+    };
+  }, [projectId]);
 
   const run = async () => {
     setBusy(true);
@@ -78,8 +97,17 @@ export function ExportDialog({
             />
           </label>
           <label className="check">
-            <input type="checkbox" checked={close} onChange={(e) => setClose(e.target.checked)} /> Close the TestRail run when
-            the results are added
+            <input
+              type="checkbox"
+              checked={close}
+              data-testid="export-close"
+              data-defaults-loaded={defaultsLoaded ? 'true' : 'false'}
+              onChange={(e) => {
+                setCloseTouched(true);
+                setClose(e.target.checked);
+              }}
+            />{' '}
+            Close the TestRail run when the results are added <span className="muted">(project default: Configs → TestRail → Export options)</span>
           </label>
         </>
       )}

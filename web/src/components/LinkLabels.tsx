@@ -3,6 +3,8 @@ import { useState } from 'react';
 import type { CaseLink } from '../api/types';
 import { fmtTime } from '../util';
 
+const STATE_WORD: Record<CaseLink['state'], string> = { synced: 'synced', outdated: 'outdated', missing: 'missing' };
+
 const STATE_TEXT: Record<CaseLink['state'], string> = {
   synced: 'Synced',
   outdated: 'Outdated — the case changed in TestRail after it was linked',
@@ -21,25 +23,43 @@ const suiteName = (l: CaseLink) => l.suite ?? '';
 const pathText = (l: CaseLink) => l.section_path ?? '';
 
 /** Linked cases as coloured labels (green synced / orange outdated / red missing) with a hover card. */
-export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAcknowledge?: (caseId: number) => void }) {
+export function LinkLabels({
+  links,
+  onAcknowledge,
+  onUnlink,
+  statusNames,
+}: {
+  links: CaseLink[];
+  onAcknowledge?: (caseId: number) => void;
+  /** Removes the link (every state, a red one too); the label gets an Unlink button. */
+  onUnlink?: (caseId: number) => void;
+  /** TestRail status names by id, for "Last exported: Passed" instead of a number. */
+  statusNames?: Record<number, string>;
+}) {
   const [hover, setHover] = useState<number | null>(null);
   if (!links.length) return null;
   return (
     <div className="link-labels" data-testid="link-labels">
       {links.map((l) => (
+        <span key={l.case_id} className="link-chip">
         <span
-          key={l.case_id}
           className={`link-label link-${l.state}`}
           data-testid="link-label"
           data-state={l.state}
           data-case-id={l.case_id}
           data-reason={l.reason || undefined}
-          aria-label={`C${l.case_id} ${l.title || ''} (${l.state})`}
+          aria-label={`C${l.case_id} ${l.title || ''} (${STATE_WORD[l.state]})`}
           tabIndex={0}
           onMouseEnter={() => setHover(l.case_id)}
           onMouseLeave={() => setHover(null)}
           onFocus={() => setHover(l.case_id)}
-          onBlur={() => setHover(null)}
+          onBlur={(e) => {
+            // Focus moving to the card's own button (Acknowledge) keeps the card open.
+            if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setHover(null);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setHover(null);
+          }}
         >
           C{l.case_id}
           {hover === l.case_id && (
@@ -62,7 +82,9 @@ export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAckn
               {l.acknowledged_at && <span className="hc-row">Acknowledged: {fmtTime(l.acknowledged_at)}</span>}
               <span className="hc-row">
                 Last exported:{' '}
-                {l.last_export ? `status ${l.last_export.status_id} at ${fmtTime(l.last_export.exported_at)}` : 'never'}
+                {l.last_export
+                  ? `${statusNames?.[l.last_export.status_id] ?? `TestRail status ${l.last_export.status_id}`} on ${fmtTime(l.last_export.exported_at)}`
+                  : 'never'}
               </span>
               {l.state === 'outdated' && onAcknowledge && (
                 <button
@@ -76,6 +98,20 @@ export function LinkLabels({ links, onAcknowledge }: { links: CaseLink[]; onAckn
               )}
             </span>
           )}
+        </span>
+        {onUnlink && (
+          <button
+            type="button"
+            className="link-unlink"
+            data-testid="unlink"
+            data-case-id={l.case_id}
+            aria-label={`Unlink C${l.case_id}`}
+            title={`Unlink C${l.case_id}${l.title ? ` (${l.title})` : ''}`}
+            onClick={() => onUnlink(l.case_id)}
+          >
+            ×
+          </button>
+        )}
         </span>
       ))}
     </div>

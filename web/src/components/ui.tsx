@@ -22,7 +22,14 @@ export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () =
   return (
     <div className="alert alert-error" role="alert" data-testid="error">
       <span className="alert-text">{msg}</span>
-      {e?.field && <span className="alert-field">field: {e.field}</span>}
+      {e && (e.field || e.code) && (
+        // Codes stay available for support, but out of the sentence (issue 12: words, not codes).
+        <details className="alert-field">
+          <summary>Details</summary>
+          {e.code && <div>code: {e.code}</div>}
+          {e.field && <div>field: {e.field}</div>}
+        </details>
+      )}
       {onClose && (
         <button className="alert-close" onClick={onClose} aria-label="Dismiss">
           ×
@@ -36,9 +43,20 @@ export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?
   return <div className={cls('alert', `alert-${tone}`)}>{children}</div>;
 }
 
-export function Badge({ tone, children, title }: { tone: string; children: ReactNode; title?: string }) {
+export function Badge({
+  tone,
+  children,
+  title,
+  ...data
+}: {
+  tone: string;
+  children: ReactNode;
+  title?: string;
+  'data-testid'?: string;
+  'data-state'?: string;
+}) {
   return (
-    <span className={cls('badge', `badge-${tone}`)} title={title}>
+    <span className={cls('badge', `badge-${tone}`)} title={title} {...data}>
       {children}
     </span>
   );
@@ -52,6 +70,8 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </div>
   );
 }
+
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
 export function Dialog({
   title,
@@ -88,6 +108,21 @@ export function Dialog({
           if (e.key === 'Escape') {
             e.stopPropagation();
             onClose();
+            return;
+          }
+          // Focus trap: Tab / Shift+Tab cycle through the dialog's own controls.
+          if (e.key === 'Tab' && ref.current) {
+            const items = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('disabled') && el.offsetParent !== null);
+            if (!items.length) return;
+            const first = items[0];
+            const last = items[items.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first.focus();
+            }
           }
         }}
       >

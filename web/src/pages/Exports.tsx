@@ -4,7 +4,7 @@ import { exportsApi } from '../api/exports';
 import { href, navigate } from '../router';
 import type { ExportResult } from '../api/types';
 import { Badge, Empty, ErrorBanner, Loading, useAsync } from '../components/ui';
-import { ExportSummary, exportTone } from '../components/ExportSummary';
+import { ExportSummary, exportStateText, exportTone } from '../components/ExportSummary';
 import { useProject } from '../contexts';
 import { fmtMs, fmtTime } from '../util';
 
@@ -27,6 +27,7 @@ export function ExportsPage() {
       )}
       {data && data.length === 0 && <Empty title="No exports yet">Export a run from the Runs page.</Empty>}
       {data && data.length > 0 && (
+        <div className="table-scroll">
         <table className="table" data-testid="exports-table">
           <thead>
             <tr>
@@ -43,12 +44,16 @@ export function ExportsPage() {
           <tbody>
             {data.map((x) => (
               <tr key={x.id ?? 0} className="row-link" onClick={() => navigate(`/projects/${project.id}/exports/${x.id ?? ''}`)}>
-                <td className="muted">{x.id}</td>
                 <td>
-                  <Badge tone={exportTone(x.state, x.success)}>{x.state}</Badge>
+                  <a href={href(`/projects/${project.id}/exports/${x.id ?? ''}`)} onClick={(e) => e.stopPropagation()} data-testid="export-open">
+                    #{x.id}
+                  </a>
+                </td>
+                <td>
+                  <Badge tone={exportTone(x)}>{exportStateText(x)}</Badge>
                 </td>
                 <td>{TYPE[x.export_type]}</td>
-                <td className="muted">{x.export_trigger}</td>
+                <td className="muted">{x.export_trigger === 'auto' ? 'automatic' : 'by a user'}</td>
                 <td className="num">{x.total_test_cases}</td>
                 <td onClick={(e) => e.stopPropagation()}>
                   {x.testrail_url ? (
@@ -65,6 +70,7 @@ export function ExportsPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );
@@ -83,7 +89,7 @@ export function ExportDetailPage({ exportId }: { exportId: number }) {
       {loading && <Loading />}
       {data && (
         <div className="panel">
-          <ExportSummary r={data} />
+          <ExportSummary r={data} projectId={project.id} />
         </div>
       )}
     </>

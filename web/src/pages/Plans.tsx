@@ -6,7 +6,7 @@ import { exportsApi } from '../api/exports';
 import type { ExportResult } from '../api/types';
 import { Badge, Empty, ErrorBanner, GuardedButton, Loading, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
-import { exportTone } from '../components/ExportSummary';
+import { exportStateText, exportTone } from '../components/ExportSummary';
 import { useProject } from '../contexts';
 import { can, fmtTime } from '../util';
 
@@ -156,10 +156,10 @@ export function PlansPage() {
                           ) : ex ? (
                             ex.testrail_url ? (
                               <a href={ex.testrail_url} target="_blank" rel="noreferrer">
-                                <Badge tone={exportTone(ex.state, ex.success)}>{ex.state}</Badge>
+                                <Badge tone={exportTone(ex)}>{exportStateText(ex)}</Badge>
                               </a>
                             ) : (
-                              <Badge tone={exportTone(ex.state, ex.success)}>{ex.state}</Badge>
+                              <Badge tone={exportTone(ex)}>{exportStateText(ex)}</Badge>
                             )
                           ) : (
                             <Badge tone="grey">not exported</Badge>

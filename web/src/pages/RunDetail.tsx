@@ -9,7 +9,8 @@ import type { ExportResult, Test, TrStatus } from '../api/types';
 import { Badge, ErrorBanner, Loading, Spinner, useAsync } from '../components/ui';
 import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../contexts';
-import { fmtDuration, fmtTime, humanLabel, statusColor } from '../util';
+import { fmtDuration, fmtTime, humanLabel, pillStyle, statusColor } from '../util';
+import { SKIP_TEXT } from '../components/ExportSummary';
 import { RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
@@ -32,6 +33,7 @@ export function RunDetailPage({ runId }: { runId: number }) {
   const [previewErr, setPreviewErr] = useState<unknown>(null);
   const [previewBusy, setPreviewBusy] = useState(false);
   const [statuses, setStatuses] = useState<TrStatus[]>([]);
+  const [suiteNames, setSuiteNames] = useState<Record<number, string>>({});
   const [exporting, setExporting] = useState(false);
 
   const loadSync = () =>
@@ -42,6 +44,10 @@ export function RunDetailPage({ runId }: { runId: number }) {
     loadSync();
     testrailApi.statuses(project.id).then(
       (r) => setStatuses(r.items),
+      () => {},
+    );
+    testrailApi.summary(project.id).then(
+      (r) => setSuiteNames(Object.fromEntries(r.suites.map((x) => [x.id, x.name]))),
       () => {},
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -196,22 +202,47 @@ export function RunDetailPage({ runId }: { runId: number }) {
           {!preview && !previewErr && <p className="muted">Use “Preview export” to see each linked case and the status it would get (nothing is sent).</p>}
           {preview?.preview && (
             <div data-testid="export-preview">
+              <dl className="kv">
+                <dt>TestRail {preview.export_strategy === 'multi_suite_plan' ? 'plan' : 'run'}</dt>
+                <dd className="strong" data-testid="preview-name">{preview.preview.name}</dd>
+                <dt>Cases</dt>
+                <dd>
+                  {preview.preview.entries.reduce((n, e) => n + e.cases.length, 0)} to send
+                  {preview.skipped_cases.length > 0 ? `, ${preview.skipped_cases.length} skipped` : ''}
+                </dd>
+              </dl>
+              {preview.warnings.length > 0 && (
+                <ul className="plain warn-list">
+                  {preview.warnings.map((w, i) => (
+                    <li key={i}>⚠ {w.message}</li>
+                  ))}
+                </ul>
+              )}
               {preview.preview.entries.length === 0 && <p className="muted">Nothing would be sent.</p>}
               {preview.preview.entries.map((en) => (
-                <div key={en.suite_id} className="panel">
-                  <div className="strong">Suite {en.suite_id}</div>
+                <div key={en.suite_id} className="panel table-scroll">
+                  <div className="strong">{suiteNames[en.suite_id] ?? `Suite ${en.suite_id}`}</div>
                   <table className="table compact">
+                    <thead>
+                      <tr>
+                        <th>Case</th>
+                        <th>Status</th>
+                        <th>Comment, exactly as sent</th>
+                      </tr>
+                    </thead>
                     <tbody>
                       {en.cases.map((c) => {
                         const st = statusById.get(c.status_id);
                         return (
-                          <tr key={c.case_id}>
+                          <tr key={c.case_id} data-testid="preview-case">
                             <td className="case-id">C{c.case_id}</td>
-                            <td></td>
                             <td>
-                              <span className="status-pill" style={{ background: statusColor(st) }}>
-                                {st?.label || st?.name || `status ${c.status_id}`}
+                              <span className="status-pill" style={pillStyle(statusColor(st))}>
+                                {st?.label || st?.name || `TestRail status ${c.status_id}`}
                               </span>
+                            </td>
+                            <td>
+                              <pre className="comment">{c.comment}</pre>
                             </td>
                           </tr>
                         );
@@ -226,7 +257,7 @@ export function RunDetailPage({ runId }: { runId: number }) {
                   <ul className="plain">
                     {preview.skipped_cases.map((s) => (
                       <li key={s.case_id}>
-                        C{s.case_id}: {s.reason}
+                        C{s.case_id}: {SKIP_TEXT[s.reason] ?? s.message}
                       </li>
                     ))}
                   </ul>

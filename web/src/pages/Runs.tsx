@@ -32,6 +32,9 @@ export function syncBadge(s: SyncStatus | null | undefined, available: boolean) 
   if (st === 'changed_since_export') return badge('amber', 'changed since export');
   if (st === 'failed') return badge('red', 'export failed');
   if (st === 'in_progress') return badge('blue', 'exporting');
+  if (st === 'nothing_to_export') return badge('grey', 'nothing to export');
+  if (st === 'exported' && s.last_export?.state === 'partially_succeeded')
+    return badge('amber', `partly exported (${s.last_export.skipped_cases.length} not sent)`);
   if (st === 'exported') return badge('green', 'exported');
   return badge('grey', 'not exported');
 }

@@ -9,6 +9,7 @@ import { ErrorBanner, GuardedButton, Loading, Notice, Spinner } from '../compone
 import { useProject } from '../contexts';
 import { canEditTests, cls } from '../util';
 import { LinkLabels } from '../components/LinkLabels';
+import { testrailApi } from '../api/testrail';
 import { CasePicker } from '../components/CasePicker';
 
 /** A step being edited: `id` is absent for a step not saved yet. */
@@ -35,6 +36,15 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
   const { project } = useProject();
   const editable = canEditTests(project);
   const tr = project.features.testrail;
+  // TestRail status names for the labels' hover cards (readable by every reader).
+  const [statusNames, setStatusNames] = useState<Record<number, string>>({});
+  useEffect(() => {
+    if (!tr) return;
+    testrailApi.statuses(project.id).then(
+      (r) => setStatusNames(Object.fromEntries(r.items.map((x) => [x.id, x.label || x.name]))),
+      () => {},
+    );
+  }, [project.id, tr]);
   const [test, setTest] = useState<Test | null>(null);
   const [loading, setLoading] = useState(testId !== null);
   const [loadErr, setLoadErr] = useState<unknown>(null);
@@ -178,6 +188,15 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
     }
   };
 
+  /** Removes one link (test level when stepId is null); works for red (missing) links too. */
+  const unlink = (stepId: string | null, caseId: number) => {
+    const current = stepId ? stepLinks[stepId] || [] : links || [];
+    saveLinks(
+      stepId,
+      current.map((l) => l.case_id).filter((id) => id !== caseId),
+    );
+  };
+
   const acknowledge = async (caseId: number) => {
     if (!test) return;
     try {
@@ -273,7 +292,12 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
         {tr && links && links.length > 0 && (
           <div className="field">
             <span className="field-label">Linked TestRail cases (test level)</span>
-            <LinkLabels links={links} onAcknowledge={editable ? acknowledge : undefined} />
+            <LinkLabels
+              links={links}
+              onAcknowledge={editable ? acknowledge : undefined}
+              onUnlink={editable ? (id) => unlink(null, id) : undefined}
+              statusNames={statusNames}
+            />
           </div>
         )}
       </div>
@@ -312,7 +336,20 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
                 <span className="step-goal-preview" onClick={() => toggleStep(i)}>
                   {s.goal || <em className="muted">No goal yet</em>}
                 </span>
-                {sl.length > 0 && <span className="step-link-count" title="Linked TestRail cases">{sl.length} TR</span>}
+                {tr && test && links !== null ? (
+                  <GuardedButton
+                    className="btn btn-sm btn-tr step-tr-head"
+                    allowed={editable && !!s.id}
+                    reason={!s.id ? 'Save the test first to link cases to this new step' : linkReason}
+                    onClick={() => s.id && setPicker({ stepId: s.id })}
+                    data-testid="step-testrail-head"
+                    title={`TestRail cases linked to step ${i + 1}`}
+                  >
+                    <span className="tr-logo">TR</span> <span className="count">{sl.length}</span>
+                  </GuardedButton>
+                ) : (
+                  sl.length > 0 && <span className="step-link-count" title="Linked TestRail cases">{sl.length} TR</span>
+                )}
                 {editable && (
                   <span className="step-tools">
                     <button className="icon-btn" onClick={() => move(i, i - 1)} disabled={i === 0} aria-label="Move step up" data-testid="step-up">
@@ -386,7 +423,12 @@ export function TestEditorPage({ testId }: { testId: number | null }) {
                       >
                         <span className="tr-logo">TR</span> TestRail <span className="count">{sl.length}</span>
                       </GuardedButton>
-                      <LinkLabels links={sl} onAcknowledge={editable ? acknowledge : undefined} />
+                      <LinkLabels
+                        links={sl}
+                        onAcknowledge={editable ? acknowledge : undefined}
+                        onUnlink={editable && s.id ? (id) => s.id && unlink(s.id, id) : undefined}
+                        statusNames={statusNames}
+                      />
                     </div>
                   )}
                 </div>

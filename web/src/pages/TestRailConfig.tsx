@@ -61,7 +61,7 @@ export function TestRailConfigPage() {
       {cfg.connection && (
         <>
           <ProjectSuitesSection nexusProjectId={project.id} projectId={trProjectId} suiteIds={suiteIds} onChange={load} />
-          {trProjectId && <CatalogSection projectId={project.id} />}
+          {trProjectId && <CatalogSection projectId={project.id} watch={`${trProjectId}:${suiteIds.join(",")}`} />}
           <MappingSection projectId={project.id} initial={cfg.mapping} />
           <OptionsSection projectId={project.id} initial={cfg.options} />
         </>

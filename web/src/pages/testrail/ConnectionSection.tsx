@@ -135,7 +135,28 @@ export function ConnectionSection({ projectId, conn, onChange }: { projectId: nu
             )}
             <span className="field-hint">TestRail → My Settings → API Keys. Stored encrypted; never shown again.</span>
           </div>
-          <ErrorBanner error={err} />
+          {err instanceof ApiError && err.code === 'tls_failure' ? (
+            // Issue 12: a TLS failure in words, with the way out; OpenSSL's text under Details.
+            <div className="alert alert-error" role="alert" data-testid="error">
+              <span className="alert-text">
+                The server at this address did not complete a secure (HTTPS) connection.
+                {!/^http:\/\//i.test(url.trim()) && (
+                  <>
+                    {' '}If it serves plain HTTP (e.g. a local TestRail), use{' '}
+                    <button type="button" className="btn btn-sm" data-testid="tr-use-http" onClick={() => setUrl('http://' + url.trim().replace(/^https?:\/\//i, ''))}>
+                      http://{url.trim().replace(/^https?:\/\//i, '')}
+                    </button>
+                  </>
+                )}
+                <details className="alert-field">
+                  <summary>Details</summary>
+                  {err.message}
+                </details>
+              </span>
+            </div>
+          ) : (
+            <ErrorBanner error={err} />
+          )}
           <div className="row-gap">
             <button className="btn btn-primary" type="submit" disabled={busy} data-testid="tr-save-connect">
               {busy && <Spinner small />} {busy ? 'Connecting…' : 'Save & Connect'}

@@ -11,28 +11,51 @@ const plain = (v: MappingView): Mapping => ({ mode: v.mode, basic: v.basic, adva
 
 const DEFAULT_BASIC: LabelTable = { NoBug: 1, LikelyNoBug: 1, Undecided: 4, LikelyBug: 5, DefinitelyBug: 5 };
 
+/**
+ * The advanced table that reports exactly what `basic` reports (issue 12): Success, Stopped and
+ * MaxSteps use the basic row, Error is not reported — so switching Basic → Advanced starts from
+ * the mapping in force instead of the defaults.
+ */
+function advancedFromBasic(basic: LabelTable): Mapping['advanced'] {
+  const out = {} as Mapping['advanced'];
+  for (const res of RUN_RESULTS) {
+    const row = {} as LabelTable;
+    for (const label of BUG_LABELS) row[label] = res === 'Error' ? null : basic[label];
+    out[res] = row;
+  }
+  return out;
+}
+
 function StatusSelect({
   value,
   statuses,
   onChange,
   testId,
   invalid,
+  label,
 }: {
   value: number | null;
   statuses: TrStatus[];
   onChange: (v: number | null) => void;
   testId: string;
   invalid?: boolean;
+  /** Accessible name: which cell this is ("Success, No Bug"). */
+  label: string;
 }) {
   const st = statuses.find((s) => s.id === value);
   const unknown = value !== null && !st;
   return (
     <span className={cls('status-select', (invalid || unknown) && 'field-error')}>
       <span className="swatch" style={{ background: value === null ? 'transparent' : statusColor(st) }} aria-hidden />
-      <select value={value === null ? '' : String(value)} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} data-testid={testId}>
+      <select
+        value={value === null ? '' : String(value)}
+        onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}
+        data-testid={testId}
+        aria-label={`TestRail status for ${label}`}
+      >
         <option value="">Not reported</option>
         {statuses.map((s) => (
-          <option key={s.id} value={s.id} style={{ color: statusColor(s) }}>
+          <option key={s.id} value={s.id}>
             ● {s.label || s.name}
           </option>
         ))}
@@ -103,7 +126,7 @@ export function MappingSection({ projectId, initial }: { projectId: number; init
               role="radio"
               aria-checked={m.mode === mode}
               className={cls('seg', m.mode === mode && 'on')}
-              onClick={() => setM({ ...m, mode })}
+              onClick={() => setM(m.mode === 'basic' && mode === 'advanced' ? { ...m, mode, advanced: advancedFromBasic(m.basic) } : { ...m, mode })}
               data-testid={`tr-mode-${mode}`}
             >
               {mode === 'basic' ? 'Basic' : 'Advanced'}
@@ -135,6 +158,7 @@ export function MappingSection({ projectId, initial }: { projectId: number; init
                     statuses={statuses}
                     onChange={(v) => setBasic(l, v)}
                     testId={`map-basic-${l}`}
+                    label={humanLabel(l)}
                     invalid={field === `basic.${l}`}
                   />
                 </td>
@@ -168,6 +192,7 @@ export function MappingSection({ projectId, initial }: { projectId: number; init
                         statuses={statuses}
                         onChange={(v) => setAdv(r, l, v)}
                         testId={`map-adv-${r}-${l}`}
+                        label={`${r}, ${humanLabel(l)}`}
                         invalid={field === `advanced.${r}.${l}`}
                       />
                     </td>
