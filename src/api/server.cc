@@ -7,10 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "api/openapi_routes.h"
@@ -83,29 +80,6 @@ bool TakesBody(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-// Media types of the built web UI's files.
-std::string ContentTypeFor(const std::filesystem::path& file) {
-  static const std::pair<const char*, const char*> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},
-      {".txt", "text/plain; charset=utf-8"},
-  };
-  std::string ext = file.extension().string();
-  for (const auto& [e, type] : kTypes)
-    if (ext == e) return type;
-  return "application/octet-stream";
-}
-
 Json NoRouteBody(const HttpRequest& req) {
   return ApiServer::ErrorBody(
       Status(StatusCode::kNotFound,
@@ -172,6 +146,8 @@ struct ApiServer::RouteEntry {
 ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
                      ServerOptions options)
     : auth_(auth), metrics_(metrics), clock_(clock), options_(std::move(options)) {
+  if (!options_.static_dir.empty())
+    static_files_ = std::make_unique<StaticFiles>(options_.static_dir);
   metrics_.Describe("nexus_http_requests_total", "counter", "HTTP requests by route and status");
   metrics_.Describe("nexus_http_request_duration_seconds", "histogram",
                     "HTTP request latency by route");
@@ -267,33 +243,12 @@ void ApiServer::Handle(HttpRequest& req, HttpResponse& res) {
     route->raw(res);
   } else if (route) {
     Dispatch(*route, params, req, res);
-  } else if (!ServeStatic(req, res)) {
+  } else if (!static_files_ || !static_files_->Serve(req, res)) {
     WriteJson(res, 404, NoRouteBody(req));
     metrics_.Inc("nexus_http_requests_total",
                  {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
   }
   SetSecurityHeaders(res);
-}
-
-bool ApiServer::ServeStatic(const HttpRequest& req, HttpResponse& res) const {
-  namespace fs = std::filesystem;
-  if (options_.static_dir.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
-  std::string path = req.path;
-  // Only plain paths below the UI folder: no parent segments, no NUL or backslash tricks.
-  if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos ||
-      path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
-    return false;
-  if (path.back() == '/') path += "index.html";
-  fs::path file = fs::path(options_.static_dir) / path.substr(1);
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return false;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream data;
-  data << in.rdbuf();
-  res.status = 200;
-  res.SetContent(data.str(), ContentTypeFor(file));
-  return true;
 }
 
 void ApiServer::Dispatch(const RouteEntry& route, const std::vector<std::string>& params,

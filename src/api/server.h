@@ -14,6 +14,7 @@
 #include "api/http_front.h"
 #include "api/http_message.h"
 #include "api/json_util.h"
+#include "api/static_files.h"
 #include "auth/auth_service.h"
 #include "core/clock.h"
 #include "core/status.h"
@@ -99,8 +100,6 @@ class ApiServer {
   void Handle(HttpRequest& req, HttpResponse& res);
   void Dispatch(const RouteEntry& route, const std::vector<std::string>& params,
                 const HttpRequest& req, HttpResponse& res);
-  // GET/HEAD of a file of the built web UI; false when there is no such file.
-  bool ServeStatic(const HttpRequest& req, HttpResponse& res) const;
   const RouteEntry* Match(const std::string& method, const std::string& path,
                           std::vector<std::string>* params) const;
   HttpResponse Refusal(int status, const std::string& code, const std::string& message) const;
@@ -112,6 +111,7 @@ class ApiServer {
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<RouteInfo> routes_;
   std::vector<std::unique_ptr<RouteEntry>> table_;
+  std::unique_ptr<StaticFiles> static_files_;  // the built web UI, when static_dir is set
   std::unique_ptr<HttpFront> front_;
   std::atomic<bool> running_{false};
 };

@@ -221,6 +221,8 @@ TEST(StaticFilesTest, ServesTheUiFolderAndNothingOutsideIt) {
   std::ofstream(ui.path() + "/ui/index.html") << "<!doctype html><title>Nexus</title>";
   std::ofstream(ui.path() + "/ui/assets/app.js") << "console.log(1)";
   std::ofstream(ui.path() + "/secret.txt") << "not for you";
+  const std::string big_js = "export const words = [" + std::string(8000, 'x') + "];";
+  std::ofstream(ui.path() + "/ui/assets/big-3f2a.js") << big_js;
   ApiHarness h([&](app::Config& c) { c.static_dir = ui.path() + "/ui"; });
   httplib::Client client("127.0.0.1", h.port());
   auto index = client.Get("/");
@@ -237,6 +239,25 @@ TEST(StaticFilesTest, ServesTheUiFolderAndNothingOutsideIt) {
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->get_header_value("Content-Length"), "14");
   EXPECT_TRUE(head->body.empty());
+  // Hashed assets are cached for good; index.html is revalidated with its ETag (304).
+  EXPECT_EQ(js->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(index->get_header_value("Cache-Control"), "no-cache");
+  std::string etag = index->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  auto again = client.Get("/", {{"If-None-Match", etag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+  // Text files travel gzipped when the browser accepts it (the client inflates them).
+  httplib::Client gz("127.0.0.1", h.port());
+  gz.set_decompress(false);
+  auto packed = gz.Get("/assets/big-3f2a.js", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(packed);
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_LT(packed->body.size(), big_js.size() / 10);
+  auto plain = gz.Get("/assets/big-3f2a.js");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->body, big_js);
   for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/../../secret.txt",
                            "/assets/%2E%2E/%2E%2E/secret.txt", "/..%2fsecret.txt"}) {
     RawConn c(h.port());
