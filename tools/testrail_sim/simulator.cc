@@ -175,6 +175,11 @@ int FindSocket(const httplib::Request& req) {
   return found;
 }
 
+// Seconds on the wall clock: the fixed model counts calendar minutes.
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -242,6 +247,7 @@ Json SimConfig::ToJson() const {
         Json{{"rule", FaultRuleToString(f)}, {"seen", f.seen}, {"fired", f.fired}});
   }
   return Json{{"rate_limit_per_minute", rate_limit_per_minute},
+              {"rate_limit_model", RateLimitModelName(rate_limit_model)},
               {"retry_after_header", retry_after_header},
               {"latency_ms", latency_ms},
               {"per_result_ms", per_result_ms},
@@ -265,6 +271,13 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
     for (const auto& [k, v] : j.items()) {
       if (k == "rate_limit_per_minute") {
         c.rate_limit_per_minute = v.get<int>();
+      } else if (k == "rate_limit_model") {
+        auto m = ParseRateLimitModel(v.get<std::string>());
+        if (!m) {
+          *error = "rate_limit_model must be bucket, sliding or fixed";
+          return false;
+        }
+        c.rate_limit_model = *m;
       } else if (k == "retry_after_header") {
         c.retry_after_header = v.get<bool>();
       } else if (k == "latency_ms") {
@@ -347,9 +360,9 @@ SimConfig Simulator::config() const {
 
 void Simulator::SetConfig(const SimConfig& config) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (config.rate_limit_per_minute != config_.rate_limit_per_minute) {
-    rate_tokens_ = config.rate_limit_per_minute;
-    rate_refill_ = std::chrono::steady_clock::now();
+  if (config.rate_limit_per_minute != config_.rate_limit_per_minute ||
+      config.rate_limit_model != config_.rate_limit_model) {
+    rate_limiter_.Reset(config.rate_limit_model, config.rate_limit_per_minute, WallSeconds());
   }
   if (config.fault_seed != config_.fault_seed) rng_.seed(config.fault_seed);
   config_ = config;
@@ -413,8 +426,7 @@ bool Simulator::Start(std::string* error) {
   SetConfig(config_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    rate_tokens_ = config_.rate_limit_per_minute;
-    rate_refill_ = std::chrono::steady_clock::now();
+    rate_limiter_.Reset(config_.rate_limit_model, config_.rate_limit_per_minute, WallSeconds());
   }
 
   if (options_.tls) {
@@ -519,19 +531,10 @@ void Simulator::InterruptibleSleep(double ms) {
 
 int64_t Simulator::RateLimitCheck() {
   std::lock_guard<std::mutex> lock(mutex_);
-  int limit = config_.rate_limit_per_minute;
-  if (limit <= 0) return 0;
-  auto now = std::chrono::steady_clock::now();
-  double per_second = limit / 60.0;
-  double elapsed = std::chrono::duration<double>(now - rate_refill_).count();
-  rate_tokens_ = std::min<double>(limit, rate_tokens_ + elapsed * per_second);
-  rate_refill_ = now;
-  if (rate_tokens_ >= 1.0) {
-    rate_tokens_ -= 1.0;
-    return 0;
-  }
-  stats_.rate_limited++;
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - rate_tokens_) / per_second)));
+  if (config_.rate_limit_per_minute <= 0) return 0;
+  int64_t retry = rate_limiter_.Admit(WallSeconds());
+  if (retry > 0) stats_.rate_limited++;
+  return retry;
 }
 
 std::optional<FaultRule> Simulator::NextFault(const std::string& method) {
