@@ -25,8 +25,9 @@ std::optional<RateLimitModel> ParseRateLimitModel(const std::string& name) {
   return std::nullopt;
 }
 
-void RateLimiter::Reset(RateLimitModel model, int limit_per_minute, double now_s) {
+void RateLimiter::Reset(RateLimitModel model, int limit_per_minute, double now_s, double window_s) {
   model_ = model;
+  window_ = window_s > 0 ? window_s : 60;
   limit_ = limit_per_minute;
   tokens_ = limit_per_minute;
   refilled_at_ = now_s;
@@ -39,15 +40,15 @@ void RateLimiter::Advance(double now_s) {
   switch (model_) {
     case RateLimitModel::kBucket: {
       double elapsed = std::max(0.0, now_s - refilled_at_);
-      tokens_ = std::min<double>(limit_, tokens_ + elapsed * limit_ / 60.0);
+      tokens_ = std::min<double>(limit_, tokens_ + elapsed * limit_ / window_);
       refilled_at_ = std::max(refilled_at_, now_s);
       break;
     }
     case RateLimitModel::kSliding:
-      while (!times_.empty() && times_.front() + 60.0 <= now_s) times_.pop_front();
+      while (!times_.empty() && times_.front() + window_ <= now_s) times_.pop_front();
       break;
     case RateLimitModel::kFixed: {
-      int64_t minute = static_cast<int64_t>(std::floor(now_s / 60.0));
+      int64_t minute = static_cast<int64_t>(std::floor(now_s / window_));
       if (minute != minute_) {
         minute_ = minute;
         in_minute_ = 0;
@@ -62,13 +63,13 @@ double RateLimiter::SecondsUntilAccepted(double now_s) {
   Advance(now_s);
   switch (model_) {
     case RateLimitModel::kBucket:
-      return tokens_ >= 1.0 ? 0.0 : (1.0 - tokens_) * 60.0 / limit_;
+      return tokens_ >= 1.0 ? 0.0 : (1.0 - tokens_) * window_ / limit_;
     case RateLimitModel::kSliding:
       if (static_cast<int>(times_.size()) < limit_) return 0.0;
       // The call that leaves the window first frees the place.
-      return times_[times_.size() - static_cast<size_t>(limit_)] + 60.0 - now_s;
+      return times_[times_.size() - static_cast<size_t>(limit_)] + window_ - now_s;
     case RateLimitModel::kFixed:
-      return in_minute_ < limit_ ? 0.0 : static_cast<double>(minute_ + 1) * 60.0 - now_s;
+      return in_minute_ < limit_ ? 0.0 : static_cast<double>(minute_ + 1) * window_ - now_s;
   }
   return 0;
 }

@@ -24,7 +24,8 @@ class RateLimiter {
  public:
   // Forgets every call made so far (a changed limit or model starts afresh: a full bucket,
   // an empty window).
-  void Reset(RateLimitModel model, int limit_per_minute, double now_s);
+  // `window_s`: the length of the "minute" (60; tests shorten it to compress time).
+  void Reset(RateLimitModel model, int limit_per_minute, double now_s, double window_s = 60);
   // `now_s`: seconds on the wall clock (the fixed model's minutes start at multiples of 60).
   // 0 = accepted (and counted); else the seconds until a call would be accepted, rounded up.
   int64_t Admit(double now_s);
@@ -36,6 +37,7 @@ class RateLimiter {
 
   RateLimitModel model_ = RateLimitModel::kBucket;
   int limit_ = 0;
+  double window_ = 60;
   double tokens_ = 0;         // bucket
   double refilled_at_ = 0;    // bucket
   std::deque<double> times_;  // sliding: accepted calls of the last 60 s

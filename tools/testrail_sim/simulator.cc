@@ -248,6 +248,7 @@ Json SimConfig::ToJson() const {
   }
   return Json{{"rate_limit_per_minute", rate_limit_per_minute},
               {"rate_limit_model", RateLimitModelName(rate_limit_model)},
+              {"rate_limit_window_ms", rate_limit_window_ms},
               {"retry_after_header", retry_after_header},
               {"latency_ms", latency_ms},
               {"per_result_ms", per_result_ms},
@@ -278,6 +279,8 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
           return false;
         }
         c.rate_limit_model = *m;
+      } else if (k == "rate_limit_window_ms") {
+        c.rate_limit_window_ms = v.get<int>();
       } else if (k == "retry_after_header") {
         c.retry_after_header = v.get<bool>();
       } else if (k == "latency_ms") {
@@ -321,6 +324,10 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
     *error = "fault_rate must be within [0, 1]";
     return false;
   }
+  if (c.rate_limit_window_ms < 1) {
+    *error = "rate_limit_window_ms must be positive";
+    return false;
+  }
   if (c.rate_limit_per_minute < 0 || c.latency_ms < 0 || c.per_result_ms < 0 ||
       c.timeout_hold_ms < 0) {
     *error = "numeric knobs must not be negative";
@@ -361,8 +368,10 @@ SimConfig Simulator::config() const {
 void Simulator::SetConfig(const SimConfig& config) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (config.rate_limit_per_minute != config_.rate_limit_per_minute ||
-      config.rate_limit_model != config_.rate_limit_model) {
-    rate_limiter_.Reset(config.rate_limit_model, config.rate_limit_per_minute, WallSeconds());
+      config.rate_limit_model != config_.rate_limit_model ||
+      config.rate_limit_window_ms != config_.rate_limit_window_ms) {
+    rate_limiter_.Reset(config.rate_limit_model, config.rate_limit_per_minute, WallSeconds(),
+                        config.rate_limit_window_ms / 1000.0);
   }
   if (config.fault_seed != config_.fault_seed) rng_.seed(config.fault_seed);
   config_ = config;
@@ -426,7 +435,8 @@ bool Simulator::Start(std::string* error) {
   SetConfig(config_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    rate_limiter_.Reset(config_.rate_limit_model, config_.rate_limit_per_minute, WallSeconds());
+    rate_limiter_.Reset(config_.rate_limit_model, config_.rate_limit_per_minute, WallSeconds(),
+                        config_.rate_limit_window_ms / 1000.0);
   }
 
   if (options_.tls) {
@@ -661,7 +671,9 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
   if (int64_t retry = RateLimitCheck(); retry > 0) {
     if (cfg.retry_after_header) res.set_header("Retry-After", std::to_string(retry));
     return SetError(res, 429,
-                    "API Rate Limit Exceeded - " + std::to_string(cfg.rate_limit_per_minute) +
+                    "API Rate Limit Exceeded - " +
+                        std::to_string(static_cast<int64_t>(cfg.rate_limit_per_minute) * 60000 /
+                                       std::max(1, cfg.rate_limit_window_ms)) +
                         " per minute maximum allowed. Retry after " + std::to_string(retry) +
                         " seconds.");
   }

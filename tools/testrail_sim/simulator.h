@@ -81,6 +81,8 @@ struct SimConfig {
   // How the per-minute limit is enforced (rate_limiter.h): token bucket, sliding 60-s
   // window or fixed calendar minute.
   RateLimitModel rate_limit_model = RateLimitModel::kBucket;
+  // The length of the limit's "minute" in ms (tests shorten it to compress time).
+  int rate_limit_window_ms = 60000;
   bool retry_after_header = true;  // send Retry-After with 429
   int latency_ms = 0;              // added to every API call
   double per_result_ms = 0;        // added per result written (add_result*)
