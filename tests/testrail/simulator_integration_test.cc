@@ -242,7 +242,9 @@ TEST_F(SimulatorTest, ConcurrentReadsStayUnderRateLimit) {
   const int windows = (200 + allowed - 1) / allowed;
   EXPECT_GE(seconds, (windows - 1) * window_ms / 1000.0);
   EXPECT_GT(metrics_.Value("nexus_testrail_rate_limit_wait_seconds_total"), seconds);
-  EXPECT_GE(metrics_.Count("nexus_testrail_rate_limit_wait_seconds"), 150u);
+  // Every call beyond the first window waits (a thread that wakes late on a loaded machine
+  // may find its place already free, so not all of them are counted).
+  EXPECT_GE(metrics_.Count("nexus_testrail_rate_limit_wait_seconds"), 100u);
 }
 
 // The instance is stricter than configured (a lower plan): the client learns the limit from
