@@ -52,32 +52,35 @@
 
 namespace {
 
+using nexus_bench::Fixture;
+using nexus_bench::kSimApiKey;
+using nexus_bench::kSimEmail;
+using nexus_bench::NexusConfig;
+using nexus_bench::Setup;
+using nexus_bench::SimProcess;
+using nexus_bench::SimStats;
+using nexus_bench::StartNexus;
 using nexus_bench::ArgFlag;
 using nexus_bench::ArgInt;
 using nexus_bench::ArgString;
 using nexus_bench::CallsDelta;
 using nexus_bench::Clock;
 using nexus_bench::Die;
-using nexus_bench::Fixture;
 using nexus_bench::Json;
-using nexus_bench::kSimApiKey;
-using nexus_bench::kSimEmail;
 using nexus_bench::MethodsText;
 using nexus_bench::MsSince;
-using nexus_bench::NexusConfig;
 using nexus_bench::ProcStatusMiB;
 using nexus_bench::Rest;
-using nexus_bench::Setup;
-using nexus_bench::SimProcess;
-using nexus_bench::SimStats;
-using nexus_bench::StartNexus;
 using nexus_bench::TempDir;
 
 // One upload's figures.
 struct Figures {
   std::string client;
+  std::string model = "bucket";
+  int trial = 0;
   int64_t n = 0;
-  double wall_ms = 0;
+  double wall_ms = 0;     // the upload; for Nexus the export job (record's duration_ms)
+  double request_ms = 0;  // Nexus: the whole REST request (validate, plan, record, job, wait)
   int64_t calls = 0;
   std::map<std::string, int64_t> by_method;
   int64_t rate_limited = 0;               // 429s (simulator)
@@ -86,6 +89,8 @@ struct Figures {
   int64_t failed_batches = 0;             // baseline: batches that ran out of retries
   int64_t lost_results = 0;               // results not in TestRail at the end
   int64_t landed = 0;                     // results written (simulator)
+  int64_t verified = -1;                  // tests of the run holding a result (simulator)
+  double floor_ms = 0;                    // the floor of this N (docs/benchmarks.md)
   std::string outcome;                    // Nexus: export state; others: complete / lost
   double rss_before = -1, rss_peak = -1;  // Nexus only (MiB)
   // Nexus: sampled VmRSS (every 20 ms): highest and when, halfway through, at the end.
@@ -188,6 +193,11 @@ Figures NexusExport(nexus::app::App& app, SimProcess& sim, const Fixture& f, int
   fig.failed_calls = NexusFailedCalls(app.metrics()) - failed0;
   fig.outcome = r["state"].get<std::string>();
   fig.lost_results = n - r["results_sent"].get<int64_t>();
+  fig.request_ms = fig.wall_ms;
+  if (r.contains("export_duration_ms") && r["export_duration_ms"].is_number())
+    fig.wall_ms = r["export_duration_ms"].get<double>();
+  if (r.contains("testrail_run_id") && r["testrail_run_id"].is_number_integer())
+    fig.verified = sim.TestsWithAResult(r["testrail_run_id"].get<int64_t>());
   if (fig.outcome != "succeeded")
     std::fprintf(stderr, "export_bench: Nexus export ended %s: %s\n", fig.outcome.c_str(),
                  r["error"].dump().c_str());
@@ -209,6 +219,8 @@ struct BaselineOptions {
   // under pace_rpm requests/min (GCRA with `burst`, as Nexus's RateBudget does). 0: unpaced.
   double pace_rpm = 0;
   int burst = 2;
+  // trcli: a batch out of retries aborts the upload and deletes the run.
+  bool delete_on_failure = true;
 };
 
 // Evenly spaced request slots: `rpm` per minute, up to `burst` back to back after idling.
@@ -320,6 +332,7 @@ class Baseline {
     Outcome run = Send(*http, "add_run/" + std::to_string(f.testrail_project), &run_body);
     if (!run.ok) Die("baseline add_run failed with HTTP " + std::to_string(run.status));
     const int64_t run_id = run.body["id"].get<int64_t>();
+    run_id_ = run_id;
 
     std::vector<Json> batches;
     for (size_t k = 0; k < f.results.size(); k += o_.batch) {
@@ -335,6 +348,7 @@ class Baseline {
     }
     std::atomic<size_t> next{0};
     std::atomic<int64_t> failed{0}, lost_n{0};
+    std::atomic<bool> abort{false};
     std::vector<std::thread> pool;
     const std::string method = "add_results_for_cases/" + std::to_string(run_id);
     for (int t = 0; t < o_.threads; ++t) {
@@ -344,16 +358,28 @@ class Baseline {
       if (t > 0) std::this_thread::sleep_for(std::chrono::milliseconds(3));
       pool.emplace_back([&] {
         auto c = NewClient();
-        for (size_t b; (b = next.fetch_add(1)) < batches.size();) {
+        for (size_t b; !abort && (b = next.fetch_add(1)) < batches.size();) {
           Outcome o = Send(*c, method, &batches[b]);
           if (!o.ok) {
             ++failed;
             lost_n += static_cast<int64_t>(batches[b]["results"].size());
+            if (o_.delete_on_failure) abort = true;
+            if (std::getenv("NEXUS_BENCH_VERBOSE") || o_.delete_on_failure)
+              std::fprintf(stderr, "export_bench: baseline batch %zu failed (HTTP %d)%s\n", b,
+                           o.status, o_.delete_on_failure ? ": aborting, deleting the run" : "");
           }
         }
       });
     }
     for (auto& th : pool) th.join();
+    if (abort) {
+      // trcli: a batch out of retries ends the upload and deletes the run — every result of
+      // it is lost, including those already sent.
+      Outcome del = Send(*http, "delete_run/" + std::to_string(run_id), nullptr);
+      if (!del.ok) std::fprintf(stderr, "export_bench: baseline delete_run failed\n");
+      *lost = static_cast<int64_t>(f.results.size());
+      return failed;
+    }
     Outcome closed = Send(*http, "close_run/" + std::to_string(run_id), nullptr);
     if (!closed.ok) std::fprintf(stderr, "export_bench: baseline close_run failed\n");
     *lost = lost_n;
@@ -362,8 +388,10 @@ class Baseline {
 
   int64_t failed_calls() const { return failed_calls_; }
   int64_t transport_errors() const { return transport_errors_; }
+  int64_t run_id() const { return run_id_; }
 
  private:
+  int64_t run_id_ = 0;
   int port_;
   BaselineOptions o_;
   Pacer pacer_;
@@ -389,6 +417,7 @@ Figures BaselineUpload(SimProcess& sim, const Fixture& f, int64_t n, const Basel
   fig.failed_calls = b.failed_calls();
   fig.transport_errors = b.transport_errors();
   fig.outcome = fig.failed_batches == 0 ? "complete" : "results lost";
+  fig.verified = b.run_id() > 0 ? sim.TestsWithAResult(b.run_id()) : -1;
   return fig;
 }
 
@@ -409,12 +438,34 @@ std::string Rss(const Figures& f) {
 }
 
 void PrintRow(const Figures& f) {
-  std::printf("| %s | %lld | %.1f | %lld | %s | %lld | %lld | %lld | %lld | %s | %s |\n",
-              f.client.c_str(), static_cast<long long>(f.n), f.wall_ms / 1000.0,
-              static_cast<long long>(f.calls), MethodsText(f.by_method).c_str(),
-              static_cast<long long>(f.rate_limited), static_cast<long long>(f.failed_calls),
-              static_cast<long long>(f.failed_batches), static_cast<long long>(f.landed),
-              f.outcome.c_str(), Rss(f).c_str());
+  std::printf(
+      "| %s | %s | %d | %lld | %.3f | %.2f | %lld | %s | %lld | %lld | %lld | %lld | %lld | %s | "
+      "%s |\n",
+      f.client.c_str(), f.model.c_str(), f.trial, static_cast<long long>(f.n), f.wall_ms / 1000.0,
+      f.floor_ms > 0 ? f.wall_ms / f.floor_ms : 0.0, static_cast<long long>(f.calls),
+      MethodsText(f.by_method).c_str(), static_cast<long long>(f.rate_limited),
+      static_cast<long long>(f.failed_calls), static_cast<long long>(f.failed_batches),
+      static_cast<long long>(f.landed), static_cast<long long>(f.verified), f.outcome.c_str(),
+      Rss(f).c_str());
+}
+
+// The floor of an export of n results (docs/benchmarks.md, issue 16): add_run, then waves of
+// P calls of B results, then close_run, L each plus c per result, minimised over B <= 1,000 and
+// P <= 10; calls beyond the per-minute limit wait a minute per limit's worth.
+double FloorMs(int64_t n, double latency_ms, double per_result_ms, int rate_limit) {
+  double best = -1;
+  for (int64_t b = 1; b <= std::min<int64_t>(1000, std::max<int64_t>(1, n)); ++b) {
+    const int64_t calls = (n + b - 1) / b;
+    const int64_t p = std::min<int64_t>(10, calls);
+    const int64_t waves = (calls + p - 1) / p;
+    double ms = latency_ms +
+                static_cast<double>(waves) * (latency_ms + static_cast<double>(b) * per_result_ms) +
+                latency_ms;
+    if (rate_limit > 0 && calls + 2 > rate_limit)
+      ms = std::max(ms, 60'000.0 * static_cast<double>((calls + 2 - 1) / rate_limit));
+    if (best < 0 || ms < best) best = ms;
+  }
+  return best;
 }
 
 }  // namespace
@@ -428,7 +479,9 @@ int main(int argc, char** argv) {
         "  [--latency-ms N=50] [--per-result-ms X=1] [--rate-limit N=180] [--nexus-rpm N=180]\n"
         "  [--batch-size N=0 (Nexus default)] [--baseline-threads N=20] "
         "[--baseline-batch N=50]\n"
-        "  [--what-if C:B:burst,... (paced hypothetical uploads, C batches of B in flight)]\n");
+        "  [--what-if C:B:burst,... (paced hypothetical uploads, C batches of B in flight)]\n"
+        "  [--models bucket,sliding,fixed (simulator rate-limit models)] [--trials N=1]\n"
+        "  [--baseline-max N (the baseline only for sizes <= N)]\n");
     return 0;
   }
   const std::vector<int64_t> sizes = ParseList(ArgString(argc, argv, "--results", "10000"));
@@ -439,6 +492,19 @@ int main(int argc, char** argv) {
   const int rate_limit = static_cast<int>(ArgInt(argc, argv, "--rate-limit", 180));
   const double nexus_rpm = static_cast<double>(ArgInt(argc, argv, "--nexus-rpm", 180));
   const int batch_size = static_cast<int>(ArgInt(argc, argv, "--batch-size", 0));
+  const int trials = static_cast<int>(ArgInt(argc, argv, "--trials", 1));
+  const int64_t baseline_max = ArgInt(argc, argv, "--baseline-max", 1'000'000'000);
+  std::vector<std::string> models;
+  {
+    std::stringstream ss(ArgString(argc, argv, "--models", "bucket"));
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (item == "bucket" || item == "sliding" || item == "fixed")
+        models.push_back(item);
+      else if (!item.empty())
+        Die("bad --models item '" + item + "' (bucket, sliding, fixed)");
+    if (models.empty() || trials < 1) Die("bad --models / --trials");
+  }
   BaselineOptions bo;
   bo.threads = static_cast<int>(ArgInt(argc, argv, "--baseline-threads", 20));
   bo.batch = static_cast<size_t>(ArgInt(argc, argv, "--baseline-batch", 50));
@@ -458,6 +524,7 @@ int main(int argc, char** argv) {
       w.batch = static_cast<size_t>(b);
       w.burst = burst;
       w.pace_rpm = nexus_rpm;
+      w.delete_on_failure = false;
       what_ifs.push_back(w);
     }
   }
@@ -468,14 +535,12 @@ int main(int argc, char** argv) {
   if (std::getenv("NEXUS_BENCH_VERBOSE") == nullptr) spdlog::set_level(spdlog::level::err);
   signal(SIGPIPE, SIG_IGN);
 
-  const size_t nexus_batch = batch_size > 0 ? static_cast<size_t>(batch_size)
-                                            : nexus::integration::ExecutorOptions{}.batch_size;
   std::printf(
       "export_bench: simulator %s (separate process), latency %d ms + %.1f ms/result, "
-      "%d requests/min; Nexus budget %.0f/min, batch %zu; baseline %d threads x batches of "
-      "%zu\n",
-      sim_bin.c_str(), latency_ms, per_result_ms, rate_limit, nexus_rpm, nexus_batch, bo.threads,
-      bo.batch);
+      "%d requests/min; Nexus budget %.0f/min, batch %s; baseline %d threads x batches of "
+      "%zu, delete the run after 5 retries\n",
+      sim_bin.c_str(), latency_ms, per_result_ms, rate_limit, nexus_rpm,
+      batch_size > 0 ? std::to_string(batch_size).c_str() : "adaptive", bo.threads, bo.batch);
   std::fflush(stdout);
 
   std::vector<Figures> all;
@@ -491,85 +556,125 @@ int main(int argc, char** argv) {
       f = Setup(*setup, sim, n, per_test);
       for (const auto& r : PlanResults(*setup, f, n, &plan_rss)) comment_bytes += r.comment.size();
     }  // stopped: the measured Nexus is a fresh process state on the same data directory
+    const double floor_ms = FloorMs(n, latency_ms, per_result_ms, rate_limit);
     std::printf(
         "N=%lld: setup (%zu runs, %lld results, comments %.0f bytes on average) in %.1f s; "
-        "planning alone (dry run, in process) peak RSS growth %.0f MiB\n",
+        "planning alone (dry run, in process) peak RSS growth %.0f MiB; floor %.3f s\n",
         static_cast<long long>(n), f.run_ids.size(), static_cast<long long>(n),
         static_cast<double>(comment_bytes) / static_cast<double>(n), MsSince(t_setup) / 1000.0,
-        plan_rss);
+        plan_rss, floor_ms / 1000.0);
     std::fflush(stdout);
 
-    {
-      auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size));
-      if (only != "baseline") {
-        sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
-        Figures fig = NexusExport(*app, sim, f, n);
-        std::printf(
-            "N=%lld: Nexus %.1f s; RSS MiB: before %.0f, peak %.0f (VmHWM; sampled %.0f at +%.1f "
-            "s), halfway %.0f, after %.0f; every 10%% of the time: %s\n",
-            static_cast<long long>(n), fig.wall_ms / 1000.0, fig.rss_before, fig.rss_peak,
-            fig.sampled_peak, fig.peak_at_ms / 1000.0, fig.rss_half, fig.rss_end,
-            fig.rss_timeline.c_str());
-        std::fflush(stdout);
-        all.push_back(fig);
+    for (const std::string& model : models) {
+      for (int trial = 1; trial <= trials; ++trial) {
+        // Nexus and the baseline interleaved; each starts from a fresh rate-limit state of the
+        // simulator (and Nexus from a fresh process state: its budget's window is empty).
+        if (only != "baseline") {
+          auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size));
+          sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
+          Figures fig = NexusExport(*app, sim, f, n);
+          fig.model = model;
+          fig.trial = trial;
+          fig.floor_ms = floor_ms;
+          std::printf(
+              "N=%lld %s #%d: Nexus job %.3f s (%.2fx floor; request %.3f s), %lld calls, %lld "
+              "429s, verified %lld; RSS MiB: before %.0f, peak %.0f (VmHWM; sampled %.0f at +%.1f "
+              "s), after %.0f\n",
+              static_cast<long long>(n), model.c_str(), trial, fig.wall_ms / 1000.0,
+              fig.wall_ms / floor_ms, fig.request_ms / 1000.0, static_cast<long long>(fig.calls),
+              static_cast<long long>(fig.rate_limited), static_cast<long long>(fig.verified),
+              fig.rss_before, fig.rss_peak, fig.sampled_peak, fig.peak_at_ms / 1000.0, fig.rss_end);
+          std::fflush(stdout);
+          all.push_back(fig);
+        }
+        if (only != "nexus" && n <= baseline_max) {
+          {
+            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+            f.results = PlanResults(*app, f, n, &plan_rss);
+          }
+          sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
+          Figures fig = BaselineUpload(sim, f, n, bo);
+          fig.model = model;
+          fig.trial = trial;
+          fig.floor_ms = floor_ms;
+          std::printf(
+              "N=%lld %s #%d: baseline %.3f s (%.2fx floor), %lld calls, %lld 429s, %s, "
+              "verified %lld (%lld failed calls without an HTTP answer)\n",
+              static_cast<long long>(n), model.c_str(), trial, fig.wall_ms / 1000.0,
+              fig.wall_ms / floor_ms, static_cast<long long>(fig.calls),
+              static_cast<long long>(fig.rate_limited), fig.outcome.c_str(),
+              static_cast<long long>(fig.verified), static_cast<long long>(fig.transport_errors));
+          std::fflush(stdout);
+          all.push_back(fig);
+          if (what_ifs.empty()) {
+            f.results.clear();
+            f.results.shrink_to_fit();
+            malloc_trim(0);
+          }
+        }
+        for (const auto& w : what_ifs) {
+          if (f.results.empty()) {
+            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+            f.results = PlanResults(*app, f, n, &plan_rss);
+          }
+          sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
+          char label[160];
+          std::snprintf(label, sizeof label, "what-if: paced %.0f/min burst %d, %d x %zu in flight",
+                        w.pace_rpm, w.burst, w.threads, w.batch);
+          Figures fig = BaselineUpload(sim, f, n, w, label);
+          fig.model = model;
+          fig.trial = trial;
+          fig.floor_ms = floor_ms;
+          std::printf("N=%lld: %s %.1f s\n", static_cast<long long>(n), label,
+                      fig.wall_ms / 1000.0);
+          std::fflush(stdout);
+          all.push_back(fig);
+        }
+        f.results.clear();
+        f.results.shrink_to_fit();
+        malloc_trim(0);
       }
-      // After the measurement, so that this process does not hold them during it.
-      if (only != "nexus" || !what_ifs.empty()) f.results = PlanResults(*app, f, n, &plan_rss);
-    }
-    if (only != "nexus") {
-      sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
-      Figures fig = BaselineUpload(sim, f, n, bo);
-      std::printf("N=%lld: baseline %.1f s (%lld failed calls without an HTTP answer)\n",
-                  static_cast<long long>(n), fig.wall_ms / 1000.0,
-                  static_cast<long long>(fig.transport_errors));
-      std::fflush(stdout);
-      all.push_back(fig);
-    }
-    for (const auto& w : what_ifs) {
-      sim.FreshCloud(rate_limit, latency_ms, per_result_ms);
-      char label[160];
-      std::snprintf(label, sizeof label, "what-if: paced %.0f/min burst %d, %d x %zu in flight",
-                    w.pace_rpm, w.burst, w.threads, w.batch);
-      Figures fig = BaselineUpload(sim, f, n, w, label);
-      std::printf("N=%lld: %s %.1f s\n", static_cast<long long>(n), label, fig.wall_ms / 1000.0);
-      std::fflush(stdout);
-      all.push_back(fig);
     }
     std::printf("N=%lld: simulator peak RSS %.0f MiB\n", static_cast<long long>(n), sim.HwmMiB());
   }
 
   std::printf(
-      "\n| client | results | wall s | TestRail calls | by method | 429s | failed calls | "
-      "failed batches | results landed | outcome | Nexus RSS MiB peak (growth) |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "\n| client | model | trial | results | wall s | x floor | TestRail calls | by method | "
+      "429s | failed calls | failed batches | results landed | verified | outcome | Nexus RSS "
+      "MiB peak (growth) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& f : all) PrintRow(f);
 
-  std::printf("\nGoals:\n");
-  for (int64_t n : sizes) {
-    const Figures* nx = nullptr;
-    const Figures* bl = nullptr;
-    for (const auto& f : all)
-      if (f.n == n && f.client == "Nexus")
-        nx = &f;
-      else if (f.n == n && f.client == "trcli-like baseline")
-        bl = &f;
-    if (!nx) continue;
-    const int64_t max_calls = static_cast<int64_t>(
-        std::ceil(static_cast<double>(n) / static_cast<double>(nexus_batch)) + 4);
-    std::printf("N=%lld: zero failed calls: %s (%lld); calls <= ceil(N/%zu)+4 = %lld: %s (%lld)",
-                static_cast<long long>(n), nx->failed_calls == 0 ? "met" : "MISSED",
-                static_cast<long long>(nx->failed_calls), nexus_batch,
-                static_cast<long long>(max_calls), nx->calls <= max_calls ? "met" : "MISSED",
-                static_cast<long long>(nx->calls));
-    if (bl)
-      std::printf("; speed-up vs baseline %.2fx%s", bl->wall_ms / nx->wall_ms,
-                  n == 10'000 ? (bl->wall_ms >= 5 * nx->wall_ms ? " (goal >= 5x: met)"
-                                                                : " (goal >= 5x: MISSED)")
-                              : "");
-    if (n == 50'000)
-      std::printf("; peak RSS %.0f MiB < 150 MB (143 MiB): %s", nx->rss_peak,
-                  nx->rss_peak >= 0 && nx->rss_peak < 150e6 / (1024.0 * 1024.0) ? "met" : "MISSED");
-    std::printf("\n");
-  }
+  // Medians over the trials of each (client, model, N).
+  std::printf(
+      "\nMedians (%d trial(s)):\n\n| N | model | floor s | client | wall s (median) | x floor | "
+      "calls | 429s | peak RSS MiB | verified | outcome |\n|---|---|---|---|---|---|---|---|---|"
+      "---|---|\n",
+      trials);
+  for (int64_t n : sizes)
+    for (const std::string& model : models)
+      for (const std::string& client : {std::string("Nexus"), std::string("trcli-like baseline")}) {
+        std::vector<const Figures*> rows;
+        for (const auto& f : all)
+          if (f.n == n && f.model == model && f.client == client) rows.push_back(&f);
+        if (rows.empty()) continue;
+        std::sort(rows.begin(), rows.end(),
+                  [](const Figures* a, const Figures* b) { return a->wall_ms < b->wall_ms; });
+        const Figures& m = *rows[rows.size() / 2];
+        int64_t max429 = 0;
+        double max_rss = -1;
+        std::string outcomes, verified;
+        for (const Figures* r : rows) {
+          max429 = std::max(max429, r->rate_limited);
+          max_rss = std::max(max_rss, r->rss_peak);
+          outcomes += (outcomes.empty() ? "" : "/") + r->outcome;
+          verified += (verified.empty() ? "" : "/") + std::to_string(r->verified);
+        }
+        char rss[32] = "-";
+        if (max_rss >= 0) std::snprintf(rss, sizeof rss, "%.0f", max_rss);
+        std::printf("| %lld | %s | %.3f | %s | %.3f | %.2f | %lld | %lld (max) | %s | %s | %s |\n",
+                    static_cast<long long>(n), model.c_str(), m.floor_ms / 1000.0, client.c_str(),
+                    m.wall_ms / 1000.0, m.wall_ms / m.floor_ms, static_cast<long long>(m.calls),
+                    static_cast<long long>(max429), rss, verified.c_str(), outcomes.c_str());
+      }
   return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Export benchmark (docs/benchmarks.md "Export"): one export of N results by Nexus
+# Export benchmark (docs/benchmarks.md "Export", "Issue 16"): one export of N results by Nexus
 # (budget 180 requests/min) and the same N results uploaded the way trcli does (batches of
 # 50, 20 threads, retries), against testrail-sim run as a separate process with 50 ms
 # latency, 1 ms per result and a 180/min rate limit. Assumes `make build` was run (configures
@@ -7,6 +7,8 @@
 # arguments go to the program, e.g.
 #   bench/run_export_bench.sh --results 1000,10000,50000
 #   BUILD_DIR=/tmp/build bench/run_export_bench.sh --only nexus --batch-size 2000
+#   bench/run_export_bench.sh --results 100,1000,10000,50000,100000 \
+#       --models bucket,sliding,fixed --trials 3          # issue 16 (medians, x floor)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD_DIR:-build}

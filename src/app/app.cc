@@ -117,6 +117,7 @@ Status App::BuildServices() {
   tro.connect_timeout_ms = config.testrail_connect_timeout_ms;
   tro.request_timeout_ms = config.testrail_request_timeout_ms;
   tro.requests_per_minute = config.testrail_requests_per_minute;
+  tro.budget_share = std::clamp(config.testrail_budget_share_percent, 1.0, 100.0) / 100.0;
   tro.retry = config.testrail_retry;
   integration::TestRailClientFactory factory =
       [transport = testrail_transport_.get(), budgets = testrail_budgets_.get(),

@@ -51,6 +51,8 @@ struct Config {
   testrail::RetryOptions testrail_retry;  // per-call retries of the client (tests shorten them)
   // Request budget per TestRail instance (Cloud: 180/min; <= 0: unlimited, on-premise).
   double testrail_requests_per_minute = 180;
+  // Percent of that limit Nexus uses in any 60-s window (the rest: other users), 1-100.
+  double testrail_budget_share_percent = 80;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
   // Exports: lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
   // is resumed after it expires — tests shorten it) and results per add_results_for_cases

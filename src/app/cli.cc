@@ -45,6 +45,11 @@ void AddTestRailFlags(CLI::App* cmd, Config& c) {
                   "Request budget per TestRail instance (Cloud: 180 or 300; 0 = unlimited)")
       ->envname("NEXUS_TESTRAIL_REQUESTS_PER_MINUTE")
       ->check(CLI::Range(0.0, 100000.0));
+  cmd->add_option("--testrail-budget-share", c.testrail_budget_share_percent,
+                  "Percent of the TestRail instance's per-minute limit Nexus may use in any "
+                  "60-s window; the rest is left to the instance's other users (default 80)")
+      ->envname("NEXUS_TESTRAIL_BUDGET_SHARE")
+      ->check(CLI::Range(1.0, 100.0));
   cmd->add_option("--secret-key", c.secret_key,
                   "Master key for stored TestRail API keys: 64 hex digits or base64 of 32 "
                   "bytes (default: generated key file <data-dir>/secret.key)")

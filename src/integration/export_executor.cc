@@ -65,6 +65,39 @@ Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
   return plan;
 }
 
+BatchChoice ChooseBatches(size_t remaining, double latency_ms, double per_result_ms,
+                          size_t max_batch, size_t max_in_flight, int64_t calls_available,
+                          int64_t allowed_per_window, double window_ms) {
+  max_batch = std::max<size_t>(1, max_batch);
+  max_in_flight = std::max<size_t>(1, max_in_flight);
+  BatchChoice best;
+  if (remaining == 0) return {max_batch, 1, 0, 0};
+  latency_ms = std::max(0.0, latency_ms);
+  per_result_ms = std::max(0.0, per_result_ms);
+  // Every distinct batch size from the largest down, i.e. call counts ascending; beyond
+  // 100,000 calls nothing is gained.
+  const size_t first = (remaining + max_batch - 1) / max_batch;
+  size_t last_batch = 0;
+  for (size_t k = first; k <= std::min<size_t>(remaining, 100'000); ++k) {
+    const size_t batch = (remaining + k - 1) / k;
+    if (batch == last_batch) continue;
+    last_batch = batch;
+    const size_t calls = (remaining + batch - 1) / batch;
+    const size_t in_flight = std::min(max_in_flight, calls);
+    const size_t waves = (calls + in_flight - 1) / in_flight;
+    double ms =
+        static_cast<double>(waves) * (latency_ms + static_cast<double>(batch) * per_result_ms);
+    if (calls_available >= 0 && static_cast<int64_t>(calls) > calls_available) {
+      const int64_t over = static_cast<int64_t>(calls) - calls_available;
+      const int64_t per = std::max<int64_t>(1, allowed_per_window);
+      ms += static_cast<double>((over + per - 1) / per) * window_ms;
+    }
+    if (best.calls == 0 || ms < best.modelled_ms * 0.99) best = {batch, in_flight, calls, ms};
+    if (batch == 1) break;
+  }
+  return best;
+}
+
 namespace {
 
 bool IsAmbiguous(const Status& s) { return ErrorKindOf(s) == TestRailErrorKind::kAmbiguousWrite; }
@@ -97,7 +130,9 @@ class ExportExecutor::Run {
         client_(client),
         marker_(ExportMarker(rec_.id, rec_.nonce)),
         single_(plan_.strategy == ExportStrategy::kSingleSuite),
-        batch_size_(std::max<size_t>(1, ex.options_.batch_size)) {
+        adaptive_(ex.options_.batch_size == 0),
+        batch_size_(
+            std::max<size_t>(1, adaptive_ ? ex.options_.max_batch_size : ex.options_.batch_size)) {
     landed_.resize(plan_.entries.size());
     pending_.resize(plan_.entries.size());
     pending_since_.resize(plan_.entries.size());
@@ -485,13 +520,13 @@ class ExportExecutor::Run {
     std::vector<const PlannedResult*> unsent;
     for (const auto& r : plan_.entries[i].results)
       if (!Done(i, r.case_id)) unsent.push_back(&r);
-    const size_t parallel = std::max<size_t>(1, ex_.options_.parallel_batches);
     size_t idx = 0;
     while (idx < unsent.size()) {
       NEXUS_RETURN_IF_ERROR(CheckStop());
+      const auto [size, parallel] = NextWave(unsent.size() - idx);
       std::vector<std::vector<const PlannedResult*>> wave;
       while (wave.size() < parallel && idx < unsent.size()) {
-        size_t n = std::min(batch_size_, unsent.size() - idx);
+        size_t n = std::min(size, unsent.size() - idx);
         wave.emplace_back(unsent.begin() + static_cast<ptrdiff_t>(idx),
                           unsent.begin() + static_cast<ptrdiff_t>(idx + n));
         idx += n;
@@ -503,6 +538,29 @@ class ExportExecutor::Run {
       NEXUS_RETURN_IF_ERROR(SendWave(i, wave));
     }
     return Status::Ok();
+  }
+
+  // The batch size and the batches in flight of the next wave: fixed, or chosen from what
+  // is left and this instance's measured costs and remaining budget (one call is kept for
+  // closing).
+  std::pair<size_t, size_t> NextWave(size_t remaining) {
+    const size_t parallel = std::max<size_t>(1, ex_.options_.parallel_batches);
+    if (!adaptive_) return {batch_size_, parallel};
+    const testrail::RateBudget& budget = client_.budget();
+    const testrail::CallCostEstimate costs = budget.Costs();
+    const int allowed = budget.Allowed();
+    const int64_t available =
+        allowed == 0 ? -1 : std::max<int64_t>(0, allowed - budget.InWindow() - 1);
+    const double window_ms =
+        static_cast<double>(budget.options().window_ms + budget.options().margin_ms);
+    BatchChoice c = ChooseBatches(remaining, costs.latency_ms, costs.per_result_ms, batch_size_,
+                                  parallel, available, allowed, window_ms);
+    spdlog::info(
+        "event=export_batches export_id={} remaining={} batch={} in_flight={} calls={} "
+        "latency_ms={:.1f} per_result_ms={:.3f} calls_available={}",
+        rec_.id, remaining, c.batch, c.in_flight, c.calls, costs.latency_ms, costs.per_result_ms,
+        available);
+    return {c.batch, c.in_flight};
   }
 
   // Sends several batches at once (the rate budget paces them): every intent is journalled
@@ -618,7 +676,7 @@ class ExportExecutor::Run {
       const Status& st = res;
       if (IsAmbiguous(st)) {
         if (++ambiguous >= ex_.options_.max_step_attempts) return st;
-        if (st.code() == StatusCode::kTimeout) Shrink("timeout");
+        if (st.code() == StatusCode::kTimeout) Shrink("timeout", batch.size());
         spdlog::warn("event=export_batch_ambiguous export_id={} run={} size={} reason=\"{}\"",
                      rec_.id, entry_runs_[i], batch.size(), st.message());
         NEXUS_RETURN_IF_ERROR(Settle());
@@ -627,8 +685,8 @@ class ExportExecutor::Run {
       }
       // Nothing of this batch was applied (TestRail validates the whole batch first).
       for (int64_t c : a.intent.case_ids) pending_[i].erase(c);
-      if (IsTooLarge(st) && batch_size_ > ex_.options_.min_batch_size) {
-        Shrink("too_large");
+      if (IsTooLarge(st) && std::min(batch_size_, batch.size()) > ex_.options_.min_batch_size) {
+        Shrink("too_large", batch.size());
         continue;
       }
       const testrail::TestRailError refused = RefusalOf(st);
@@ -654,9 +712,13 @@ class ExportExecutor::Run {
     }
   }
 
-  void Shrink(const char* why) {
+  // Halves the batch that failed (an adaptive batch may be smaller than the maximum) and caps
+  // every later batch of this attempt at that.
+  void Shrink(const char* why, size_t failed_size) {
+    const size_t cur =
+        adaptive_ ? std::min(batch_size_, std::max<size_t>(1, failed_size)) : batch_size_;
     // Never grows: a configured size below min_batch_size stays as it is.
-    size_t next = std::min(batch_size_, std::max(ex_.options_.min_batch_size, batch_size_ / 2));
+    size_t next = std::min(cur, std::max(ex_.options_.min_batch_size, cur / 2));
     if (next < batch_size_)
       spdlog::info("event=export_batch_shrunk export_id={} from={} to={} why={}", rec_.id,
                    batch_size_, next, why);
@@ -723,7 +785,8 @@ class ExportExecutor::Run {
   const testrail::TestRailClient& client_;
   const std::string marker_;
   const bool single_;
-  size_t batch_size_;
+  const bool adaptive_;
+  size_t batch_size_;  // fixed size, or the largest an adaptive batch may be
   int64_t total_ = 0;
 
   bool created_ = false;

@@ -24,13 +24,16 @@
 namespace nexus::integration {
 
 struct ExecutorOptions {
-  // Results per add_results_for_cases call. 1,000 by measurement (docs/export.md,
-  // docs/benchmarks.md "Export"): fewest calls under a 180/min budget while one call stays
-  // far below TestRail's request timeout. Halved (down to min_batch_size) after a timeout or
+  // Results per add_results_for_cases call. 0 (default): adaptive (issue 16) — before each
+  // wave the executor picks the batch size and the number in flight from the results left
+  // and the latency and per-result cost measured on earlier calls of this instance
+  // (ChooseBatches), up to max_batch_size and parallel_batches. > 0: that fixed size
+  // (`--export-batch-size`). Either way halved (down to min_batch_size) after a timeout or
   // a 413 for the rest of the export.
-  size_t batch_size = 1000;
+  size_t batch_size = 0;
+  size_t max_batch_size = 1000;
   size_t min_batch_size = 10;
-  // Batches of one entry in flight at once (the instance's rate budget still paces every
+  // Batches of one entry in flight at most (the instance's rate budget still governs every
   // call). A TestRail call of 1,000 results takes about a second of server time, so
   // sequential batches, not the rate limit, bound a large export (docs/benchmarks.md
   // "Export"). 1 = one at a time.
@@ -57,6 +60,22 @@ inline constexpr std::string_view kPreviewMarker = "nexus-export:{export_id}:{no
 // functions with kPreviewMarker, so the preview shows what will be sent (R-EXP-PREVIEW).
 std::string DescriptionWithMarker(const std::string& description, std::string_view marker);
 std::string CommentWithMarker(const std::string& comment, std::string_view marker, int64_t case_id);
+
+// How to send `remaining` results (issue 16): `batch` results per call, `in_flight` calls at
+// once. Minimises the modelled time waves × (latency + batch × per_result), where waves =
+// ceil(ceil(remaining / batch) / in_flight), plus a window's wait for every
+// `allowed_per_window` calls beyond `calls_available` (-1: unlimited); a choice that is
+// faster by less than 1% does not justify more calls. batch <= max_batch, in_flight <=
+// max_in_flight.
+struct BatchChoice {
+  size_t batch = 0;
+  size_t in_flight = 0;
+  size_t calls = 0;
+  double modelled_ms = 0;
+};
+BatchChoice ChooseBatches(size_t remaining, double latency_ms, double per_result_ms,
+                          size_t max_batch, size_t max_in_flight, int64_t calls_available = -1,
+                          int64_t allowed_per_window = 0, double window_ms = 61'000);
 
 // The whole plan of a stored export (its head, ExportRecord::plan read with_plan, and its
 // rows). Internal with reason kPlanUnreadable when the head is missing or unreadable or the

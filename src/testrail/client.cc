@@ -140,7 +140,7 @@ Result<std::unique_ptr<TestRailClient>> TestRailClient::Create(const TestRailCon
   }
   RateBudgetOptions rate;
   rate.requests_per_minute = config.options.requests_per_minute;
-  rate.burst = config.options.burst;
+  rate.share = config.options.budget_share;
   std::shared_ptr<RateBudget> budget = budgets.ForInstance(base, rate);
   if (config.options.insecure) {
     spdlog::warn("TestRail client for {}: TLS certificate verification is DISABLED (insecure)",
@@ -183,7 +183,8 @@ Result<json> TestRailClient::Call(const std::string& method, const std::string& 
 
 Status TestRailClient::Exchange(const std::string& method, const std::string& path,
                                 std::optional<std::string> body, const RetryOptions& retry,
-                                const std::function<bool(const std::string&)>& accept) const {
+                                const std::function<bool(const std::string&)>& accept,
+                                size_t results) const {
   const std::string api_method = ApiMethodOf(path);
   const bool is_write = method != "GET";
   HttpRequest req;
@@ -226,6 +227,7 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
       if (resp.status >= 200 && resp.status < 300) {
         if (accept(resp.body)) {
           budget_->OnSuccess();
+          budget_->ObserveCall(results, clock_.NowUs() - t0);
           if (metrics_ != nullptr) {
             metrics_->Inc(kRequestsTotal, {{"method", api_method}, {"status", label}});
             metrics_->Observe(kRequestSeconds, {{"method", api_method}}, seconds);
@@ -239,7 +241,8 @@ Status TestRailClient::Exchange(const std::string& method, const std::string& pa
         st = StatusFromHttpResponse(resp, host_, api_method);
         std::optional<double> retry_after;
         if (auto h = resp.Header("retry-after")) retry_after = ParseRetryAfterSeconds(*h);
-        if (resp.status == 429) budget_->OnRateLimited(retry_after);
+        if (resp.status == 429)
+          budget_->OnRateLimited(retry_after, ParseRateLimitPerMinute(resp.body));
         if (resp.status == 409) budget_->OnMaintenance(retry_after);
       }
     }
@@ -567,11 +570,13 @@ class ResultCounter : public json::json_sax_t {
 
 Status TestRailClient::SendResultsForCases(int64_t run_id, std::string body, size_t count) const {
   ResultCounter counter;
-  NEXUS_RETURN_IF_ERROR(Exchange("POST", "add_results_for_cases/" + std::to_string(run_id),
-                                 std::move(body), options_.retry, [&](const std::string& text) {
-                                   counter = ResultCounter();
-                                   return json::sax_parse(text, &counter);
-                                 }));
+  NEXUS_RETURN_IF_ERROR(Exchange(
+      "POST", "add_results_for_cases/" + std::to_string(run_id), std::move(body), options_.retry,
+      [&](const std::string& text) {
+        counter = ResultCounter();
+        return json::sax_parse(text, &counter);
+      },
+      count));
   if (!counter.shaped() || counter.count() != count)
     return AmbiguousWrite(MakeTestRailError(
         TestRailErrorKind::kNotTestRail,

@@ -32,10 +32,11 @@ namespace nexus::testrail {
 struct TestRailClientOptions {
   int connect_timeout_ms = 10'000;
   int request_timeout_ms = 60'000;
-  double requests_per_minute = 180;  // shared by every client of the same instance; <=0 off
-  // Requests that may go back to back after idling: lets an export's parallel batches start
-  // together; far inside Cloud's per-minute allowance (docs/testrail-client.md).
-  int burst = 12;
+  // The instance's limit, shared by every client of the same instance; <= 0: unlimited
+  // (TestRail Server). The budget lets `budget_share` of it through in any sliding 60-s
+  // window and learns a stricter limit from 429 answers (docs/testrail-client.md).
+  double requests_per_minute = 180;
+  double budget_share = 0.8;         // (0, 1]: the rest is left to the instance's other users
   bool allow_private = false;        // loopback/private TestRail hosts (simulator, on-premise LAN)
   bool allow_insecure_http = false;  // plain http:// to public hosts (API key sent in clear)
   std::string ca_bundle;             // PEM CA file for on-premise servers with a private CA
@@ -92,6 +93,8 @@ class TestRailClient {
                                                         obs::Metrics* metrics);
 
   const std::string& base_url() const { return base_url_; }
+  // The instance's shared budget: calls allowed per window, calls in it, measured costs.
+  const RateBudget& budget() const { return *budget_; }
 
   // Save & Connect check (R-CONN-2): GET get_projects proves that the host is a TestRail
   // instance, that the API is enabled and that user + key are accepted (every role may call
@@ -160,9 +163,10 @@ class TestRailClient {
                               const nlohmann::json* body, const RetryOptions& retry) const;
   // The exchange behind Call: rate budget, retries, errors and metrics. A 2xx answer counts
   // as success when `accept` takes its body; otherwise it is "not JSON" (kNotTestRail).
+  // `results`: results the call writes (for the instance's cost measurement).
   Status Exchange(const std::string& method, const std::string& path,
                   std::optional<std::string> body, const RetryOptions& retry,
-                  const std::function<bool(const std::string&)>& accept) const;
+                  const std::function<bool(const std::string&)>& accept, size_t results = 0) const;
   template <typename T>
   Result<std::vector<T>> ListAll(const std::string& path, std::string_view key,
                                  Result<T> (*parse)(const nlohmann::json&)) const;

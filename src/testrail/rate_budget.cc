@@ -1,6 +1,8 @@
 // Per-instance rate budget; see rate_budget.h.
 #include "testrail/rate_budget.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -34,9 +36,78 @@ RateBudget::RateBudget(std::string key, RateBudgetOptions options, MonotonicCloc
   }
 }
 
-int64_t RateBudget::IntervalUsLocked() const {
-  if (options_.requests_per_minute <= 0) return 0;
-  return static_cast<int64_t>(60'000'000.0 / options_.requests_per_minute);
+std::optional<int> ParseRateLimitPerMinute(std::string_view body) {
+  constexpr std::string_view kHead = "API Rate Limit Exceeded - ";
+  size_t p = body.find(kHead);
+  if (p == std::string_view::npos) return std::nullopt;
+  p += kHead.size();
+  int64_t v = 0;
+  size_t digits = 0;
+  while (p < body.size() && body[p] >= '0' && body[p] <= '9' && digits < 9) {
+    v = v * 10 + (body[p++] - '0');
+    ++digits;
+  }
+  if (digits == 0 || v <= 0 || body.substr(p, 11) != " per minute") return std::nullopt;
+  return static_cast<int>(v);
+}
+
+int64_t RateBudget::SpanUsLocked() const {
+  return (std::max<int64_t>(1, options_.window_ms) + std::max<int64_t>(0, options_.margin_ms)) *
+         1000;
+}
+
+void RateBudget::TrimLocked(int64_t now_us) const {
+  const int64_t span = SpanUsLocked();
+  while (!grants_.empty() && grants_.front() + span <= now_us) grants_.pop_front();
+}
+
+int RateBudget::AllowedLocked(int64_t now_us) const {
+  double limit = options_.requests_per_minute > 0 ? options_.requests_per_minute : 0;
+  if (learned_limit_ && (limit <= 0 || *learned_limit_ < limit)) limit = *learned_limit_;
+  if (limit <= 0) return 0;  // unlimited
+  double share = options_.share > 0 && options_.share <= 1 ? options_.share : 1.0;
+  // The per-minute limit scaled to the window (tests shorten the window).
+  double per_window = limit * static_cast<double>(options_.window_ms) / 60'000.0;
+  int allowed = std::max(1, static_cast<int>(per_window * share + 1e-9));
+  if (learned_cap_ && now_us < learned_cap_until_us_) allowed = std::min(allowed, *learned_cap_);
+  return allowed;
+}
+
+int RateBudget::Allowed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return AllowedLocked(clock_.NowUs());
+}
+
+std::optional<int> RateBudget::LearnedLimit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return learned_limit_;
+}
+
+int RateBudget::InWindow() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  TrimLocked(clock_.NowUs());
+  return static_cast<int>(grants_.size());
+}
+
+void RateBudget::ObserveCall(size_t results, int64_t duration_us) {
+  constexpr double kAlpha = 0.3;  // weight of a new sample
+  const double ms = static_cast<double>(std::max<int64_t>(0, duration_us)) / 1000.0;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto blend = [&](double& avg, int& n, double sample) {
+    avg = n == 0 ? sample : avg + kAlpha * (sample - avg);
+    ++n;
+  };
+  if (results == 0) {
+    blend(costs_.latency_ms, costs_.latency_samples, ms);
+  } else if (results >= 10) {
+    const double per = std::max(0.0, ms - costs_.latency_ms) / static_cast<double>(results);
+    blend(costs_.per_result_ms, costs_.per_result_samples, per);
+  }
+}
+
+CallCostEstimate RateBudget::Costs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return costs_;
 }
 
 int64_t RateBudget::Acquire() {
@@ -52,23 +123,29 @@ int64_t RateBudget::Acquire() {
       lock.lock();
       continue;
     }
-    int64_t interval = IntervalUsLocked();
-    if (interval == 0) break;
-    int64_t burst = std::max(1, options_.burst);
-    // GCRA: reserve the earliest slot that keeps the long-run rate and at most `burst`
-    // requests back to back; the reservation is made now so waiting threads queue up in
-    // order instead of racing when they wake.
-    int64_t tat = std::max(tat_us_, now);
-    int64_t slot = std::max(now, tat - (burst - 1) * interval);
-    tat_us_ = tat + interval;
+    TrimLocked(now);
+    const int allowed = AllowedLocked(now);
+    if (allowed == 0) {  // unlimited: still counted, so a 429 can be learned from
+      grants_.push_back(now);
+      break;
+    }
+    // Sliding window: the (allowed)-th newest grant must have left the window. The place is
+    // reserved now so waiting threads queue in order instead of racing when they wake.
+    int64_t slot = now;
+    if (grants_.size() >= static_cast<size_t>(allowed))
+      slot = std::max(now, grants_[grants_.size() - static_cast<size_t>(allowed)] + SpanUsLocked());
+    slot = std::max(slot, grants_.empty() ? slot : grants_.back());
+    grants_.push_back(slot);
     if (slot <= now) break;
     int64_t pause_seen = paused_until_us_;
     lock.unlock();
     clock_.SleepUs(slot - now);
     waited += slot - now;
     lock.lock();
-    // A 429/409 that arrived while we slept pauses us too: go round again.
+    // A 429/409 that arrived while we slept pauses us too: give the place back, go round.
     if (paused_until_us_ == pause_seen || paused_until_us_ <= clock_.NowUs()) break;
+    auto it = std::find(grants_.begin(), grants_.end(), slot);
+    if (it != grants_.end()) grants_.erase(it);
   }
   lock.unlock();
   if (metrics_ != nullptr && waited > 0) {
@@ -89,18 +166,40 @@ int64_t RateBudget::JitteredLocked(int64_t base_ms, int64_t max_ms, int exponent
 int64_t RateBudget::PauseLocked(int64_t pause_us) {
   int64_t now = clock_.NowUs();
   paused_until_us_ = std::max(paused_until_us_, now + pause_us);
-  // Resume evenly paced after the pause, without burst credit, instead of releasing
-  // everyone at once.
-  tat_us_ =
-      std::max(tat_us_, paused_until_us_ + (std::max(1, options_.burst) - 1) * IntervalUsLocked());
   return pause_us / 1000;
 }
 
-int64_t RateBudget::OnRateLimited(std::optional<double> retry_after_s) {
+int64_t RateBudget::OnRateLimited(std::optional<double> retry_after_s,
+                                  std::optional<int> limit_per_minute) {
   int64_t pause_ms;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++consecutive_429_;
+    const int64_t now = clock_.NowUs();
+    TrimLocked(now);
+    if (limit_per_minute && *limit_per_minute > 0 &&
+        (options_.requests_per_minute <= 0 || *limit_per_minute < options_.requests_per_minute) &&
+        (!learned_limit_ || *limit_per_minute < *learned_limit_)) {
+      learned_limit_ = *limit_per_minute;
+      spdlog::warn(
+          "TestRail {}: the instance allows {} requests per minute (configured {}); "
+          "the budget follows it",
+          key_, *limit_per_minute, options_.requests_per_minute);
+    } else if (!limit_per_minute) {
+      // Stricter than we know and it does not say how much: what went through in this window
+      // before the refused call (the last one sent) is what we may use, until two windows pass
+      // without another 429. With nothing of ours in the window (other users spent it) there
+      // is nothing to learn; the pause covers it.
+      int sent = 0;
+      for (int64_t g : grants_) sent += g <= now ? 1 : 0;
+      const int allowed = AllowedLocked(now);
+      if (sent >= 2 && (allowed == 0 || sent <= allowed)) {
+        learned_cap_ = learned_cap_ && now < learned_cap_until_us_
+                           ? std::min(*learned_cap_, sent - 1)
+                           : sent - 1;
+        learned_cap_until_us_ = now + 2 * SpanUsLocked();
+      }
+    }
     int64_t pause_us = retry_after_s.has_value()
                            ? static_cast<int64_t>(*retry_after_s * 1e6)
                            : JitteredLocked(options_.base_backoff_ms, options_.max_backoff_ms,
@@ -146,6 +245,10 @@ int64_t RateBudget::BackoffMs(int attempt, int64_t base_ms, int64_t max_ms) {
 
 void RateBudget::SetOptions(const RateBudgetOptions& options) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (options.requests_per_minute != options_.requests_per_minute) {
+    learned_limit_.reset();
+    learned_cap_.reset();
+  }
   options_ = options;
 }
 

@@ -1,17 +1,22 @@
 // Per-instance request budget (R-Q-RATE): every thread and job talking to one TestRail
-// instance draws from the same RateBudget, which paces requests evenly under the configured
-// requests/minute, pauses the whole instance after a 429 (Retry-After, or exponential backoff
-// with jitter when the header is absent) or a 409 maintenance answer, and records its waits
-// in metrics. RateBudgets is the process-wide registry, passed in as a dependency.
+// instance draws from the same RateBudget, which lets at most `share` of the instance's
+// per-minute limit through in any sliding 60-s window (safe whether TestRail counts with a
+// token bucket, a sliding window or calendar minutes — docs/testrail-client.md), learns a
+// stricter limit from 429 answers, pauses the whole instance after a 429 (Retry-After, or
+// exponential backoff with jitter when the header is absent) or a 409 maintenance answer, and
+// records its waits in metrics. RateBudgets is the process-wide registry, passed in as a
+// dependency.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "obs/metrics.h"
 
@@ -35,10 +40,31 @@ class SteadyMonotonicClock : public MonotonicClock {
 };
 
 struct RateBudgetOptions {
-  double requests_per_minute = 180;  // <= 0: unlimited (on-premise servers have no limit)
-  int burst = 2;                     // requests that may go back to back after idling (>= 1)
-  int64_t base_backoff_ms = 1'000;   // first pause after a 429 without Retry-After / a 409
-  int64_t max_backoff_ms = 60'000;   // cap of the exponential backoff
+  double requests_per_minute = 180;  // the instance's limit; <= 0: unlimited (TestRail Server)
+  // Fraction of the limit this process may use; the rest is left to the instance's other
+  // users (browsers, other tools). In (0, 1]; out-of-range values mean 1.
+  double share = 0.8;
+  int64_t base_backoff_ms = 1'000;  // first pause after a 429 without Retry-After / a 409
+  int64_t max_backoff_ms = 60'000;  // cap of the exponential backoff
+  // The window the limit is counted over (TestRail: a minute) and a safety margin added to it
+  // (a request reaches TestRail a little after it was granted). Tests shorten both.
+  int64_t window_ms = 60'000;
+  int64_t margin_ms = 1'000;
+};
+
+// The limit TestRail names in a 429 body ("API Rate Limit Exceeded - 180 per minute maximum
+// allowed. Retry after 1 seconds."), or nullopt when the body names none.
+std::optional<int> ParseRateLimitPerMinute(std::string_view body);
+
+// What calls cost on one instance, measured on successful calls (issue 16): the latency of a
+// call and the time TestRail spends per result written. Until measured, the defaults.
+struct CallCostEstimate {
+  static constexpr double kDefaultLatencyMs = 100;
+  static constexpr double kDefaultPerResultMs = 1;
+  double latency_ms = kDefaultLatencyMs;
+  double per_result_ms = kDefaultPerResultMs;
+  int latency_samples = 0;     // calls that wrote no result
+  int per_result_samples = 0;  // calls that wrote results
 };
 
 // Thread-safe: any number of threads call Acquire() concurrently.
@@ -48,15 +74,20 @@ class RateBudget {
              obs::Metrics* metrics, uint64_t seed);
 
   // Blocks until the caller may send one request: waits for a pause (429/409) to end and
-  // for its evenly spaced slot (GCRA / token bucket of capacity `burst`). Returns the
+  // for a place in the sliding window (at most Allowed() grants in any window_ms +
+  // margin_ms; the place is reserved at once, so waiting threads go in order). Returns the
   // microseconds waited (also added to nexus_testrail_rate_limit_wait_seconds_total and
   // observed in the nexus_testrail_rate_limit_wait_seconds histogram when > 0).
   int64_t Acquire();
 
   // A 429 arrived: pauses the whole instance for `retry_after_s` seconds, or, when absent,
   // for an exponential backoff with jitter (base * 2^consecutive, capped, in [d/2, d]).
+  // Learns a stricter limit: `limit_per_minute` (the number of the 429 body) when it is below
+  // the configured one; without it, the calls granted in the current window are taken as
+  // what the instance allows us until a window passes without a 429.
   // Counts nexus_testrail_429_total. Returns the pause length in ms.
-  int64_t OnRateLimited(std::optional<double> retry_after_s);
+  int64_t OnRateLimited(std::optional<double> retry_after_s,
+                        std::optional<int> limit_per_minute = std::nullopt);
   // A 409 maintenance answer: pauses the whole instance like a 429 without header (or for
   // Retry-After when given). Returns the pause in ms.
   int64_t OnMaintenance(std::optional<double> retry_after_s);
@@ -68,16 +99,32 @@ class RateBudget {
   // [0.5, 1]. Does not pause other callers.
   int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms);
 
-  // Changes the rate (e.g. a connection re-saved with another limit).
+  // Changes the rate (e.g. a connection re-saved with another limit). A changed
+  // requests_per_minute forgets what was learned from 429s.
   void SetOptions(const RateBudgetOptions& options);
   RateBudgetOptions options() const;
+  // Requests this process may send in one window now: share of the effective limit (the
+  // configured one or the stricter one learned), at least 1; 0 = unlimited.
+  int Allowed() const;
+  // The limit learned from 429 answers (requests per minute), if any.
+  std::optional<int> LearnedLimit() const;
+  // Grants (sent or reserved) in the current window.
+  int InWindow() const;
+
+  // A successful call took `duration_us` and wrote `results` results (0: any other call).
+  // Moving averages: latency from calls without results; per-result cost from calls with at
+  // least 10, as (duration − latency) / results.
+  void ObserveCall(size_t results, int64_t duration_us);
+  CallCostEstimate Costs() const;
   // Monotonic time (us) until which the instance is paused; <= now when not paused.
   int64_t PausedUntilUs() const;
   const std::string& key() const { return key_; }
   MonotonicClock& clock() { return clock_; }
 
  private:
-  int64_t IntervalUsLocked() const;
+  int AllowedLocked(int64_t now_us) const;
+  int64_t SpanUsLocked() const;
+  void TrimLocked(int64_t now_us) const;
   int64_t JitteredLocked(int64_t base_ms, int64_t max_ms, int exponent);
   int64_t PauseLocked(int64_t pause_us);
 
@@ -86,12 +133,17 @@ class RateBudget {
   obs::Metrics* const metrics_;
 
   mutable std::mutex mu_;
-  RateBudgetOptions options_;    // guarded by mu_
-  int64_t tat_us_ = 0;           // theoretical arrival time of the next request; mu_
-  int64_t paused_until_us_ = 0;  // mu_
-  int consecutive_429_ = 0;      // mu_
-  int consecutive_409_ = 0;      // mu_
-  std::mt19937_64 rng_;          // mu_
+  RateBudgetOptions options_;  // guarded by mu_
+  // Grant times (past sends and future reservations) of the current window, ascending. mu_
+  mutable std::deque<int64_t> grants_;
+  std::optional<int> learned_limit_;  // from a 429 body's number; mu_
+  std::optional<int> learned_cap_;    // from a 429 without a number (grants); mu_
+  int64_t learned_cap_until_us_ = 0;  // the cap lapses after a window without 429; mu_
+  int64_t paused_until_us_ = 0;       // mu_
+  CallCostEstimate costs_;            // mu_
+  int consecutive_429_ = 0;           // mu_
+  int consecutive_409_ = 0;           // mu_
+  std::mt19937_64 rng_;               // mu_
 };
 
 // Registry of budgets keyed by normalised base URL. Thread-safe. Owns the clock used by the

@@ -191,33 +191,33 @@ TEST_F(SimulatorTest, TlsSimulator) {
   EXPECT_TRUE(v.ok()) << v.status().message();
 }
 
-// 200 concurrent reads through one client under the simulator's rate limit: none of the
-// simulator's 429s may reach the caller, and the client's pacing must be visible in the
-// metrics. The issue asks for 60/min; that takes > 3 minutes, so by default the same code
-// path runs at 1200/min on the simulator and 1100/min on the client (~11 s). Set
+// 200 concurrent reads through one client under the simulator's strictest rate limit (a
+// sliding window, issue 16): none may be refused, and the budget's waits must be visible in
+// the metrics. The issue asks for 60/min; a sliding minute makes that > 4 minutes, so by
+// default the same code path runs with the window shortened to 2 s on both sides (40 per
+// window at the simulator, 80% of it for the client: 7 windows, ~13 s). Set
 // NEXUS_LONG_TESTS=1 to run the literal 60/min configuration (~4 min).
 TEST_F(SimulatorTest, ConcurrentReadsStayUnderRateLimit) {
   const bool long_run = std::getenv("NEXUS_LONG_TESTS") != nullptr;
-  const int sim_rate = long_run ? 60 : 1200;
-  const double client_rate = sim_rate * 11.0 / 12.0;  // a little headroom under the limit
+  const int sim_rate = long_run ? 60 : 40;
+  const int window_ms = long_run ? 60'000 : 2'000;
   testrail_sim::SimulatorOptions opts;
   opts.config.rate_limit_per_minute = sim_rate;
+  opts.config.rate_limit_model = testrail_sim::RateLimitModel::kSliding;
+  opts.config.rate_limit_window_ms = window_ms;
   StartSim(opts);
 
-  // Spend the simulator's initial bucket (capacity = the per-minute limit) so the test sees
-  // the steady-state limit rather than the burst allowance.
-  httplib::Client raw("127.0.0.1", sim_->port());
-  for (int i = 0; i < sim_rate + 10; ++i) {
-    auto res = raw.Get("/index.php?/api/v2/get_statuses");
-    if (res && res->status == 429) break;
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(long_run ? 2100 : 110));
-  sim_->ResetStats();
-
   TestRailClientOptions o;
-  o.requests_per_minute = client_rate;
-  o.burst = 1;
+  o.requests_per_minute = sim_rate * 60'000.0 / window_ms;  // the same limit per window
   auto client = Client(o);
+  // The test's short window (the client's option is not a flag: the real window is a minute).
+  auto budget =
+      budgets_.ForInstance(client->base_url(), {.requests_per_minute = o.requests_per_minute,
+                                                .share = 0.8,
+                                                .window_ms = window_ms,
+                                                .margin_ms = window_ms / 20});
+  const int allowed = budget->Allowed();
+  ASSERT_EQ(allowed, sim_rate * 4 / 5);
   std::atomic<int> ok{0}, failed{0};
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
@@ -233,17 +233,51 @@ TEST_F(SimulatorTest, ConcurrentReadsStayUnderRateLimit) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(ok, 200);
   EXPECT_EQ(failed, 0);
-  EXPECT_EQ(sim_->Stats().rate_limited, 0);  // paced, not rescued by retries
+  EXPECT_EQ(sim_->Stats().rate_limited, 0);  // kept under the window, not rescued by retries
   EXPECT_EQ(metrics_.Value("nexus_testrail_429_total"), 0);
   EXPECT_EQ(metrics_.Value("nexus_testrail_requests_total",
                            {{"method", "get_statuses"}, {"status", "200"}}),
             200);
-  // 199 intervals at client_rate: the pacing is what took the time, and metrics show it.
-  EXPECT_GE(seconds, 199 * 60.0 / client_rate * 0.95);
+  // ceil(200 / allowed) windows: the budget is what took the time, and metrics show it.
+  const int windows = (200 + allowed - 1) / allowed;
+  EXPECT_GE(seconds, (windows - 1) * window_ms / 1000.0);
   EXPECT_GT(metrics_.Value("nexus_testrail_rate_limit_wait_seconds_total"), seconds);
-  EXPECT_GE(metrics_.Count("nexus_testrail_rate_limit_wait_seconds"), 150u);
-  EXPECT_NE(metrics_.RenderPrometheus().find("nexus_testrail_rate_limit_wait_seconds_total"),
-            std::string::npos);
+  // Every call beyond the first window waits (a thread that wakes late on a loaded machine
+  // may find its place already free, so not all of them are counted).
+  EXPECT_GE(metrics_.Count("nexus_testrail_rate_limit_wait_seconds"), 100u);
+}
+
+// The instance is stricter than configured (a lower plan): the client learns the limit from
+// the 429 body and finishes without exhausting its retries.
+TEST_F(SimulatorTest, StricterInstanceIsLearnedFromThe429) {
+  testrail_sim::SimulatorOptions opts;
+  opts.config.rate_limit_per_minute = 20;
+  opts.config.rate_limit_model = testrail_sim::RateLimitModel::kSliding;
+  opts.config.rate_limit_window_ms = 1'000;
+  StartSim(opts);
+  TestRailClientOptions o;
+  o.requests_per_minute = 3'000;  // configured: 50 per 1-s window
+  auto client = Client(o);
+  auto budget = budgets_.ForInstance(
+      client->base_url(),
+      {.requests_per_minute = 3'000, .share = 0.8, .window_ms = 1'000, .margin_ms = 50});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 10; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 6; ++i) ok += client->GetStatuses().ok() ? 1 : 0;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 60);
+  // 20 per 1-s window = "1200 per minute maximum allowed" in the simulator's body.
+  EXPECT_EQ(budget->LearnedLimit(), 1200);
+  EXPECT_EQ(budget->Allowed(), 16);
+  // Once learned, no more refusals: at most the first wave overshot.
+  const int64_t refused = sim_->Stats().rate_limited;
+  sim_->ResetStats();
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(client->GetStatuses().ok());
+  EXPECT_EQ(sim_->Stats().rate_limited, 0);
+  EXPECT_LE(refused, 40);
 }
 
 }  // namespace

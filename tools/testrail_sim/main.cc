@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::string api_key = testrail_sim::kDefaultApiKey;
   std::vector<std::string> faults;
   bool no_retry_after = false;
+  std::string rate_model = "bucket";
   int custom_statuses = -1;
 
   CLI::App app{"TestRail API v2 simulator"};
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", api_key, "API key (accepted instead of the password)");
   app.add_option("--custom-statuses", custom_statuses, "number of custom statuses (0-7)");
   app.add_option("--rate-limit", opts.config.rate_limit_per_minute, "requests per minute (0=off)");
+  app.add_option("--rate-limit-model", rate_model,
+                 "bucket (token bucket), sliding (60-s window) or fixed (calendar minute)")
+      ->check(CLI::IsMember({"bucket", "sliding", "fixed"}));
   app.add_flag("--no-retry-after", no_retry_after, "omit Retry-After on 429");
   app.add_option("--latency-ms", opts.config.latency_ms, "latency added to every API call");
   app.add_option("--per-result-ms", opts.config.per_result_ms, "latency per result written");
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   opts.config.retry_after_header = !no_retry_after;
+  opts.config.rate_limit_model = *testrail_sim::ParseRateLimitModel(rate_model);
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "--listen must be HOST:PORT\n";

@@ -175,6 +175,11 @@ int FindSocket(const httplib::Request& req) {
   return found;
 }
 
+// Seconds on the wall clock: the fixed model counts calendar minutes.
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -242,6 +247,8 @@ Json SimConfig::ToJson() const {
         Json{{"rule", FaultRuleToString(f)}, {"seen", f.seen}, {"fired", f.fired}});
   }
   return Json{{"rate_limit_per_minute", rate_limit_per_minute},
+              {"rate_limit_model", RateLimitModelName(rate_limit_model)},
+              {"rate_limit_window_ms", rate_limit_window_ms},
               {"retry_after_header", retry_after_header},
               {"latency_ms", latency_ms},
               {"per_result_ms", per_result_ms},
@@ -265,6 +272,15 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
     for (const auto& [k, v] : j.items()) {
       if (k == "rate_limit_per_minute") {
         c.rate_limit_per_minute = v.get<int>();
+      } else if (k == "rate_limit_model") {
+        auto m = ParseRateLimitModel(v.get<std::string>());
+        if (!m) {
+          *error = "rate_limit_model must be bucket, sliding or fixed";
+          return false;
+        }
+        c.rate_limit_model = *m;
+      } else if (k == "rate_limit_window_ms") {
+        c.rate_limit_window_ms = v.get<int>();
       } else if (k == "retry_after_header") {
         c.retry_after_header = v.get<bool>();
       } else if (k == "latency_ms") {
@@ -308,6 +324,10 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
     *error = "fault_rate must be within [0, 1]";
     return false;
   }
+  if (c.rate_limit_window_ms < 1) {
+    *error = "rate_limit_window_ms must be positive";
+    return false;
+  }
   if (c.rate_limit_per_minute < 0 || c.latency_ms < 0 || c.per_result_ms < 0 ||
       c.timeout_hold_ms < 0) {
     *error = "numeric knobs must not be negative";
@@ -347,9 +367,11 @@ SimConfig Simulator::config() const {
 
 void Simulator::SetConfig(const SimConfig& config) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (config.rate_limit_per_minute != config_.rate_limit_per_minute) {
-    rate_tokens_ = config.rate_limit_per_minute;
-    rate_refill_ = std::chrono::steady_clock::now();
+  if (config.rate_limit_per_minute != config_.rate_limit_per_minute ||
+      config.rate_limit_model != config_.rate_limit_model ||
+      config.rate_limit_window_ms != config_.rate_limit_window_ms) {
+    rate_limiter_.Reset(config.rate_limit_model, config.rate_limit_per_minute, WallSeconds(),
+                        config.rate_limit_window_ms / 1000.0);
   }
   if (config.fault_seed != config_.fault_seed) rng_.seed(config.fault_seed);
   config_ = config;
@@ -413,8 +435,8 @@ bool Simulator::Start(std::string* error) {
   SetConfig(config_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    rate_tokens_ = config_.rate_limit_per_minute;
-    rate_refill_ = std::chrono::steady_clock::now();
+    rate_limiter_.Reset(config_.rate_limit_model, config_.rate_limit_per_minute, WallSeconds(),
+                        config_.rate_limit_window_ms / 1000.0);
   }
 
   if (options_.tls) {
@@ -519,19 +541,10 @@ void Simulator::InterruptibleSleep(double ms) {
 
 int64_t Simulator::RateLimitCheck() {
   std::lock_guard<std::mutex> lock(mutex_);
-  int limit = config_.rate_limit_per_minute;
-  if (limit <= 0) return 0;
-  auto now = std::chrono::steady_clock::now();
-  double per_second = limit / 60.0;
-  double elapsed = std::chrono::duration<double>(now - rate_refill_).count();
-  rate_tokens_ = std::min<double>(limit, rate_tokens_ + elapsed * per_second);
-  rate_refill_ = now;
-  if (rate_tokens_ >= 1.0) {
-    rate_tokens_ -= 1.0;
-    return 0;
-  }
-  stats_.rate_limited++;
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - rate_tokens_) / per_second)));
+  if (config_.rate_limit_per_minute <= 0) return 0;
+  int64_t retry = rate_limiter_.Admit(WallSeconds());
+  if (retry > 0) stats_.rate_limited++;
+  return retry;
 }
 
 std::optional<FaultRule> Simulator::NextFault(const std::string& method) {
@@ -658,7 +671,9 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
   if (int64_t retry = RateLimitCheck(); retry > 0) {
     if (cfg.retry_after_header) res.set_header("Retry-After", std::to_string(retry));
     return SetError(res, 429,
-                    "API Rate Limit Exceeded - " + std::to_string(cfg.rate_limit_per_minute) +
+                    "API Rate Limit Exceeded - " +
+                        std::to_string(static_cast<int64_t>(cfg.rate_limit_per_minute) * 60000 /
+                                       std::max(1, cfg.rate_limit_window_ms)) +
                         " per minute maximum allowed. Retry after " + std::to_string(retry) +
                         " seconds.");
   }

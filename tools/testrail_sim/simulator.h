@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "model.h"
+#include "rate_limiter.h"
 
 namespace httplib {
 class Server;
@@ -76,7 +77,12 @@ std::string FaultRuleToString(const FaultRule& rule);
 
 // Run-time knobs. All can be changed while serving (SetConfig or POST /_sim/config).
 struct SimConfig {
-  int rate_limit_per_minute = 0;   // 0 = unlimited (on-premise); Cloud: 180 or 300
+  int rate_limit_per_minute = 0;  // 0 = unlimited (on-premise); Cloud: 180 or 300
+  // How the per-minute limit is enforced (rate_limiter.h): token bucket, sliding 60-s
+  // window or fixed calendar minute.
+  RateLimitModel rate_limit_model = RateLimitModel::kBucket;
+  // The length of the limit's "minute" in ms (tests shorten it to compress time).
+  int rate_limit_window_ms = 60000;
   bool retry_after_header = true;  // send Retry-After with 429
   int latency_ms = 0;              // added to every API call
   double per_result_ms = 0;        // added per result written (add_result*)
@@ -177,8 +183,7 @@ class Simulator {
   mutable std::mutex mutex_;  // guards config_, stats_, rate_window_, rng_
   SimConfig config_;
   SimStats stats_;
-  double rate_tokens_ = 0;  // token bucket: capacity N, refilled at N per minute
-  std::chrono::steady_clock::time_point rate_refill_;
+  RateLimiter rate_limiter_;  // mutex_
   std::mt19937_64 rng_;
 
   std::mutex stop_mutex_;  // guards stopping_ for stop_cv_
