@@ -28,11 +28,13 @@ build: configure web
 # keeps `make build` fast: npm runs only when a source, the lock file or the OpenAPI document
 # (web/src/api/schema.d.ts is generated from it) changed; npm ci only when the lock file changed.
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts \
+  scripts/compress-web.sh \
   web/tsconfig.json web/package.json web/package-lock.json src/api/openapi.json
 web: web/dist/.stamp
 
 web/dist/.stamp: $(WEB_SOURCES) | deps
 	cd web && (test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund) && npm run build
+	bash scripts/compress-web.sh web/dist
 	@touch $@
 
 test: build format-check

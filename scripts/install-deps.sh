@@ -13,7 +13,7 @@ PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests, benchmarks and the web UI
-  openssl curl wrk
+  openssl curl wrk brotli
   # headless browser for the web UI's end-to-end tests (tests/e2e, Playwright drives it)
   chromium
 )

@@ -43,6 +43,7 @@ class ExportApi {
     s.Route("GET", base, bind(&ExportApi::List));
     s.Route("GET", base + "/{e}", bind(&ExportApi::Detail));
     s.Route("GET", "/api/v1/projects/{p}/runs/{r}/testrail", bind(&ExportApi::RunSync));
+    s.Route("GET", "/api/v1/projects/{p}/testrail/run-sync", bind(&ExportApi::RunSyncBatch));
   }
 
  private:
@@ -105,6 +106,42 @@ class ExportApi {
     NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(auto v, exports_.RunSyncStatus(p, c.Id(1)));
     return Reply{200, RunSyncJson(v)};
+  }
+
+  // ?run_ids=1,2,3: the sync status of up to 100 runs in one request (a page of the Runs
+  // list), in the order asked.
+  Result<Reply> RunSyncBatch(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
+    NEXUS_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ParseRunIds(c.Query("run_ids")));
+    Json items = Json::array();
+    for (int64_t id : ids) {
+      NEXUS_ASSIGN_OR_RETURN(auto v, exports_.RunSyncStatus(p, id));
+      items.push_back(RunSyncJson(v));
+    }
+    return Reply{200, {{"items", std::move(items)}}};
+  }
+
+  static Result<std::vector<int64_t>> ParseRunIds(const std::string& text) {
+    constexpr size_t kMax = 100;
+    auto bad = [&](const std::string& why) -> Status {
+      return Status(StatusCode::kInvalidArgument, "run_ids " + why, "run_ids", "invalid_value");
+    };
+    if (text.empty()) return bad("is required: comma-separated run ids, 1 to 100 of them");
+    std::vector<int64_t> ids;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t end = text.find(',', pos);
+      if (end == std::string::npos) end = text.size();
+      std::string item = text.substr(pos, end - pos);
+      if (item.empty() || item.size() > 18 ||
+          item.find_first_not_of("0123456789") != std::string::npos || item[0] == '0')
+        return bad("must be positive integers separated by commas ('" + item.substr(0, 20) +
+                   "' is not)");
+      ids.push_back(std::stoll(item));
+      if (ids.size() > kMax) return bad("holds more than 100 ids");
+      pos = end + 1;
+    }
+    return ids;
   }
 
   auth::AuthService& auth_;

@@ -56,6 +56,15 @@ std::string Gzip(const std::string& in) {
   return rc == Z_STREAM_END ? out : std::string();
 }
 
+// The whole file, or "" when it cannot be read.
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
 bool Accepts(const std::string& accept_encoding, const std::string& coding) {
   return accept_encoding.find(coding) != std::string::npos;
 }
@@ -75,19 +84,19 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::Load(const std::string& re
     if (it != cache_.end() && it->second->size == size && it->second->mtime == mtime)
       return it->second;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  std::ostringstream data;
-  data << in.rdbuf();
   auto file = std::make_shared<File>();
-  file->body = data.str();
+  file->body = ReadFile(path.string());
+  if (file->body.size() != size) return nullptr;
   file->size = size;
   file->mtime = mtime;
   const TypeInfo& type = TypeFor(path);
   file->type = type.type;
   if (type.compress && file->body.size() > 1024) {
-    file->gzip = Gzip(file->body);
+    file->brotli = ReadFile(path.string() + ".br");
+    file->gzip = ReadFile(path.string() + ".gz");
+    if (file->gzip.empty()) file->gzip = Gzip(file->body);
     if (file->gzip.size() >= file->body.size()) file->gzip.clear();
+    if (file->brotli.size() >= file->body.size()) file->brotli.clear();
   }
   char etag[48];
   std::snprintf(etag, sizeof etag, "\"%zx-%zx\"", file->body.size(),
@@ -118,7 +127,11 @@ bool StaticFiles::Serve(const HttpRequest& req, HttpResponse& res) const {
     return true;
   }
   res.status = 200;
-  if (!file->gzip.empty() && Accepts(req.Header("Accept-Encoding"), "gzip")) {
+  const std::string accept = req.Header("Accept-Encoding");
+  if (!file->brotli.empty() && Accepts(accept, "br")) {
+    res.SetContent(file->brotli, file->type);
+    res.SetHeader("Content-Encoding", "br");
+  } else if (!file->gzip.empty() && Accepts(accept, "gzip")) {
     res.SetContent(file->gzip, file->type);
     res.SetHeader("Content-Encoding", "gzip");
   } else {

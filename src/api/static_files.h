@@ -1,5 +1,7 @@
 // The built web UI's files (`nexus serve --static-dir`), held in memory once read: an ETag per
-// file (304 for a matching If-None-Match), gzip for text files when the browser accepts it,
+// file (304 for a matching If-None-Match), the brotli or gzip file compressed at build time
+// (scripts/compress-web.sh: FILE.br, FILE.gz) when the browser accepts it — gzip made once in
+// memory when the build left no .gz —
 // and long-lived caching for Vite's content-hashed /assets/ (their names change with their
 // content); index.html and other unhashed files are revalidated (no-cache). A file changed on
 // disk (size or modification time) is read again.
@@ -26,7 +28,8 @@ class StaticFiles {
  private:
   struct File {
     std::string body;
-    std::string gzip;  // empty when not worth compressing
+    std::string gzip;    // empty when not worth compressing
+    std::string brotli;  // FILE.br from the build, when there is one
     std::string etag;
     std::string type;
     std::filesystem::file_time_type mtime;

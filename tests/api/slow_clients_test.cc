@@ -255,6 +255,14 @@ TEST(StaticFilesTest, ServesTheUiFolderAndNothingOutsideIt) {
   ASSERT_TRUE(packed);
   EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
   EXPECT_LT(packed->body.size(), big_js.size() / 10);
+  // The build's brotli file goes to browsers that accept br.
+  std::ofstream(ui.path() + "/ui/assets/big-3f2a.js.br") << "BROTLI-BYTES";
+  std::filesystem::last_write_time(ui.path() + "/ui/assets/big-3f2a.js",
+                                   std::filesystem::file_time_type::clock::now());
+  auto br = gz.Get("/assets/big-3f2a.js", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_TRUE(br);
+  EXPECT_EQ(br->get_header_value("Content-Encoding"), "br");
+  EXPECT_EQ(br->body, "BROTLI-BYTES");
   auto plain = gz.Get("/assets/big-3f2a.js");
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->body, big_js);

@@ -258,6 +258,8 @@ await ok('GET', `${TR}/exports?limit=2`);
 if (exp?.id) await ok('GET', `${TR}/exports/${exp.id}`);
 await ok('GET', `${P}/runs/${run.id}/testrail`);
 await ok('GET', `${P}/runs/${open.id}/testrail`);
+await ok('GET', `${P}/testrail/run-sync?run_ids=${run.id},${open.id}`);
+await call('GET', `${P}/testrail/run-sync?run_ids=0,x`, undefined, { expect: 400 });
 await ok('GET', `${T}/testrail-links`);
 
 // Teardown routes last.

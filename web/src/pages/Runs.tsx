@@ -65,12 +65,12 @@ export function RunsPage() {
   const [exporting, setExporting] = useState(false);
   const [filter, setFilter] = useState('');
   const reloadSync = async (ids: number[]) => {
-    for (const id of ids) {
+    for (let i = 0; i < ids.length; i += 100) {
       try {
-        const s = await exportsApi.runSync(project.id, id);
-        setSync((m) => ({ ...m, [id]: s }));
+        const { items } = await exportsApi.runSyncMany(project.id, ids.slice(i, i + 100));
+        setSync((m) => ({ ...m, ...Object.fromEntries(items.map((s) => [s.run_id, s])) }));
       } catch {
-        /* keep the old badge */
+        /* keep the old badges */
       }
     }
   };
@@ -78,16 +78,22 @@ export function RunsPage() {
   useEffect(() => {
     if (!tr || !data) return;
     let live = true;
-    (async () => {
-      for (const r of data.runs.slice(0, 100)) {
-        try {
-          const s = await exportsApi.runSync(project.id, r.id);
-          if (live) setSync((m) => ({ ...m, [r.id]: s }));
-        } catch {
-          if (live) setSync((m) => ({ ...m, [r.id]: null }));
-        }
-      }
-    })();
+    const ids = data.runs.slice(0, 100).map((r) => r.id);
+    if (ids.length === 0) return;
+    // The badges of the first 100 runs in one request (not one per row).
+    exportsApi
+      .runSyncMany(project.id, ids)
+      .then(({ items }) => {
+        if (!live) return;
+        const next: Record<number, SyncStatus | null> = Object.fromEntries(
+          ids.map((id) => [id, null]),
+        );
+        for (const s of items) next[s.run_id] = s;
+        setSync((m) => ({ ...m, ...next }));
+      })
+      .catch(() => {
+        if (live) setSync((m) => ({ ...m, ...Object.fromEntries(ids.map((id) => [id, null])) }));
+      });
     return () => {
       live = false;
     };
