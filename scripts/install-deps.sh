@@ -7,6 +7,9 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build make pkg-config ccache clang-format git
+  # sanitizer and fuzz builds (make test-sanitize, make fuzz; docs/testing.md): clang, its
+  # sanitizer + libFuzzer runtimes, and llvm-symbolizer (package llvm) for readable reports
+  clang libclang-rt-14-dev llvm
   # libraries (see docs/dependencies.md for why each one)
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev

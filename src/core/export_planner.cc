@@ -660,7 +660,10 @@ PlannedResult ResultOf(int64_t case_id, const CaseAcc& acc, int worst,
 void DecideCases(const ExportRequest& req, Gathered& g, ExportPlan& plan) {
   const std::set<int64_t> selected(req.selected_suite_ids.begin(), req.selected_suite_ids.end());
   std::map<int64_t, PlanEntry> by_suite;
-  for (auto& [case_id, acc] : g.cases) {
+  for (auto& entry : g.cases) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const int64_t case_id = entry.first;
+    auto& acc = entry.second;
     std::vector<int64_t> finished_ids;
     for (const Source& s : acc.sources) finished_ids.push_back(g.runs[s.run].in->run.id);
     SortUnique(finished_ids);

@@ -20,8 +20,19 @@ class Reader {
     if (!error_.empty()) return std::nullopt;
     auto it = j_.find(key);
     if (it == j_.end() || it->is_null()) return std::nullopt;
-    if (it->is_number_integer()) return it->get<int64_t>();
-    if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+    // Numbers outside int64 (a float such as 1e65, an unsigned above INT64_MAX) are not ids
+    // or timestamps: converting them was undefined behaviour (found by fuzz_testrail_responses,
+    // issue 13), now they are "not a number".
+    if (it->is_number_unsigned()) {
+      if (it->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return it->get<int64_t>();
+    } else if (it->is_number_integer()) {
+      return it->get<int64_t>();
+    }
+    if (it->is_number_float()) {
+      double d = it->get<double>();
+      // [-2^63, 2^63): the doubles that convert to int64_t; NaN fails both comparisons.
+      if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) return static_cast<int64_t>(d);
+    }
     if (it->is_boolean()) return it->get<bool>() ? 1 : 0;
     if (it->is_string()) {
       const std::string& s = it->get_ref<const std::string&>();

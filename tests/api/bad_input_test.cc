@@ -389,10 +389,12 @@ std::vector<BadCase> Cases() {
          b["bugs"] = {{{"title", "t"}, {"colour", "red"}}};
        }),
        k400, kUnknown, "bugs[0].colour"},
+      // Json::array({s}), not {s}: a braced list of one json is an array under GCC but a copy
+      // of `s` under clang, so these cases sent an object (issue 13, clang sanitizer build).
       {"RunPostStepUnknownField", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s["colour"] = "red";
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kUnknown, "steps[0].colour"},
       {"RunPostResultPassed", "POST", kRuns,
@@ -439,16 +441,17 @@ std::vector<BadCase> Cases() {
       {"RunPostUnknownStepId", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s["step_id"] = "st_nope";
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kValue, "steps[0].step_id"},
       {"RunPostStepOfOtherTest", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          b["steps"] = {wd.StepOutcome("s0"), wd.StepOutcome("t2s0")};
        }),
        k400, kValue, "steps[1].step_id"},
-      {"RunPostStepOfOtherProject", "POST", kRuns,
-       RunWith([](Json& b, const World& wd) { b["steps"] = {wd.StepOutcome("tqs0")}; }), k400,
-       kValue, "steps[0].step_id"},
+      {"RunPostStepOfOtherProject", "POST", kRuns, RunWith([](Json& b, const World& wd) {
+         b["steps"] = Json::array({wd.StepOutcome("tqs0")});
+       }),
+       k400, kValue, "steps[0].step_id"},
       {"RunPostStepReportedTwice", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          b["steps"] = {wd.StepOutcome("s1"), wd.StepOutcome("s1")};
        }),
@@ -456,7 +459,7 @@ std::vector<BadCase> Cases() {
       {"RunPostStepResultPassed", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s["result"] = "Passed";
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kValue, "steps[0].result"},
       {"RunPostStepBugLabelBug", "POST", kRuns, RunWith([](Json& b, const World& wd) {
@@ -468,20 +471,20 @@ std::vector<BadCase> Cases() {
       {"RunPostStepMissingResult", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s.erase("result");
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kMissing, "steps[0].result"},
       {"RunPostStepFinishedBeforeStarted", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s["started_at"] = "2026-11-25T10:00:30Z";
          s["finished_at"] = "2026-11-25T10:00:10Z";
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kValue, "steps[0].finished_at"},
       {"RunPostStepStartedAtInvalid", "POST", kRuns, RunWith([](Json& b, const World& wd) {
          Json s = wd.StepOutcome("s0");
          s["started_at"] = "noon";
-         b["steps"] = {s};
+         b["steps"] = Json::array({s});
        }),
        k400, kValue, "steps[0].started_at"},
       {"RunPostStepNotObject", "POST", kRuns,

@@ -460,5 +460,26 @@ TEST_F(ClientFakeTest, CreateValidatesConfig) {
             "api_key");
 }
 
+// Numbers TestRail could never mean as ids or timestamps (outside int64) are a wrong response
+// shape, not a silently wrapped value; converting 1e65 was undefined behaviour (found by
+// fuzz_testrail_responses, issue 13).
+TEST(TypesTest, NumbersOutsideInt64AreNotTestRail) {
+  for (const char* text : {
+           R"({"id": 7, "name": "Release", "created_on": 1e65})",
+           R"({"id": 7, "name": "Release", "created_on": -1e19})",
+           R"({"id": 18446744073709551615, "name": "Release"})",
+       }) {
+    auto plan = ParsePlan(json::parse(text));
+    ASSERT_FALSE(plan.ok()) << text;
+    EXPECT_EQ(ErrorKindOf(plan.status()), TestRailErrorKind::kNotTestRail) << text;
+  }
+  auto in_range = ParsePlan(json::parse(R"({"id": 7, "name": "R", "created_on": 1.7e9})"));
+  ASSERT_TRUE(in_range.ok()) << in_range.status().message();
+  EXPECT_EQ(in_range->created_on, 1700000000);
+  auto max_id = ParseCase(json::parse(R"({"id": 9223372036854775807, "title": "t"})"));
+  ASSERT_TRUE(max_id.ok()) << max_id.status().message();
+  EXPECT_EQ(max_id->id, INT64_MAX);
+}
+
 }  // namespace
 }  // namespace nexus::testrail

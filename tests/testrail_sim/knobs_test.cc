@@ -421,5 +421,38 @@ TEST(SimPerfTest, LargeCatalogPagingAndBulkResults) {
   sim.Stop();
 }
 
+// The socket-free seam (fuzzing, issue 13) answers exactly what HTTP answers.
+TEST_F(SimTest, InProcessRequestsAnswerLikeHttp) {
+  std::multimap<std::string, std::string> auth;
+  for (const auto& [name, value] : api_->Auth()) auth.emplace(name, value);
+  for (std::string target : {"get_case/1", "get_cases/1&suite_id=1&limit=3&offset=2",
+                             "get_statuses", "get_case/999999", "no_such_method"}) {
+    Reply http = api_->Get(target);
+    auto in = sim_->HandleInProcess("GET", api_->Target(target), auth, "");
+    EXPECT_EQ(in.status, http.status) << target;
+    EXPECT_EQ(in.body, http.body) << target;
+    EXPECT_EQ(in.content_type, http.headers.find("Content-Type")->second) << target;
+  }
+  auto unauthenticated = sim_->HandleInProcess("GET", api_->Target("get_case/1"), {}, "");
+  EXPECT_EQ(unauthenticated.status, 401);
+  auto post = sim_->HandleInProcess("POST", "/_sim/config", {{"Content-Type", "application/json"}},
+                                    R"({"maintenance": true})");
+  EXPECT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(api_->Get("get_case/1").status, 409);
+}
+
+// Names echoed from the request that are not UTF-8 are answered, not a 500 from the JSON
+// serialiser; and a counted method name that is not UTF-8 does not break /_sim/stats (found by
+// fuzz_sim_request, issue 13).
+TEST_F(SimTest, NonUtf8NamesInRequestsAreAnsweredNot500) {
+  Reply method = api_->Get("get_%FFcase/1");
+  EXPECT_EQ(method.status, 404) << method.body;
+  EXPECT_TRUE(method.json.is_object()) << method.body;
+  Reply admin = api_->GetPath("/_sim/st%F7ats", false);
+  EXPECT_EQ(admin.status, 404) << admin.body;
+  Reply stats = api_->GetPath("/_sim/stats", false);
+  EXPECT_EQ(stats.status, 200) << stats.body;
+}
+
 }  // namespace
 }  // namespace testrail_sim::testing

@@ -37,6 +37,14 @@ const char kContentTypeMissing[] =
 const char kBadJson[] = "Invalid or incomplete JSON string in API request.";
 const char kJsonType[] = "application/json; charset=utf-8";
 
+// Serialises an answer. Texts echoed from a request (an unknown method or admin path, a
+// method name counted in the stats) may hold bytes that are not UTF-8; they are replaced
+// (U+FFFD) instead of making dump() throw, which answered 500 — and, once such a method was
+// counted, made every later /_sim/stats answer 500 (found by fuzz_sim_request, issue 13).
+std::string Dump(const Json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string ProxyPage(int code, const std::string& reason) {
   std::string title = std::to_string(code) + " " + reason;
   return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
@@ -45,7 +53,7 @@ std::string ProxyPage(int code, const std::string& reason) {
 
 void SetError(httplib::Response& res, int status, const std::string& text) {
   res.status = status;
-  res.set_content(Json{{"error", text}}.dump(), kJsonType);
+  res.set_content(Dump(Json{{"error", text}}), kJsonType);
 }
 
 std::string PercentDecode(const std::string& s, bool plus_is_space) {
@@ -526,7 +534,7 @@ void Simulator::Stop() {
     std::string tmp = options_.state_file + ".tmp";
     {
       std::ofstream out(tmp);
-      out << model_.ToJson().dump();
+      out << Dump(model_.ToJson());
     }
     std::rename(tmp.c_str(), options_.state_file.c_str());
   }
@@ -581,6 +589,25 @@ void Simulator::ResetConnection(const httplib::Request& req) {
 
 // ---------------------------------------------------------------------------------------------
 // Request handling.
+
+Simulator::Exchange Simulator::HandleInProcess(
+    const std::string& method, const std::string& target,
+    const std::multimap<std::string, std::string>& headers, const std::string& body) {
+  httplib::Request req;
+  req.method = method;
+  req.target = target;
+  req.path = httplib::detail::decode_url(target.substr(0, target.find('?')), false);
+  for (const auto& [name, value] : headers) req.headers.emplace(name, value);
+  req.body = body;
+  httplib::Response res;
+  HandleRequest(req, res);
+  Exchange out;
+  out.status = res.status < 0 ? 200 : res.status;
+  out.content_type = res.get_header_value("Content-Type");
+  out.body = res.body;
+  for (const auto& [name, value] : res.headers) out.headers.emplace(name, value);
+  return out;
+}
 
 void Simulator::HandleRequest(const httplib::Request& req, httplib::Response& res) {
   const std::string& bp = options_.base_path;
@@ -764,7 +791,7 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
   if (fault && fault->kind != FaultKind::kTruncated) return inject(*fault);
 
   res.status = out.status;
-  std::string body = out.body_is_empty ? "" : out.body.dump();
+  std::string body = out.body_is_empty ? "" : Dump(out.body);
   if (fault && fault->kind == FaultKind::kTruncated) body = body.substr(0, body.size() / 2);
   res.set_content(body, kJsonType);
 }
@@ -780,11 +807,11 @@ void Simulator::HandleAdmin(const httplib::Request& req, httplib::Response& res)
         return SetError(res, 400, error.empty() ? "invalid JSON" : error);
       SetConfig(c);
     }
-    res.set_content(config().ToJson().dump(2), kJsonType);
+    res.set_content(Dump(config().ToJson(), 2), kJsonType);
     return;
   }
   if (path == "/_sim/stats") {
-    res.set_content(Stats().ToJson().dump(2), kJsonType);
+    res.set_content(Dump(Stats().ToJson(), 2), kJsonType);
     return;
   }
   if (path == "/_sim/reset-stats") {
@@ -793,11 +820,11 @@ void Simulator::HandleAdmin(const httplib::Request& req, httplib::Response& res)
     return;
   }
   if (path == "/_sim/state") {
-    res.set_content(model_.ToJson().dump(), kJsonType);
+    res.set_content(Dump(model_.ToJson()), kJsonType);
     return;
   }
   if (path == "/_sim/health") {
-    res.set_content(Json{{"ok", true}, {"cases", model_.CaseCount()}}.dump(), kJsonType);
+    res.set_content(Dump(Json{{"ok", true}, {"cases", model_.CaseCount()}}), kJsonType);
     return;
   }
   SetError(res, 404, "unknown admin endpoint " + path);

@@ -153,6 +153,22 @@ class Simulator {
   SimStats Stats() const;
   void ResetStats();
 
+  // One request through the same handling as HTTP, without sockets (fuzzing, unit tests):
+  // admin endpoints, the API with its knobs (auth, rate limit, faults…) and the HTML pages.
+  // `target` is the request target as sent ("/index.php?/api/v2/get_case/1"); the path part
+  // is percent-decoded as the HTTP server does. Needs no Start(): the model is whatever was
+  // loaded (model().Generate(…)). A "reset" fault has no connection to reset here. An
+  // exception escapes (over HTTP the server's exception handler answers 500 instead).
+  struct Exchange {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+    std::multimap<std::string, std::string> headers;
+  };
+  Exchange HandleInProcess(const std::string& method, const std::string& target,
+                           const std::multimap<std::string, std::string>& headers,
+                           const std::string& body);
+
   // Direct model access (no HTTP, no knobs) for test setup and assertions.
   Model& model() { return model_; }
   bool UpdateCaseTitle(int64_t case_id, const std::string& title) {
