@@ -52,25 +52,25 @@
 
 namespace {
 
-using nexus_bench::Fixture;
-using nexus_bench::kSimApiKey;
-using nexus_bench::kSimEmail;
-using nexus_bench::NexusConfig;
-using nexus_bench::Setup;
-using nexus_bench::SimProcess;
-using nexus_bench::SimStats;
-using nexus_bench::StartNexus;
 using nexus_bench::ArgFlag;
 using nexus_bench::ArgInt;
 using nexus_bench::ArgString;
 using nexus_bench::CallsDelta;
 using nexus_bench::Clock;
 using nexus_bench::Die;
+using nexus_bench::Fixture;
 using nexus_bench::Json;
+using nexus_bench::kSimApiKey;
+using nexus_bench::kSimEmail;
 using nexus_bench::MethodsText;
 using nexus_bench::MsSince;
+using nexus_bench::NexusConfig;
 using nexus_bench::ProcStatusMiB;
 using nexus_bench::Rest;
+using nexus_bench::Setup;
+using nexus_bench::SimProcess;
+using nexus_bench::SimStats;
+using nexus_bench::StartNexus;
 using nexus_bench::TempDir;
 
 // One upload's figures.

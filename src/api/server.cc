@@ -143,9 +143,8 @@ struct ApiServer::RouteEntry {
   std::function<void(HttpResponse&)> raw;  // a non-JSON built-in (/metrics)
 };
 
-ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
-                     ServerOptions options)
-    : auth_(auth), metrics_(metrics), clock_(clock), options_(std::move(options)) {
+ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, ServerOptions options)
+    : auth_(auth), metrics_(metrics), options_(std::move(options)) {
   if (!options_.static_dir.empty())
     static_files_ = std::make_unique<StaticFiles>(options_.static_dir);
   metrics_.Describe("nexus_http_requests_total", "counter", "HTTP requests by route and status");

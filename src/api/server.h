@@ -60,8 +60,7 @@ struct ServerOptions {
 
 class ApiServer {
  public:
-  ApiServer(auth::AuthService& auth, obs::Metrics& metrics, const Clock& clock,
-            ServerOptions options);
+  ApiServer(auth::AuthService& auth, obs::Metrics& metrics, ServerOptions options);
   ~ApiServer();  // stops the server
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -106,7 +105,6 @@ class ApiServer {
 
   auth::AuthService& auth_;
   obs::Metrics& metrics_;
-  const Clock& clock_;
   ServerOptions options_;
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<RouteInfo> routes_;

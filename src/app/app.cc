@@ -172,7 +172,7 @@ void App::RegisterRoutes() {
   so.http = config_.http;
   so.http.head_timeout = std::chrono::milliseconds(config_.http_head_timeout_ms);
   so.http.body_timeout = std::chrono::milliseconds(config_.http_body_timeout_ms);
-  server_ = std::make_unique<api::ApiServer>(*auth_, metrics_, clock_, so);
+  server_ = std::make_unique<api::ApiServer>(*auth_, metrics_, so);
   api::ApiServer& s = *server_;
   api::RegisterAuthRoutes(s, *auth_, *users_, *projects_, *health_, clock_);
   api::RegisterProjectRoutes(s, *auth_, *projects_);

@@ -124,9 +124,9 @@ TEST(ExportTest, SingleRunCreatesOneRunWithOneResultPerCase) {
   EXPECT_EQ(sync.body["sync_state"], "not_exported");
 
   // A page of the Runs list asks for every badge in one request, in the order asked.
-  auto many = env.h->Get(env.pbase + "/testrail/run-sync?run_ids=" + std::to_string(other) + "," +
-                             std::to_string(run),
-                         env.viewer);
+  auto many = env.h->Get(
+      env.pbase + "/testrail/run-sync?run_ids=" + std::to_string(other) + "," + std::to_string(run),
+      env.viewer);
   ASSERT_EQ(many.status, 200) << many.raw;
   ASSERT_EQ(many.body["items"].size(), 2u);
   EXPECT_EQ(many.body["items"][0]["run_id"], other);
@@ -135,8 +135,8 @@ TEST(ExportTest, SingleRunCreatesOneRunWithOneResultPerCase) {
   EXPECT_EQ(many.body["items"][1]["sync_state"], "changed_since_export");
   std::string ids101;
   for (int i = 1; i <= 101; ++i) ids101 += (i > 1 ? "," : "") + std::to_string(i);
-  for (const std::string& bad : {std::string(""), std::string("1,,2"), std::string("0"),
-                                 std::string("1,x"), ids101}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("1,,2"), std::string("0"), std::string("1,x"), ids101}) {
     auto r = env.h->Get(env.pbase + "/testrail/run-sync?run_ids=" + bad, env.viewer);
     EXPECT_EQ(r.status, 400) << bad << " " << r.raw;
     EXPECT_EQ(r.field(), "run_ids") << bad;
