@@ -67,9 +67,9 @@ SAN_CC ?= clang
 SAN_CXX ?= clang++
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
-# The export executor's suites (export_test export_rules_test) are to join once verified
-# under TSan (docs/testing.md); pass TSAN_TESTS="... export_test export_rules_test" to try.
-TSAN_TESTS ?= jobs_test testrail_client_test
+# The job runner, the rate budget (in the client suite) and the export executor's parallel
+# batches (export_batching_test, export_rules_test, export_test).
+TSAN_TESTS ?= jobs_test testrail_client_test export_batching_test export_rules_test export_test
 SAN_CMAKE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
   -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DNEXUS_WERROR=$(WERROR) -DNEXUS_BUILD_BENCH=OFF

@@ -754,6 +754,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/testrail/run-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TestRail sync status of up to 100 runs (one page of the Runs list) */
+        get: operations["getRunSyncBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2984,6 +3001,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunSync"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getRunSyncBatch: {
+        parameters: {
+            query: {
+                /** @description Comma-separated run ids, 1 to 100 */
+                run_ids: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RunSync"][];
+                    };
                 };
             };
             default: components["responses"]["Error"];
