@@ -654,9 +654,24 @@ test('TestRail: labels turn orange (updated), green (acknowledged) and red (dele
   card = await hoverCard(page, other.id);
   await expectText(card.locator('[data-testid=link-reason]'), /no longer selected/, 'suite reason');
   await shot(page, '27-label-missing-suite-deselected');
-  await restOk('PUT', `/projects/${PID}/testrail/suites`, { suite_ids: suites });
-  await syncCatalog();
-  await page.reload();
+  // Selected again through the UI (issue 12 item 7): saving the suites starts a catalog sync,
+  // and the catalog panel follows it to the new counts without a reload.
+  await page.goto(`${BASE}/#/projects/${PID}/configs/testrail`);
+  await page.waitForSelector('[data-testid=tr-catalog][data-state=ok]');
+  const casesBefore = (await restOk('GET', `/projects/${PID}/testrail/catalog`)).counts.cases;
+  await row.locator('input').check();
+  await page.click('[data-testid=tr-save-suites]');
+  await page.waitForSelector('[data-testid=tr-project-suites] .ok-text');
+  await until('the catalog to be idle', async () => (await restOk('GET', `/projects/${PID}/testrail/catalog`)).job_id == null);
+  const catAfter = await restOk('GET', `/projects/${PID}/testrail/catalog`);
+  assert(catAfter.counts.cases > casesBefore, `re-selecting the suite adds its cases: ${casesBefore} -> ${catAfter.counts.cases}`);
+  await page.waitForFunction((want) => {
+    const p = document.querySelector('[data-testid=tr-catalog]');
+    const c = document.querySelector('[data-testid=tr-catalog-counts]');
+    return p && p.getAttribute('data-state') === 'ok' && c && c.textContent.includes(want);
+  }, `${catAfter.counts.sections} sections · ${catAfter.counts.cases} cases`, { timeout: 30000 });
+  await shot(page, '27a-catalog-after-saving-suites');
+  await openEditor(page, t.id);
   await labelState(page, other.id, 'synced');
   await labelState(page, upd.id, 'synced');
   await labelState(page, gone.id, 'missing', 'deleted_in_testrail');
