@@ -46,9 +46,10 @@ struct FrontOptions {
 
 class HttpFront {
  public:
-  // Sees the request head before any body byte is read. A response returned here answers at
-  // once (the body is not read; the connection closes when one was announced).
-  using AdmitFn = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+  // Sees the request head before any body byte is read (and may note on it what it found,
+  // e.g. the matched route, for HandleFn). A response returned here answers at once (the body
+  // is not read; the connection closes when one was announced).
+  using AdmitFn = std::function<std::optional<HttpResponse>(HttpRequest&)>;
   // Runs on a worker thread with the complete request.
   using HandleFn = std::function<void(HttpRequest&, HttpResponse&)>;
   // Shapes the refusals the front decides itself (400, 413, 431, 503) as the owner's error

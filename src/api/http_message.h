@@ -20,6 +20,10 @@ struct HttpRequest {
   HttpHeaders headers;      // in arrival order
   std::string body;         // read (and size-checked) before the handler runs
   std::string remote_addr;  // the peer's IP address
+  // The router's match, made once when the head arrives (before the body is read): the
+  // route's index (-1: none) and its path captures in pattern order.
+  int route = -1;
+  std::vector<std::string> path_params;
 
   // First value of header `name` ("" when absent).
   std::string Header(const std::string& name) const;

@@ -80,13 +80,6 @@ bool TakesBody(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-Json NoRouteBody(const HttpRequest& req) {
-  return ApiServer::ErrorBody(
-      Status(StatusCode::kNotFound,
-             "no such endpoint: " + req.method.substr(0, 32) + " " + req.path.substr(0, 200), "",
-             "no_route"));
-}
-
 }  // namespace
 
 int64_t Ctx::Id(size_t i) const { return std::stoll(params.at(i)); }
@@ -188,18 +181,17 @@ void ApiServer::Route(const std::string& method, const std::string& pattern, Han
   table_.push_back(std::move(entry));
 }
 
-const ApiServer::RouteEntry* ApiServer::Match(const std::string& method, const std::string& path,
-                                              std::vector<std::string>* params) const {
+int ApiServer::Match(const std::string& method, const std::string& path,
+                     std::vector<std::string>* params) const {
   const std::string& m = method == "HEAD" ? std::string("GET") : method;
-  for (const auto& route : table_) {
-    if (route->method != m) continue;
+  for (size_t i = 0; i < table_.size(); ++i) {
+    if (table_[i]->method != m) continue;
     std::smatch match;
-    if (!std::regex_match(path, match, route->rx)) continue;
-    if (params)
-      for (size_t i = 1; i < match.size(); ++i) params->push_back(match[i].str());
-    return route.get();
+    if (!std::regex_match(path, match, table_[i]->rx)) continue;
+    for (size_t k = 1; k < match.size(); ++k) params->push_back(match[k].str());
+    return static_cast<int>(i);
   }
-  return nullptr;
+  return -1;
 }
 
 HttpResponse ApiServer::Refusal(int status, const std::string& code,
@@ -211,18 +203,22 @@ HttpResponse ApiServer::Refusal(int status, const std::string& code,
   return res;
 }
 
-std::optional<HttpResponse> ApiServer::Admit(const HttpRequest& req) const {
-  const RouteEntry* route = Match(req.method, req.path, nullptr);
-  if (!route) {
+HttpResponse ApiServer::NoRoute(const HttpRequest& req) const {
+  metrics_.Inc("nexus_http_requests_total",
+               {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
+  return Refusal(404, "no_route",
+                 "no such endpoint: " + req.method.substr(0, 32) + " " + req.path.substr(0, 200));
+}
+
+std::optional<HttpResponse> ApiServer::Admit(HttpRequest& req) const {
+  req.route = Match(req.method, req.path, &req.path_params);
+  if (req.route < 0) {
     bool may_be_file =
         !options_.static_dir.empty() && (req.method == "GET" || req.method == "HEAD");
     if (may_be_file && !HasBody(req)) return std::nullopt;
-    metrics_.Inc("nexus_http_requests_total",
-                 {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
-    HttpResponse res = Refusal(404, "no_route", "");
-    WriteJson(res, 404, NoRouteBody(req));
-    return res;
+    return NoRoute(req);
   }
+  const RouteEntry* route = table_[req.route].get();
   if (!TakesBody(req.method) || !HasBody(req) || IsJsonMediaType(req.Header("Content-Type")))
     return std::nullopt;
   metrics_.Inc("nexus_http_requests_total",
@@ -236,16 +232,13 @@ std::optional<HttpResponse> ApiServer::Admit(const HttpRequest& req) const {
 }
 
 void ApiServer::Handle(HttpRequest& req, HttpResponse& res) {
-  std::vector<std::string> params;
-  const RouteEntry* route = Match(req.method, req.path, &params);
+  const RouteEntry* route = req.route >= 0 ? table_[req.route].get() : nullptr;
   if (route && route->raw) {
     route->raw(res);
   } else if (route) {
-    Dispatch(*route, params, req, res);
+    Dispatch(*route, req.path_params, req, res);
   } else if (!static_files_ || !static_files_->Serve(req, res)) {
-    WriteJson(res, 404, NoRouteBody(req));
-    metrics_.Inc("nexus_http_requests_total",
-                 {{"route", "unmatched"}, {"method", MethodLabel(req.method)}, {"status", "404"}});
+    res = NoRoute(req);
   }
   SetSecurityHeaders(res);
 }
@@ -319,7 +312,7 @@ void ApiServer::Dispatch(const RouteEntry& route, const std::vector<std::string>
 
 Result<int> ApiServer::Start(const std::string& host, int port) {
   front_ = std::make_unique<HttpFront>(
-      options_.http, metrics_, [this](const HttpRequest& req) { return Admit(req); },
+      options_.http, metrics_, [this](HttpRequest& req) { return Admit(req); },
       [this](HttpRequest& req, HttpResponse& res) { Handle(req, res); },
       [this](int status, const std::string& code, const std::string& message) {
         return Refusal(status, code, message);

@@ -94,13 +94,17 @@ class ApiServer {
   struct RouteEntry;
   // Before the body is read: unknown endpoints (404) and bodies that are not JSON (415) are
   // answered at once.
-  std::optional<HttpResponse> Admit(const HttpRequest& req) const;
-  // On a worker thread, with the whole request: routing, auth, CSRF, the handler, metrics.
+  // Routes the request (req.route, req.path_params) for Handle.
+  std::optional<HttpResponse> Admit(HttpRequest& req) const;
+  // On a worker thread, with the whole request: auth, CSRF, the handler, metrics.
   void Handle(HttpRequest& req, HttpResponse& res);
   void Dispatch(const RouteEntry& route, const std::vector<std::string>& params,
                 const HttpRequest& req, HttpResponse& res);
-  const RouteEntry* Match(const std::string& method, const std::string& path,
-                          std::vector<std::string>* params) const;
+  // Index in table_ of the route for method + path (-1: none); fills its path captures.
+  int Match(const std::string& method, const std::string& path,
+            std::vector<std::string>* params) const;
+  // 404 no_route, counted under the closed "unmatched" label.
+  HttpResponse NoRoute(const HttpRequest& req) const;
   HttpResponse Refusal(int status, const std::string& code, const std::string& message) const;
 
   auth::AuthService& auth_;
