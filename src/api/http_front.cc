@@ -2,9 +2,12 @@
 // per phase, connection caps, a bounded body budget, handlers on a worker pool.
 #include "api/http_front.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -135,6 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
         addr_(std::move(addr)) {}
   ~Session() {
     ReleaseBody();
+    RemoveSpool();
     f_.ReleaseConnection(addr_);
   }
 
@@ -144,10 +149,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadHead() {
+    RemoveSpool();
+    file_parser_.reset();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(f_.options.max_header_bytes));
-    parser_->body_limit(f_.options.max_body_bytes);
+    // The head is read with the largest limit of any route; the request's own limit is
+    // applied once the router has matched it (OnHead).
+    parser_->body_limit(std::max(f_.options.max_body_bytes, f_.options.max_upload_body_bytes));
     req_ = HttpRequest{};
+    limit_ = 0;
     stream_.expires_after(f_.options.head_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -171,8 +181,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto early = f_.admit(req_))
       return Answer(std::move(*early), !keep_alive_ || body_pending, body_pending);
     if (!body_pending) return Dispatch();
+    limit_ = req_.max_body_bytes > 0 ? req_.max_body_bytes : f_.options.max_body_bytes;
     auto length = parser_->content_length();
-    size_t want = length ? static_cast<size_t>(*length) : f_.options.max_body_bytes;
+    if (length && *length > limit_) return RefuseTooLarge();
+    parser_->body_limit(limit_);
+    if (!req_.spool_dir.empty()) return StartSpool();
+    size_t want = length ? static_cast<size_t>(*length) : limit_;
     if (f_.stopping || !f_.ReserveBody(want)) {
       f_.metrics.Inc("nexus_http_refused_total", {{"reason", "body_budget"}});
       HttpResponse busy = f_.refuse(503, "server_busy",
@@ -181,16 +195,83 @@ class Session : public std::enable_shared_from_this<Session> {
       return Answer(std::move(busy), true, true);
     }
     reserved_ = want;
+    ContinueThen(&Session::ReadBody);
+  }
+
+  // Answers "Expect: 100-continue" (when asked) before reading the body with `next`.
+  void ContinueThen(void (Session::*next)()) {
     if (ValueIs(req_.Header("Expect"), "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       stream_.expires_after(f_.options.write_timeout);
-      return http::async_write(stream_, *cont,
-                               [self = shared_from_this(), cont](beast::error_code wec, size_t) {
-                                 if (wec) return self->Close();
-                                 self->ReadBody();
-                               });
+      return http::async_write(
+          stream_, *cont, [self = shared_from_this(), cont, next](beast::error_code wec, size_t) {
+            if (wec) return self->Close();
+            ((*self).*next)();
+          });
     }
-    ReadBody();
+    (this->*next)();
+  }
+
+  // The body goes to a new file in req_.spool_dir (HttpRequest::spool_dir), never to memory.
+  void StartSpool() {
+    std::string path = req_.spool_dir + "/upload-XXXXXX";
+    int fd = ::mkstemp(path.data());
+    if (fd < 0) {
+      spdlog::error("event=spool_failed dir=\"{}\" errno={}", req_.spool_dir, errno);
+      return Refuse(503, "server_busy", "the upload cannot be stored right now; retry shortly");
+    }
+    ::close(fd);
+    spool_path_ = path;
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(limit_);
+    beast::error_code ec;
+    file_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      spdlog::error("event=spool_failed dir=\"{}\" error=\"{}\"", req_.spool_dir, ec.message());
+      return Refuse(503, "server_busy", "the upload cannot be stored right now; retry shortly");
+    }
+    spool_started_ = std::chrono::steady_clock::now();
+    spooled_ = 0;
+    ContinueThen(&Session::ReadSpool);
+  }
+
+  void ReadSpool() {
+    stream_.expires_after(f_.options.body_timeout);
+    http::async_read_some(stream_, buffer_, *file_parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->spooled_ += n;
+                            self->OnSpool(ec);
+                          });
+  }
+
+  void OnSpool(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      f_.metrics.Inc("nexus_http_timeouts_total", {{"phase", "body"}});
+      return;
+    }
+    if (ec == http::error::body_limit) return RefuseTooLarge();
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+          !IsHttpError(ec))
+        return Close();
+      return Refuse(400, "bad_request", "malformed request body (" + ec.message() + ")");
+    }
+    if (!file_parser_->is_done()) {
+      // A body may be large but must keep moving (a trickle would hold the connection).
+      auto elapsed = std::chrono::steady_clock::now() - spool_started_;
+      const double secs = std::chrono::duration<double>(elapsed).count();
+      if (elapsed > f_.options.body_timeout &&
+          static_cast<double>(spooled_) <
+              secs * static_cast<double>(f_.options.min_spool_bytes_per_second)) {
+        f_.metrics.Inc("nexus_http_timeouts_total", {{"phase", "body"}});
+        return Close();
+      }
+      return ReadSpool();
+    }
+    file_parser_->get().body().close();
+    req_.body_file = spool_path_;
+    Dispatch();
   }
 
   void OnHeadError(beast::error_code ec) {
@@ -256,9 +337,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void RefuseTooLarge() {
+    RemoveSpool();
     f_.metrics.Inc("nexus_http_refused_total", {{"reason", "body_too_large"}});
     Refuse(413, "payload_too_large",
-           "request body is larger than " + std::to_string(f_.options.max_body_bytes) + " bytes");
+           "request body is larger than " +
+               std::to_string(limit_ > 0 ? limit_ : f_.options.max_body_bytes) + " bytes");
+  }
+
+  void RemoveSpool() {
+    if (spool_path_.empty()) return;
+    if (file_parser_) file_parser_->get().body().close();
+    ::unlink(spool_path_.c_str());  // ENOENT when the handler took the file: fine
+    spool_path_.clear();
   }
 
   void Refuse(int status, const std::string& code, const std::string& message) {
@@ -274,9 +364,11 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [name, value] : r.headers)
       if (!HeaderNameEquals(name, "Connection") && !HeaderNameEquals(name, "Content-Length"))
         res->insert(name, value);
-    size_t length = r.body.size();
-    if (req_.method != "HEAD") res->body() = std::move(r.body);
     bool bodiless_status = r.status == 204 || r.status == 304 || r.status < 200;
+    if (r.source && req_.method != "HEAD" && !bodiless_status)
+      return AnswerStream(std::move(r), close);
+    size_t length = r.source ? r.source->length : r.body.size();
+    if (req_.method != "HEAD" && !r.source) res->body() = std::move(r.body);
     if (!bodiless_status) res->content_length(length);
     res->keep_alive(!close);
     stream_.expires_after(f_.options.write_timeout);
@@ -289,6 +381,67 @@ class Session : public std::enable_shared_from_this<Session> {
           if (ec) return self->Close();
           if (!close) return self->ReadHead();
           if (linger) return self->Linger();
+          self->Close();
+        });
+  }
+
+  // A body from a BodySource, 64 KiB at a time: the header, then each piece as it is read.
+  void AnswerStream(HttpResponse r, bool close) {
+    auto res = std::make_shared<http::response<http::buffer_body>>();
+    res->result(static_cast<unsigned>(r.status));
+    res->version(11);
+    for (auto& [name, value] : r.headers)
+      if (!HeaderNameEquals(name, "Connection") && !HeaderNameEquals(name, "Content-Length"))
+        res->insert(name, value);
+    res->content_length(r.source->length);
+    res->keep_alive(!close);
+    res->body().data = nullptr;
+    res->body().more = true;
+    auto sr = std::make_shared<http::response_serializer<http::buffer_body>>(*res);
+    stream_.expires_after(f_.options.write_timeout);
+    http::async_write_header(
+        stream_, *sr,
+        [self = shared_from_this(), res, sr, src = r.source, close](beast::error_code ec, size_t) {
+          if (ec) {
+            self->Finished();
+            return self->Close();
+          }
+          self->WritePiece(res, sr, src, 0, close);
+        });
+  }
+
+  void WritePiece(std::shared_ptr<http::response<http::buffer_body>> res,
+                  std::shared_ptr<http::response_serializer<http::buffer_body>> sr,
+                  std::shared_ptr<const BodySource> src, uint64_t offset, bool close) {
+    const uint64_t left = src->length - offset;
+    size_t n = 0;
+    if (left > 0) {
+      piece_.resize(64 * 1024);
+      n = src->read(offset, piece_.data(),
+                    static_cast<size_t>(std::min<uint64_t>(left, piece_.size())));
+      if (n == 0) {  // the source failed mid-body: the client must not take it as complete
+        spdlog::error("event=stream_failed path={} offset={}", req_.path, offset);
+        Finished();
+        return Close();
+      }
+    }
+    res->body().data = n ? piece_.data() : nullptr;
+    res->body().size = n;
+    res->body().more = offset + n < src->length;
+    stream_.expires_after(f_.options.write_timeout);
+    http::async_write(
+        stream_, *sr,
+        [self = shared_from_this(), res, sr, src, offset, n, close](beast::error_code ec, size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            self->Finished();
+            if (ec == beast::error::timeout)
+              self->f_.metrics.Inc("nexus_http_timeouts_total", {{"phase", "write"}});
+            return self->Close();
+          }
+          if (!sr->is_done()) return self->WritePiece(res, sr, src, offset + n, close);
+          self->Finished();
+          if (!close) return self->ReadHead();
           self->Close();
         });
   }
@@ -336,11 +489,17 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;  // spooled bodies
+  std::string spool_path_;  // the spooled body's file until it is answered ("" = none)
+  std::chrono::steady_clock::time_point spool_started_;
+  uint64_t spooled_ = 0;     // body bytes read into the spool file so far
+  std::vector<char> piece_;  // the buffer of a streamed response
   HttpRequest req_;
   std::string addr_;
   bool keep_alive_ = true;
   bool counted_ = false;
   size_t reserved_ = 0;
+  size_t limit_ = 0;  // body limit of the current request (0 until its route is known)
   std::vector<char> drain_;
   size_t drained_ = 0;
 };

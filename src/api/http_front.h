@@ -26,6 +26,9 @@ namespace nexus::api {
 
 struct FrontOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;
+  // The largest body any upload route accepts (a request's own limit is set by AdmitFn in
+  // HttpRequest::max_body_bytes; 0 = none larger than max_body_bytes).
+  size_t max_upload_body_bytes = 0;
   size_t max_header_bytes = 16 * 1024;
   // Bodies held in memory at once across all connections (each request reserves its
   // Content-Length, or max_body_bytes when chunked, until its response is written).
@@ -38,6 +41,9 @@ struct FrontOptions {
   // its whole head is read.
   std::chrono::milliseconds head_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
+  // Spooled (large) bodies have no overall deadline but must keep moving: each read waits at
+  // most body_timeout, and after body_timeout the average rate must be at least this much.
+  size_t min_spool_bytes_per_second = 16 * 1024;
   std::chrono::milliseconds write_timeout{30'000};
   // After refusing a request whose body was not read: how long unread bytes are drained so
   // the client sees the answer instead of a reset.

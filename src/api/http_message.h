@@ -2,6 +2,10 @@
 // library underneath (api/http_front.cc). Header names compare case-insensitively.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +28,15 @@ struct HttpRequest {
   // route's index (-1: none) and its path captures in pattern order.
   int route = -1;
   std::vector<std::string> path_params;
+  // Large bodies (artifact uploads, issue 17): when the admit hook sets spool_dir, the front
+  // writes the body to a new file there instead of memory (at most max_body_bytes, 413
+  // beyond), and body_file names it when the handler runs (body stays empty). The front
+  // deletes the file after answering unless the handler moved it away.
+  std::string spool_dir;
+  std::string body_file;
+  // The body limit of the matched route when it is an upload route (ApiServer::RouteUpload);
+  // 0: the server's limit (FrontOptions::max_body_bytes).
+  size_t max_body_bytes = 0;
 
   // First value of header `name` ("" when absent).
   std::string Header(const std::string& name) const;
@@ -33,10 +46,19 @@ struct HttpRequest {
   bool HasParam(const std::string& name) const;
 };
 
+// A response body produced piece by piece (downloads too large to hold in memory): `length`
+// bytes; read(offset, buf, cap) copies up to cap bytes from offset and returns how many
+// (0 before `length` = the source failed: the connection is closed mid-body).
+struct BodySource {
+  uint64_t length = 0;
+  std::function<size_t(uint64_t offset, char* buf, size_t cap)> read;
+};
+
 struct HttpResponse {
   int status = 200;
   HttpHeaders headers;
   std::string body;
+  std::shared_ptr<const BodySource> source;  // when set, the body (and `body` is ignored)
 
   // Replaces header `name` (Set-Cookie included: one cookie per response is all Nexus sets).
   void SetHeader(const std::string& name, const std::string& value);

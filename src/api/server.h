@@ -41,6 +41,9 @@ struct Ctx {
 struct Reply {
   int status = 200;
   Json body;
+  // The handler wrote ctx.res itself (status, headers, body or source: downloads); `body`
+  // is ignored.
+  bool raw = false;
 };
 
 using Handler = std::function<Result<Reply>(Ctx&)>;
@@ -50,6 +53,17 @@ struct RouteInfo {
   std::string method;   // GET, POST, PUT, PATCH or DELETE
   std::string pattern;  // as given to Route(), e.g. /api/v1/projects/{p}/tests/{t}
   bool require_auth = true;
+};
+
+// A route that takes a non-JSON body (a report upload, R-IMPORT): its own body limit (larger
+// than the server's JSON limit) and the media types it accepts (others: 415 before the body
+// is read). Content-Encoding is the handler's business.
+struct UploadOptions {
+  size_t max_body_bytes = 32 * 1024 * 1024;
+  std::vector<std::string> media_types;  // lower-case, e.g. "application/xml"
+  // When set, the body is written to a new file in this directory instead of memory
+  // (HttpRequest::body_file; artifact uploads, issue 17): large bodies cost no memory.
+  std::string spool_dir;
 };
 
 struct ServerOptions {
@@ -70,6 +84,11 @@ class ApiServer {
   // (defaults to the pattern). Call before Start().
   void Route(const std::string& method, const std::string& pattern, Handler handler,
              bool require_auth = true);
+
+  // Registers an upload route: as Route() (authenticated), but the body is raw bytes of one of
+  // upload.media_types, up to upload.max_body_bytes (chunked bodies too). Call before Start().
+  void RouteUpload(const std::string& method, const std::string& pattern, Handler handler,
+                   UploadOptions upload);
 
   // Binds host:port (port 0 = any free port) and serves on a background thread. Returns the
   // bound port, or Unavailable when binding fails.

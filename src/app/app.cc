@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "api/artifact_routes.h"
 #include "api/auth_routes.h"
 #include "api/catalog_routes.h"
 #include "api/export_routes.h"
@@ -162,6 +163,12 @@ Status App::BuildServices() {
   tests_ = std::make_unique<domain::TestService>(store, clock_, *links_);
   runs_ = std::make_unique<domain::RunService>(store, clock_, *exports_);
   plans_ = std::make_unique<domain::PlanService>(store, clock_);
+  NEXUS_ASSIGN_OR_RETURN(
+      blobs_, OpenDirBlobStore((std::filesystem::path(config_.data_dir) / "blobs").string()));
+  domain::ArtifactLimits limits;
+  limits.max_file_bytes = config_.artifact_max_bytes;
+  limits.project_quota_bytes = config_.artifact_quota_bytes;
+  artifacts_ = std::make_unique<domain::ArtifactService>(store, *blobs_, clock_, limits);
   return Status::Ok();
 }
 
@@ -178,6 +185,7 @@ void App::RegisterRoutes() {
   api::RegisterProjectRoutes(s, *auth_, *projects_);
   api::RegisterTestRoutes(s, *auth_, *tests_);
   api::RegisterRunRoutes(s, *auth_, *runs_);
+  api::RegisterArtifactRoutes(s, *auth_, *artifacts_);
   api::RegisterPlanRoutes(s, *auth_, *plans_);
   api::RegisterTestRailRoutes(s, *auth_, *testrail_config_);
   api::RegisterExportRoutes(s, *auth_, *exports_);

@@ -9,6 +9,7 @@
 #include "auth/auth_service.h"
 #include "auth/secret_box.h"
 #include "core/clock.h"
+#include "domain/artifact_service.h"
 #include "domain/health_service.h"
 #include "domain/plan_service.h"
 #include "domain/project_service.h"
@@ -69,6 +70,10 @@ struct Config {
   // false: build every service and run the job runner but do not listen for HTTP (one-shot
   // CLI commands such as `nexus export`; port() is 0 then).
   bool serve_http = true;
+  // Run artifacts (issue 17): bytes per file (TestRail's attachment limit) and per project
+  // (0 = no quota); stored under <data_dir>/blobs.
+  uint64_t artifact_max_bytes = 256ull * 1024 * 1024;
+  uint64_t artifact_quota_bytes = 20ull * 1024 * 1024 * 1024;
 
   std::string DbUrl() const;
 };
@@ -134,6 +139,8 @@ class App {
   std::unique_ptr<domain::ProjectService> projects_;
   std::unique_ptr<domain::TestService> tests_;
   std::unique_ptr<domain::RunService> runs_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<domain::ArtifactService> artifacts_;
   std::unique_ptr<domain::PlanService> plans_;
   std::unique_ptr<api::ApiServer> server_;
   std::string host_;

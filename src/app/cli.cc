@@ -260,6 +260,17 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
       ->envname("NEXUS_HTTP_HEAD_TIMEOUT_MS")
       ->check(CLI::PositiveNumber);
   serve
+      ->add_option("--artifact-max-bytes", config.artifact_max_bytes,
+                   "largest run artifact accepted, in bytes (default 268435456 = 256 MiB, "
+                   "TestRail's attachment limit)")
+      ->envname("NEXUS_ARTIFACT_MAX_BYTES")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  serve
+      ->add_option("--artifact-quota-bytes", config.artifact_quota_bytes,
+                   "run artifacts a project may hold in all, in bytes (0 = no quota; default "
+                   "20 GiB)")
+      ->envname("NEXUS_ARTIFACT_QUOTA_BYTES");
+  serve
       ->add_option("--http-body-timeout-ms", config.http_body_timeout_ms,
                    "Deadline for a request's body")
       ->envname("NEXUS_HTTP_BODY_TIMEOUT_MS")

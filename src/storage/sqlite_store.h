@@ -174,6 +174,14 @@ class SqliteStore final : public Store {
       int64_t project_id, const std::vector<int64_t>& case_ids) override;
   Result<std::vector<CaseExportRecord>> ExportCases(int64_t export_id) override;
 
+  // Artifacts (sqlite_artifacts.cc).
+  Result<Artifact> CreateArtifact(const Artifact& artifact) override;
+  Result<Artifact> GetArtifact(int64_t project_id, int64_t artifact_id) override;
+  Result<std::vector<Artifact>> ListArtifacts(int64_t project_id, int64_t run_id) override;
+  Result<Artifact> DeleteArtifact(int64_t project_id, int64_t artifact_id) override;
+  Result<int64_t> CountArtifactsWithBlob(const std::string& sha256) override;
+  Result<int64_t> ProjectArtifactBytes(int64_t project_id) override;
+
  private:
   class ReadLease;
   SqliteStore(std::string path, SqliteStoreOptions options,

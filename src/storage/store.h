@@ -12,6 +12,7 @@
 //   TestRailConfigStore  testrail_config_store.h  per-project TestRail configuration
 //   CatalogStore         catalog_store.h          TestRail catalog and links
 //   ExportStore          export_store.h           TestRail exports
+//   ArtifactStore        artifact_store.h         run artifacts (bytes in a BlobStore)
 //
 // Contract for every method of every role:
 //  - Thread-safe: any thread may call any method concurrently.
@@ -29,6 +30,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "storage/artifact_store.h"
 #include "storage/catalog_store.h"
 #include "storage/export_store.h"
 #include "storage/identity_store.h"
@@ -48,7 +50,8 @@ class Store : public IdentityStore,
               public JobStore,
               public TestRailConfigStore,
               public CatalogStore,
-              public ExportStore {
+              public ExportStore,
+              public ArtifactStore {
  public:
   ~Store() override = default;
 

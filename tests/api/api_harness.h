@@ -89,7 +89,12 @@ class ApiHarness {
     httplib::Headers h = extra;
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
     httplib::Result r{nullptr, httplib::Error::Unknown};
-    const char* ct = "application/json";
+    std::string content_type = "application/json";  // unless `extra` names one
+    if (auto it = h.find("Content-Type"); it != h.end()) {
+      content_type = it->second;
+      h.erase(it);
+    }
+    const char* ct = content_type.c_str();
     if (method == "GET")
       r = client_->Get(path, h);
     else if (method == "POST")

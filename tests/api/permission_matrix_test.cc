@@ -61,6 +61,9 @@ enum class Rule {
   kOthersToken,      // DELETE of a token that belongs to someone else: 404 for everyone
 };
 
+// A PNG signature and a few bytes: the smallest body the artifact routes accept as image/png.
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "pixels";
+
 // Shared fixture state: one server, one project P with members of every role, a project Q
 // for the outsider, and one object of every kind in P.
 struct World {
@@ -80,6 +83,14 @@ struct World {
     EXPECT_EQ(r.status, 201) << r.raw;
     return r.body;
   }
+  // An artifact of run_id, uploaded by root; its id.
+  int64_t NewArtifact() {
+    auto r = h->Call("POST", base + "/runs/" + std::to_string(run_id) + "/artifacts?name=a.png",
+                     root, kPng, {{"Content-Type", "image/png"}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.value("id", int64_t{0});
+  }
+
   int64_t NewRun(int64_t tid) {
     auto r = h->Post(base + "/runs", root, RunBody(tid));
     EXPECT_EQ(r.status, 201) << r.raw;
@@ -104,6 +115,7 @@ World* w = nullptr;
 struct Request {
   std::string path;
   std::string body;
+  std::string content_type = "";  // "" = JSON
 };
 
 struct RouteCase {
@@ -237,6 +249,23 @@ std::vector<RouteCase> Routes() {
        [](World& wd, Caller) {
          return R{wd.base + "/runs/" + S(wd.run_id), ""};
        }},
+      {"PostArtifact", "POST", Rule::kPermission, "project:operate-runs", 201,
+       [](World& wd, Caller) {
+         return R{wd.base + "/runs/" + S(wd.run_id) + "/artifacts?name=shot.png", kPng,
+                  "image/png"};
+       }},
+      {"GetArtifacts", "GET", Rule::kPermission, "project:read-runs", 200,
+       [](World& wd, Caller) {
+         return R{wd.base + "/runs/" + S(wd.run_id) + "/artifacts", ""};
+       }},
+      {"GetArtifact", "GET", Rule::kPermission, "project:read-runs", 200,
+       [](World& wd, Caller) {
+         return R{wd.base + "/runs/" + S(wd.run_id) + "/artifacts/" + S(wd.NewArtifact()), ""};
+       }},
+      {"DeleteArtifact", "DELETE", Rule::kPermission, "project:operate-runs", 204,
+       [](World& wd, Caller) {
+         return R{wd.base + "/runs/" + S(wd.run_id) + "/artifacts/" + S(wd.NewArtifact()), ""};
+       }},
       {"PatchRun", "PATCH", Rule::kPermission, "project:operate-runs", 200,
        [](World& wd, Caller) {
          return R{wd.base + "/runs/" + S(wd.NewRun(wd.test_id)), R"({"bug_label":"LikelyBug"})"};
@@ -351,7 +380,9 @@ TEST_P(PermissionMatrixTest, ExactStatus) {
   Caller c = static_cast<Caller>(std::get<1>(GetParam()));
   Request req = rc.make(*w, c);
   int want = Expected(rc, c);
-  auto r = w->h->Call(rc.method, req.path, c == kAnon ? "" : w->token[c], req.body);
+  httplib::Headers extra;
+  if (!req.content_type.empty()) extra.emplace("Content-Type", req.content_type);
+  auto r = w->h->Call(rc.method, req.path, c == kAnon ? "" : w->token[c], req.body, extra);
   ASSERT_EQ(r.status, want) << rc.method << " " << req.path << " as " << kCallerNames[c] << ": "
                             << r.raw;
   switch (want) {

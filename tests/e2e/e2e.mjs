@@ -115,6 +115,17 @@ const seededRun = await restOk('POST', `/projects/${PID}/runs`, {
     started_at: iso(t0 + i * 50000), finished_at: iso(t0 + i * 50000 + 40000), comment: i === 2 ? 'Two e-mails received' : '',
   })),
 });
+// Artifacts of the seeded run (issue 17): a screenshot of step 3 and a console log.
+async function upload(runId, query, bytes, type) {
+  const r = await fetch(`${BASE}/api/v1/projects/${PID}/runs/${runId}/artifacts?${query}`, {
+    method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': type }, body: bytes,
+  });
+  if (r.status !== 201) throw new Error(`artifact upload → ${r.status} ${await r.text()}`);
+  return r.json();
+}
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+await upload(seededRun.id, `name=step-3.png&step_id=${seededTest.steps[2].id}`, PNG_1PX, 'image/png');
+await upload(seededRun.id, 'name=console.log', Buffer.from('checkout: card accepted\nmail: sent twice\n'), 'text/plain');
 await restOk('POST', `/projects/${PID}/runs`, {
   test_id: seededTest.id, result: 'Error', bug_label: 'Undecided', started_at: iso(t0 + 3600e3), finished_at: iso(t0 + 3600e3 + 20000), build: '2.4.1',
   summary: 'Browser crashed during setup.', attributes: { platform: 'PS5' },
@@ -295,6 +306,13 @@ test('runs: history with result label, detail with step outcomes', async () => {
   await page.waitForSelector('[data-testid=run-steps]');
   await expectText(page.locator('[data-testid=run-steps]'), /Pay with the saved card[\s\S]*Likely Bug[\s\S]*Two e-mails received/, 'step outcomes');
   await expectText(page.locator('[data-testid=run-detail]'), /Duplicate confirmation e-mail/, 'bugs');
+  // Artifacts (issue 17): the screenshot shows (loaded through the session cookie), under its
+  // step; the log is readable in place.
+  const shotImg = page.locator('[data-testid=artifact][data-name="step-3.png"] img');
+  await shotImg.waitFor();
+  await until('screenshot loaded', () => shotImg.evaluate((img) => img.complete && img.naturalWidth === 1));
+  await expectText(page.locator('[data-testid=artifact][data-name="step-3.png"]'), /step 3/, 'artifact step');
+  await expectText(page.locator('[data-testid=artifact-log]'), /mail: sent twice/, 'log viewer');
   await shot(page, '08-run-detail');
 });
 

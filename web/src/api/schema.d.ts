@@ -771,6 +771,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/runs/{r}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's artifacts, oldest first (project:read-runs) */
+        get: operations["listArtifacts"];
+        put?: never;
+        /** Upload an artifact: the raw bytes as the body, its media type as Content-Type (project:operate-runs). 413 payload_too_large over the per-file limit or quota_exceeded over the project's quota; 415 unsupported_media_type or media_type_mismatch (content that does not match the type). */
+        post: operations["uploadArtifact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/runs/{r}/artifacts/{a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an artifact with its media type (project:read-runs); one byte range (Range: bytes=a-b, a-, -n) answers 206, past the end 416; ETag is the SHA-256 */
+        get: operations["downloadArtifact"];
+        put?: never;
+        post?: never;
+        /** Delete an artifact (project:operate-runs); its bytes go with the last artifact that has them */
+        delete: operations["deleteArtifact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1404,6 +1440,18 @@ export interface components {
         RunAttributes: {
             [key: string]: string;
         };
+        Artifact: {
+            id: number;
+            run_id: number;
+            name: string;
+            /** @enum {string} */
+            media_type: "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "video/mp4" | "video/webm" | "text/plain" | "application/json" | "application/har+json" | "application/zip";
+            size: number;
+            sha256: string;
+            step_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
     };
     responses: {
         /** @description Error envelope */
@@ -1435,6 +1483,8 @@ export interface components {
         limit: number;
         /** @description next_cursor of the previous page */
         cursor: string;
+        /** @description artifact id */
+        a: number;
     };
     requestBodies: never;
     headers: never;
@@ -3045,6 +3095,148 @@ export interface operations {
                         items: components["schemas"]["RunSync"][];
                     };
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listArtifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Artifact"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadArtifact: {
+        parameters: {
+            query: {
+                /** @description file name, 1-255 bytes, no path */
+                name: string;
+                /** @description the step of the run's test the artifact shows */
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/jpeg": string;
+                "image/gif": string;
+                "image/webp": string;
+                "video/mp4": string;
+                "video/webm": string;
+                "text/plain": string;
+                "application/json": string;
+                "application/har+json": string;
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+                /** @description artifact id */
+                a: components["parameters"]["a"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Partial Content */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Not Modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+                /** @description artifact id */
+                a: components["parameters"]["a"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };

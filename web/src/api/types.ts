@@ -25,6 +25,7 @@ export type Run = S['Run'];
 export type RunStep = S['StepOutcome'];
 export type RunCreate = S['RunCreate'];
 export type RunPatch = S['RunPatch'];
+export type Artifact = S['Artifact'];
 export type Plan = S['Plan'];
 export type PlanCreate = S['PlanCreate'];
 export type Execution = S['Execution'];

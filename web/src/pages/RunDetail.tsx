@@ -11,6 +11,7 @@ import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../contexts';
 import { fmtDuration, fmtTime, humanLabel, pillStyle, statusColor } from '../util';
 import { SKIP_TEXT } from '../components/ExportSummary';
+import { RunArtifacts } from '../components/Artifacts';
 import { RunAttributes, RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
@@ -183,6 +184,12 @@ export function RunDetailPage({ runId }: { runId: number }) {
           </tbody>
         </table>
       )}
+
+      <RunArtifacts
+        projectId={project.id}
+        runId={run.id}
+        stepName={(id) => (stepText.has(id) ? `step ${stepText.get(id)!.n}` : undefined)}
+      />
 
       {run.bugs.length > 0 && (
         <>
