@@ -314,6 +314,197 @@ TEST_F(PlansConfigsTest, UsersAndUserByEmail) {
             "Field :email is not a valid user.");
 }
 
+TEST_F(PlansConfigsTest, UpdatePlanEntryChangesEveryRun) {
+  auto cfg = Configs(2);
+  auto cases = Cases(2, 3);
+  Reply plan =
+      api_->Post("add_plan/2",
+                 {{"name", "p"},
+                  {"entries",
+                   {{{"name", "Old"},
+                     {"include_all", false},
+                     {"case_ids", {cases[0]}},
+                     {"config_ids", {cfg["PC"], cfg["PS5"]}},
+                     {"runs", {{{"config_ids", {cfg["PC"]}}}, {{"config_ids", {cfg["PS5"]}}}}}}}}});
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  std::string pid = S(plan.json["id"]);
+  std::string eid = plan.json["entries"][0]["id"];
+  Reply upd =
+      api_->Post("update_plan_entry/" + pid + "/" + eid,
+                 {{"name", "New"}, {"include_all", false}, {"case_ids", {cases[1], cases[2]}}});
+  ASSERT_EQ(upd.status, 200) << upd.body;
+  EXPECT_EQ(upd.json["name"], "New");
+  ASSERT_EQ(upd.json["runs"].size(), 2u);
+  for (const auto& run : upd.json["runs"]) {
+    EXPECT_EQ(run["name"], "New");
+    EXPECT_EQ(run["untested_count"], 2);
+  }
+  EXPECT_EQ(upd.json["runs"][1]["config"], "PS5");  // configurations are kept
+  // Refusals change nothing.
+  EXPECT_EQ(api_->Post("update_plan_entry/" + pid + "/nope", {{"name", "x"}}).error(),
+            "Field :entry_id is not a valid entry.");
+  EXPECT_EQ(api_->Post("update_plan_entry/" + pid + "/" + eid, {{"assignedto_id", 77}}).error(),
+            "Field :assignedto_id is not a valid user.");
+  EXPECT_EQ(api_->Post("update_plan_entry/" + pid + "/" + eid, {{"case_ids", {999999}}}).error(),
+            "Field :case_ids contains one or more invalid test cases.");
+  EXPECT_EQ(api_->Get("get_plan/" + pid).json["entries"][0]["runs"][0]["untested_count"], 2);
+  // update_run on a plan run is refused; update_run_in_plan_entry edits that run only.
+  int64_t pc_run = upd.json["runs"][0]["id"];
+  EXPECT_EQ(api_->Post("update_run/" + S(pc_run), {{"description", "d"}}).status, 403);
+  Reply one =
+      api_->Post("update_run_in_plan_entry/" + S(pc_run),
+                 {{"description", "only PC"}, {"case_ids", {cases[0]}}, {"name", "ignored"}});
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json["description"], "only PC");
+  EXPECT_EQ(one.json["name"], "New");
+  EXPECT_EQ(one.json["untested_count"], 1);
+  EXPECT_EQ(api_->Get("get_run/" + S(upd.json["runs"][1]["id"])).json["untested_count"], 2);
+  int64_t lone = AddRun(2, {{"name", "lone"}});
+  EXPECT_EQ(api_->Post("update_run_in_plan_entry/" + S(lone), {{"description", "x"}}).error(),
+            "This operation is only allowed for test runs that belong to a test plan.");
+  // close_plan closes every run; afterwards entries, edits and results are refused.
+  Reply closed = api_->Post("close_plan/" + pid, Json::object());
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.json["is_completed"], true);
+  for (const auto& run : closed.json["entries"][0]["runs"]) EXPECT_EQ(run["is_completed"], true);
+  EXPECT_EQ(api_->Post("update_plan_entry/" + pid + "/" + eid, {{"name", "x"}}).error(),
+            "This operation is not allowed. The test plan is already completed.");
+  EXPECT_EQ(api_->Post("update_run_in_plan_entry/" + S(pc_run), {{"description", "x"}}).error(),
+            "This operation is not allowed. The test run is already completed.");
+  EXPECT_EQ(api_->Post("add_plan_entry/" + pid, Json::object()).status, 403);
+  EXPECT_EQ(api_->Post("add_results_for_cases/" + S(pc_run),
+                       {{"results", {{{"case_id", cases[0]}, {"status_id", 1}}}}})
+                .status,
+            403);
+}
+
+TEST_F(PlansConfigsTest, DeleteSectionSuiteAndCases) {
+  // Project 1 is multi-suite: suites 1 and 2.
+  size_t before = sim_->model().CaseCount();
+  Reply sections = api_->Get("get_sections/1&suite_id=1");
+  int64_t top = 0;
+  for (const auto& s : sections.json["sections"])
+    if (s["parent_id"].is_null()) top = s["id"];
+  ASSERT_NE(top, 0);
+  // Cases under the section and its sub-sections.
+  std::set<int64_t> doomed_sections{top};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& s : sections.json["sections"])
+      if (!s["parent_id"].is_null() && doomed_sections.count(s["parent_id"]) &&
+          doomed_sections.insert(s["id"].get<int64_t>()).second)
+        grew = true;
+  }
+  size_t doomed_cases = 0;
+  for (int64_t sid : doomed_sections)
+    doomed_cases +=
+        api_->Get("get_cases/1&suite_id=1&section_id=" + S(sid)).json["size"].get<size_t>();
+  EXPECT_EQ(api_->Post("delete_section/" + S(top) + "&soft=1", Json::object()).status, 200);
+  EXPECT_EQ(sim_->model().CaseCount(), before);  // soft: nothing deleted
+  EXPECT_EQ(api_->Post("delete_section/" + S(top), Json::object()).status, 200);
+  EXPECT_EQ(sim_->model().CaseCount(), before - doomed_cases);
+  EXPECT_EQ(api_->Get("get_section/" + S(top)).error(),
+            "Field :section_id is not a valid section.");
+  EXPECT_EQ(api_->Get("get_sections/1&suite_id=1").json["size"],
+            sections.json["size"].get<size_t>() - doomed_sections.size());
+  EXPECT_EQ(api_->Post("delete_section/999999", Json::object()).error(),
+            "Field :section_id is not a valid section.");
+  // delete_cases: all or nothing.
+  auto ids = Cases(2, 3);
+  size_t mid = sim_->model().CaseCount();
+  Reply mixed = api_->Post("delete_cases/2&suite_id=" + S(api_->Get("get_suites/2").json[0]["id"]),
+                           {{"case_ids", {ids[0], 999999}}});
+  EXPECT_EQ(mixed.error(), "Field :case_ids contains one or more invalid test cases.");
+  EXPECT_EQ(sim_->model().CaseCount(), mid);
+  int64_t suite2 = api_->Get("get_suites/2").json[0]["id"];
+  EXPECT_EQ(api_->Post("delete_cases/" + S(suite2), Json::object()).error(),
+            "Field :case_ids is a required field.");
+  EXPECT_EQ(api_->Post("delete_cases/" + S(suite2), {{"case_ids", {ids[0], ids[1]}}}).status, 200);
+  EXPECT_EQ(sim_->model().CaseCount(), mid - 2);
+  EXPECT_EQ(api_->Get("get_case/" + S(ids[0])).status, 400);
+  // delete_suite: the suite, its sections and cases.
+  size_t suite_cases = api_->Get("get_cases/1&suite_id=2&limit=1").json["size"].get<size_t>();
+  EXPECT_EQ(suite_cases, 1u);
+  size_t pre = sim_->model().CaseCount();
+  EXPECT_EQ(api_->Post("delete_suite/2", Json::object()).status, 200);
+  EXPECT_EQ(sim_->model().CaseCount(), pre - 600);
+  EXPECT_EQ(api_->Get("get_suite/2").error(), "Field :suite_id is not a valid test suite.");
+  EXPECT_EQ(api_->Get("get_suites/1").json.size(), 1u);
+  EXPECT_EQ(api_->Post("delete_suite/2", Json::object()).error(),
+            "Field :suite_id is not a valid test suite.");
+}
+
+TEST_F(PlansConfigsTest, LabelsArePaginated) {
+  Reply r = api_->Get("get_labels/2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["size"], 2);
+  EXPECT_EQ(r.json["labels"][0]["title"], "smoke");
+  for (const char* key : {"id", "title", "created_by", "created_on"})
+    EXPECT_TRUE(r.json["labels"][0].contains(key)) << key;
+  Reply page = api_->Get("get_labels/2&limit=1");
+  EXPECT_EQ(page.json["_links"]["next"], "/api/v2/get_labels/2&limit=1&offset=1");
+  EXPECT_EQ(api_->Get("get_labels/99").error(),
+            "Field :project_id is not a valid or accessible project.");
+}
+
+TEST_F(PlansConfigsTest, HtmlProjectPageShowsFieldsConfigsAndMilestones) {
+  auto cfg = Configs(2);
+  api_->Post(
+      "add_plan/2",
+      {{"name", "p"},
+       {"entries", {{{"config_ids", {cfg["PS5"]}}, {"runs", {{{"config_ids", {cfg["PS5"]}}}}}}}}});
+  httplib::Client web("127.0.0.1", sim_->port());
+  auto page = web.Get("/index.php?/projects/overview/2");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  for (const char* text :
+       {"custom_step_results", "Step Results", "custom_steps_separated", "Platform: PC (",
+        "Region: EU (", "Release 1.1 (completed)", "Sprint 2.1"})
+    EXPECT_NE(page->body.find(text), std::string::npos) << text;
+  int64_t plan = api_->Get("get_plans/2").json["plans"][0]["id"];
+  auto plan_page = web.Get("/index.php?/plans/view/" + S(plan));
+  ASSERT_TRUE(plan_page);
+  EXPECT_NE(plan_page->body.find("<small>(PS5)</small>"), std::string::npos);
+}
+
+TEST(ProfileTest, CloudAndServer) {
+  SimConfig c;
+  std::string error;
+  ASSERT_TRUE(ApplyProfile("cloud", &c, &error));
+  EXPECT_EQ(c.rate_limit_per_minute, 180);
+  EXPECT_TRUE(c.suites_paginated);
+  EXPECT_TRUE(c.string_attachment_ids);
+  ASSERT_TRUE(ApplyProfile("server", &c, &error));
+  EXPECT_EQ(c.rate_limit_per_minute, 0);
+  EXPECT_FALSE(c.suites_paginated);
+  EXPECT_FALSE(c.string_attachment_ids);
+  EXPECT_FALSE(ApplyProfile("saas", &c, &error));
+  EXPECT_EQ(error, "unknown profile 'saas' (want cloud or server)");
+}
+
+TEST_F(SimTest, CloudProfileQuirksOverHttp) {
+  SimConfig c = sim_->config();
+  std::string error;
+  ASSERT_TRUE(ApplyProfile("cloud", &c, &error));
+  sim_->SetConfig(c);
+  Reply suites = api_->Get("get_suites/1");
+  ASSERT_EQ(suites.status, 200);
+  EXPECT_TRUE(suites.json.contains("suites")) << suites.body;
+  int64_t run = AddRun(2, {{"name", "att"}});
+  int64_t case_id = api_->Get("get_cases/2").json["cases"][0]["id"];
+  Reply res = api_->Post("add_result_for_case/" + S(run) + "/" + S(case_id), {{"status_id", 1}});
+  ASSERT_EQ(res.status, 200);
+  httplib::MultipartFormDataItems items = {{"attachment", "log", "log.txt", "text/plain"}};
+  auto up = api_->client().Post(api_->Target("add_attachment_to_result/" + S(res.json["id"])),
+                                api_->Auth(), items);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+  EXPECT_TRUE(Json::parse(up->body)["attachment_id"].is_string()) << up->body;
+  // The admin endpoint takes the knob too.
+  AdminConfig({{"string_attachment_ids", false}});
+  EXPECT_FALSE(sim_->config().string_attachment_ids);
+}
+
 TEST(ConfigGroupSpecTest, ParsesAndRefuses) {
   ConfigGroupSpec g;
   std::string error;

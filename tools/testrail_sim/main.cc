@@ -65,10 +65,25 @@ int main(int argc, char** argv) {
   app.add_option("--milestones", milestones, "milestones per project (every second nested)");
   app.add_flag("--steps-template", steps_template,
                "generated cases use 'Test Case (Steps)' with custom_steps_separated");
+  std::string profile;
+  app.add_option("--profile", profile,
+                 "cloud (paginated get_suites, 180/min, string attachment ids) or server; "
+                 "explicit flags win")
+      ->check(CLI::IsMember({"cloud", "server"}));
   CLI11_PARSE(app, argc, argv);
+  if (!profile.empty()) {
+    // The profile sets defaults; flags given explicitly on the command line win.
+    testrail_sim::SimConfig base = opts.config;
+    std::string profile_error;
+    testrail_sim::ApplyProfile(profile, &opts.config, &profile_error);
+    if (app.count("--rate-limit")) opts.config.rate_limit_per_minute = base.rate_limit_per_minute;
+    if (app.count("--rate-limit-model")) opts.config.rate_limit_model = base.rate_limit_model;
+    if (app.count("--suites-paginated")) opts.config.suites_paginated = true;
+  }
 
   opts.config.retry_after_header = !no_retry_after;
-  opts.config.rate_limit_model = *testrail_sim::ParseRateLimitModel(rate_model);
+  if (profile.empty() || app.count("--rate-limit-model"))
+    opts.config.rate_limit_model = *testrail_sim::ParseRateLimitModel(rate_model);
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "--listen must be HOST:PORT\n";

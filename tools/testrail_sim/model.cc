@@ -90,6 +90,11 @@ void Model::SetSuitesPaginated(bool on) {
   suites_paginated_ = on;
 }
 
+void Model::SetStringAttachmentIds(bool on) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  string_attachment_ids_ = on;
+}
+
 void Model::SetClock(std::function<int64_t()> clock) {
   std::lock_guard<std::mutex> lock(mutex_);
   clock_ = std::move(clock);
@@ -210,6 +215,12 @@ const std::map<std::string, Model::MethodInfo>& Model::Methods() {
       {"get_milestones", {false, &Model::GetMilestones}},
       {"get_milestone", {false, &Model::GetMilestoneApi}},
       {"add_milestone", {true, &Model::AddMilestone}},
+      {"update_plan_entry", {true, &Model::UpdatePlanEntry}},
+      {"update_run_in_plan_entry", {true, &Model::UpdateRunInPlanEntry}},
+      {"delete_section", {true, &Model::DeleteSection}},
+      {"delete_suite", {true, &Model::DeleteSuite}},
+      {"delete_cases", {true, &Model::DeleteCases}},
+      {"get_labels", {false, &Model::GetLabels}},
   };
   return kMethods;
 }
@@ -860,6 +871,110 @@ ApiResponse Model::DeleteCaseApi(const ApiCall& c) {
   return EmptyOk();
 }
 
+void Model::MarkCaseDeletedLocked(Case& cs) {
+  if (cs.is_deleted) return;
+  cs.is_deleted = true;
+  cs.updated_on = Now();
+  RemoveCaseFromIndexesLocked(cs);
+}
+
+ApiResponse Model::DeleteSection(const ApiCall& c) {
+  int64_t id = 0;
+  ApiResponse err;
+  if (!IdArg(c, 0, "section_id", &id, &err)) return err;
+  auto it = sections_.find(id);
+  if (it == sections_.end()) return Error(400, kInvalidSection);
+  int64_t suite_id = it->second.suite_id;
+  if (const std::string* soft = Filter(c, "soft"); soft && *soft == "1") return EmptyOk();
+  // The section, its sub-sections (transitively) and their cases.
+  std::set<int64_t> doomed{id};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [sid, s] : sections_)
+      if (doomed.count(s.parent_id) && doomed.insert(sid).second) grew = true;
+  }
+  for (int64_t sid : doomed) {
+    std::vector<int64_t> members = SectionCases(sid);
+    for (int64_t cid : members) MarkCaseDeletedLocked(cases_.at(cid));
+    section_cases_.erase(sid);
+    sections_.erase(sid);
+  }
+  RenumberSectionsLocked(suite_id);
+  return EmptyOk();
+}
+
+ApiResponse Model::DeleteSuite(const ApiCall& c) {
+  int64_t id = 0;
+  ApiResponse err;
+  if (!IdArg(c, 0, "suite_id", &id, &err)) return err;
+  if (!suites_.count(id)) return Error(400, kInvalidSuite);
+  if (const std::string* soft = Filter(c, "soft"); soft && *soft == "1") return EmptyOk();
+  std::vector<int64_t> members = SuiteCases(id);
+  for (int64_t cid : members) MarkCaseDeletedLocked(cases_.at(cid));
+  for (auto it = sections_.begin(); it != sections_.end();) {
+    if (it->second.suite_id == id) {
+      section_cases_.erase(it->first);
+      it = sections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  suite_sections_.erase(id);
+  suite_cases_.erase(id);
+  suites_.erase(id);
+  return EmptyOk();
+}
+
+ApiResponse Model::DeleteCases(const ApiCall& c) {
+  // delete_cases/{suite_id}, or delete_cases/{project_id}&suite_id=… (newer versions).
+  int64_t id = 0;
+  ApiResponse err;
+  bool by_project = Filter(c, "suite_id") != nullptr;
+  if (!IdArg(c, 0, by_project ? "project_id" : "suite_id", &id, &err)) return err;
+  int64_t suite_id = id;
+  if (by_project) {
+    auto pit = projects_.find(id);
+    if (pit == projects_.end()) return Error(400, kInvalidProject);
+    if (!ResolveSuite(pit->second, Json(*Filter(c, "suite_id")), true, &suite_id, &err)) return err;
+  } else if (!suites_.count(suite_id)) {
+    return Error(400, kInvalidSuite);
+  }
+  if (!c.body.contains("case_ids") || c.body["case_ids"].is_null())
+    return Error(400, Required("case_ids"));
+  const Json& ids = c.body["case_ids"];
+  if (!ids.is_array()) return Error(400, "Field :case_ids is not a valid array.");
+  if (ids.empty()) return Error(400, Required("case_ids"));
+  std::vector<int64_t> doomed;
+  for (const auto& v : ids) {  // all or nothing
+    int64_t cid = 0;
+    auto it = JsonInt(v, &cid) ? cases_.find(cid) : cases_.end();
+    if (it == cases_.end() || it->second.is_deleted || it->second.suite_id != suite_id)
+      return Error(400, "Field :case_ids contains one or more invalid test cases.");
+    doomed.push_back(cid);
+  }
+  if (const std::string* soft = Filter(c, "soft"); soft && *soft == "1") return EmptyOk();
+  for (int64_t cid : doomed) MarkCaseDeletedLocked(cases_.at(cid));
+  return EmptyOk();
+}
+
+ApiResponse Model::GetLabels(const ApiCall& c) {
+  int64_t id = 0;
+  ApiResponse err;
+  if (!IdArg(c, 0, "project_id", &id, &err)) return err;
+  if (!projects_.count(id)) return Error(400, kInvalidProject);
+  std::vector<const Label*> matches;
+  for (const auto& [lid, l] : labels_)
+    if (l.project_id == id) matches.push_back(&l);
+  return Paginate(c, "labels", [&](size_t offset, size_t limit, size_t* total) {
+    return Slice(matches, offset, limit, total, [&](const Label* l) {
+      return Json{{"id", l->id},
+                  {"title", l->title},
+                  {"created_by", l->created_by},
+                  {"created_on", l->created_on}};
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Statuses and users.
 
@@ -1089,42 +1204,63 @@ ApiResponse Model::UpdateRun(const ApiCall& c) {
   Run& run = it->second;
   if (run.is_completed) return Error(403, kRunCompleted);
   if (run.plan_id != 0) return Error(403, kRunInPlanEdit);
-  if (c.body.contains("name")) {
-    std::string name = JsonStr(c.body, "name");
-    if (name.empty()) return Error(400, Required("name"));
-    if (name.size() > kMaxNameLength) return Error(400, TooLong("name"));
-  }
-  if (c.body.contains("milestone_id") && !c.body["milestone_id"].is_null() &&
-      !ValidMilestoneLocked(run.project_id, c.body["milestone_id"]))
-    return Error(400, "Field :milestone_id is not a valid milestone.");
-  if (c.body.contains("assignedto_id") && !c.body["assignedto_id"].is_null() &&
-      !ValidUserLocked(c.body["assignedto_id"]))
-    return Error(400, "Field :assignedto_id is not a valid user.");
-  bool include_all = JsonBool(c.body, "include_all", run.include_all);
-  bool cases_change = include_all != run.include_all || c.body.contains("case_ids");
   std::vector<int64_t> case_ids;
-  if (cases_change) {
-    Json ids = c.body.contains("case_ids") ? c.body["case_ids"] : Json(nullptr);
+  bool cases_change = false;
+  if (!CheckRunUpdateLocked(run, c.body, &case_ids, &cases_change, &err)) return err;
+  ApplyRunUpdateLocked(run, c.body, case_ids, cases_change);
+  return Ok(RunJson(run));
+}
+
+bool Model::CheckRunUpdateLocked(const Run& run, const Json& body, std::vector<int64_t>* case_ids,
+                                 bool* cases_change, ApiResponse* err) const {
+  if (body.contains("name")) {
+    std::string name = JsonStr(body, "name");
+    if (name.empty()) {
+      *err = Error(400, Required("name"));
+      return false;
+    }
+    if (name.size() > kMaxNameLength) {
+      *err = Error(400, TooLong("name"));
+      return false;
+    }
+  }
+  if (body.contains("milestone_id") && !body["milestone_id"].is_null() &&
+      !ValidMilestoneLocked(run.project_id, body["milestone_id"])) {
+    *err = Error(400, "Field :milestone_id is not a valid milestone.");
+    return false;
+  }
+  if (body.contains("assignedto_id") && !body["assignedto_id"].is_null() &&
+      !ValidUserLocked(body["assignedto_id"])) {
+    *err = Error(400, "Field :assignedto_id is not a valid user.");
+    return false;
+  }
+  bool include_all = JsonBool(body, "include_all", run.include_all);
+  *cases_change = include_all != run.include_all || body.contains("case_ids");
+  if (*cases_change) {
+    Json ids = body.contains("case_ids") ? body["case_ids"] : Json(nullptr);
     if (!include_all && ids.is_null()) {
       ids = Json::array();
       for (int64_t tid : run.test_ids) ids.push_back(tests_.at(tid).case_id);
     }
-    if (!BuildCaseListLocked(run.suite_id, include_all, ids, &case_ids, &err)) return err;
+    if (!BuildCaseListLocked(run.suite_id, include_all, ids, case_ids, err)) return false;
   }
-  if (c.body.contains("name")) run.name = JsonStr(c.body, "name");
-  if (c.body.contains("description")) run.description = JsonStr(c.body, "description");
-  if (c.body.contains("refs")) run.refs = JsonStr(c.body, "refs");
+  return true;
+}
+
+void Model::ApplyRunUpdateLocked(Run& run, const Json& body, const std::vector<int64_t>& case_ids,
+                                 bool cases_change) {
+  if (body.contains("name")) run.name = JsonStr(body, "name");
+  if (body.contains("description")) run.description = JsonStr(body, "description");
+  if (body.contains("refs")) run.refs = JsonStr(body, "refs");
   int64_t n = 0;
-  if (c.body.contains("milestone_id"))
-    run.milestone_id = JsonInt(c.body["milestone_id"], &n) ? n : 0;
-  if (c.body.contains("assignedto_id"))
-    run.assignedto_id = JsonInt(c.body["assignedto_id"], &n) ? n : 0;
+  if (body.contains("milestone_id")) run.milestone_id = JsonInt(body["milestone_id"], &n) ? n : 0;
+  if (body.contains("assignedto_id"))
+    run.assignedto_id = JsonInt(body["assignedto_id"], &n) ? n : 0;
   if (cases_change) {
-    run.include_all = include_all;
+    run.include_all = JsonBool(body, "include_all", run.include_all);
     SetRunCasesLocked(run, case_ids);
   }
   run.updated_on = Now();
-  return Ok(RunJson(run));
 }
 
 ApiResponse Model::CloseRun(const ApiCall& c) {
@@ -1524,6 +1660,7 @@ ApiResponse Model::AddAttachmentToResult(const ApiCall& c) {
   a.created_on = Now();
   attachments_[a.id] = a;
   it->second.attachment_ids.push_back(a.id);
+  if (string_attachment_ids_) return Ok(Json{{"attachment_id", std::to_string(a.id)}});
   return Ok(Json{{"attachment_id", a.id}});
 }
 

@@ -140,6 +140,8 @@ class Model {
   void SetNextLinkLimitZero(bool on);
   // get_suites paginated (TestRail 9.3.1+) instead of a plain array.
   void SetSuitesPaginated(bool on);
+  // Cloud 7.1+: add_attachment_to_result answers {"attachment_id": "<string>"}.
+  void SetStringAttachmentIds(bool on);
 
   // True if `method` is an API method this simulator knows; *is_write tells POST-only ones.
   bool KnownMethod(const std::string& method, bool* is_write) const;
@@ -334,6 +336,13 @@ class Model {
     int64_t group_id = 0;
     std::string name;
   };
+  struct Label {  // TestRail 9.x case labels
+    int64_t id = 0;
+    int64_t project_id = 0;
+    std::string title;
+    int64_t created_by = 1;
+    int64_t created_on = 0;
+  };
   struct Template {
     int64_t id = 0;
     std::string name;
@@ -436,10 +445,17 @@ class Model {
   bool BuildCaseListLocked(int64_t suite_id, bool include_all, const Json& case_ids,
                            std::vector<int64_t>* out, ApiResponse* err) const;
   void SetRunCasesLocked(Run& run, const std::vector<int64_t>& case_ids);
+  // update_run and the plan-run updates: validate `body` against `run` (nothing changed),
+  // then apply it. *case_ids / *cases_change carry the new case selection.
+  bool CheckRunUpdateLocked(const Run& run, const Json& body, std::vector<int64_t>* case_ids,
+                            bool* cases_change, ApiResponse* err) const;
+  void ApplyRunUpdateLocked(Run& run, const Json& body, const std::vector<int64_t>& case_ids,
+                            bool cases_change);
   void DeleteRunLocked(int64_t run_id);
   bool AddCaseLocked(int64_t section_id, const Json& body, int64_t user_id, int64_t* case_id,
                      ApiResponse* err);
   void RemoveCaseFromIndexesLocked(const Case& c);
+  void MarkCaseDeletedLocked(Case& c);
   void ApplyCaseFields(Case& c, const Json& body);
   // Validates one result entry; returns "" or the reason in parentheses' text.
   // Validates one result entry; returns "" or TestRail's full error text (bulk: the
@@ -498,6 +514,12 @@ class Model {
   ApiResponse GetMilestones(const ApiCall& c);
   ApiResponse GetMilestoneApi(const ApiCall& c);
   ApiResponse AddMilestone(const ApiCall& c);
+  ApiResponse UpdatePlanEntry(const ApiCall& c);
+  ApiResponse UpdateRunInPlanEntry(const ApiCall& c);
+  ApiResponse DeleteSection(const ApiCall& c);
+  ApiResponse DeleteSuite(const ApiCall& c);
+  ApiResponse DeleteCases(const ApiCall& c);
+  ApiResponse GetLabels(const ApiCall& c);
 
   static const std::map<std::string, MethodInfo>& Methods();
 
@@ -505,6 +527,7 @@ class Model {
   std::string base_url_;
   bool next_limit_zero_ = false;
   bool suites_paginated_ = false;
+  bool string_attachment_ids_ = false;
   std::function<int64_t()> clock_;
 
   std::vector<UserRecord> users_;
@@ -524,6 +547,7 @@ class Model {
   std::map<int64_t, Milestone> milestones_;
   std::map<int64_t, ConfigGroup> config_groups_;
   std::map<int64_t, Config> configs_;
+  std::map<int64_t, Label> labels_;
 
   // Indexes: live case ids per suite and per section (ascending), sections per suite in
   // tree pre-order.

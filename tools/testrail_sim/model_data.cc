@@ -147,6 +147,7 @@ void Model::ClearLocked() {
   section_cases_.clear();
   suite_sections_.clear();
   milestones_.clear();
+  labels_.clear();
   config_groups_.clear();
   configs_.clear();
   SetDefaultFieldsLocked();
@@ -249,6 +250,15 @@ void Model::Generate(const GenerateSpec& spec) {
         c.display_order = n + 1;
         cases_[c.id] = std::move(c);
       }
+    }
+  }
+  // Two case labels per project (get_labels, TestRail 9.x).
+  int64_t next_label = 1;
+  for (const auto& [pid, p] : projects_) {
+    for (const char* title : {"smoke", "regression"}) {
+      Label l{next_label, pid, title, 1, kEpoch};
+      labels_[l.id] = l;
+      ++next_label;
     }
   }
   RebuildIndexesLocked();
@@ -516,6 +526,14 @@ Json Model::ToJson() const {
         {{"id", g.id}, {"project_id", g.project_id}, {"name", g.name}, {"configs", configs}});
   }
   j["config_groups"] = groups;
+  Json labels = Json::array();
+  for (const auto& [id, l] : labels_)
+    labels.push_back({{"id", l.id},
+                      {"project_id", l.project_id},
+                      {"title", l.title},
+                      {"created_by", l.created_by},
+                      {"created_on", l.created_on}});
+  j["labels"] = labels;
   j["next_ids"] = {{"uuid", uuid_counter_}};
   return j;
 }
@@ -821,6 +839,17 @@ bool Model::LoadJson(const Json& data, std::string* error) {
       g.config_ids.push_back(cfg.id);
     }
     config_groups_[g.id] = g;
+  }
+  int64_t next_label = 1;
+  for (const auto& x : list("labels")) {
+    Label l;
+    l.id = I64(x, "id", next_label);
+    bump(next_label, l.id);
+    l.project_id = I64(x, "project_id", 1);
+    l.title = Str(x, "title", "label" + std::to_string(l.id));
+    l.created_by = I64(x, "created_by", 1);
+    l.created_on = I64(x, "created_on", kEpoch);
+    labels_[l.id] = l;
   }
   RebuildIndexesLocked();
   ApplyExtrasLocked(extras);

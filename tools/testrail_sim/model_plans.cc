@@ -390,3 +390,73 @@ ApiResponse Model::AddMilestone(const ApiCall& c) {
 }
 
 }  // namespace testrail_sim
+
+namespace testrail_sim {
+
+using namespace internal;  // NOLINT(build/namespaces): the helpers of this file family
+
+// ---------------------------------------------------------------------------------------------
+// Editing plan runs: update_plan_entry (every run of an entry) and update_run_in_plan_entry
+// (one run). Only the keys TestRail documents for each are applied; names change through
+// the entry only.
+
+namespace {
+Json OnlyKeys(const Json& body, std::initializer_list<const char*> keys) {
+  Json out = Json::object();
+  for (const char* k : keys)
+    if (body.contains(k)) out[k] = body[k];
+  return out;
+}
+}  // namespace
+
+ApiResponse Model::UpdatePlanEntry(const ApiCall& c) {
+  int64_t id = 0;
+  ApiResponse err;
+  if (!IdArg(c, 0, "plan_id", &id, &err)) return err;
+  if (c.ids.size() < 2 || c.ids[1].empty()) return Error(400, Required("entry_id"));
+  auto it = plans_.find(id);
+  if (it == plans_.end()) return Error(400, kInvalidPlan);
+  Plan& plan = it->second;
+  if (plan.is_completed) return Error(403, kPlanCompleted);
+  auto eit = std::find_if(plan.entries.begin(), plan.entries.end(),
+                          [&](const Entry& e) { return e.id == c.ids[1]; });
+  if (eit == plan.entries.end()) return Error(400, "Field :entry_id is not a valid entry.");
+  Json body =
+      OnlyKeys(c.body, {"name", "description", "include_all", "case_ids", "refs", "assignedto_id"});
+  // Validate against every run first (the case selection may differ per run).
+  std::vector<std::vector<int64_t>> case_ids(eit->run_ids.size());
+  std::vector<char> changes(eit->run_ids.size(), 0);
+  for (size_t i = 0; i < eit->run_ids.size(); ++i) {
+    bool change = false;
+    if (!CheckRunUpdateLocked(runs_.at(eit->run_ids[i]), body, &case_ids[i], &change, &err))
+      return err;
+    changes[i] = change;
+  }
+  for (size_t i = 0; i < eit->run_ids.size(); ++i)
+    ApplyRunUpdateLocked(runs_.at(eit->run_ids[i]), body, case_ids[i], changes[i] != 0);
+  if (body.contains("name")) eit->name = JsonStr(body, "name");
+  if (body.contains("description")) eit->description = JsonStr(body, "description");
+  if (body.contains("refs")) eit->refs = JsonStr(body, "refs");
+  eit->include_all = JsonBool(body, "include_all", eit->include_all);
+  return Ok(EntryJson(*eit));
+}
+
+ApiResponse Model::UpdateRunInPlanEntry(const ApiCall& c) {
+  int64_t id = 0;
+  ApiResponse err;
+  if (!IdArg(c, 0, "run_id", &id, &err)) return err;
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return Error(400, kInvalidRun);
+  Run& run = it->second;
+  if (run.plan_id == 0)
+    return Error(400, "This operation is only allowed for test runs that belong to a test plan.");
+  if (run.is_completed) return Error(403, kRunCompleted);
+  Json body = OnlyKeys(c.body, {"description", "include_all", "case_ids", "refs", "assignedto_id"});
+  std::vector<int64_t> case_ids;
+  bool change = false;
+  if (!CheckRunUpdateLocked(run, body, &case_ids, &change, &err)) return err;
+  ApplyRunUpdateLocked(run, body, case_ids, change);
+  return Ok(RunJson(run));
+}
+
+}  // namespace testrail_sim
