@@ -43,14 +43,69 @@ bool ParseId(const std::string& route, const std::string& prefix, int64_t* id) {
 }
 
 std::string RunRow(const Model& m, const std::string& base, const Model::Run& r) {
-  (void)m;
+  std::string config = m.ConfigNames(r.config_ids);
   return "<tr><td>R" + std::to_string(r.id) + "</td><td>" +
-         Link(base, "/runs/view/" + std::to_string(r.id), r.name) + "</td><td>" +
+         Link(base, "/runs/view/" + std::to_string(r.id), r.name) +
+         (config.empty() ? "" : " <small>(" + Esc(config) + ")</small>") + "</td><td>" +
          (r.is_completed ? "completed" : "active") + "</td><td>" + std::to_string(r.counts[1]) +
          "</td><td>" + std::to_string(r.counts[5]) + "</td><td>" + std::to_string(r.counts[3]) +
          "</td><td>" + std::to_string(r.test_ids.size()) + "</td><td>" +
          std::to_string(r.result_ids.size()) + "</td></tr>";
-  (void)m;
+}
+
+const char* kFieldTypes[] = {"",         "String",       "Integer",     "Text", "URL",
+                             "Checkbox", "Dropdown",     "User",        "Date", "Milestone",
+                             "Steps",    "Step Results", "Multi-select"};
+
+// The project's custom fields, configurations and milestones (issue 14).
+std::string ProjectExtras(const Model& m, int64_t project_id) {
+  std::string body =
+      "<h2>Custom fields</h2><table><tr><th>System name</th><th>Kind</th><th>Type</th>"
+      "<th>Required</th><th>Templates</th><th>Options</th></tr>";
+  for (const auto& [fid, f] : m.fields()) {
+    const FieldConfig* cfg = nullptr;
+    for (const auto& c : f.configs) {
+      bool here = c.is_global || std::find(c.project_ids.begin(), c.project_ids.end(),
+                                           project_id) != c.project_ids.end();
+      if (here && (!cfg || !c.is_global)) cfg = &c;
+    }
+    if (!cfg) continue;
+    std::string templates = "all";
+    if (!f.include_all) {
+      templates.clear();
+      for (int64_t t : f.template_ids)
+        templates += (templates.empty() ? "" : ", ") + std::to_string(t);
+    }
+    std::string options;
+    for (const auto& [id, label] : cfg->items)
+      options += (options.empty() ? "" : "; ") + std::to_string(id) + " " + label;
+    int type = f.type_id >= 1 && f.type_id <= 12 ? f.type_id : 0;
+    body += "<tr><td>" + Esc(f.system_name()) + "</td><td>" + (f.is_result ? "result" : "case") +
+            "</td><td>" + kFieldTypes[type] + "</td><td>" + (cfg->is_required ? "yes" : "no") +
+            "</td><td>" + Esc(templates) + "</td><td>" + Esc(options) + "</td></tr>";
+  }
+  body += "</table><h2>Configurations</h2><ul>";
+  for (const auto& [gid, g] : m.config_groups()) {
+    if (g.project_id != project_id) continue;
+    std::string names;
+    for (int64_t cid : g.config_ids)
+      names +=
+          (names.empty() ? "" : ", ") + m.configs().at(cid).name + " (" + std::to_string(cid) + ")";
+    body += "<li>" + Esc(g.name) + ": " + Esc(names) + "</li>";
+  }
+  body += "</ul><h2>Milestones</h2><ul>";
+  for (const auto& [mid, ms] : m.milestones()) {
+    if (ms.project_id != project_id || ms.parent_id != 0) continue;
+    body += "<li>M" + std::to_string(mid) + " " + Esc(ms.name) +
+            (ms.is_completed ? " (completed)" : "");
+    std::string subs;
+    for (const auto& [sid, sub] : m.milestones())
+      if (sub.parent_id == mid)
+        subs += "<li>M" + std::to_string(sid) + " " + Esc(sub.name) +
+                (sub.is_completed ? " (completed)" : "") + "</li>";
+    body += (subs.empty() ? "" : "<ul>" + subs + "</ul>") + "</li>";
+  }
+  return body + "</ul>";
 }
 
 const char kRunHeader[] =
@@ -126,7 +181,7 @@ std::string RenderHtml(const Model& m, const std::string& base, const std::strin
       body += "<li>" + Link(base, "/plans/view/" + std::to_string(it->first), it->second.name) +
               (it->second.is_completed ? " (completed)" : "") + "</li>";
     }
-    return Layout(base, p.name, body + "</ul>");
+    return Layout(base, p.name, body + "</ul>" + ProjectExtras(m, id));
   }
   if (ParseId(route, "/suites/view/", &id) && m.suites().count(id)) {
     const auto& s = m.suites().at(id);
@@ -197,14 +252,17 @@ std::string RenderHtml(const Model& m, const std::string& base, const std::strin
     std::string body = "<p>Run " + Link(base, "/runs/view/" + std::to_string(r.id), r.name) +
                        ", status " + Esc(m.StatusLabel(t.status_id)) +
                        "</p><table><tr><th>Result</th><th>Status</th><th>Created</th>"
-                       "<th>Comment</th><th>Elapsed</th><th>Defects</th><th>Version</th></tr>";
+                       "<th>Comment</th><th>Elapsed</th><th>Defects</th><th>Version</th>"
+                       "<th>Custom fields</th></tr>";
     for (auto it = r.result_ids.rbegin(); it != r.result_ids.rend(); ++it) {
       const auto& res = m.results().at(*it);
       if (res.test_id != id) continue;
       body += "<tr><td>" + std::to_string(res.id) + "</td><td>" +
               Esc(m.StatusLabel(res.status_id)) + "</td><td>" + std::to_string(res.created_on) +
               "</td><td>" + Esc(res.comment) + "</td><td>" + Esc(res.elapsed) + "</td><td>" +
-              Esc(res.defects) + "</td><td>" + Esc(res.version) + "</td></tr>";
+              Esc(res.defects) + "</td><td>" + Esc(res.version) + "</td><td>" +
+              (res.custom.empty() ? "" : "<code>" + Esc(res.custom.dump()) + "</code>") +
+              "</td></tr>";
     }
     return Layout(base, "T" + std::to_string(id) + ": " + t.title, body + "</table>");
   }

@@ -267,7 +267,8 @@ Json SimConfig::ToJson() const {
               {"faults", faults_json},
               {"timeout_hold_ms", timeout_hold_ms},
               {"suites_paginated", suites_paginated},
-              {"next_link_limit_zero", next_link_limit_zero}};
+              {"next_link_limit_zero", next_link_limit_zero},
+              {"string_attachment_ids", string_attachment_ids}};
 }
 
 bool SimConfig::MergeJson(const Json& j, std::string* error) {
@@ -309,6 +310,8 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
         c.suites_paginated = v.get<bool>();
       } else if (k == "next_link_limit_zero") {
         c.next_link_limit_zero = v.get<bool>();
+      } else if (k == "string_attachment_ids") {
+        c.string_attachment_ids = v.get<bool>();
       } else if (k == "faults" || k == "add_faults") {
         if (k == "faults") c.faults.clear();
         Json list = v.is_array() ? v : Json::array({v});
@@ -385,6 +388,25 @@ void Simulator::SetConfig(const SimConfig& config) {
   config_ = config;
   model_.SetSuitesPaginated(config_.suites_paginated);
   model_.SetNextLinkLimitZero(config_.next_link_limit_zero);
+  model_.SetStringAttachmentIds(config_.string_attachment_ids);
+}
+
+bool ApplyProfile(const std::string& name, SimConfig* config, std::string* error) {
+  if (name == "server") {
+    config->rate_limit_per_minute = 0;
+    config->suites_paginated = false;
+    config->string_attachment_ids = false;
+    return true;
+  }
+  if (name == "cloud") {
+    config->rate_limit_per_minute = 180;
+    config->rate_limit_model = RateLimitModel::kBucket;
+    config->suites_paginated = true;
+    config->string_attachment_ids = true;
+    return true;
+  }
+  *error = "unknown profile '" + name + "' (want cloud or server)";
+  return false;
 }
 
 SimStats Simulator::Stats() const {
@@ -437,6 +459,8 @@ bool Simulator::Start(std::string* error) {
     }
     if (!ok) return false;
     loaded = true;
+    // --result-field / --configs / --milestones / --steps-template on top of a description.
+    if (options_.generate) model_.AddExtras(*options_.generate);
   }
   if (!loaded) model_.Generate(options_.generate.value_or(GenerateSpec{}));
   if (!options_.users.empty()) model_.SetUsers(options_.users);

@@ -91,15 +91,21 @@ struct SimConfig {
   double fault_rate = 0;           // probability of a 500 (not applied) per API call
   uint64_t fault_seed = 1;         // seed of the fault_rate dice
   std::vector<FaultRule> faults;
-  int timeout_hold_ms = 65000;        // how long a "timeout" fault holds the connection
-  bool suites_paginated = false;      // get_suites answers the 9.3.1+ paginated envelope
-  bool next_link_limit_zero = false;  // quirk: `_links.next` carries limit=0
+  int timeout_hold_ms = 65000;         // how long a "timeout" fault holds the connection
+  bool suites_paginated = false;       // get_suites answers the 9.3.1+ paginated envelope
+  bool next_link_limit_zero = false;   // quirk: `_links.next` carries limit=0
+  bool string_attachment_ids = false;  // Cloud 7.1+: add_attachment_* answers a string id
 
   Json ToJson() const;
   // Applies the keys present in `j` (a partial update). False + *error on a bad value;
   // then nothing is changed.
   bool MergeJson(const Json& j, std::string* error);
 };
+
+// --profile: "server" (on-premise: no rate limit, plain get_suites, numeric attachment ids —
+// the defaults) or "cloud" (TestRail Cloud: paginated get_suites, 180 requests per minute,
+// string attachment ids). Sets those keys of *config only. False + *error on another name.
+bool ApplyProfile(const std::string& name, SimConfig* config, std::string* error);
 
 struct SimStats {
   std::map<std::string, int64_t> calls;  // per API method, every call that reached routing

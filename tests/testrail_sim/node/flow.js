@@ -63,7 +63,82 @@ async function main() {
       'This operation is not allowed. The test run is already completed.');
     return true;
   });
-  console.log('node testrail-api flow: 1 passed, 0 failed');
+  await companyInstanceFlow(api);
+  console.log('node testrail-api flow: 2 passed, 0 failed');
+}
+
+// Issue 14: a required dropdown result field (project 2 only), a Platform configuration
+// group, milestones and plan entries with one run per configuration.
+async function companyInstanceFlow(api) {
+  const projectId = 2;
+  const fields = (await api.getResultFields()).body;
+  const env = fields.find((f) => f.system_name === 'custom_env');
+  assert.ok(env, 'custom_env is listed');
+  assert.strictEqual(env.type_id, 6);
+  assert.deepStrictEqual(env.configs[0].context.project_ids, [projectId]);
+  assert.strictEqual(env.configs[0].options.is_required, true);
+  assert.strictEqual(env.configs[0].options.items, '1, Staging\n2, Prod');
+  assert.strictEqual((await api.getTemplates(projectId)).body.length, 3);
+
+  const groups = (await api.getConfigs(projectId)).body;
+  assert.strictEqual(groups.length, 1);
+  assert.strictEqual(groups[0].name, 'Platform');
+  const byName = Object.fromEntries(groups[0].configs.map((c) => [c.name, c.id]));
+  const xbox = (await api.addConfig(groups[0].id, { name: 'Xbox' })).body;
+  assert.strictEqual(xbox.group_id, groups[0].id);
+
+  const milestones = (await api.getMilestones(projectId)).body;
+  assert.strictEqual(milestones.milestones.length, 1, 'one release, its sprint nested');
+  const sprint = milestones.milestones[0].milestones[0];
+  assert.strictEqual(sprint.parent_id, milestones.milestones[0].id);
+  const added = (await api.addMilestone(projectId, { name: 'Node release' })).body;
+  assert.strictEqual(added.project_id, projectId);
+  const foreign = (await api.getMilestones(1)).body.milestones[0].id;
+  await assert.rejects(api.addRun(projectId, { name: 'x', milestone_id: foreign }), (err) => {
+    assert.strictEqual(err.message.error, 'Field :milestone_id is not a valid milestone.');
+    return true;
+  });
+
+  const caseIds = (await api.getCases(projectId)).body.cases.slice(0, 3).map((c) => c.id);
+  const plan = (await api.addPlan(projectId, {
+    name: 'node plan', milestone_id: sprint.id,
+    entries: [{
+      include_all: false, case_ids: caseIds, config_ids: [byName.PC, byName.PS5],
+      runs: [{ config_ids: [byName.PC] }, { config_ids: [byName.PS5] }],
+    }],
+  })).body;
+  const entry = plan.entries[0];
+  assert.deepStrictEqual(entry.runs.map((r) => r.config), ['PC', 'PS5']);
+  const pcRun = entry.runs[0];
+  assert.strictEqual(pcRun.milestone_id, sprint.id);
+
+  const result = { case_id: caseIds[0], status_id: 1, elapsed: '3s' };
+  await assert.rejects(api.addResultsForCases(pcRun.id, [result]), (err) => {
+    assert.strictEqual(err.message.error, 'Field :custom_env is a required field.');
+    return true;
+  });
+  await assert.rejects(api.addResultsForCases(pcRun.id, [{ ...result, custom_env: 2, elapsed: '0s' }]),
+    (err) => {
+      assert.strictEqual(err.message.error,
+        'Field :results.elapsed is not in a valid time span format.');
+      return true;
+    });
+  const ok = (await api.addResultsForCases(pcRun.id, [{ ...result, custom_env: 2 }])).body;
+  assert.strictEqual(ok[0].custom_env, 2);
+  assert.strictEqual((await api.getRun(pcRun.id)).body.passed_count, 1);
+  assert.strictEqual((await api.getRun(entry.runs[1].id)).body.passed_count, 0);
+
+  const second = (await api.addPlanEntry(plan.id, {
+    config_ids: [xbox.id], runs: [{ config_ids: [xbox.id] }],
+  })).body;
+  assert.strictEqual(second.runs[0].config, 'Xbox');
+  const renamed = (await api.updatePlanEntry(plan.id, entry.id, { name: 'renamed' })).body;
+  assert.deepStrictEqual(renamed.runs.map((r) => r.name), ['renamed', 'renamed']);
+
+  assert.strictEqual((await api.getUserByEmail('admin@example.com')).body.id, 1);
+  const closed = (await api.closePlan(plan.id)).body;
+  assert.strictEqual(closed.is_completed, true);
+  assert.strictEqual(closed.entries.length, 2);
 }
 
 main().catch((err) => {

@@ -10,7 +10,9 @@ if [ ! -d node_modules/testrail-api ]; then
 fi
 out="$(mktemp)"
 "$sim_bin" --listen 127.0.0.1:0 --base-path /testrail \
-  --generate projects=2,suites=2,sections=6,cases=300 --api-key node-flow-key >"$out" 2>&1 &
+  --generate projects=2,suites=2,sections=6,cases=300 --api-key node-flow-key \
+  --result-field 'name=custom_env,type=dropdown,options=Staging|Prod,required=true,projects=2' \
+  --configs 'Platform=PC|PS5' --milestones 2 >"$out" 2>&1 &
 sim_pid=$!
 trap 'kill -TERM "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do
