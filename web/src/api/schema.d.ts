@@ -581,6 +581,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/testrail/export-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Custom result fields of the TestRail project with the values Nexus sends (issue 14) */
+        get: operations["getExportFields"];
+        /** Save result field values, assignee of failed results, step results switch (validated against the instance) */
+        put: operations["putExportFields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Milestones of the selected TestRail project, sub-milestones flattened after their parent */
+        get: operations["listRemoteMilestones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of the TestRail instance (assignee picker) */
+        get: operations["listRemoteUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/testrail/catalog": {
         parameters: {
             query?: never;
@@ -1232,6 +1284,8 @@ export interface components {
             force_new_run?: boolean;
             dry_run?: boolean;
             wait?: boolean;
+            /** @description milestone of the TestRail run/plan for this export (default: the project's); checked against the instance before any write (400 unknown_milestone) */
+            milestone_id?: number;
         };
         Export: {
             id: number | null;
@@ -1293,8 +1347,11 @@ export interface components {
                         elapsed: string | null;
                         version: string | null;
                         run_ids: number[];
+                        /** @description extra members of the result entry as sent: custom_* field values, assignedto_id (issue 14) */
+                        fields: Record<string, never>;
                     }[];
                 }[];
+                milestone_id: number | null;
             };
         };
         RunSync: {
@@ -1391,6 +1448,72 @@ export interface components {
             }[];
             close_run_on_completion: boolean;
             auto_export: boolean;
+        };
+        FieldSetting: {
+            /** @enum {string} */
+            source: "fixed" | "build" | "run_url" | "test_name" | "attribute";
+            /** @description fixed value of the field's type (dropdown: option id; multi_select: option ids) */
+            value?: unknown;
+            /** @description run attribute key (source attribute) */
+            attribute?: string;
+            /** @description ignored on input; the field's type when saved */
+            type_id?: number;
+        };
+        ExportFieldsRequest: {
+            /** @description by system name (custom_*) */
+            fields?: {
+                [key: string]: components["schemas"]["FieldSetting"];
+            };
+            failed_assignee_id?: number | null;
+            step_results?: boolean;
+        };
+        ExportField: {
+            system_name: string;
+            label: string;
+            /** @enum {string} */
+            type: "string" | "integer" | "text" | "url" | "checkbox" | "dropdown" | "user" | "date" | "milestone" | "steps" | "step_results" | "multi_select" | "unknown";
+            type_id: number;
+            required: boolean;
+            /** @description false: the field disappeared from TestRail */
+            present: boolean;
+            options: {
+                id: number;
+                label: string;
+            }[];
+            setting: null | {
+                source: string;
+                value?: unknown;
+                attribute?: string;
+            };
+            /** @enum {string|null} */
+            problem: "disappeared" | "type_changed" | null;
+        };
+        ExportFields: {
+            fields: components["schemas"]["ExportField"][];
+            failed_assignee_id: number | null;
+            step_results: boolean;
+            step_results_field: string | null;
+            settings_unreadable: boolean;
+        };
+        RemoteMilestonePage: {
+            items: {
+                id: number;
+                name: string;
+                parent_id: number | null;
+                is_completed: boolean;
+                is_started: boolean;
+                due_on: number | null;
+            }[];
+            next_cursor: string | null;
+        };
+        RemoteUserPage: {
+            items: {
+                id: number;
+                name: string;
+                email: string;
+                is_active: boolean;
+            }[];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -2611,6 +2734,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Options"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportFieldsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteMilestones: {
+        parameters: {
+            query?: {
+                /** @description 1: include completed milestones (hidden by default) */
+                include_completed?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteMilestonePage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteUserPage"];
                 };
             };
             default: components["responses"]["Error"];
