@@ -130,16 +130,26 @@ TEST_F(TestRailFieldsTest, RequiredFieldsRefuseBeforeAnyWriteThenTravelWithEvery
 
   // Both set (the build tag from the run's build): the preview shows the values, the export
   // succeeds and every result in TestRail carries them.
-  auto both = env_->h->Put(
-      fields_, env_->admin,
-      {{"fields",
-        {{env_name, {{"source", "fixed"}, {"value", prod}}}, {tag_name, {{"source", "build"}}}}}});
+  // (And the optional notes from the run's "platform" attribute.)
+  const std::string notes_name = by_label["Notes"]["system_name"];
+  ASSERT_EQ(env_->h
+                ->Patch(env_->pbase + "/runs/" + std::to_string(run), env_->admin,
+                        {{"attributes", {{"platform", "PS5"}}}})
+                .status,
+            200);
+  auto both =
+      env_->h->Put(fields_, env_->admin,
+                   {{"fields",
+                     {{env_name, {{"source", "fixed"}, {"value", prod}}},
+                      {tag_name, {{"source", "build"}}},
+                      {notes_name, {{"source", "attribute"}, {"attribute", "platform"}}}}}});
   ASSERT_EQ(both.status, 200) << both.raw;
   auto preview = env_->Export({{"run_id", run}, {"dry_run", true}});
   ASSERT_EQ(preview.status, 200) << preview.raw;
   const Json& pc = preview.body["preview"]["entries"][0]["cases"][0];
   EXPECT_EQ(pc["fields"][env_name], prod) << preview.raw;
   EXPECT_EQ(pc["fields"][tag_name], "1.2.3") << preview.raw;
+  EXPECT_EQ(pc["fields"][notes_name], "PS5") << preview.raw;
   auto done = env_->Export({{"run_id", run}});
   ASSERT_EQ(done.status, 200) << done.raw;
   ASSERT_EQ(done.body["state"], "succeeded") << done.raw;
@@ -149,6 +159,7 @@ TEST_F(TestRailFieldsTest, RequiredFieldsRefuseBeforeAnyWriteThenTravelWithEvery
   for (const auto& r : results) {
     EXPECT_EQ(r[env_name], prod) << r.dump();
     EXPECT_EQ(r[tag_name], "1.2.3") << r.dump();
+    EXPECT_EQ(r[notes_name], "PS5") << r.dump();
   }
 
   // A run without a build gives the build tag no value: refused again, naming the run.

@@ -994,6 +994,7 @@ export interface components {
             bugs: components["schemas"]["Bug"][];
             steps: components["schemas"]["StepOutcome"][];
             execution_id: number | null;
+            attributes?: components["schemas"]["RunAttributes"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1026,6 +1027,7 @@ export interface components {
                 comment?: string;
             }[];
             execution_id?: number;
+            attributes?: components["schemas"]["RunAttributes"];
         };
         RunPatch: {
             bug_label?: components["schemas"]["BugLabel"];
@@ -1033,6 +1035,10 @@ export interface components {
             /** Format: date-time */
             finished_at?: string;
             summary?: string;
+            /** @description JSON merge-patch of the attributes: a string sets the key, null removes it */
+            attributes?: {
+                [key: string]: string | null;
+            };
         };
         Plan: {
             id: number;
@@ -1329,6 +1335,8 @@ export interface components {
             already_exported: boolean;
             attempts: number;
             created_by: number | null;
+            /** @description display name of the member who started the export; null for an automatic export or a deleted user */
+            created_by_name: string | null;
             /** Format: date-time */
             created_at: string | null;
             /** Format: date-time */
@@ -1347,7 +1355,7 @@ export interface components {
                         elapsed: string | null;
                         version: string | null;
                         run_ids: number[];
-                        /** @description extra members of the result entry as sent: custom_* field values, assignedto_id (issue 14) */
+                        /** @description extra members of the result entry as sent: custom_* field values, assignedto_id, step results (issue 14) */
                         fields: Record<string, never>;
                     }[];
                 }[];
@@ -1448,6 +1456,10 @@ export interface components {
             }[];
             close_run_on_completion: boolean;
             auto_export: boolean;
+        };
+        /** @description free key -> value pairs such as platform=PS5 (R-RUN): at most 32; keys 1-64 characters of letters, digits, '_', '.', '-'; values 1-250 characters */
+        RunAttributes: {
+            [key: string]: string;
         };
         FieldSetting: {
             /** @enum {string} */
@@ -2131,6 +2143,8 @@ export interface operations {
                 execution_id?: number;
                 /** @description only runs with this result */
                 result?: "Success" | "Stopped" | "MaxSteps" | "Error";
+                /** @description only runs whose attribute has this value, written key:value (e.g. platform:PS5) */
+                attribute?: string;
             };
             header?: never;
             path: {
