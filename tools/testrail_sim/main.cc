@@ -53,6 +53,18 @@ int main(int argc, char** argv) {
                "get_suites returns the paginated envelope (TestRail 9.3.1+)");
   app.add_flag("--next-limit-zero", opts.config.next_link_limit_zero,
                "quirk: _links.next carries limit=0");
+  std::vector<std::string> result_fields;
+  std::vector<std::string> config_groups;
+  int milestones = -1;
+  bool steps_template = false;
+  app.add_option("--result-field", result_fields,
+                 "custom result field, repeatable: "
+                 "'name=custom_env,type=dropdown,options=Staging|Prod,required=true'");
+  app.add_option("--configs", config_groups,
+                 "configuration group in every project, repeatable: 'Platform=PC|PS5|Xbox'");
+  app.add_option("--milestones", milestones, "milestones per project (every second nested)");
+  app.add_flag("--steps-template", steps_template,
+               "generated cases use 'Test Case (Steps)' with custom_steps_separated");
   CLI11_PARSE(app, argc, argv);
 
   opts.config.retry_after_header = !no_retry_after;
@@ -86,6 +98,29 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (custom_statuses >= 0) spec.custom_statuses = custom_statuses;
+  for (const auto& text : result_fields) {
+    testrail_sim::CustomField field;
+    bool version = false;
+    if (!testrail_sim::ParseFieldSpec(text, &field, &version, &error)) {
+      std::cerr << "--result-field: " << error << "\n";
+      return 2;
+    }
+    if (field.name.empty()) {
+      spec.version_required = version;
+    } else {
+      spec.result_fields.push_back(field);
+    }
+  }
+  for (const auto& text : config_groups) {
+    testrail_sim::ConfigGroupSpec group;
+    if (!testrail_sim::ParseConfigGroupSpec(text, &group, &error)) {
+      std::cerr << error << "\n";
+      return 2;
+    }
+    spec.configs.push_back(group);
+  }
+  if (milestones >= 0) spec.milestones = milestones;
+  if (steps_template) spec.steps_template = true;
   opts.generate = spec;
   opts.users.push_back({1, "Administrator", email, password, api_key, true, true});
 

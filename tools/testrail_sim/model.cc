@@ -3,6 +3,8 @@
 // "inferred" in docs/testrail-sim.md.
 #include "model.h"
 
+#include "model_internal.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,194 +13,10 @@
 #include <set>
 
 namespace testrail_sim {
+
+using namespace internal;  // NOLINT(build/namespaces): the helpers of this file family
+
 namespace {
-
-constexpr size_t kMaxPage = 250;
-constexpr size_t kMaxNameLength = 250;
-
-ApiResponse Error(int status, const std::string& text) {
-  ApiResponse r;
-  r.status = status;
-  r.body = Json{{"error", text}};
-  return r;
-}
-
-ApiResponse Ok(Json body) {
-  ApiResponse r;
-  r.body = std::move(body);
-  return r;
-}
-
-ApiResponse EmptyOk() {
-  ApiResponse r;
-  r.body_is_empty = true;
-  return r;
-}
-
-std::string Required(const std::string& field) {
-  return "Field :" + field + " is a required field.";
-}
-
-std::string TooLong(const std::string& field) {
-  return "Field :" + field + " is too long (250 characters at most).";
-}
-
-const char kRunCompleted[] = "This operation is not allowed. The test run is already completed.";
-const char kPlanCompleted[] = "This operation is not allowed. The test plan is already completed.";
-const char kRunInPlanClose[] =
-    "This operation is not allowed. The test run belongs to a test plan and cannot be closed "
-    "independently.";
-const char kRunInPlanEdit[] =
-    "This operation is not allowed. The test run belongs to a test plan and cannot be edited "
-    "independently.";
-const char kRunInPlanDelete[] =
-    "This operation is not allowed. The test run belongs to a test plan and cannot be deleted "
-    "independently.";
-const char kInvalidProject[] = "Field :project_id is not a valid or accessible project.";
-const char kInvalidSuite[] = "Field :suite_id is not a valid test suite.";
-const char kInvalidSection[] = "Field :section_id is not a valid section.";
-const char kInvalidCase[] = "Field :case_id is not a valid test case.";
-const char kInvalidRun[] = "Field :run_id is not a valid test run.";
-const char kInvalidPlan[] = "Field :plan_id is not a valid test plan.";
-const char kInvalidTest[] = "Field :test_id is not a valid test.";
-const char kInvalidResult[] = "Field :result_id is not a valid result.";
-const char kNoTests[] = "include_all is false but no tests were provided.";
-
-bool ParseInt(const std::string& s, int64_t* out) {
-  if (s.empty()) return false;
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  auto [p, ec] = std::from_chars(b, e, *out);
-  return ec == std::errc() && p == e;
-}
-
-// JSON int accepting numbers and numeric strings (TestRail is lenient there).
-bool JsonInt(const Json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
-  if (v.is_number_unsigned()) {
-    *out = static_cast<int64_t>(v.get<uint64_t>());
-    return true;
-  }
-  if (v.is_string()) return ParseInt(v.get<std::string>(), out);
-  return false;
-}
-
-// TestRail's boolean fields accept true/false, 0/1 and "true"/"false"/"0"/"1".
-bool JsonBool(const Json& obj, const char* key, bool def) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return def;
-  if (it->is_boolean()) return it->get<bool>();
-  if (it->is_number()) return it->get<double>() != 0;
-  if (it->is_string()) {
-    const std::string& v = it->get_ref<const std::string&>();
-    if (v == "true" || v == "1") return true;
-    if (v == "false" || v == "0") return false;
-  }
-  return def;
-}
-
-std::string JsonStr(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  return it->dump();
-}
-
-const std::string* Filter(const ApiCall& c, const std::string& key) {
-  const std::string* found = nullptr;
-  for (const auto& [k, v] : c.filters) {
-    if (k == key) found = &v;
-  }
-  return found;
-}
-
-// Reads a filter as an integer; nullopt if absent. *bad set when present but not numeric.
-std::optional<int64_t> IntFilter(const ApiCall& c, const std::string& key, bool* bad) {
-  const std::string* v = Filter(c, key);
-  if (!v) return std::nullopt;
-  int64_t out = 0;
-  if (!ParseInt(*v, &out)) {
-    *bad = true;
-    return std::nullopt;
-  }
-  return out;
-}
-
-std::optional<std::set<int64_t>> IntListFilter(const ApiCall& c, const std::string& key) {
-  const std::string* v = Filter(c, key);
-  if (!v) return std::nullopt;
-  std::set<int64_t> out;
-  size_t start = 0;
-  while (start <= v->size()) {
-    size_t comma = v->find(',', start);
-    if (comma == std::string::npos) comma = v->size();
-    int64_t n = 0;
-    if (ParseInt(v->substr(start, comma - start), &n)) out.insert(n);
-    start = comma + 1;
-  }
-  return out;
-}
-
-bool IdArg(const ApiCall& c, size_t index, const std::string& field, int64_t* out,
-           ApiResponse* err) {
-  if (c.ids.size() <= index || c.ids[index].empty()) {
-    *err = Error(400, Required(field));
-    return false;
-  }
-  if (!ParseInt(c.ids[index], out)) {
-    *err = Error(400, "Field :" + field + " is not a valid ID.");
-    return false;
-  }
-  return true;
-}
-
-Json NullIfZero(int64_t v) { return v == 0 ? Json(nullptr) : Json(v); }
-Json NullIfEmpty(const std::string& v) { return v.empty() ? Json(nullptr) : Json(v); }
-
-std::string Lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-std::string PercentEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == ',' ||
-        ch == ':' || ch == '@') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
-// "30s", "1m 45s", "2h 5m", "1d", "1w"; plain digits mean seconds.
-bool ValidElapsed(const std::string& s) {
-  if (s.empty()) return true;
-  size_t i = 0;
-  bool any = false;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
-    if (i >= s.size()) break;
-    size_t start = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    if (i == start) return false;
-    if (i < s.size() && std::string("wdhms").find(s[i]) != std::string::npos) {
-      ++i;
-    } else if (i < s.size() && s[i] != ' ') {
-      return false;
-    }
-    any = true;
-  }
-  return any;
-}
 
 const std::vector<int64_t> kEmptyIds;
 
@@ -230,6 +48,10 @@ bool ParseGenerateSpec(const std::string& text, GenerateSpec* spec, std::string*
       spec->cases = v;
     } else if (key == "depth") {
       spec->depth = v;
+    } else if (key == "milestones") {
+      spec->milestones = v;
+    } else if (key == "steps_template") {
+      spec->steps_template = v != 0;
     } else if (key == "custom_statuses") {
       spec->custom_statuses = std::min(v, 7);
     } else {
@@ -379,6 +201,15 @@ const std::map<std::string, Model::MethodInfo>& Model::Methods() {
       {"get_results_for_case", {false, &Model::GetResultsForCase}},
       {"get_results", {false, &Model::GetResults}},
       {"add_attachment_to_result", {true, &Model::AddAttachmentToResult}},
+      {"get_result_fields", {false, &Model::GetResultFields}},
+      {"get_case_fields", {false, &Model::GetCaseFields}},
+      {"get_templates", {false, &Model::GetTemplates}},
+      {"get_configs", {false, &Model::GetConfigs}},
+      {"add_config_group", {true, &Model::AddConfigGroup}},
+      {"add_config", {true, &Model::AddConfig}},
+      {"get_milestones", {false, &Model::GetMilestones}},
+      {"get_milestone", {false, &Model::GetMilestoneApi}},
+      {"add_milestone", {true, &Model::AddMilestone}},
   };
   return kMethods;
 }
@@ -466,7 +297,7 @@ Json Model::RunJson(const Run& r) const {
          {"include_all", r.include_all},
          {"is_completed", r.is_completed},
          {"completed_on", NullIfZero(r.completed_on)},
-         {"config", nullptr},
+         {"config", NullIfEmpty(ConfigNames(r.config_ids))},
          {"config_ids", r.config_ids},
          {"passed_count", r.counts[1]},
          {"blocked_count", r.counts[2]},
@@ -1199,6 +1030,12 @@ ApiResponse Model::AddRun(const ApiCall& c) {
   std::string name = JsonStr(c.body, "name");
   if (name.empty()) return Error(400, Required("name"));
   if (name.size() > kMaxNameLength) return Error(400, TooLong("name"));
+  if (c.body.contains("milestone_id") && !c.body["milestone_id"].is_null() &&
+      !ValidMilestoneLocked(id, c.body["milestone_id"]))
+    return Error(400, "Field :milestone_id is not a valid milestone.");
+  if (c.body.contains("assignedto_id") && !c.body["assignedto_id"].is_null() &&
+      !ValidUserLocked(c.body["assignedto_id"]))
+    return Error(400, "Field :assignedto_id is not a valid user.");
   int64_t run_id = 0;
   if (!CreateRunLocked(pit->second, suite_id, c.body, 0, "", 0, c.user_id, &run_id, &err))
     return err;
@@ -1257,6 +1094,12 @@ ApiResponse Model::UpdateRun(const ApiCall& c) {
     if (name.empty()) return Error(400, Required("name"));
     if (name.size() > kMaxNameLength) return Error(400, TooLong("name"));
   }
+  if (c.body.contains("milestone_id") && !c.body["milestone_id"].is_null() &&
+      !ValidMilestoneLocked(run.project_id, c.body["milestone_id"]))
+    return Error(400, "Field :milestone_id is not a valid milestone.");
+  if (c.body.contains("assignedto_id") && !c.body["assignedto_id"].is_null() &&
+      !ValidUserLocked(c.body["assignedto_id"]))
+    return Error(400, "Field :assignedto_id is not a valid user.");
   bool include_all = JsonBool(c.body, "include_all", run.include_all);
   bool cases_change = include_all != run.include_all || c.body.contains("case_ids");
   std::vector<int64_t> case_ids;
@@ -1321,169 +1164,6 @@ ApiResponse Model::DeleteRun(const ApiCall& c) {
 
 // ---------------------------------------------------------------------------------------------
 // Plans.
-
-namespace {
-std::string MakeUuid(int64_t counter) {
-  // Deterministic, well-formed v4-looking UUID string.
-  uint64_t x = static_cast<uint64_t>(counter) * 0x9E3779B97F4A7C15ull;
-  uint64_t y = (x ^ (x >> 29)) * 0xBF58476D1CE4E5B9ull;
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-a%03x-%012llx", static_cast<unsigned>(x >> 32),
-                static_cast<unsigned>((x >> 16) & 0xffff), static_cast<unsigned>(x & 0xfff),
-                static_cast<unsigned>((y >> 48) & 0xfff),
-                static_cast<unsigned long long>(y & 0xffffffffffffull));
-  return buf;
-}
-}  // namespace
-
-// Creates one plan entry (and its runs) from `spec`. On failure nothing is changed.
-static bool ValidateEntrySpec(const Json& spec, ApiResponse* err) {
-  if (!spec.is_object()) {
-    *err = Error(400, "Field :entries is not a valid array.");
-    return false;
-  }
-  if (spec.contains("runs") && !spec["runs"].is_null() && !spec["runs"].is_array()) {
-    *err = Error(400, "Field :runs is not a valid array.");
-    return false;
-  }
-  std::string name = JsonStr(spec, "name");
-  if (name.size() > kMaxNameLength) {
-    *err = Error(400, TooLong("name"));
-    return false;
-  }
-  return true;
-}
-
-ApiResponse Model::AddPlan(const ApiCall& c) {
-  int64_t id = 0;
-  ApiResponse err;
-  if (!IdArg(c, 0, "project_id", &id, &err)) return err;
-  auto pit = projects_.find(id);
-  if (pit == projects_.end()) return Error(400, kInvalidProject);
-  std::string name = JsonStr(c.body, "name");
-  if (name.empty()) return Error(400, Required("name"));
-  if (name.size() > kMaxNameLength) return Error(400, TooLong("name"));
-  Json entries = c.body.contains("entries") ? c.body["entries"] : Json::array();
-  if (!entries.is_array()) return Error(400, "Field :entries is not a valid array.");
-  // Validate everything first so a bad entry creates nothing.
-  std::vector<int64_t> entry_suites;
-  for (const auto& e : entries) {
-    if (!ValidateEntrySpec(e, &err)) return err;
-    int64_t suite_id = 0;
-    bool has = e.contains("suite_id");
-    if (!ResolveSuite(pit->second, has ? e["suite_id"] : Json(nullptr), has, &suite_id, &err))
-      return err;
-    std::vector<Json> run_specs;
-    if (e.contains("runs") && e["runs"].is_array() && !e["runs"].empty()) {
-      for (const auto& r : e["runs"]) run_specs.push_back(r);
-    } else {
-      run_specs.push_back(Json::object());
-    }
-    for (auto rs : run_specs) {
-      Json merged = e;
-      for (const auto& [k, v] : rs.items()) merged[k] = v;
-      bool include_all = JsonBool(merged, "include_all", true);
-      std::vector<int64_t> ids;
-      if (!BuildCaseListLocked(suite_id, include_all,
-                               merged.contains("case_ids") ? merged["case_ids"] : Json(nullptr),
-                               &ids, &err))
-        return err;
-    }
-    entry_suites.push_back(suite_id);
-  }
-  Plan plan;
-  plan.id = next_plan_id_++;
-  plan.project_id = id;
-  plan.name = name;
-  plan.description = JsonStr(c.body, "description");
-  int64_t n = 0;
-  if (c.body.contains("milestone_id") && JsonInt(c.body["milestone_id"], &n)) plan.milestone_id = n;
-  plan.created_on = Now();
-  plan.created_by = c.user_id;
-  plans_[plan.id] = plan;
-  Plan& stored = plans_.at(plan.id);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Json& e = entries[i];
-    Entry entry;
-    entry.id = MakeUuid(uuid_counter_++);
-    entry.suite_id = entry_suites[i];
-    entry.name = JsonStr(e, "name");
-    if (entry.name.empty()) entry.name = suites_.at(entry.suite_id).name;
-    entry.description = JsonStr(e, "description");
-    entry.refs = JsonStr(e, "refs");
-    entry.include_all = JsonBool(e, "include_all", true);
-    std::vector<Json> run_specs;
-    if (e.contains("runs") && e["runs"].is_array() && !e["runs"].empty()) {
-      for (const auto& r : e["runs"]) run_specs.push_back(r);
-    } else {
-      run_specs.push_back(Json::object());
-    }
-    for (const auto& rs : run_specs) {
-      Json merged = e;
-      merged.erase("runs");
-      for (const auto& [k, v] : rs.items()) merged[k] = v;
-      merged["name"] = entry.name;
-      int64_t run_id = 0;
-      CreateRunLocked(pit->second, entry.suite_id, merged, plan.id, entry.id,
-                      static_cast<int>(i) + 1, c.user_id, &run_id, &err);
-      entry.run_ids.push_back(run_id);
-    }
-    stored.entries.push_back(std::move(entry));
-  }
-  return Ok(PlanJson(stored, true));
-}
-
-ApiResponse Model::AddPlanEntry(const ApiCall& c) {
-  int64_t id = 0;
-  ApiResponse err;
-  if (!IdArg(c, 0, "plan_id", &id, &err)) return err;
-  auto it = plans_.find(id);
-  if (it == plans_.end()) return Error(400, kInvalidPlan);
-  Plan& plan = it->second;
-  if (plan.is_completed) return Error(403, kPlanCompleted);
-  const Project& project = projects_.at(plan.project_id);
-  if (!ValidateEntrySpec(c.body, &err)) return err;
-  int64_t suite_id = 0;
-  bool has = c.body.contains("suite_id");
-  if (!ResolveSuite(project, has ? c.body["suite_id"] : Json(nullptr), has, &suite_id, &err))
-    return err;
-  std::vector<Json> run_specs;
-  if (c.body.contains("runs") && c.body["runs"].is_array() && !c.body["runs"].empty()) {
-    for (const auto& r : c.body["runs"]) run_specs.push_back(r);
-  } else {
-    run_specs.push_back(Json::object());
-  }
-  std::vector<Json> merged_specs;
-  for (const auto& rs : run_specs) {
-    Json merged = c.body;
-    merged.erase("runs");
-    for (const auto& [k, v] : rs.items()) merged[k] = v;
-    bool include_all = JsonBool(merged, "include_all", true);
-    std::vector<int64_t> ids;
-    if (!BuildCaseListLocked(suite_id, include_all,
-                             merged.contains("case_ids") ? merged["case_ids"] : Json(nullptr), &ids,
-                             &err))
-      return err;
-    merged_specs.push_back(merged);
-  }
-  Entry entry;
-  entry.id = MakeUuid(uuid_counter_++);
-  entry.suite_id = suite_id;
-  entry.name = JsonStr(c.body, "name");
-  if (entry.name.empty()) entry.name = suites_.at(suite_id).name;
-  entry.description = JsonStr(c.body, "description");
-  entry.refs = JsonStr(c.body, "refs");
-  entry.include_all = JsonBool(c.body, "include_all", true);
-  int index = static_cast<int>(plan.entries.size()) + 1;
-  for (auto& merged : merged_specs) {
-    merged["name"] = entry.name;
-    int64_t run_id = 0;
-    CreateRunLocked(project, suite_id, merged, plan.id, entry.id, index, c.user_id, &run_id, &err);
-    entry.run_ids.push_back(run_id);
-  }
-  plan.entries.push_back(entry);
-  return Ok(EntryJson(plan.entries.back()));
-}
 
 ApiResponse Model::GetPlanApi(const ApiCall& c) {
   int64_t id = 0;
@@ -1555,23 +1235,34 @@ ApiResponse Model::DeletePlan(const ApiCall& c) {
 // ---------------------------------------------------------------------------------------------
 // Results and tests.
 
-std::string Model::ValidateResultEntry(const Run& run, const Json& entry, bool by_case,
+// add_result / add_result_for_case report the offending field directly.
+static std::string SingleResultError(const std::string& why) {
+  if (why.rfind("status_id,", 0) == 0) return "Field :status_id is a required field.";
+  if (why.rfind("status_id", 0) == 0) return "Field :status_id is not a valid status.";
+  return "Field :results contains one or more invalid results (" + why + ")";
+}
+
+std::string Model::ValidateResultEntry(const Run& run, const Json& entry, bool by_case, bool bulk,
                                        int64_t* test_id) const {
-  if (!entry.is_object()) return "result is not an object";
+  auto invalid = [&](const std::string& why) {
+    return bulk ? "Field :results contains one or more invalid results (" + why + ")"
+                : SingleResultError(why);
+  };
+  if (!entry.is_object()) return invalid("result is not an object");
   int64_t id = 0;
   if (by_case) {
-    if (!entry.contains("case_id")) return "case_id is missing";
-    if (!JsonInt(entry["case_id"], &id)) return "case_id is not a valid ID";
+    if (!entry.contains("case_id")) return Required("results.case_id");
+    if (!JsonInt(entry["case_id"], &id)) return invalid("case_id is not a valid ID");
     auto it = run.test_by_case.find(id);
     if (it == run.test_by_case.end())
-      return "case C" + std::to_string(id) + " unknown or not part of the test run";
+      return invalid("case C" + std::to_string(id) + " unknown or not part of the test run");
     *test_id = it->second;
   } else {
-    if (!entry.contains("test_id")) return "test_id is missing";
-    if (!JsonInt(entry["test_id"], &id)) return "test_id is not a valid ID";
+    if (!entry.contains("test_id")) return Required("results.test_id");
+    if (!JsonInt(entry["test_id"], &id)) return invalid("test_id is not a valid ID");
     auto it = tests_.find(id);
     if (it == tests_.end() || it->second.run_id != run.id)
-      return "test T" + std::to_string(id) + " unknown or not part of the test run";
+      return invalid("test T" + std::to_string(id) + " unknown or not part of the test run");
     *test_id = id;
   }
   bool has_status = entry.contains("status_id") && !entry["status_id"].is_null();
@@ -1579,7 +1270,7 @@ std::string Model::ValidateResultEntry(const Run& run, const Json& entry, bool b
                      !(entry["comment"].is_string() && entry["comment"].get<std::string>().empty());
   bool has_assignee = entry.contains("assignedto_id") && !entry["assignedto_id"].is_null();
   if (!has_status && !has_comment && !has_assignee)
-    return "status_id, comment or assignedto_id is required";
+    return invalid("status_id, comment or assignedto_id is required");
   if (has_status) {
     int64_t sid = 0;
     bool valid = JsonInt(entry["status_id"], &sid) && sid != 3;
@@ -1587,32 +1278,20 @@ std::string Model::ValidateResultEntry(const Run& run, const Json& entry, bool b
       valid = false;
       for (const auto& s : statuses_) valid |= s.id == sid;
     }
-    if (!valid) return "status_id " + entry["status_id"].dump() + " is not a valid status";
+    if (!valid) return invalid("status_id " + entry["status_id"].dump() + " is not a valid status");
   }
-  if (has_assignee) {
-    int64_t uid = 0;
-    bool valid = JsonInt(entry["assignedto_id"], &uid);
-    if (valid) {
-      valid = false;
-      for (const auto& u : users_) valid |= u.id == uid;
-    }
-    if (!valid) return "assignedto_id is not a valid user";
-  }
+  if (has_assignee && !ValidUserLocked(entry["assignedto_id"]))
+    return bulk ? "Field :results.assignedto_id is not a valid user."
+                : "Field :assignedto_id is not a valid user.";
   if (entry.contains("elapsed") && !entry["elapsed"].is_null()) {
     const Json& e = entry["elapsed"];
-    if (!(e.is_number_integer() || (e.is_string() && ValidElapsed(e.get<std::string>()))))
-      return "elapsed is not a valid timespan";
+    bool valid = e.is_number_integer() ? e.get<int64_t>() > 0
+                                       : e.is_string() && ValidElapsed(e.get<std::string>());
+    if (!valid)
+      return "Field :" + std::string(bulk ? "results." : "") +
+             "elapsed is not in a valid time span format.";
   }
-  return "";
-}
-
-// add_result / add_result_for_case report the offending field directly.
-static std::string SingleResultError(const std::string& why) {
-  if (why.rfind("status_id,", 0) == 0) return "Field :status_id is a required field.";
-  if (why.rfind("status_id", 0) == 0) return "Field :status_id is not a valid status.";
-  if (why.rfind("assignedto_id", 0) == 0) return "Field :assignedto_id is not a valid user.";
-  if (why.rfind("elapsed", 0) == 0) return "Field :elapsed is not in a valid time span format.";
-  return "Field :results contains one or more invalid results (" + why + ")";
+  return CheckResultFieldsLocked(run.project_id, *test_id, entry, bulk);
 }
 
 int64_t Model::StoreResultLocked(Run& run, int64_t test_id, const Json& entry, int64_t user_id) {
@@ -1667,9 +1346,8 @@ ApiResponse Model::AddResultsForCases(const ApiCall& c) {
   test_ids.reserve(results.size());
   for (const auto& entry : results) {
     int64_t tid = 0;
-    std::string why = ValidateResultEntry(run, entry, by_case, &tid);
-    if (!why.empty())
-      return Error(400, "Field :results contains one or more invalid results (" + why + ")");
+    std::string why = ValidateResultEntry(run, entry, by_case, /*bulk=*/true, &tid);
+    if (!why.empty()) return Error(400, why);
     test_ids.push_back(tid);
   }
   Json out = Json::array();
@@ -1702,8 +1380,8 @@ ApiResponse Model::AddResultForCase(const ApiCall& c) {
   Json entry = c.body;
   entry["case_id"] = case_id;
   int64_t tid = 0;
-  std::string why = ValidateResultEntry(run, entry, true, &tid);
-  if (!why.empty()) return Error(400, SingleResultError(why));
+  std::string why = ValidateResultEntry(run, entry, true, /*bulk=*/false, &tid);
+  if (!why.empty()) return Error(400, why);
   int64_t rid = StoreResultLocked(run, tid, entry, c.user_id);
   ApiResponse r = Ok(ResultJson(results_.at(rid)));
   r.results_written = 1;
@@ -1721,8 +1399,8 @@ ApiResponse Model::AddResult(const ApiCall& c) {
   Json entry = c.body;
   entry["test_id"] = test_id;
   int64_t tid = 0;
-  std::string why = ValidateResultEntry(run, entry, false, &tid);
-  if (!why.empty()) return Error(400, SingleResultError(why));
+  std::string why = ValidateResultEntry(run, entry, false, /*bulk=*/false, &tid);
+  if (!why.empty()) return Error(400, why);
   int64_t rid = StoreResultLocked(run, tid, entry, c.user_id);
   ApiResponse r = Ok(ResultJson(results_.at(rid)));
   r.results_written = 1;

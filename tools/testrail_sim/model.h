@@ -49,6 +49,66 @@ struct UserRecord {
   bool is_admin = true;
 };
 
+// One configuration of a custom field: where it applies (global or some projects) and its
+// options. TestRail allows several per field; the command line makes one.
+struct FieldConfig {
+  int64_t id = 0;
+  bool is_global = true;
+  std::vector<int64_t> project_ids = {};  // when !is_global
+  bool is_required = false;
+  std::string default_value = {};
+  std::vector<std::pair<int64_t, std::string>> items = {};  // dropdown / multi-select: id, label
+};
+
+// A custom case or result field (get_case_fields / get_result_fields).
+struct CustomField {
+  int64_t id = 0;
+  bool is_result = true;  // result field, else case field
+  std::string name;       // without the "custom_" prefix; system_name() adds it
+  std::string label;
+  std::string description;
+  int type_id = 1;  // 1 String … 12 Multi-select (shared/spec/testrail-api.md)
+  int display_order = 0;
+  bool is_active = true;
+  bool include_all = true;  // applies to every template; else only to template_ids
+  std::vector<int64_t> template_ids;
+  std::vector<FieldConfig> configs;
+  std::string system_name() const { return "custom_" + name; }
+};
+
+// TestRail's field type ids, by the names the command line uses.
+enum FieldType : int {
+  kFieldString = 1,
+  kFieldInteger = 2,
+  kFieldText = 3,
+  kFieldUrl = 4,
+  kFieldCheckbox = 5,
+  kFieldDropdown = 6,
+  kFieldUser = 7,
+  kFieldDate = 8,
+  kFieldMilestone = 9,
+  kFieldSteps = 10,
+  kFieldStepResults = 11,
+  kFieldMultiSelect = 12,
+};
+
+// Parses the --result-field syntax:
+//   name=custom_env,type=dropdown,options=Staging|Prod,required=true
+// optional keys: label=, description=, default=, projects=1|2 (else global),
+// templates=1|2 (else all templates). `name=version,required=true` makes the system field
+// `version` required instead (*version_required set, no field produced). Types: string,
+// integer, text, url, checkbox, dropdown, user, date, milestone, steps, step_results,
+// multiselect. False + *error on bad input.
+bool ParseFieldSpec(const std::string& text, CustomField* field, bool* version_required,
+                    std::string* error);
+
+// A configuration group as --configs gives it: "Platform=PC|PS5|Xbox".
+struct ConfigGroupSpec {
+  std::string name;
+  std::vector<std::string> configs;
+};
+bool ParseConfigGroupSpec(const std::string& text, ConfigGroupSpec* spec, std::string* error);
+
 // Parameters of the deterministic generator (see docs/testrail-sim.md).
 struct GenerateSpec {
   int projects = 1;
@@ -57,6 +117,13 @@ struct GenerateSpec {
   int cases = 100;          // cases per suite of project 1; other projects get cases / 10
   int depth = 3;            // maximal section nesting depth
   int custom_statuses = 0;  // 0..7 custom statuses (ids 6..)
+  // Realism of company instances (issue 14), all off by default so a plain simulator stays
+  // as permissive as before for existing clients:
+  std::vector<CustomField> result_fields = {};  // --result-field, in addition to the defaults
+  bool version_required = false;                // --result-field name=version,required=true
+  std::vector<ConfigGroupSpec> configs = {};    // --configs, a group in every project
+  int milestones = 0;                           // --milestones N per project (some nested)
+  bool steps_template = false;                  // --steps-template: cases use separated steps
 };
 
 // Parses "projects=2,suites=3,cases=1000". Returns false (and sets *error) on bad input.
@@ -91,6 +158,9 @@ class Model {
   bool LoadJson(const Json& data, std::string* error);
   Json ToJson() const;
   void SetCustomStatuses(int count);
+  // Adds the issue-14 extras of `spec` (result fields, required version, config groups,
+  // milestones, separated steps) to whatever is loaded; Generate() applies them itself.
+  void AddExtras(const GenerateSpec& spec);
 
   // Direct accessors for tests (no HTTP, no knobs). All return false / nullopt if the entity
   // does not exist.
@@ -212,6 +282,7 @@ class Model {
     std::string description;
     bool include_all = true;
     std::string refs;
+    std::vector<int64_t> config_ids;  // the entry's configurations (union of its runs')
     std::vector<int64_t> run_ids;
   };
   struct Plan {
@@ -238,6 +309,36 @@ class Model {
     bool is_untested = false;
     bool is_final = false;
   };
+  struct Milestone {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    int64_t parent_id = 0;  // 0 = top level
+    std::string name;
+    std::string description;
+    std::string refs;
+    int64_t start_on = 0;
+    int64_t started_on = 0;
+    int64_t due_on = 0;
+    bool is_started = false;
+    bool is_completed = false;
+    int64_t completed_on = 0;
+  };
+  struct ConfigGroup {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    std::string name;
+    std::vector<int64_t> config_ids;  // in creation order
+  };
+  struct Config {
+    int64_t id = 0;
+    int64_t group_id = 0;
+    std::string name;
+  };
+  struct Template {
+    int64_t id = 0;
+    std::string name;
+    bool is_default = false;
+  };
   struct Attachment {
     int64_t id = 0;
     int64_t result_id = 0;
@@ -256,6 +357,12 @@ class Model {
   const std::unordered_map<int64_t, Test>& tests() const { return tests_; }
   const std::unordered_map<int64_t, Result>& results() const { return results_; }
   const std::vector<Status>& statuses() const { return statuses_; }
+  const std::map<int64_t, CustomField>& fields() const { return fields_; }
+  const std::map<int64_t, Milestone>& milestones() const { return milestones_; }
+  const std::map<int64_t, ConfigGroup>& config_groups() const { return config_groups_; }
+  const std::map<int64_t, Config>& configs() const { return configs_; }
+  // "PS5, Windows": the names of a run's configurations as TestRail's `config` shows them.
+  std::string ConfigNames(const std::vector<int64_t>& config_ids) const;
   const std::vector<int64_t>& SuiteSectionOrder(int64_t suite_id) const;
   const std::vector<int64_t>& SectionCases(int64_t section_id) const;
   const std::vector<int64_t>& SuiteCases(int64_t suite_id) const;
@@ -285,6 +392,35 @@ class Model {
   Json ResultJson(const Result& r) const;
   Json StatusJson(const Status& s) const;
   Json UserJson(const UserRecord& u) const;
+  Json FieldJson(const CustomField& f) const;
+  Json MilestoneJson(const Milestone& m, bool with_children) const;
+  Json ConfigGroupJson(const ConfigGroup& g) const;
+  Json ConfigJson(const Config& c) const;
+
+  // Fields, configurations and milestones (model_fields.cc, model_plans.cc).
+  void SetDefaultFieldsLocked();
+  // Adds the realism extras of `spec` (fields, configs, milestones, steps) to the loaded data.
+  void ApplyExtrasLocked(const GenerateSpec& spec);
+  const FieldConfig* FieldConfigFor(const CustomField& f, int64_t project_id) const;
+  bool FieldAppliesTo(const CustomField& f, int64_t template_id) const;
+  // "" or TestRail's text for a bad value of field `f` (bulk: inside add_results*).
+  std::string CheckFieldValueLocked(const CustomField& f, const FieldConfig& cfg,
+                                    int64_t project_id, const Json& v) const;
+  // Required/typed custom result fields and the required `version` of one result entry.
+  std::string CheckResultFieldsLocked(int64_t project_id, int64_t test_id, const Json& entry,
+                                      bool bulk) const;
+  bool ValidMilestoneLocked(int64_t project_id, const Json& value) const;
+  bool ValidUserLocked(const Json& value) const;
+  // Validates config ids of a plan entry and its runs (all in `project_id`, at most one per
+  // group in a run, a run's ids a subset of the entry's when the entry lists some).
+  bool CheckEntryConfigsLocked(int64_t project_id, const Json& entry, ApiResponse* err) const;
+  // Shared validation of a plan entry spec (add_plan, add_plan_entry): suite, cases,
+  // milestone, assignee, configs. Fills *suite_id and the merged per-run specs.
+  // Creates a validated entry (PrepareEntryLocked) and its runs in `plan`.
+  Entry& CreateEntryLocked(Plan& plan, const Project& project, int64_t suite_id, const Json& spec,
+                           const std::vector<Json>& run_specs, int64_t user_id);
+  bool PrepareEntryLocked(const Project& project, const Json& spec, int64_t* suite_id,
+                          std::vector<Json>* run_specs, ApiResponse* err) const;
 
   // Wraps items in TestRail's paginated envelope or answers 400 for bad limit/offset.
   ApiResponse Paginate(const ApiCall& call, const std::string& key,
@@ -306,7 +442,9 @@ class Model {
   void RemoveCaseFromIndexesLocked(const Case& c);
   void ApplyCaseFields(Case& c, const Json& body);
   // Validates one result entry; returns "" or the reason in parentheses' text.
-  std::string ValidateResultEntry(const Run& run, const Json& entry, bool by_case,
+  // Validates one result entry; returns "" or TestRail's full error text (bulk: the
+  // add_results* wording, else add_result(_for_case)'s).
+  std::string ValidateResultEntry(const Run& run, const Json& entry, bool by_case, bool bulk,
                                   int64_t* test_id) const;
   int64_t StoreResultLocked(Run& run, int64_t test_id, const Json& entry, int64_t user_id);
 
@@ -351,6 +489,15 @@ class Model {
   ApiResponse GetResultsForCase(const ApiCall& c);
   ApiResponse GetResults(const ApiCall& c);
   ApiResponse AddAttachmentToResult(const ApiCall& c);
+  ApiResponse GetResultFields(const ApiCall& c);
+  ApiResponse GetCaseFields(const ApiCall& c);
+  ApiResponse GetTemplates(const ApiCall& c);
+  ApiResponse GetConfigs(const ApiCall& c);
+  ApiResponse AddConfigGroup(const ApiCall& c);
+  ApiResponse AddConfig(const ApiCall& c);
+  ApiResponse GetMilestones(const ApiCall& c);
+  ApiResponse GetMilestoneApi(const ApiCall& c);
+  ApiResponse AddMilestone(const ApiCall& c);
 
   static const std::map<std::string, MethodInfo>& Methods();
 
@@ -371,6 +518,12 @@ class Model {
   std::unordered_map<int64_t, Test> tests_;
   std::unordered_map<int64_t, Result> results_;
   std::unordered_map<int64_t, Attachment> attachments_;
+  std::map<int64_t, CustomField> fields_;  // case and result fields share one id space
+  std::vector<Template> templates_;
+  bool version_required_ = false;
+  std::map<int64_t, Milestone> milestones_;
+  std::map<int64_t, ConfigGroup> config_groups_;
+  std::map<int64_t, Config> configs_;
 
   // Indexes: live case ids per suite and per section (ascending), sections per suite in
   // tree pre-order.
@@ -380,7 +533,8 @@ class Model {
 
   int64_t next_project_id_ = 1, next_suite_id_ = 1, next_section_id_ = 1, next_case_id_ = 1,
           next_run_id_ = 1, next_plan_id_ = 1, next_test_id_ = 1, next_result_id_ = 1,
-          next_attachment_id_ = 1, uuid_counter_ = 1;
+          next_attachment_id_ = 1, uuid_counter_ = 1, next_field_id_ = 1, next_milestone_id_ = 1,
+          next_config_group_id_ = 1, next_config_id_ = 1;
 };
 
 }  // namespace testrail_sim

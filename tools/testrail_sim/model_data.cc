@@ -69,6 +69,68 @@ std::string Str(const Json& j, const char* key, const std::string& def = "") {
   return it->get<std::string>();
 }
 
+// A field in TestRail's get_*_fields shape (plus "is_result"), as snapshots write it.
+bool FieldFromJson(const Json& x, bool is_result, CustomField* f, std::string* error) {
+  f->id = I64(x, "id");
+  f->is_result = Bool(x, "is_result", is_result);
+  f->name = Str(x, "name");
+  if (f->name.rfind("custom_", 0) == 0) f->name = f->name.substr(7);
+  if (f->name.empty()) {
+    *error = "field without a name";
+    return false;
+  }
+  f->label = Str(x, "label", f->name);
+  f->description = Str(x, "description");
+  f->type_id = static_cast<int>(I64(x, "type_id", 1));
+  if (f->type_id < 1 || f->type_id > 12) {
+    *error = "field " + f->name + ": type_id must be 1..12";
+    return false;
+  }
+  f->display_order = static_cast<int>(I64(x, "display_order"));
+  f->is_active = Bool(x, "is_active", true);
+  f->include_all = Bool(x, "include_all", true);
+  if (x.contains("template_ids") && x["template_ids"].is_array())
+    for (const auto& v : x["template_ids"])
+      if (v.is_number_integer()) f->template_ids.push_back(v.get<int64_t>());
+  for (const auto& c : x.value("configs", Json::array())) {
+    FieldConfig cfg;
+    cfg.id = I64(c, "id", f->id);
+    Json ctx = c.value("context", Json::object());
+    cfg.is_global = Bool(ctx, "is_global", true);
+    if (ctx.contains("project_ids") && ctx["project_ids"].is_array())
+      for (const auto& v : ctx["project_ids"])
+        if (v.is_number_integer()) cfg.project_ids.push_back(v.get<int64_t>());
+    Json opt = c.value("options", Json::object());
+    cfg.is_required = Bool(opt, "is_required");
+    cfg.default_value = Str(opt, "default_value");
+    std::string items = Str(opt, "items");
+    size_t start = 0;
+    while (start < items.size()) {
+      size_t nl = items.find('\n', start);
+      if (nl == std::string::npos) nl = items.size();
+      std::string line = items.substr(start, nl - start);
+      start = nl + 1;
+      size_t comma = line.find(',');
+      if (comma == std::string::npos) continue;
+      try {
+        int64_t id = std::stoll(line.substr(0, comma));
+        size_t b = line.find_first_not_of(' ', comma + 1);
+        cfg.items.push_back({id, b == std::string::npos ? "" : line.substr(b)});
+      } catch (...) {
+        *error = "field " + f->name + ": bad items line '" + line + "'";
+        return false;
+      }
+    }
+    f->configs.push_back(cfg);
+  }
+  if (f->configs.empty()) {
+    FieldConfig cfg;
+    cfg.id = f->id;
+    f->configs.push_back(cfg);
+  }
+  return true;
+}
+
 }  // namespace
 
 void Model::ClearLocked() {
@@ -84,6 +146,11 @@ void Model::ClearLocked() {
   suite_cases_.clear();
   section_cases_.clear();
   suite_sections_.clear();
+  milestones_.clear();
+  config_groups_.clear();
+  configs_.clear();
+  SetDefaultFieldsLocked();
+  next_milestone_id_ = next_config_group_id_ = next_config_id_ = 1;
   next_project_id_ = next_suite_id_ = next_section_id_ = next_case_id_ = next_run_id_ =
       next_plan_id_ = next_test_id_ = next_result_id_ = next_attachment_id_ = uuid_counter_ = 1;
 }
@@ -185,6 +252,91 @@ void Model::Generate(const GenerateSpec& spec) {
     }
   }
   RebuildIndexesLocked();
+  ApplyExtrasLocked(spec);
+}
+
+void Model::ApplyExtrasLocked(const GenerateSpec& spec) {
+  for (CustomField f : spec.result_fields) {
+    f.id = next_field_id_++;
+    f.is_result = true;
+    int order = 1;
+    for (const auto& [id, other] : fields_) order += other.is_result ? 1 : 0;
+    f.display_order = order;
+    for (auto& cfg : f.configs) cfg.id = f.id;
+    fields_[f.id] = f;
+  }
+  if (spec.version_required) version_required_ = true;
+  for (const auto& [pid, project] : projects_) {
+    for (const auto& g : spec.configs) {
+      ConfigGroup group;
+      group.id = next_config_group_id_++;
+      group.project_id = pid;
+      group.name = g.name;
+      for (const auto& name : g.configs) {
+        Config cfg{next_config_id_++, group.id, name};
+        group.config_ids.push_back(cfg.id);
+        configs_[cfg.id] = cfg;
+      }
+      config_groups_[group.id] = group;
+    }
+    // Milestones: odd ones top level ("Release 1.k"), each even one a sub-milestone of the
+    // one before ("Sprint k.1"); the first release is completed when there are 3 or more, the
+    // last one not started yet. Due dates a month apart from the fixed epoch.
+    int64_t parent = 0;
+    int release = 0;
+    for (int i = 1; i <= spec.milestones; ++i) {
+      Milestone m;
+      m.id = next_milestone_id_++;
+      m.project_id = pid;
+      if (i % 2 == 1) {
+        ++release;
+        m.name = "Release 1." + std::to_string(release);
+        parent = m.id;
+      } else {
+        m.parent_id = parent;
+        m.name = "Sprint " + std::to_string(release) + ".1";
+      }
+      m.description = m.name + " of " + project.name;
+      m.start_on = kEpoch + static_cast<int64_t>(i - 1) * 30 * 86400;
+      m.due_on = m.start_on + 30 * 86400;
+      m.is_started = i < spec.milestones;
+      if (m.is_started) m.started_on = m.start_on;
+      if (spec.milestones >= 3 && release == 1) {
+        m.is_completed = true;
+        m.completed_on = m.due_on;
+      }
+      milestones_[m.id] = m;
+    }
+  }
+  if (spec.steps_template) {
+    static const char* kSteps[][2] = {{"Open the page", "The page loads"},
+                                      {"Fill in the form", "No validation error is shown"},
+                                      {"Submit", "A confirmation appears"}};
+    for (auto& [id, c] : cases_) {
+      c.template_id = 2;
+      Json steps = Json::array();
+      size_t count = 2 + static_cast<size_t>(id % 2);
+      for (size_t k = 0; k < count; ++k)
+        steps.push_back({{"content", kSteps[k][0]}, {"expected", kSteps[k][1]}});
+      c.custom["custom_steps_separated"] = steps;
+    }
+  }
+}
+
+void Model::AddExtras(const GenerateSpec& spec) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ApplyExtrasLocked(spec);
+}
+
+std::string Model::ConfigNames(const std::vector<int64_t>& config_ids) const {
+  std::string out;
+  for (int64_t id : config_ids) {
+    auto it = configs_.find(id);
+    if (it == configs_.end()) continue;
+    if (!out.empty()) out += ", ";
+    out += it->second.name;
+  }
+  return out;
 }
 
 Json Model::ToJson() const {
@@ -313,6 +465,7 @@ Json Model::ToJson() const {
                          {"description", e.description},
                          {"include_all", e.include_all},
                          {"refs", e.refs},
+                         {"config_ids", e.config_ids},
                          {"run_ids", e.run_ids}});
     plans.push_back({{"id", p.id},
                      {"project_id", p.project_id},
@@ -331,6 +484,38 @@ Json Model::ToJson() const {
     attachments.push_back(
         {{"id", a.id}, {"result_id", a.result_id}, {"name", a.name}, {"size", a.size}});
   j["attachments"] = attachments;
+  Json fields = Json::array();
+  for (const auto& [id, f] : fields_) {
+    Json x = FieldJson(f);
+    x["is_result"] = f.is_result;
+    fields.push_back(x);
+  }
+  j["fields"] = fields;
+  j["version_required"] = version_required_;
+  Json milestones = Json::array();
+  for (const auto& [id, m] : milestones_)
+    milestones.push_back({{"id", m.id},
+                          {"project_id", m.project_id},
+                          {"parent_id", m.parent_id},
+                          {"name", m.name},
+                          {"description", m.description},
+                          {"refs", m.refs},
+                          {"start_on", m.start_on},
+                          {"started_on", m.started_on},
+                          {"due_on", m.due_on},
+                          {"is_started", m.is_started},
+                          {"is_completed", m.is_completed},
+                          {"completed_on", m.completed_on}});
+  j["milestones"] = milestones;
+  Json groups = Json::array();
+  for (const auto& [id, g] : config_groups_) {
+    Json configs = Json::array();
+    for (int64_t cid : g.config_ids)
+      configs.push_back({{"id", cid}, {"name", configs_.at(cid).name}});
+    groups.push_back(
+        {{"id", g.id}, {"project_id", g.project_id}, {"name", g.name}, {"configs", configs}});
+  }
+  j["config_groups"] = groups;
   j["next_ids"] = {{"uuid", uuid_counter_}};
   return j;
 }
@@ -537,6 +722,8 @@ bool Model::LoadJson(const Json& data, std::string* error) {
       entry.description = Str(e, "description");
       entry.include_all = Bool(e, "include_all", true);
       entry.refs = Str(e, "refs");
+      for (const auto& v : e.value("config_ids", Json::array()))
+        entry.config_ids.push_back(v.get<int64_t>());
       for (const auto& v : e.value("run_ids", Json::array()))
         entry.run_ids.push_back(v.get<int64_t>());
       p.entries.push_back(entry);
@@ -555,7 +742,88 @@ bool Model::LoadJson(const Json& data, std::string* error) {
   }
   if (data.contains("next_ids"))
     uuid_counter_ = std::max<int64_t>(1, I64(data["next_ids"], "uuid", 1));
+  // Fields: a snapshot's "fields" replace the defaults; hand-written "result_fields" /
+  // "case_fields" (flag syntax strings or TestRail-shaped objects) are added to them.
+  if (data.contains("fields") && data["fields"].is_array()) {
+    fields_.clear();
+    for (const auto& x : data["fields"]) {
+      CustomField f;
+      if (!FieldFromJson(x, true, &f, error)) return false;
+      if (f.id == 0) f.id = next_field_id_;
+      bump(next_field_id_, f.id);
+      fields_[f.id] = f;
+    }
+  }
+  version_required_ = Bool(data, "version_required", false);
+  GenerateSpec extras;
+  for (const char* key : {"result_fields", "case_fields"}) {
+    bool is_result = std::string(key) == "result_fields";
+    for (const auto& x : list(key)) {
+      CustomField f;
+      bool version = false;
+      if (x.is_string()) {
+        if (!ParseFieldSpec(x.get<std::string>(), &f, &version, error)) return false;
+        if (version) {
+          version_required_ = true;
+          continue;
+        }
+      } else if (!FieldFromJson(x, is_result, &f, error)) {
+        return false;
+      }
+      f.is_result = is_result;
+      if (is_result) {
+        extras.result_fields.push_back(f);
+        continue;
+      }
+      f.id = next_field_id_++;
+      for (auto& cfg : f.configs) cfg.id = f.id;
+      fields_[f.id] = f;
+    }
+  }
+  for (const auto& x : list("milestones")) {
+    Milestone m;
+    m.id = I64(x, "id", next_milestone_id_);
+    m.project_id = I64(x, "project_id", 1);
+    if (!projects_.count(m.project_id)) {
+      *error = "milestone " + std::to_string(m.id) + ": unknown project_id";
+      return false;
+    }
+    m.parent_id = I64(x, "parent_id");
+    m.name = Str(x, "name", "Milestone " + std::to_string(m.id));
+    m.description = Str(x, "description");
+    m.refs = Str(x, "refs");
+    m.start_on = I64(x, "start_on");
+    m.started_on = I64(x, "started_on");
+    m.due_on = I64(x, "due_on");
+    m.is_started = Bool(x, "is_started");
+    m.is_completed = Bool(x, "is_completed");
+    m.completed_on = I64(x, "completed_on");
+    bump(next_milestone_id_, m.id);
+    milestones_[m.id] = m;
+  }
+  for (const auto& x : list("config_groups")) {
+    ConfigGroup g;
+    g.id = I64(x, "id", next_config_group_id_);
+    g.project_id = I64(x, "project_id", 1);
+    if (!projects_.count(g.project_id)) {
+      *error = "config group " + std::to_string(g.id) + ": unknown project_id";
+      return false;
+    }
+    g.name = Str(x, "name", "Group " + std::to_string(g.id));
+    bump(next_config_group_id_, g.id);
+    for (const auto& c : x.value("configs", Json::array())) {
+      Config cfg;
+      cfg.id = c.is_string() ? next_config_id_ : I64(c, "id", next_config_id_);
+      cfg.group_id = g.id;
+      cfg.name = c.is_string() ? c.get<std::string>() : Str(c, "name");
+      bump(next_config_id_, cfg.id);
+      configs_[cfg.id] = cfg;
+      g.config_ids.push_back(cfg.id);
+    }
+    config_groups_[g.id] = g;
+  }
   RebuildIndexesLocked();
+  ApplyExtrasLocked(extras);
   return true;
 }
 

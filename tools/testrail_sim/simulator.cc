@@ -437,6 +437,8 @@ bool Simulator::Start(std::string* error) {
     }
     if (!ok) return false;
     loaded = true;
+    // --result-field / --configs / --milestones / --steps-template on top of a description.
+    if (options_.generate) model_.AddExtras(*options_.generate);
   }
   if (!loaded) model_.Generate(options_.generate.value_or(GenerateSpec{}));
   if (!options_.users.empty()) model_.SetUsers(options_.users);
