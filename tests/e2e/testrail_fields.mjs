@@ -14,7 +14,6 @@ export async function run(ctx) {
       '--listen', '127.0.0.1:0', '--generate', 'projects=2,suites=1,cases=20',
       '--result-field', 'name=testenv,type=dropdown,options=Staging|Prod,required=true,label=Test environment',
       '--result-field', 'name=buildtag,type=string,required=true,label=Build tag',
-      '--result-field', 'name=step_results,type=step_results,label=Step results',
       '--milestones', '4',
     ]);
     const auth = 'Basic ' + Buffer.from('admin@example.com:nexus-sim-demo-api-key-0001').toString('base64');
@@ -71,7 +70,7 @@ export async function run(ctx) {
     const users = await restOk('GET', `/projects/${P}/testrail/remote/users`);
     assert(users.items.length >= 1, 'no TestRail users listed');
     await page.selectOption('[data-testid=tr-assignee]', String(users.items[0].id));
-    // Step results switch (the instance has a step-results field).
+    // Step results switch (the instance has the default step-results field).
     assert(fieldsView.step_results_field, `no step results field: ${JSON.stringify(fieldsView)}`);
     await page.check('[data-testid=tr-step-results]');
     await page.click('[data-testid=tr-fields-save]');
