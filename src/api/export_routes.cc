@@ -50,9 +50,9 @@ class ExportApi {
   Result<Reply> Post(Ctx& c) {
     NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
-    NEXUS_RETURN_IF_ERROR(
-        OnlyKeys(b, {"run_id", "run_ids", "execution_id", "custom_run_name",
-                     "close_run_on_completion", "force_new_run", "dry_run", "wait"}));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(
+        b, {"run_id", "run_ids", "execution_id", "custom_run_name", "close_run_on_completion",
+            "force_new_run", "dry_run", "wait", "milestone_id"}));
     integration::StartExportRequest req;
     req.project_id = p;
     req.user_id = c.Who().user.id;
@@ -66,6 +66,7 @@ class ExportApi {
     NEXUS_ASSIGN_OR_RETURN(req.custom_run_name,
                            OptString(b, "custom_run_name", "", {0, SIZE_MAX, false}));
     NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
+    NEXUS_ASSIGN_OR_RETURN(req.milestone_id, OptInt(b, "milestone_id", "", 1));
     NEXUS_ASSIGN_OR_RETURN(auto force, OptBool(b, "force_new_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto dry, OptBool(b, "dry_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto wait, OptBool(b, "wait", ""));
@@ -187,16 +188,21 @@ Json ExportJson(const integration::ExportView& v) {
     for (const auto& e : v.preview->entries) {
       Json cases = Json::array();
       for (const auto& c : e.results)
-        cases.push_back({{"case_id", c.case_id},
-                         {"status_id", c.status_id},
-                         {"comment", c.comment},
-                         {"elapsed", OptText(c.elapsed)},
-                         {"version", OptText(c.version)},
-                         {"run_ids", c.run_ids}});
+        cases.push_back(
+            {{"case_id", c.case_id},
+             {"status_id", c.status_id},
+             {"comment", c.comment},
+             {"elapsed", OptText(c.elapsed)},
+             {"version", OptText(c.version)},
+             // Custom field values, assignedto_id, step results (issue 14).
+             {"fields",
+              c.extra_json.empty() ? Json::object() : Json::parse(c.extra_json, nullptr, false)},
+             {"run_ids", c.run_ids}});
       entries.push_back({{"suite_id", e.suite_id}, {"cases", std::move(cases)}});
     }
     j["preview"] = {{"name", v.preview->name},
                     {"description", v.preview->description},
+                    {"milestone_id", OptId(v.preview->milestone_id)},
                     {"entries", std::move(entries)}};
   }
   return j;

@@ -67,6 +67,10 @@ class TestRailApi {
     s.Route("PUT", base + "/mapping", bind(&TestRailApi::PutMapping));
     s.Route("POST", base + "/mapping/reset", bind(&TestRailApi::ResetMapping));
     s.Route("PUT", base + "/options", bind(&TestRailApi::PutOptions));
+    s.Route("GET", base + "/export-fields", bind(&TestRailApi::GetExportFields));
+    s.Route("PUT", base + "/export-fields", bind(&TestRailApi::PutExportFields));
+    s.Route("GET", base + "/remote/milestones", bind(&TestRailApi::RemoteMilestones));
+    s.Route("GET", base + "/remote/users", bind(&TestRailApi::RemoteUsers));
   }
 
  private:
@@ -209,6 +213,82 @@ class TestRailApi {
     }
     NEXUS_ASSIGN_OR_RETURN(auto o, config_.SaveOptions(p, u));
     return Reply{200, OptionsJson(o)};
+  }
+
+  // ---- Issue 14: result fields, milestones, users (for the people who configure exports).
+  Result<Reply> GetExportFields(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.ExportFields(p));
+    return Reply{200, ExportFieldsJson(v)};
+  }
+
+  Result<Reply> PutExportFields(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_ASSIGN_OR_RETURN(ExportFieldSettings s, ExportFieldSettingsFromJson(b));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.SaveExportFields(p, s));
+    return Reply{200, ExportFieldsJson(v)};
+  }
+
+  Result<Reply> RemoteMilestones(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kReadRuns));
+    const std::string all = c.Query("include_completed");
+    if (!all.empty() && all != "1" && all != "0" && all != "true" && all != "false")
+      return InvalidArgument("include_completed must be 1 or 0", "include_completed",
+                             "invalid_value");
+    NEXUS_ASSIGN_OR_RETURN(auto ms, config_.Milestones(p, all == "1" || all == "true"));
+    Json items = Json::array();
+    for (const auto& m : ms)
+      items.push_back({{"id", m.id},
+                       {"name", m.name},
+                       {"parent_id", m.parent_id ? Json(*m.parent_id) : Json(nullptr)},
+                       {"is_completed", m.is_completed},
+                       {"is_started", m.is_started},
+                       {"due_on", m.due_on ? Json(*m.due_on) : Json(nullptr)}});
+    return Reply{200, Items(std::move(items))};
+  }
+
+  // Names and e-mails of the instance's users: configuration data, not for every reader.
+  Result<Reply> RemoteUsers(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(auto users, config_.Users(p));
+    Json items = Json::array();
+    for (const auto& u : users)
+      items.push_back(
+          {{"id", u.id}, {"name", u.name}, {"email", u.email}, {"is_active", u.is_active}});
+    return Reply{200, Items(std::move(items))};
+  }
+
+  static Json ExportFieldsJson(const integration::ExportFieldsView& v) {
+    Json fields = Json::array();
+    for (const auto& f : v.fields) {
+      Json options = Json::array();
+      for (const auto& o : f.def.options) options.push_back({{"id", o.id}, {"label", o.label}});
+      Json setting = nullptr;
+      if (f.setting) {
+        setting = {{"source", FieldSourceName(f.setting->source)}};
+        if (f.setting->source == FieldSource::kFixed) setting["value"] = f.setting->value;
+        if (f.setting->source == FieldSource::kAttribute)
+          setting["attribute"] = f.setting->attribute;
+      }
+      const std::string_view problem = FieldProblemName(f.problem);
+      fields.push_back({{"system_name", f.def.system_name},
+                        {"label", f.def.label},
+                        {"type", FieldTypeName(f.def.type_id)},
+                        {"type_id", f.def.type_id},
+                        {"required", f.def.required},
+                        {"present", f.present},
+                        {"options", std::move(options)},
+                        {"setting", std::move(setting)},
+                        {"problem", problem.empty() ? Json(nullptr) : Json(problem)}});
+    }
+    return {
+        {"fields", std::move(fields)},
+        {"failed_assignee_id",
+         v.settings.failed_assignee_id ? Json(*v.settings.failed_assignee_id) : Json(nullptr)},
+        {"step_results", v.settings.step_results},
+        {"step_results_field", v.step_results_field ? Json(*v.step_results_field) : Json(nullptr)},
+        {"settings_unreadable", v.settings_unreadable}};
   }
 
   auth::AuthService& auth_;

@@ -650,7 +650,8 @@ PlannedResult ResultOf(int64_t case_id, const CaseAcc& acc, int worst,
   r.status_id = worst;
   r.comment = BuildComment(acc.sources, runs, worst, opts);
   r.elapsed = decider->elapsed ? FormatElapsed(*decider->elapsed) : std::string();
-  r.version = OneLine(version);
+  r.version = TruncateUtf8(OneLine(version), kMaxTestRailVersionChars);
+  r.deciding_run_id = runs[decider->run].in->run.id;
   r.run_ids = std::move(run_ids);
   return r;
 }
@@ -781,6 +782,7 @@ std::string ResultsFingerprint(std::span<const PlannedResult> results) {
     AppendField(buf, r.comment);
     AppendField(buf, r.elapsed);
     AppendField(buf, r.version);
+    if (!r.extra_json.empty()) AppendField(buf, r.extra_json);
     for (char c : buf) {
       h ^= static_cast<unsigned char>(c);
       h *= 1099511628211ULL;  // FNV prime

@@ -24,6 +24,9 @@ namespace nexus {
 
 // TestRail's limit for run and plan names; counted in Unicode characters (code points).
 inline constexpr size_t kMaxTestRailNameChars = 250;
+// TestRail's limit for a result's `version` (a string field of at most 250 characters);
+// longer builds are truncated at a code point boundary rather than refused by TestRail.
+inline constexpr size_t kMaxTestRailVersionChars = 250;
 // R-EXP-1: a multiple_runs export takes 1–100 runs (ExportService's rule).
 inline constexpr size_t kMaxRunsPerExport = 100;
 
@@ -136,8 +139,15 @@ struct PlannedResult {
   int status_id = 0;
   std::string comment;
   std::string elapsed;           // FormatElapsed of the deciding source; "" = leave the field out
-  std::string version;           // the deciding run's build; "" = leave the field out
+  std::string version;           // the deciding run's build (<= 250 chars); "" = leave out
   std::vector<int64_t> run_ids;  // every finished run that hit the case, ascending
+  // Extra members of the add_results_for_cases entry as a JSON object text, "" = none:
+  // custom result fields, assignedto_id, step results (core/result_fields.h, issue 14).
+  // Filled after planning by ApplyResultFields; stored with the plan and fingerprinted.
+  std::string extra_json;
+  // The run whose observation decided status, elapsed and version (not stored: only used
+  // while the plan is being completed, e.g. for field values taken from the run).
+  int64_t deciding_run_id = 0;
 };
 
 // One TestRail run (single_suite) or one plan entry (multi_suite_plan).
@@ -250,7 +260,8 @@ std::vector<std::span<const PlannedResult>> BatchResults(std::span<const Planned
                                                          size_t batch_size);
 
 // Stable 16-hex-digit FNV-1a fingerprint of results (case, status, comment, elapsed, version,
-// in order): equal results → equal fingerprint across processes and platforms. Lets the
+// and extra_json when not empty — so fingerprints journalled before extra_json existed still
+// match — in order): equal results → equal fingerprint across processes and platforms. Lets the
 // executor journal what a batch contained and check it after a restart.
 std::string ResultsFingerprint(std::span<const PlannedResult> results);
 

@@ -616,6 +616,12 @@ class ExportExecutor::Run {
       rc.comment = CommentWithMarker(r->comment, marker_, r->case_id);
       rc.elapsed = r->elapsed;
       rc.version = r->version;
+      // Custom field values, assignee, step results (issue 14): planned and checked before
+      // the first write; ToJson puts the entry's own members over them.
+      if (!r->extra_json.empty()) {
+        nlohmann::json extra = nlohmann::json::parse(r->extra_json, nullptr, false);
+        if (extra.is_object()) rc.custom_fields = std::move(extra);
+      }
       body.push_back(std::move(rc));
     }
     a.intent.fingerprint = ResultsFingerprint(copy);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/secret_box.h"
+#include "core/step_results.h"
 #include "testrail/errors.h"
 
 namespace nexus::integration {
@@ -318,7 +319,7 @@ ExportOptions PlanOptions(const StartExportRequest& req, const Project& project,
   o.project_name = project.name;
   o.now = now;
   o.public_url = public_url;
-  o.milestone_id = cfg.options.milestone_id;
+  o.milestone_id = req.milestone_id ? req.milestone_id : cfg.options.milestone_id;
   if (auto st = config.Statuses(req.project_id, false); st.ok())
     for (const auto& s : st->statuses)
       o.status_labels[static_cast<int>(s.id)] = s.label.empty() ? s.name : s.label;
@@ -412,8 +413,66 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
              "); cases deleted in TestRail meanwhile are skipped when TestRail rejects them",
          std::nullopt});
 
+  if (!out.plan.nothing_to_send) NEXUS_RETURN_IF_ERROR(CompleteForInstance(req, cfg, er, out.plan));
+
   out.record = NewRecord(req, cfg, src, out.plan, er.options.now);
   return out;
+}
+
+Status ExportService::CompleteForInstance(const StartExportRequest& req,
+                                          const TestRailConfigView& cfg, const ExportRequest& er,
+                                          ExportPlan& plan) {
+  NEXUS_ASSIGN_OR_RETURN(auto client, config_.ClientFor(req.project_id));
+  if (plan.milestone_id)
+    NEXUS_RETURN_IF_ERROR(TestRailConfigService::CheckMilestone(
+        *client, cfg.project->id, *plan.milestone_id,
+        req.milestone_id ? "milestone_id" : "options.milestone_id"));
+  auto fields = client->GetResultFields();
+  if (!fields.ok() && fields.status().reason() != "not_found") return fields.status();
+  if (!fields.ok())  // an API without get_result_fields has no custom result fields to fill
+    spdlog::warn("event=export_no_result_fields project_id={} reason=\"{}\"", req.project_id,
+                 fields.status().message());
+  const std::vector<ResultFieldDef> defs = fields.ok()
+                                               ? ApplicableResultFields(*fields, cfg.project->id)
+                                               : std::vector<ResultFieldDef>{};
+  NEXUS_ASSIGN_OR_RETURN(ExportFieldSettings settings, config_.StoredExportFields(req.project_id));
+  std::map<int64_t, const ExportRunInput*> by_run;
+  for (const auto& in : er.runs) by_run[in.run.id] = &in;
+  std::string base = options_.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto context_of = [&](const PlannedResult& r) {
+    FieldRunContext c;
+    auto it = by_run.find(r.deciding_run_id);
+    if (it == by_run.end()) return c;
+    c.run = &it->second->run;
+    c.test = &it->second->test;
+    c.attributes = it->second->run.attributes;
+    if (!base.empty())
+      c.run_url = base + "/projects/" + std::to_string(req.project_id) + "/runs/" +
+                  std::to_string(r.deciding_run_id);
+    return c;
+  };
+  NEXUS_RETURN_IF_ERROR(ApplyResultFields(defs, settings, context_of, plan));
+  // Step results (off by default): into the instance's step-results field, by its system
+  // name from get_result_fields (not a constant: instances name it differently).
+  if (settings.step_results) {
+    auto field = std::find_if(defs.begin(), defs.end(), [](const ResultFieldDef& d) {
+      return d.type_id == static_cast<int>(FieldType::kStepResults);
+    });
+    if (field == defs.end()) {
+      spdlog::warn("event=export_no_step_results_field project_id={}", req.project_id);
+    } else {
+      ApplyStepResults(
+          field->system_name, er.mapping,
+          [&](const PlannedResult& r) -> std::pair<const Run*, const Test*> {
+            auto it = by_run.find(r.deciding_run_id);
+            if (it == by_run.end()) return {nullptr, nullptr};
+            return {&it->second->run, &it->second->test};
+          },
+          plan);
+    }
+  }
+  return Status::Ok();
 }
 
 Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {

@@ -73,6 +73,9 @@ struct StartExportRequest {
   ExportSourceSpec source;
   std::optional<std::string> custom_run_name;
   std::optional<bool> close_run_on_completion;  // nullopt: the project's option
+  // The run's / plan's milestone for this export (issue 14); nullopt: the project's default.
+  // Checked against the instance before any write (field milestone_id, unknown_milestone).
+  std::optional<int64_t> milestone_id;
   bool force_new_run = true;
   bool dry_run = false;
   bool wait = true;
@@ -129,7 +132,11 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   // and (unless dry_run or nothing to send) runs it. With wait, answers when it finished (or
   // wait_timeout passed). Errors: InvalidArgument (field run_id / run_ids / run_ids[i] /
   // execution_id / custom_run_name; reasons missing_field, unknown_run, run_not_finished,
-  // unknown_execution, invalid_value), Conflict "already_running" while
+  // unknown_execution, invalid_value), and before any TestRail write (dry runs too, issue
+  // 14): InvalidArgument reason testrail_field_missing (field = the result field's system
+  // name) when a required custom result field has no valid value, reason unknown_milestone
+  // (field milestone_id, or options.milestone_id for the project's default) for a milestone
+  // TestRail does not have in the project. Conflict "already_running" while
   // the same source is being exported, Conflict "not_connected" / "no_project_selected" /
   // "no_suites_selected" when TestRail is not configured.
   Result<ExportView> StartExport(const StartExportRequest& req);
@@ -166,6 +173,10 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
     std::vector<int64_t> run_ids;
   };
   Result<Prepared> Prepare(const StartExportRequest& req);
+  // The checks and completions that need the instance, before any write (issue 14): the
+  // milestone, then every result's custom field values and assignee (ApplyResultFields).
+  Status CompleteForInstance(const StartExportRequest& req, const TestRailConfigView& cfg,
+                             const ExportRequest& er, ExportPlan& plan);
   Result<int64_t> EnqueueJob(const ExportRecord& rec);
   Status Finish(ExportRecord& rec, const Status& outcome);
 

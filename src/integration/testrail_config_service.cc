@@ -464,10 +464,223 @@ Result<TestRailOptionsRecord> TestRailConfigService::SaveOptions(int64_t project
     if (m && *m < 1)
       return InvalidArgument("milestone_id must be a positive integer or null", "milestone_id",
                              "invalid_value");
+    // Checked against the instance when there is one to ask (issue 12 item 6, issue 14);
+    // exports check it again before their first write.
+    if (m && rec.connection && rec.project && m != rec.options.milestone_id) {
+      NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+      NEXUS_RETURN_IF_ERROR(CheckMilestone(*client, rec.project->id, *m, "milestone_id"));
+    }
     o.milestone_id = m;
   }
   NEXUS_RETURN_IF_ERROR(store_.SaveTestRailOptions(project_id, o, clock_.NowMs()));
   return o;
+}
+
+// ---- Issue 14: result fields, milestones, users.
+
+std::vector<ResultFieldDef> ApplicableResultFields(const std::vector<testrail::Field>& fields,
+                                                   int64_t testrail_project_id) {
+  std::vector<ResultFieldDef> out;
+  for (const auto& f : fields) {
+    if (!f.is_active) continue;
+    const testrail::FieldConfig* chosen = nullptr;
+    for (const auto& c : f.configs) {
+      if (std::find(c.project_ids.begin(), c.project_ids.end(), testrail_project_id) !=
+          c.project_ids.end()) {
+        chosen = &c;
+        break;
+      }
+      if (c.is_global && chosen == nullptr) chosen = &c;
+    }
+    if (chosen == nullptr) continue;
+    ResultFieldDef d;
+    d.system_name = f.system_name;
+    d.label = f.label.empty() ? f.name : f.label;
+    d.type_id = f.type_id;
+    d.required = chosen->is_required;
+    if (f.type_id == static_cast<int>(FieldType::kDropdown) ||
+        f.type_id == static_cast<int>(FieldType::kMultiSelect))
+      d.options = ParseFieldItems(chosen->items);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+
+Result<ExportFieldSettings> DecodeExportFields(const TestRailConfigRecord& rec) {
+  if (!rec.export_fields_json) return ExportFieldSettings{};
+  Json j = Json::parse(*rec.export_fields_json, nullptr, false);
+  return ExportFieldSettingsFromJson(j);
+}
+
+bool RunValueFits(int type_id) {
+  switch (static_cast<FieldType>(type_id)) {
+    case FieldType::kString:
+    case FieldType::kText:
+    case FieldType::kUrl:
+    case FieldType::kDate:
+    case FieldType::kInteger:
+    case FieldType::kCheckbox:
+    case FieldType::kDropdown:
+    case FieldType::kMultiSelect:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void FlattenMilestones(const std::vector<testrail::Milestone>& ms, std::optional<int64_t> parent,
+                       bool include_completed, std::vector<MilestoneView>& out) {
+  for (const auto& m : ms) {
+    if (m.is_completed && !include_completed) continue;
+    out.push_back(
+        {m.id, m.name, m.parent_id ? m.parent_id : parent, m.is_completed, m.is_started, m.due_on});
+    FlattenMilestones(m.milestones, m.id, include_completed, out);
+  }
+}
+
+}  // namespace
+
+Result<ExportFieldSettings> TestRailConfigService::StoredExportFields(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  auto s = DecodeExportFields(rec);
+  if (!s.ok()) {
+    spdlog::warn("event=export_fields_unreadable project_id={}", project_id);
+    return ExportFieldSettings{};
+  }
+  return std::move(s).value();
+}
+
+Result<ExportFieldsView> TestRailConfigService::ExportFields(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  if (!rec.project)
+    return Status(StatusCode::kConflict, "select a TestRail project first", {},
+                  "no_project_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto fields, client->GetResultFields());
+  ExportFieldsView v;
+  auto decoded = DecodeExportFields(rec);
+  v.settings_unreadable = !decoded.ok();
+  if (decoded.ok()) v.settings = std::move(decoded).value();
+  std::set<std::string> seen;
+  for (auto& d : ApplicableResultFields(fields, rec.project->id)) {
+    if (d.type_id == static_cast<int>(FieldType::kStepResults) && !v.step_results_field)
+      v.step_results_field = d.system_name;
+    ExportFieldView row;
+    seen.insert(d.system_name);
+    auto it = v.settings.fields.find(d.system_name);
+    if (it != v.settings.fields.end()) {
+      row.setting = it->second;
+      row.problem = ProblemOf(it->second, &d);
+    }
+    row.def = std::move(d);
+    v.fields.push_back(std::move(row));
+  }
+  for (const auto& [name, setting] : v.settings.fields) {
+    if (seen.count(name)) continue;
+    ExportFieldView row;
+    row.def.system_name = name;
+    row.def.label = name;
+    row.def.type_id = setting.type_id;
+    row.setting = setting;
+    row.problem = FieldProblem::kDisappeared;
+    row.present = false;
+    v.fields.push_back(std::move(row));
+  }
+  return v;
+}
+
+Result<ExportFieldsView> TestRailConfigService::SaveExportFields(int64_t project_id,
+                                                                 const ExportFieldSettings& in) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  if (!rec.project)
+    return Status(StatusCode::kConflict, "select a TestRail project first", {},
+                  "no_project_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto fields, client->GetResultFields());
+  const auto defs = ApplicableResultFields(fields, rec.project->id);
+  ExportFieldSettings out = in;
+  for (auto& [name, setting] : out.fields) {
+    const std::string path = "fields." + name;
+    auto d = std::find_if(defs.begin(), defs.end(),
+                          [&](const ResultFieldDef& x) { return x.system_name == name; });
+    if (d == defs.end())
+      return InvalidArgument(name + " is not a custom result field of the TestRail project '" +
+                                 rec.project->name + "'",
+                             path, "unknown_field");
+    if (setting.source == FieldSource::kFixed) {
+      NEXUS_RETURN_IF_ERROR(ValidateFixedValue(*d, setting.value));
+    } else if (!RunValueFits(d->type_id)) {
+      return InvalidArgument("\"" + d->label + "\" (" + name + ", type " +
+                                 std::string(FieldTypeName(d->type_id)) +
+                                 ") can only take a fixed value",
+                             path + ".source", "invalid_field_value");
+    }
+    setting.type_id = d->type_id;  // remembered: a later change of type flags the setting
+  }
+  if (out.failed_assignee_id) {
+    NEXUS_ASSIGN_OR_RETURN(auto users, client->GetUsers(rec.project->id));
+    if (std::none_of(users.begin(), users.end(),
+                     [&](const testrail::User& u) { return u.id == *out.failed_assignee_id; }))
+      return InvalidArgument(
+          "TestRail has no user " + std::to_string(*out.failed_assignee_id) + " on this instance",
+          "failed_assignee_id", "unknown_user");
+  }
+  if (out.step_results && std::none_of(defs.begin(), defs.end(), [](const ResultFieldDef& x) {
+        return x.type_id == static_cast<int>(FieldType::kStepResults);
+      }))
+    return InvalidArgument(
+        "the TestRail project has no step results field (a result field of type Step Results)",
+        "step_results", "no_step_results_field");
+  NEXUS_RETURN_IF_ERROR(store_.SaveTestRailExportFields(
+      project_id, ExportFieldSettingsToJson(out).dump(), clock_.NowMs()));
+  return ExportFields(project_id);
+}
+
+Result<std::vector<MilestoneView>> TestRailConfigService::Milestones(int64_t project_id,
+                                                                     bool include_completed) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  if (!rec.project)
+    return Status(StatusCode::kConflict, "select a TestRail project first", {},
+                  "no_project_selected");
+  NEXUS_ASSIGN_OR_RETURN(auto ms, client->GetMilestones(rec.project->id));
+  std::vector<MilestoneView> out;
+  FlattenMilestones(ms, std::nullopt, include_completed, out);
+  return out;
+}
+
+Result<std::vector<testrail::User>> TestRailConfigService::Users(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(rec));
+  std::optional<int64_t> tr_project;
+  if (rec.project) tr_project = rec.project->id;
+  NEXUS_ASSIGN_OR_RETURN(auto users, client->GetUsers(tr_project));
+  std::stable_sort(users.begin(), users.end(), [](const auto& a, const auto& b) {
+    if (a.is_active != b.is_active) return a.is_active;
+    return Lower(a.name) < Lower(b.name);
+  });
+  return users;
+}
+
+Status TestRailConfigService::CheckMilestone(const testrail::TestRailClient& client,
+                                             int64_t testrail_project_id, int64_t milestone_id,
+                                             const std::string& field) {
+  auto m = client.GetMilestone(milestone_id);
+  if (!m.ok()) {
+    // TestRail answers 400 for an id it does not know (errors.h: "rejected").
+    if (m.status().reason() == "rejected" || m.status().code() == StatusCode::kNotFound)
+      return InvalidArgument(
+          "TestRail has no milestone " + std::to_string(milestone_id) + " (nothing was sent)",
+          field, "unknown_milestone");
+    return m.status();
+  }
+  if (m->project_id != testrail_project_id)
+    return InvalidArgument("milestone " + std::to_string(milestone_id) + " (\"" + m->name +
+                               "\") belongs to another TestRail project (nothing was sent)",
+                           field, "unknown_milestone");
+  return Status::Ok();
 }
 
 }  // namespace nexus::integration

@@ -23,6 +23,7 @@
 
 #include "auth/secret_box.h"
 #include "core/clock.h"
+#include "core/result_fields.h"
 #include "core/status.h"
 #include "core/status_mapping.h"
 #include "integration/interfaces.h"
@@ -106,6 +107,41 @@ Result<StatusMapping> MappingFromJson(const nlohmann::json& j);
 
 nlohmann::json StatusInfoToJson(const testrail::StatusInfo& s);
 
+// ---- Result fields (issue 14).
+
+// The custom result fields of `fields` (get_result_fields) that apply to TestRail project
+// `testrail_project_id`: active, with a config whose context lists the project (preferred)
+// or is global. Required and options come from that config. TestRail's order is kept.
+std::vector<ResultFieldDef> ApplicableResultFields(const std::vector<testrail::Field>& fields,
+                                                   int64_t testrail_project_id);
+
+// One row of Configs → TestRail → Export options.
+struct ExportFieldView {
+  ResultFieldDef def;  // for a disappeared field: system name and the saved type only
+  std::optional<FieldSetting> setting;
+  FieldProblem problem = FieldProblem::kNone;  // the setting no longer fits TestRail
+  bool present = true;                         // false: the field is gone from TestRail
+};
+
+struct ExportFieldsView {
+  std::vector<ExportFieldView> fields;  // TestRail's order, then disappeared ones
+  ExportFieldSettings settings;         // as stored
+  // System name of the instance's step-results field (type 11) for this project, if any.
+  std::optional<std::string> step_results_field;
+  bool settings_unreadable = false;  // the stored document could not be read (defaults shown)
+};
+
+// A milestone picker row: every milestone of the project with its sub-milestones flattened
+// after their parent (parent_id set on sub-milestones).
+struct MilestoneView {
+  int64_t id = 0;
+  std::string name;
+  std::optional<int64_t> parent_id;
+  bool is_completed = false;
+  bool is_started = false;
+  std::optional<int64_t> due_on;
+};
+
 class TestRailConfigService {
  public:
   // All references must outlive the service. `suites_changed` is told after
@@ -155,11 +191,37 @@ class TestRailConfigService {
   Result<TestRailMappingView> SaveMapping(int64_t project_id, const StatusMapping& mapping);
   Result<TestRailMappingView> ResetMapping(int64_t project_id);  // R-MAP-5
 
-  // run_name_template 1-250 characters (field "run_name_template"), milestone_id >= 1.
+  // run_name_template 1-250 characters (field "run_name_template"), milestone_id >= 1 and,
+  // while connected with a project selected, a milestone of that project in TestRail
+  // (CheckMilestone; issue 12 item 6).
   Result<TestRailOptionsRecord> SaveOptions(int64_t project_id, const OptionsUpdate& update);
 
   // A client for the stored connection (exports, catalog sync). Conflict "not_connected".
   Result<std::unique_ptr<testrail::TestRailClient>> ClientFor(int64_t project_id);
+
+  // ---- Issue 14: result fields, milestones, users.
+  // The selected TestRail project's custom result fields with the stored settings, each
+  // flagged when its setting no longer fits (disappeared, type or options changed). Reads
+  // get_result_fields. Conflict not_connected / no_project_selected.
+  Result<ExportFieldsView> ExportFields(int64_t project_id);
+  // Validates against the instance and replaces the settings: every field must be a custom
+  // result field of the project (InvalidArgument "fields.<name>", reason unknown_field), a
+  // fixed value must fit its type (invalid_field_value), a run value only for text-like,
+  // integer, checkbox and dropdown fields; the assignee must be a user of the instance
+  // (field failed_assignee_id, reason unknown_user); step_results needs a step-results field
+  // (reason no_step_results_field). Nothing is saved on failure.
+  Result<ExportFieldsView> SaveExportFields(int64_t project_id, const ExportFieldSettings& s);
+  // The stored settings (defaults when none or unreadable); no TestRail call.
+  Result<ExportFieldSettings> StoredExportFields(int64_t project_id);
+  // Milestones of the selected project; completed ones only with `include_completed`.
+  Result<std::vector<MilestoneView>> Milestones(int64_t project_id, bool include_completed);
+  // Users of the instance (get_users with the project; active ones first, then by name).
+  Result<std::vector<testrail::User>> Users(int64_t project_id);
+  // Ok when `milestone_id` is a milestone (or sub-milestone) of TestRail project
+  // `testrail_project_id`: InvalidArgument (field `field`, reason unknown_milestone) when
+  // TestRail does not know it or it belongs to another project. Other errors: the client's.
+  static Status CheckMilestone(const testrail::TestRailClient& client, int64_t testrail_project_id,
+                               int64_t milestone_id, const std::string& field);
 
  private:
   Result<TestRailConfigRecord> Load(int64_t project_id);  // defaults when none stored

@@ -203,8 +203,8 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
             Statement ins,
             c.Prepare(kOp,
                       "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, "
-                      "status_id, comment, elapsed, version, run_ids) VALUES (?1, ?2, ?3, ?4, "
-                      "?5, ?6, ?7, ?8, ?9)"));
+                      "status_id, comment, elapsed, version, run_ids, extra_json) VALUES (?1, ?2, "
+                      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
         runs.clear();
         for (int64_t run : pr.run_ids) {
           if (!runs.empty()) runs += ',';
@@ -218,7 +218,8 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
             .Bind(6, pr.comment)
             .Bind(7, pr.elapsed)
             .Bind(8, pr.version)
-            .Bind(9, runs);
+            .Bind(9, runs)
+            .Bind(10, pr.extra_json);
         NEXUS_RETURN_IF_ERROR(ins.Run());
       }
     return Status::Ok();
@@ -233,9 +234,10 @@ Status SqliteStore::ForEachPlannedResult(
   return ReadTx(kOp, [&](Connection& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
-        c.Prepare(kOp,
-                  "SELECT entry_index, case_id, status_id, comment, elapsed, version, run_ids "
-                  "FROM export_plan_results WHERE export_id = ?1 ORDER BY entry_index, seq"));
+        c.Prepare(
+            kOp,
+            "SELECT entry_index, case_id, status_id, comment, elapsed, version, run_ids, "
+            "extra_json FROM export_plan_results WHERE export_id = ?1 ORDER BY entry_index, seq"));
     st.Bind(1, export_id);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -247,6 +249,7 @@ Status SqliteStore::ForEachPlannedResult(
       r.elapsed = st.Text(4);
       r.version = st.Text(5);
       r.run_ids = RunIdsFromList(st.Text(6));
+      r.extra_json = st.Text(7);
       NEXUS_RETURN_IF_ERROR(on_result(static_cast<int>(st.Int64(0)), r));
     }
   });

@@ -117,6 +117,8 @@ class SqliteStore final : public Store {
                              TimeMs now) override;
   Status SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
                              TimeMs now) override;
+  Status SaveTestRailExportFields(int64_t project_id, const std::optional<std::string>& json,
+                                  TimeMs now) override;
 
   // Jobs (sqlite_jobs.cc).
   Result<int64_t> EnqueueJob(const NewJob& job, TimeMs now) override;

@@ -49,6 +49,10 @@ class TestRailConfigStore {
                                      const std::optional<StatusMapping>& mapping, TimeMs now) = 0;
   virtual Status SaveTestRailOptions(int64_t project_id, const TestRailOptionsRecord& options,
                                      TimeMs now) = 0;
+  // Replaces the export field settings (a JSON text, already validated by the caller);
+  // nullopt clears them. Issue 14.
+  virtual Status SaveTestRailExportFields(int64_t project_id,
+                                          const std::optional<std::string>& json, TimeMs now) = 0;
 };
 
 }  // namespace nexus

@@ -82,6 +82,10 @@ struct TestRailConfigRecord {
   bool statuses_unreadable = false;
   bool mapping_unreadable = false;
   TestRailOptionsRecord options;
+  // The export field settings (result field values, assignee of failed results, step
+  // results) as stored: a JSON text that integration/ decodes (core/result_fields.h);
+  // nullopt: never configured. Issue 14.
+  std::optional<std::string> export_fields_json;
   TimeMs updated_at = 0;
 };
 

@@ -436,6 +436,41 @@ Result<User> TestRailClient::GetUserByEmail(std::string_view email) const {
   return ParseUser(j);
 }
 
+Result<std::vector<User>> TestRailClient::GetUsers(std::optional<int64_t> project_id) const {
+  return ListAll<User>("get_users" + IntParam("project_id", project_id), "users", &ParseUser);
+}
+
+namespace {
+Result<std::vector<Field>> FieldList(const json& j, const char* method) {
+  if (!j.is_array()) {
+    return MakeTestRailError(TestRailErrorKind::kNotTestRail,
+                             std::string("TestRail answered ") + method +
+                                 " with an unexpected response shape (not a list).");
+  }
+  return ParseArray(j, &ParseField);
+}
+}  // namespace
+
+Result<std::vector<Field>> TestRailClient::GetResultFields() const {
+  NEXUS_ASSIGN_OR_RETURN(json j, Get("get_result_fields"));
+  return FieldList(j, "get_result_fields");
+}
+
+Result<std::vector<Field>> TestRailClient::GetCaseFields() const {
+  NEXUS_ASSIGN_OR_RETURN(json j, Get("get_case_fields"));
+  return FieldList(j, "get_case_fields");
+}
+
+Result<std::vector<Milestone>> TestRailClient::GetMilestones(int64_t project_id) const {
+  return ListAll<Milestone>("get_milestones/" + std::to_string(project_id), "milestones",
+                            &ParseMilestone);
+}
+
+Result<Milestone> TestRailClient::GetMilestone(int64_t milestone_id) const {
+  NEXUS_ASSIGN_OR_RETURN(json j, Get("get_milestone/" + std::to_string(milestone_id)));
+  return ParseMilestone(j);
+}
+
 Result<Run> TestRailClient::GetRun(int64_t run_id) const {
   NEXUS_ASSIGN_OR_RETURN(json j, Get("get_run/" + std::to_string(run_id)));
   return ParseRun(j);

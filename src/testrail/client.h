@@ -120,6 +120,16 @@ class TestRailClient {
   Result<Case> GetCase(int64_t case_id) const;
   Result<std::vector<StatusInfo>> GetStatuses() const;
   Result<User> GetUserByEmail(std::string_view email) const;
+  // get_users (plain or paginated `users`); `project_id` adds &project_id= (what non-admin
+  // accounts on Cloud need).
+  Result<std::vector<User>> GetUsers(std::optional<int64_t> project_id = {}) const;
+  // get_result_fields / get_case_fields: every custom field of the instance (plain array).
+  Result<std::vector<Field>> GetResultFields() const;
+  Result<std::vector<Field>> GetCaseFields() const;
+  // get_milestones/{project_id} (paginated `milestones`), each with its sub-milestones.
+  Result<std::vector<Milestone>> GetMilestones(int64_t project_id) const;
+  // get_milestone/{id}: TestRail answers 400 for an unknown id (reason "rejected").
+  Result<Milestone> GetMilestone(int64_t milestone_id) const;
   Result<Run> GetRun(int64_t run_id) const;
   Result<std::vector<Run>> GetRuns(int64_t project_id, const GetRunsFilter& filter = {}) const;
   Result<Plan> GetPlan(int64_t plan_id) const;

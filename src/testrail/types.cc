@@ -192,6 +192,68 @@ Result<User> ParseUser(const json& j) {
   return Done(r, std::move(u));
 }
 
+Result<Field> ParseField(const json& j) {
+  Reader r(j, "field");
+  Field f;
+  f.id = r.RequiredInt("id");
+  f.name = r.Str("name");
+  f.system_name = r.Str("system_name");
+  f.label = r.Str("label");
+  f.type_id = static_cast<int>(r.Int("type_id"));
+  f.is_active = r.Bool("is_active", true);
+  if (f.system_name.empty() && !f.name.empty()) f.system_name = "custom_" + f.name;
+  if (const json* t = r.Array("template_ids"))
+    for (const json& id : *t)
+      if (id.is_number_integer()) f.template_ids.push_back(id.get<int64_t>());
+  if (const json* cs = r.Array("configs")) {
+    for (const json& c : *cs) {
+      if (!c.is_object()) {
+        r.Fail("field config is not a JSON object");
+        break;
+      }
+      FieldConfig fc;
+      if (auto ctx = c.find("context"); ctx != c.end() && ctx->is_object()) {
+        Reader cr(*ctx, "field context");
+        fc.is_global = cr.Bool("is_global");
+        if (const json* ids = cr.Array("project_ids"))
+          for (const json& id : *ids)
+            if (id.is_number_integer()) fc.project_ids.push_back(id.get<int64_t>());
+        if (!cr.status().ok()) return cr.status();
+      }
+      if (auto opt = c.find("options"); opt != c.end() && opt->is_object()) {
+        Reader orr(*opt, "field options");
+        fc.is_required = orr.Bool("is_required");
+        fc.items = orr.Str("items");
+        fc.default_value = orr.Str("default_value");
+        if (!orr.status().ok()) return orr.status();
+      }
+      f.configs.push_back(std::move(fc));
+    }
+  }
+  return Done(r, std::move(f));
+}
+
+Result<Milestone> ParseMilestone(const json& j) {
+  Reader r(j, "milestone");
+  Milestone m;
+  m.id = r.RequiredInt("id");
+  m.name = r.Str("name");
+  m.project_id = r.Int("project_id");
+  m.parent_id = r.OptInt("parent_id");
+  m.is_completed = r.Bool("is_completed");
+  m.is_started = r.Bool("is_started");
+  m.due_on = r.OptInt("due_on");
+  m.url = r.Str("url");
+  if (const json* subs = r.Array("milestones")) {
+    for (const json& sub : *subs) {
+      auto child = ParseMilestone(sub);
+      if (!child.ok()) return child.status();
+      m.milestones.push_back(std::move(child).value());
+    }
+  }
+  return Done(r, std::move(m));
+}
+
 Result<Run> ParseRun(const json& j) {
   Reader r(j, "run");
   Run run;

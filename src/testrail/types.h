@@ -142,6 +142,41 @@ struct TestResult {
   int64_t created_by = 0;
 };
 
+// One config of a custom field (get_result_fields / get_case_fields): where it applies
+// (global, or the listed projects) and its options there.
+struct FieldConfig {
+  bool is_global = false;
+  std::vector<int64_t> project_ids;
+  bool is_required = false;
+  std::string items;          // dropdown / multi-select options: "1, Staging\n2, Prod"
+  std::string default_value;  // as TestRail writes it (text)
+};
+
+// A custom result or case field.
+struct Field {
+  int64_t id = 0;
+  std::string name;         // "testenv"
+  std::string system_name;  // "custom_testenv"
+  std::string label;        // "Test environment"
+  int type_id = 0;          // 1 String … 11 Step Results, 12 Multi-select
+  bool is_active = true;
+  std::vector<int64_t> template_ids;
+  std::vector<FieldConfig> configs;
+};
+
+// A milestone; `milestones` holds its sub-milestones (get_milestone / get_milestones).
+struct Milestone {
+  int64_t id = 0;
+  std::string name;
+  int64_t project_id = 0;
+  std::optional<int64_t> parent_id;
+  bool is_completed = false;
+  bool is_started = false;
+  std::optional<int64_t> due_on;
+  std::string url;
+  std::vector<Milestone> milestones;
+};
+
 // ---- Request bodies ----
 
 struct AddRunRequest {
@@ -197,6 +232,8 @@ Result<Run> ParseRun(const nlohmann::json& j);
 Result<Plan> ParsePlan(const nlohmann::json& j);
 Result<Test> ParseTest(const nlohmann::json& j);
 Result<TestResult> ParseTestResult(const nlohmann::json& j);
+Result<Field> ParseField(const nlohmann::json& j);
+Result<Milestone> ParseMilestone(const nlohmann::json& j);  // sub-milestones included
 
 nlohmann::json ToJson(const AddRunRequest& r);
 nlohmann::json ToJson(const AddPlanRequest& r);

@@ -516,6 +516,19 @@ TEST_F(PlannerTest, VersionFallsBackToNewestNonEmptyBuildAndMayBeEmpty) {
   EXPECT_EQ(Find(p, 102)->version, "");
 }
 
+// Issue 14: TestRail's version field holds at most 250 characters; a longer build is cut at
+// a code point boundary (not refused), and the deciding run is recorded for field values.
+TEST_F(PlannerTest, VersionIsCutToTestRailsLimitAndDecidingRunIsKnown) {
+  nexus::Run a = MakeRun(1, 10, RunResult::kSuccess, BugLabel::kDefinitelyBug);
+  a.build = std::string(249, 'b') + "\xc3\xa9" + "tail";  // 249 + "é" + 4 = 254 characters
+  Add(a, MakeTest(10, "A"), TestLevel({101}));
+  ExportPlan p = Plan();
+  const PlannedResult* r = Find(p, 101);
+  EXPECT_EQ(Utf8Length(r->version), kMaxTestRailVersionChars);
+  EXPECT_EQ(r->version, std::string(249, 'b') + "\xc3\xa9");
+  EXPECT_EQ(r->deciding_run_id, 1);
+}
+
 TEST_F(PlannerTest, ZeroDurationRunOmitsElapsed) {
   Add(MakeRun(1, 10, RunResult::kSuccess, BugLabel::kNoBug, 0), MakeTest(10, "A"),
       TestLevel({101}));

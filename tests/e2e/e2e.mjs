@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { run as runTestrailFields } from './testrail_fields.mjs';
 
 const SRC = process.env.NEXUS_SOURCE_DIR;
 const BUILD = process.env.NEXUS_BUILD_DIR;
@@ -937,6 +938,7 @@ for (const c of cases) {
     }
   }
 }
+await runTestrailFields({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results });
 await browser.close();
 cleanup();
 console.log(`logs: ${tmp} · screenshots: ${SHOTS}${results.skipped ? ` · ${results.skipped} skipped` : ''}`);

@@ -93,8 +93,11 @@ inline void ExpectExactlyOnce(const RemoteState& s, size_t expected_cases, bool 
 class ExportEnv {
  public:
   // `cases_per_suite` cases in each of suites A and B of TestRail project 1.
+  // `sim_spec` may add the realism of company instances (issue 14: required result fields,
+  // milestones, configurations) to the generated data.
   explicit ExportEnv(int cases_per_suite = 6, int custom_statuses = 2,
-                     const std::function<void(app::Config&)>& configure = {}) {
+                     const std::function<void(app::Config&)>& configure = {},
+                     const std::function<void(testrail_sim::GenerateSpec&)>& sim_spec = {}) {
     testrail_sim::SimulatorOptions so;
     testrail_sim::GenerateSpec spec;
     spec.projects = 1;
@@ -102,6 +105,7 @@ class ExportEnv {
     spec.sections = 2;
     spec.cases = cases_per_suite;
     spec.custom_statuses = custom_statuses;
+    if (sim_spec) sim_spec(spec);
     so.generate = spec;
     so.config.timeout_hold_ms = 2500;
     sim = std::make_unique<testrail_sim::Simulator>(so);

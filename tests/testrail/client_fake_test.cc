@@ -460,6 +460,55 @@ TEST_F(ClientFakeTest, CreateValidatesConfig) {
             "api_key");
 }
 
+// Issue 14: result fields with their per-project configs and option text, milestones with
+// sub-milestones (paginated), users with the project filter.
+TEST_F(ClientFakeTest, ReadsResultFieldsMilestonesAndUsers) {
+  transport_.set_handler([](const HttpRequest& r) {
+    if (r.url.find("get_result_fields") != std::string::npos)
+      return FakeTransport::Json(200, R"([{"id":3,"name":"env","system_name":"custom_env",
+        "label":"Env","type_id":6,"is_active":true,"template_ids":[1,2],
+        "configs":[{"id":"a","context":{"is_global":false,"project_ids":[1]},
+                    "options":{"is_required":true,"items":"1, Staging\n2, Prod"}}]},
+        {"id":4,"name":"notes","label":"Notes","type_id":3,"configs":[]}])");
+    if (r.url.find("get_milestones/1") != std::string::npos)
+      return FakeTransport::Json(200, R"({"offset":0,"limit":250,"size":1,
+        "_links":{"next":null,"prev":null},
+        "milestones":[{"id":10,"name":"R1","project_id":1,"is_completed":false,
+          "milestones":[{"id":11,"name":"S1","project_id":1,"parent_id":10,"is_completed":true}]}]})");
+    if (r.url.find("get_users") != std::string::npos)
+      return FakeTransport::Json(200, R"({"offset":0,"limit":250,"size":1,"_links":{"next":null},
+        "users":[{"id":2,"name":"Q","email":"q@x.io","is_active":true}]})");
+    return FakeTransport::Json(400, R"({"error":"Field :milestone_id is not a valid milestone."})");
+  });
+  auto client = MakeClient();
+  auto fields = client->GetResultFields();
+  ASSERT_TRUE(fields.ok()) << fields.status().message();
+  ASSERT_EQ(fields->size(), 2u);
+  EXPECT_EQ((*fields)[0].system_name, "custom_env");
+  ASSERT_EQ((*fields)[0].configs.size(), 1u);
+  EXPECT_TRUE((*fields)[0].configs[0].is_required);
+  EXPECT_EQ((*fields)[0].configs[0].project_ids, std::vector<int64_t>{1});
+  EXPECT_EQ((*fields)[0].configs[0].items, "1, Staging\n2, Prod");
+  EXPECT_EQ((*fields)[1].system_name, "custom_notes");  // derived when TestRail omits it
+  auto ms = client->GetMilestones(1);
+  ASSERT_TRUE(ms.ok()) << ms.status().message();
+  ASSERT_EQ(ms->size(), 1u);
+  ASSERT_EQ((*ms)[0].milestones.size(), 1u);
+  EXPECT_EQ((*ms)[0].milestones[0].parent_id, 10);
+  EXPECT_TRUE((*ms)[0].milestones[0].is_completed);
+  auto users = client->GetUsers(1);
+  ASSERT_TRUE(users.ok()) << users.status().message();
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].email, "q@x.io");
+  auto unknown = client->GetMilestone(99);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().reason(), "rejected");
+  bool users_with_project = false;
+  for (const auto& r : transport_.requests())
+    users_with_project = users_with_project || PathOf(r) == "get_users&project_id=1";
+  EXPECT_TRUE(users_with_project);
+}
+
 // Numbers TestRail could never mean as ids or timestamps (outside int64) are a wrong response
 // shape, not a silently wrapped value; converting 1e65 was undefined behaviour (found by
 // fuzz_testrail_responses, issue 13).

@@ -581,6 +581,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/testrail/export-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Custom result fields of the TestRail project with the values Nexus sends (issue 14) */
+        get: operations["getExportFields"];
+        /** Save result field values, assignee of failed results, step results switch (validated against the instance) */
+        put: operations["putExportFields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Milestones of the selected TestRail project, sub-milestones flattened after their parent */
+        get: operations["listRemoteMilestones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of the TestRail instance (assignee picker) */
+        get: operations["listRemoteUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/testrail/catalog": {
         parameters: {
             query?: never;
@@ -766,42 +818,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{p}/runs/{r}/artifacts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A run's artifacts, oldest first (project:read-runs) */
-        get: operations["listArtifacts"];
-        put?: never;
-        /** Upload an artifact: the raw bytes as the body, its media type as Content-Type (project:operate-runs). 413 payload_too_large over the per-file limit or quota_exceeded over the project's quota; 415 unsupported_media_type or media_type_mismatch (content that does not match the type). */
-        post: operations["uploadArtifact"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{p}/runs/{r}/artifacts/{a}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Download an artifact with its media type (project:read-runs); one byte range (Range: bytes=a-b, a-, -n) answers 206, past the end 416; ETag is the SHA-256 */
-        get: operations["downloadArtifact"];
-        put?: never;
-        post?: never;
-        /** Delete an artifact (project:operate-runs); its bytes go with the last artifact that has them */
-        delete: operations["deleteArtifact"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1274,6 +1290,8 @@ export interface components {
             force_new_run?: boolean;
             dry_run?: boolean;
             wait?: boolean;
+            /** @description milestone of the TestRail run/plan for this export (default: the project's); checked against the instance before any write (400 unknown_milestone) */
+            milestone_id?: number;
         };
         Export: {
             id: number | null;
@@ -1337,8 +1355,11 @@ export interface components {
                         elapsed: string | null;
                         version: string | null;
                         run_ids: number[];
+                        /** @description extra members of the result entry as sent: custom_* field values, assignedto_id, step results (issue 14) */
+                        fields: Record<string, never>;
                     }[];
                 }[];
+                milestone_id: number | null;
             };
         };
         RunSync: {
@@ -1440,17 +1461,71 @@ export interface components {
         RunAttributes: {
             [key: string]: string;
         };
-        Artifact: {
-            id: number;
-            run_id: number;
-            name: string;
+        FieldSetting: {
             /** @enum {string} */
-            media_type: "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "video/mp4" | "video/webm" | "text/plain" | "application/json" | "application/har+json" | "application/zip";
-            size: number;
-            sha256: string;
-            step_id: string | null;
-            /** Format: date-time */
-            created_at: string;
+            source: "fixed" | "build" | "run_url" | "test_name" | "attribute";
+            /** @description fixed value of the field's type (dropdown: option id; multi_select: option ids) */
+            value?: unknown;
+            /** @description run attribute key (source attribute) */
+            attribute?: string;
+            /** @description ignored on input; the field's type when saved */
+            type_id?: number;
+        };
+        ExportFieldsRequest: {
+            /** @description by system name (custom_*) */
+            fields?: {
+                [key: string]: components["schemas"]["FieldSetting"];
+            };
+            failed_assignee_id?: number | null;
+            step_results?: boolean;
+        };
+        ExportField: {
+            system_name: string;
+            label: string;
+            /** @enum {string} */
+            type: "string" | "integer" | "text" | "url" | "checkbox" | "dropdown" | "user" | "date" | "milestone" | "steps" | "step_results" | "multi_select" | "unknown";
+            type_id: number;
+            required: boolean;
+            /** @description false: the field disappeared from TestRail */
+            present: boolean;
+            options: {
+                id: number;
+                label: string;
+            }[];
+            setting: null | {
+                source: string;
+                value?: unknown;
+                attribute?: string;
+            };
+            /** @enum {string|null} */
+            problem: "disappeared" | "type_changed" | null;
+        };
+        ExportFields: {
+            fields: components["schemas"]["ExportField"][];
+            failed_assignee_id: number | null;
+            step_results: boolean;
+            step_results_field: string | null;
+            settings_unreadable: boolean;
+        };
+        RemoteMilestonePage: {
+            items: {
+                id: number;
+                name: string;
+                parent_id: number | null;
+                is_completed: boolean;
+                is_started: boolean;
+                due_on: number | null;
+            }[];
+            next_cursor: string | null;
+        };
+        RemoteUserPage: {
+            items: {
+                id: number;
+                name: string;
+                email: string;
+                is_active: boolean;
+            }[];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -1483,8 +1558,6 @@ export interface components {
         limit: number;
         /** @description next_cursor of the previous page */
         cursor: string;
-        /** @description artifact id */
-        a: number;
     };
     requestBodies: never;
     headers: never;
@@ -2680,6 +2753,109 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportFieldsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteMilestones: {
+        parameters: {
+            query?: {
+                /** @description 1: include completed milestones (hidden by default) */
+                include_completed?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteMilestonePage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteUserPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getCatalog: {
         parameters: {
             query?: never;
@@ -3095,148 +3271,6 @@ export interface operations {
                         items: components["schemas"]["RunSync"][];
                     };
                 };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    listArtifacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-                /** @description run id */
-                r: components["parameters"]["r"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Artifact"][];
-                    };
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    uploadArtifact: {
-        parameters: {
-            query: {
-                /** @description file name, 1-255 bytes, no path */
-                name: string;
-                /** @description the step of the run's test the artifact shows */
-                step_id?: string;
-            };
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-                /** @description run id */
-                r: components["parameters"]["r"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "image/png": string;
-                "image/jpeg": string;
-                "image/gif": string;
-                "image/webp": string;
-                "video/mp4": string;
-                "video/webm": string;
-                "text/plain": string;
-                "application/json": string;
-                "application/har+json": string;
-                "application/zip": string;
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Artifact"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    downloadArtifact: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-                /** @description run id */
-                r: components["parameters"]["r"];
-                /** @description artifact id */
-                a: components["parameters"]["a"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": string;
-                };
-            };
-            /** @description Partial Content */
-            206: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": string;
-                };
-            };
-            /** @description Not Modified */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    deleteArtifact: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-                /** @description run id */
-                r: components["parameters"]["r"];
-                /** @description artifact id */
-                a: components["parameters"]["a"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             default: components["responses"]["Error"];
         };

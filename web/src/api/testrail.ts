@@ -1,7 +1,7 @@
 // Typed client: a project's TestRail configuration (connection, project and suites, statuses,
 // mapping, options).
 import { http, query, type Page } from './client';
-import type { ConnectionRequest, Mapping, MappingView, Options, OptionsRequest, RemoteProject, RemoteSuite, Statuses, TestRailConfig, TestRailSummary } from './types';
+import type { ConnectionRequest, ExportFields, ExportFieldsRequest, Mapping, MappingView, Options, OptionsRequest, RemoteMilestone, RemoteProject, RemoteSuite, RemoteUser, Statuses, TestRailConfig, TestRailSummary } from './types';
 
 const base = (p: number) => `/projects/${p}/testrail`;
 
@@ -20,4 +20,10 @@ export const testrailApi = {
   saveMapping: (p: number, m: Mapping) => http.put<MappingView>(`${base(p)}/mapping`, m),
   resetMapping: (p: number) => http.post<MappingView>(`${base(p)}/mapping/reset`),
   saveOptions: (p: number, o: OptionsRequest) => http.put<Options>(`${base(p)}/options`, o),
+  // Issue 14: result field values, assignee of failed results, step results; pickers.
+  exportFields: (p: number) => http.get<ExportFields>(`${base(p)}/export-fields`),
+  saveExportFields: (p: number, body: ExportFieldsRequest) => http.put<ExportFields>(`${base(p)}/export-fields`, body),
+  milestones: (p: number, includeCompleted = false) =>
+    http.get<Page<RemoteMilestone>>(`${base(p)}/remote/milestones${query({ include_completed: includeCompleted ? 1 : undefined })}`),
+  users: (p: number) => http.get<Page<RemoteUser>>(`${base(p)}/remote/users`),
 };

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { exportsApi } from '../api/exports';
 import { testrailApi } from '../api/testrail';
-import type { ExportRequest, ExportResult } from '../api/types';
+import type { ExportRequest, ExportResult, RemoteMilestone } from '../api/types';
 import { Dialog, ErrorBanner, Spinner } from './ui';
 import { ExportSummary } from './ExportSummary';
 
@@ -29,6 +29,9 @@ export function ExportDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
+  // Per-export milestone (issue 14): '' = the project's default.
+  const [milestones, setMilestones] = useState<RemoteMilestone[]>([]);
+  const [milestone, setMilestone] = useState('');
 
   useEffect(() => {
     let live = true;
@@ -40,6 +43,10 @@ export function ExportDialog({
         setDefaultsLoaded(true);
       })
       .catch(() => live && setDefaultsLoaded(true));
+    testrailApi
+      .milestones(projectId)
+      .then((m) => live && setMilestones(m.items))
+      .catch(() => undefined); // no picker: the project's default applies
     return () => {
       live = false;
     };
@@ -51,6 +58,7 @@ export function ExportDialog({
     try {
       const body: ExportRequest = { ...source, close_run_on_completion: close };
       if (name.trim()) body.custom_run_name = name.trim();
+      if (milestone !== '') body.milestone_id = Number(milestone);
       const r = await exportsApi.start(projectId, body);
       setResult(r);
       onDone?.(r);
@@ -109,6 +117,20 @@ export function ExportDialog({
             />{' '}
             Close the TestRail run when the results are added <span className="muted">(project default: Configs → TestRail → Export options)</span>
           </label>
+          {milestones.length > 0 && (
+            <label className="field">
+              <span className="field-label">Milestone</span>
+              <select value={milestone} onChange={(e) => setMilestone(e.target.value)} data-testid="export-milestone">
+                <option value="">Project default</option>
+                {milestones.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.parent_id ? '\u00a0\u00a0↳ ' : ''}
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
         </>
       )}
       <ErrorBanner error={error} />

@@ -239,6 +239,7 @@ export function RunDetailPage({ runId }: { runId: number }) {
                         <th>Case</th>
                         <th>Status</th>
                         <th>Comment, exactly as sent</th>
+                        <th>Fields</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -254,6 +255,19 @@ export function RunDetailPage({ runId }: { runId: number }) {
                             </td>
                             <td>
                               <pre className="comment">{c.comment}</pre>
+                            </td>
+                            <td data-testid="preview-fields">
+                              {[
+                                c.version ? `version: ${c.version}` : '',
+                                c.elapsed ? `elapsed: ${c.elapsed}` : '',
+                                ...Object.entries(c.fields).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
+                              ]
+                                .filter(Boolean)
+                                .map((t) => (
+                                  <div key={t} className="mono small">
+                                    {t}
+                                  </div>
+                                ))}
                             </td>
                           </tr>
                         );

@@ -12,6 +12,7 @@ import { ProjectSuitesSection } from './testrail/ProjectSuitesSection';
 import { CatalogSection } from './testrail/CatalogSection';
 import { MappingSection } from './testrail/MappingSection';
 import { OptionsSection } from './testrail/OptionsSection';
+import { FieldsSection } from './testrail/FieldsSection';
 
 export function TestRailConfigPage() {
   const { project } = useProject();
@@ -64,6 +65,7 @@ export function TestRailConfigPage() {
           {trProjectId && <CatalogSection projectId={project.id} watch={`${trProjectId}:${suiteIds.join(",")}`} />}
           <MappingSection projectId={project.id} initial={cfg.mapping} />
           <OptionsSection projectId={project.id} initial={cfg.options} />
+          {trProjectId && <FieldsSection key={trProjectId} projectId={project.id} />}
         </>
       )}
     </div>

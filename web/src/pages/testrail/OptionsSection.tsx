@@ -1,8 +1,8 @@
 // Configs → TestRail, "Export options": close on completion, automatic export, run name, milestone.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { testrailApi } from '../../api/testrail';
-import type { Options } from '../../api/types';
+import type { Options, RemoteMilestone } from '../../api/types';
 import { ErrorBanner, Spinner } from '../../components/ui';
 import { cls } from '../../util';
 
@@ -17,6 +17,20 @@ export function OptionsSection({ projectId, initial }: { projectId: number; init
   const [busy, setBusy] = useState(false);
   const [ok, setOk] = useState(false);
   const field = err instanceof ApiError ? err.field : undefined;
+  // Milestone picker (issue 14): the project's milestones with sub-milestones under their
+  // parent; completed ones only on request. Without TestRail's list the id can be typed.
+  const [milestones, setMilestones] = useState<RemoteMilestone[] | null>(null);
+  const [showCompleted, setShowCompleted] = useState(false);
+  useEffect(() => {
+    let live = true;
+    testrailApi
+      .milestones(projectId, showCompleted)
+      .then((m) => live && setMilestones(m.items))
+      .catch(() => live && setMilestones(null));
+    return () => {
+      live = false;
+    };
+  }, [projectId, showCompleted]);
   const save = async () => {
     setBusy(true);
     setErr(null);
@@ -59,12 +73,28 @@ export function OptionsSection({ projectId, initial }: { projectId: number; init
           />
         </label>
         <label className={cls('field', field === 'milestone_id' && 'field-error')}>
-          <span className="field-label">Milestone ID (optional)</span>
-          <input
-            value={o.milestone_id}
-            inputMode="numeric"
-            onChange={(e) => setO({ ...o, milestone_id: e.target.value })}
-          />
+          <span className="field-label">Milestone (optional)</span>
+          {milestones ? (
+            <select data-testid="tr-milestone" value={o.milestone_id} onChange={(e) => setO({ ...o, milestone_id: e.target.value })}>
+              <option value="">No milestone</option>
+              {o.milestone_id !== '' && !milestones.some((m) => String(m.id) === o.milestone_id) && (
+                <option value={o.milestone_id}>Milestone #{o.milestone_id}</option>
+              )}
+              {milestones.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.parent_id ? '\u00a0\u00a0↳ ' : ''}
+                  {m.name}
+                  {m.is_completed ? ' (completed)' : ''}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input value={o.milestone_id} inputMode="numeric" onChange={(e) => setO({ ...o, milestone_id: e.target.value })} />
+          )}
+        </label>
+        <label className="check">
+          <input type="checkbox" data-testid="tr-milestone-completed" checked={showCompleted} onChange={(e) => setShowCompleted(e.target.checked)} /> Show
+          completed milestones
         </label>
       </div>
       <div className="row-gap">
