@@ -1,7 +1,5 @@
 // SqliteStore: the tests and runs role (test_run_store.h). Tags, expected results, bugs
 // and step outcomes are JSON text columns (docs/storage.md).
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <utility>
@@ -246,14 +244,13 @@ Result<Test> SqliteStore::CreateTest(const Test& test) {
         Statement st,
         c.Prepare(kOp,
                   "INSERT INTO tests (project_id, name, tags_json, version, created_at, "
-                  "updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)"));
+                  "updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5) RETURNING id"));
     st.Bind(1, test.project_id)
         .Bind(2, test.name)
         .Bind(3, EncodeStrings(test.tags))
         .Bind(4, test.created_at)
         .Bind(5, test.updated_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    int64_t id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     NEXUS_RETURN_IF_ERROR(InsertSteps(c, id, test.steps));
     return LoadTest(c, test.project_id, id);
   });
@@ -374,11 +371,12 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
   }
   NEXUS_ASSIGN_OR_RETURN(
       Statement st,
-      c.Prepare(kOp,
-                "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
-                "started_at, finished_at, build, summary, bugs_json, steps_json, "
-                "execution_id, created_at, updated_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+      c.Prepare(
+          kOp,
+          "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
+          "started_at, finished_at, build, summary, bugs_json, steps_json, "
+          "execution_id, created_at, updated_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id"));
   st.Bind(1, run.project_id)
       .Bind(2, run.test_id)
       .Bind(3, run.test_version)
@@ -393,8 +391,8 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
       .Bind(12, run.execution_id)
       .Bind(13, run.created_at)
       .Bind(14, run.updated_at);
-  NEXUS_RETURN_IF_ERROR(st.Run());
-  return LoadRun(c, run.project_id, sqlite3_last_insert_rowid(c.handle()));
+  NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
+  return LoadRun(c, run.project_id, id);
 }
 
 Result<Run> SqliteStore::GetRun(int64_t project_id, int64_t run_id) {
