@@ -14,6 +14,9 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libcurl4-openssl-dev libboost-dev
+  # PostgreSQL backend (issue 15): libpq to build; the server package because the store
+  # conformance suite starts a throwaway cluster (initdb) for every make test
+  libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests, benchmarks and the web UI
   openssl curl wrk brotli

@@ -26,6 +26,7 @@ class AuthApi {
       return [this, fn](Ctx& c) { return (this->*fn)(c); };
     };
     s.Route("GET", "/healthz", bind(&AuthApi::Healthz), false);
+    s.Route("GET", "/readyz", bind(&AuthApi::Readyz), false);
     s.Route("POST", "/api/v1/auth/login", bind(&AuthApi::Login), false);
     s.Route("POST", "/api/v1/auth/logout", bind(&AuthApi::Logout), false);
     s.Route("GET", "/api/v1/me", bind(&AuthApi::Me));
@@ -40,6 +41,23 @@ class AuthApi {
   Result<Reply> Healthz(Ctx&) {
     NEXUS_ASSIGN_OR_RETURN(int version, health_.SchemaVersion());
     return Reply{200, {{"status", "ok"}, {"schema_version", version}}};
+  }
+
+  // Readiness (issue 15): 200 when the database answers and is at the schema version this
+  // binary expects, 503 otherwise (a load balancer then sends traffic elsewhere).
+  Result<Reply> Readyz(Ctx&) {
+    const int latest = domain::HealthService::LatestSchemaVersion();
+    auto version = health_.SchemaVersion();
+    if (!version.ok()) {
+      return Reply{503, {{"status", "database_unavailable"}, {"latest_schema_version", latest}}};
+    }
+    const bool current = *version == latest;
+    return Reply{current ? 200 : 503,
+                 {{"status", current             ? "ready"
+                             : *version < latest ? "migrations_pending"
+                                                 : "schema_newer_than_binary"},
+                  {"schema_version", *version},
+                  {"latest_schema_version", latest}}};
   }
 
   Result<Reply> Login(Ctx& c) {

@@ -75,7 +75,10 @@ Status PrepareDataDir(const std::string& data_dir) {
 
 Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config) {
   if (config.db.empty()) NEXUS_RETURN_IF_ERROR(PrepareDataDir(config.data_dir));
-  NEXUS_ASSIGN_OR_RETURN(auto store, OpenStore(config.DbUrl()));
+  const std::string url = config.DbUrl();
+  const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
+  NEXUS_ASSIGN_OR_RETURN(auto store,
+                         postgres ? OpenPostgresStore(url, config.db_pool_size) : OpenStore(url));
   NEXUS_RETURN_IF_ERROR(store->Migrate());
   return store;
 }

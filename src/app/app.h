@@ -33,7 +33,8 @@ namespace nexus::app {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./nexus-data";
-  std::string db;          // --db URL; empty = SQLite file nexus.db in data_dir
+  std::string db;          // --db/--database URL; empty = SQLite file nexus.db in data_dir
+  int db_pool_size = 8;    // PostgreSQL: connections per instance (--db-pool-size)
   std::string public_url;  // NEXUS_PUBLIC_URL; base of links back to Nexus
   std::string static_dir;  // built web UI; empty = auto-detect next to the binary
   // The HTTP front: connection caps, threads, body budget (deadlines below, in ms).

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 
@@ -29,8 +30,18 @@ void SetupLogging(const std::string& level) {
 void AddStoreFlags(CLI::App* cmd, Config& c) {
   cmd->add_option("--data-dir", c.data_dir, "Data directory (SQLite database, key file)")
       ->envname("NEXUS_DATA_DIR");
-  cmd->add_option("--db", c.db, "Database URL (default: SQLite in the data dir)")
-      ->envname("NEXUS_DB");
+  // NEXUS_DB is the older name of NEXUS_DATABASE; the flag or NEXUS_DATABASE wins over it.
+  if (const char* old_env = std::getenv("NEXUS_DB"); old_env != nullptr && c.db.empty())
+    c.db = old_env;
+  cmd->add_option("--db,--database", c.db,
+                  "Database URL: sqlite:///path/nexus.db (default: SQLite in the data dir) or "
+                  "postgresql://user@host/db — several instances may share one PostgreSQL "
+                  "database (docs/storage.md)")
+      ->envname("NEXUS_DATABASE");
+  cmd->add_option("--db-pool-size", c.db_pool_size,
+                  "PostgreSQL connections this instance opens at most (default 8)")
+      ->envname("NEXUS_DB_POOL_SIZE")
+      ->check(CLI::Range(1, 1000));
 }
 
 // Flags of the commands that talk to TestRail (serve, export).

@@ -1,4 +1,4 @@
-// HealthService: the liveness answer of the server (GET /healthz).
+// HealthService: the liveness and readiness answers of the server (GET /healthz, /readyz).
 #pragma once
 
 #include "core/status.h"
@@ -13,6 +13,10 @@ class HealthService {
   // The applied schema version; Unavailable ("database unavailable") when the store cannot
   // answer.
   Result<int> SchemaVersion();
+  // The newest schema version this binary knows; the database is "current" at it (/readyz: an
+  // instance behind a load balancer takes traffic only when the database is reachable and
+  // migrated, issue 15).
+  static int LatestSchemaVersion();
 
  private:
   Store& store_;

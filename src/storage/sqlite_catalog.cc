@@ -91,9 +91,10 @@ Status UpsertCatalogSuite(Connection& c, std::string_view op, int64_t project_id
                 "INSERT INTO testrail_catalog_suites (project_id, suite_id, name, "
                 "high_water_updated_on, last_full_sync_at, last_incremental_at) VALUES (?1, "
                 "?2, ?3, ?4, ?5, ?6) ON CONFLICT (project_id, suite_id) DO UPDATE SET name = "
-                "excluded.name, high_water_updated_on = CASE WHEN ?7 THEN excluded."
-                "high_water_updated_on ELSE MAX(high_water_updated_on, "
-                "excluded.high_water_updated_on) END, last_full_sync_at = "
+                "excluded.name, high_water_updated_on = CASE WHEN ?7 <> 0 OR "
+                "excluded.high_water_updated_on > testrail_catalog_suites.high_water_updated_on "
+                "THEN excluded.high_water_updated_on ELSE "
+                "testrail_catalog_suites.high_water_updated_on END, last_full_sync_at = "
                 "COALESCE(excluded.last_full_sync_at, last_full_sync_at), "
                 "last_incremental_at = COALESCE(excluded.last_incremental_at, "
                 "last_incremental_at)"));
@@ -177,7 +178,7 @@ Status MarkUnlistedCasesDeleted(Connection& c, std::string_view op, int64_t proj
     NEXUS_ASSIGN_OR_RETURN(Statement q,
                            c.Prepare(op,
                                      "SELECT case_id FROM testrail_catalog_cases WHERE project_id "
-                                     "= ?1 AND suite_id = ?2 AND NOT is_deleted"));
+                                     "= ?1 AND suite_id = ?2 AND is_deleted = 0"));
     q.Bind(1, project_id).Bind(2, u.suite_id);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -204,7 +205,7 @@ Result<int64_t> MarkCasesDeleted(Connection& c, std::string_view op, int64_t pro
                            c.Prepare(op,
                                      "UPDATE testrail_catalog_cases SET is_deleted = TRUE, "
                                      "deleted_at = ?3 WHERE project_id = ?1 AND case_id = ?2 "
-                                     "AND NOT is_deleted RETURNING case_id"));
+                                     "AND is_deleted = 0 RETURNING case_id"));
     up.Bind(1, project_id).Bind(2, id).Bind(3, now);
     NEXUS_ASSIGN_OR_RETURN(bool row, up.Step());
     if (row) ++changed;  // one row at most (the primary key)

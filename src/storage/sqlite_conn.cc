@@ -25,92 +25,75 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view op) {
   return Internal(std::move(text));
 }
 
-Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, bool owned, bool* in_use, std::string_view op)
-    : db_(db), stmt_(stmt), owned_(owned), in_use_(in_use), op_(op) {}
+// One prepared sqlite3 statement. A cached one is reset for reuse when its handle releases
+// it; a private one (the cached one was busy) deletes itself.
+class SqliteConnection::Stmt final : public sql::StatementImpl {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* stmt, bool cached) : db_(db), stmt_(stmt), cached_(cached) {}
+  ~Stmt() override { sqlite3_finalize(stmt_); }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_),
-      stmt_(std::exchange(other.stmt_, nullptr)),
-      owned_(other.owned_),
-      in_use_(std::exchange(other.in_use_, nullptr)),
-      op_(other.op_),
-      bind_rc_(other.bind_rc_) {}
+  // Hands the statement to a new Statement handle; false when it is already in use.
+  bool Acquire(std::string_view op) {
+    if (in_use_) return false;
+    in_use_ = true;
+    op_ = op;
+    bind_rc_ = 0;
+    return true;
+  }
 
-Statement::~Statement() {
-  if (stmt_ == nullptr) return;
-  if (owned_) {
-    sqlite3_finalize(stmt_);
-  } else {
+  void BindInt64(int index, int64_t value) override {
+    Check(sqlite3_bind_int64(stmt_, index, value));
+  }
+  void BindText(int index, std::string_view value) override {
+    Check(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                              SQLITE_UTF8));
+  }
+  void BindNull(int index) override { Check(sqlite3_bind_null(stmt_, index)); }
+
+  Result<bool> Step() override {
+    if (bind_rc_ != 0) return ErrorStatus(db_, bind_rc_, op_);
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    rc = sqlite3_extended_errcode(db_);
+    Status st = ErrorStatus(db_, rc, op_);
+    sqlite3_reset(stmt_);
+    return st;
+  }
+  int64_t Changes() const override { return sqlite3_changes64(db_); }
+  int64_t Int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const override {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    if (p == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  void Release() override {
+    if (!cached_) {
+      delete this;
+      return;
+    }
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    in_use_ = false;
   }
-  if (in_use_ != nullptr) *in_use_ = false;
-}
 
-Statement& Statement::Bind(int index, int64_t value) {
-  int rc = sqlite3_bind_int64(stmt_, index, value);
-  if (rc != SQLITE_OK && bind_rc_ == 0) bind_rc_ = rc;
-  return *this;
-}
-
-Statement& Statement::Bind(int index, std::string_view value) {
-  int rc =
-      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  if (rc != SQLITE_OK && bind_rc_ == 0) bind_rc_ = rc;
-  return *this;
-}
-
-Statement& Statement::Bind(int index, std::optional<int64_t> value) {
-  return value ? Bind(index, *value) : BindNull(index);
-}
-
-Statement& Statement::BindNull(int index) {
-  int rc = sqlite3_bind_null(stmt_, index);
-  if (rc != SQLITE_OK && bind_rc_ == 0) bind_rc_ = rc;
-  return *this;
-}
-
-Result<bool> Statement::Step() {
-  if (bind_rc_ != 0) return ErrorStatus(db_, bind_rc_, op_);
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  rc = sqlite3_extended_errcode(db_);
-  Status st = ErrorStatus(db_, rc, op_);
-  sqlite3_reset(stmt_);
-  return st;
-}
-
-Status Statement::Run() {
-  Result<bool> r = Step();
-  if (!r.ok()) return r.status();
-  while (*r) {
-    r = Step();
-    if (!r.ok()) return r.status();
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == 0) bind_rc_ = rc;
   }
-  return Status::Ok();
-}
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  const bool cached_;
+  bool in_use_ = false;
+  std::string_view op_;
+  int bind_rc_ = 0;  // first failing bind, 0 when all succeeded
+};
 
-int64_t Statement::Changes() const { return sqlite3_changes64(db_); }
-
-int64_t Statement::Int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-
-std::string Statement::Text(int col) const {
-  const unsigned char* p = sqlite3_column_text(stmt_, col);
-  if (p == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(p),
-                     static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-}
-
-bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
-std::optional<int64_t> Statement::OptInt64(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  return Int64(col);
-}
-
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int flags,
-                                                     int busy_timeout_ms, bool query_only) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path, int flags,
+                                                                 int busy_timeout_ms,
+                                                                 bool query_only) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -121,7 +104,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, in
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
-  std::unique_ptr<Connection> conn(new Connection(db));
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   // journal_mode=WAL is persistent in the file; it reports "memory" for in-memory databases.
   std::string pragmas = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
   if (!query_only) pragmas = "PRAGMA journal_mode = WAL; " + pragmas;
@@ -130,32 +113,33 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, in
   return conn;
 }
 
-Connection::~Connection() {
-  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+SqliteConnection::SqliteConnection(sqlite3* db) : db_(db) {}
+
+SqliteConnection::~SqliteConnection() {
+  cache_.clear();  // finalizes the cached statements before the handle closes
   sqlite3_close_v2(db_);
 }
 
-Result<Statement> Connection::Prepare(std::string_view op, const std::string& sql) {
+Result<Statement> SqliteConnection::Prepare(std::string_view op, const std::string& sql) {
   auto it = cache_.find(sql);
-  if (it != cache_.end() && !it->second.in_use) {
-    it->second.in_use = true;
-    return Statement(db_, it->second.stmt, /*owned=*/false, &it->second.in_use, op);
-  }
+  if (it != cache_.end() && it->second->Acquire(op)) return Statement(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   unsigned prep_flags = it == cache_.end() ? SQLITE_PREPARE_PERSISTENT : 0;
   int rc =
       sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), prep_flags, &stmt, nullptr);
   if (rc != SQLITE_OK) return ErrorStatus(db_, sqlite3_extended_errcode(db_), op);
   if (it != cache_.end()) {  // the cached one is busy: a private, throw-away statement
-    return Statement(db_, stmt, /*owned=*/true, nullptr, op);
+    auto* priv = new Stmt(db_, stmt, /*cached=*/false);
+    priv->Acquire(op);
+    return Statement(priv);
   }
-  CachedStatement& slot = cache_[sql];
-  slot.stmt = stmt;
-  slot.in_use = true;
-  return Statement(db_, stmt, /*owned=*/false, &slot.in_use, op);
+  auto& slot = cache_[sql];
+  slot = std::make_unique<Stmt>(db_, stmt, /*cached=*/true);
+  slot->Acquire(op);
+  return Statement(slot.get());
 }
 
-Status Connection::ExecScript(std::string_view op, const std::string& sql) {
+Status SqliteConnection::ExecScript(std::string_view op, const std::string& sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
@@ -164,6 +148,21 @@ Status Connection::ExecScript(std::string_view op, const std::string& sql) {
     return st;
   }
   return Status::Ok();
+}
+
+Status SqliteConnection::Begin(std::string_view op, bool write) {
+  NEXUS_ASSIGN_OR_RETURN(Statement st, Prepare(op, write ? "BEGIN IMMEDIATE" : "BEGIN"));
+  return st.Run();
+}
+
+Status SqliteConnection::Commit(std::string_view op) {
+  NEXUS_ASSIGN_OR_RETURN(Statement st, Prepare(op, "COMMIT"));
+  return st.Run();
+}
+
+void SqliteConnection::Rollback(std::string_view op) {
+  auto st = Prepare(op, "ROLLBACK");
+  if (st.ok()) (void)st->Run();
 }
 
 }  // namespace nexus::sqlite

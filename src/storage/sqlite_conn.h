@@ -1,9 +1,8 @@
-// Thin RAII layer over the sqlite3 C API used by SqliteStore: a Connection owns one sqlite3
-// handle and caches its prepared statements; a Statement is a borrowed, bound, steppable
-// handle that resets itself when it goes out of scope. Internal to storage/.
+// The SQLite implementation of the connection layer (sql_conn.h): a Connection owns one
+// sqlite3 handle and caches its prepared statements. Internal to storage/.
 //
-// Threading: a Connection (and every Statement from it) is used by one thread at a time;
-// SqliteStore guarantees that with its write mutex and reader pool.
+// The names sqlite::Connection and sqlite::Statement stay as aliases of the backend-neutral
+// sql:: types, so role code written against them runs on every backend.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +13,16 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "storage/sql_conn.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace nexus::sqlite {
+
+using Connection = sql::Connection;
+using Statement = sql::Statement;
+using sql::InsertReturningId;
 
 // Maps a SQLite result code to a Status: constraint violations of UNIQUE / PRIMARY KEY become
 // Conflict (reason "duplicate"), a foreign-key violation NotFound, SQLITE_BUSY Unavailable and
@@ -26,75 +30,31 @@ namespace nexus::sqlite {
 // columns, never bound values.
 Status ErrorStatus(sqlite3* db, int rc, std::string_view op);
 
-class Statement {
- public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, bool owned, bool* in_use, std::string_view op);
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&&) = delete;
-  Statement(const Statement&) = delete;
-  ~Statement();
-
-  // Parameters are 1-based, as in SQL ("?1"). A failed bind is reported by the next Step().
-  Statement& Bind(int index, int64_t value);
-  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
-  Statement& Bind(int index, bool value) { return Bind(index, static_cast<int64_t>(value)); }
-  Statement& Bind(int index, std::string_view value);
-  Statement& Bind(int index, const std::string& value) {
-    return Bind(index, std::string_view(value));
-  }
-  Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
-  Statement& Bind(int index, std::optional<int64_t> value);
-  Statement& BindNull(int index);
-
-  // Advances: true when a row is available, false when done, an error Status otherwise.
-  Result<bool> Step();
-  // Runs a statement that returns no rows to completion.
-  Status Run();
-  // Rows changed by the last Run() on this connection.
-  int64_t Changes() const;
-
-  // Column accessors (0-based) for the current row.
-  int64_t Int64(int col) const;
-  bool Bool(int col) const { return Int64(col) != 0; }
-  std::string Text(int col) const;
-  bool IsNull(int col) const;
-  std::optional<int64_t> OptInt64(int col) const;
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
-  bool owned_;    // finalize on destruction (not in the cache)
-  bool* in_use_;  // cache slot flag, cleared on destruction
-  std::string_view op_;
-  int bind_rc_ = 0;  // first failing bind, 0 when all succeeded
-};
-
-class Connection {
+class SqliteConnection final : public sql::Connection {
  public:
   // Opens `path` (":memory:" for a private in-memory database) with `flags`
   // (SQLITE_OPEN_*), then applies the pragmas every Nexus connection uses.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path, int flags,
-                                                  int busy_timeout_ms, bool query_only);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, int flags,
+                                                        int busy_timeout_ms, bool query_only);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // A statement for `sql`, prepared once per connection and cached (by its text). When the
-  // cached one is still in use (nested queries), a private one is prepared instead.
-  Result<Statement> Prepare(std::string_view op, const std::string& sql);
-  // Executes one or more statements without parameters (migrations, pragmas).
-  Status ExecScript(std::string_view op, const std::string& sql);
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
+  Result<Statement> Prepare(std::string_view op, const std::string& sql) override;
+  Status ExecScript(std::string_view op, const std::string& sql) override;
+  Status Begin(std::string_view op, bool write) override;
+  Status Commit(std::string_view op) override;
+  void Rollback(std::string_view op) override;
 
   sqlite3* handle() const { return db_; }
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
-  struct CachedStatement {
-    sqlite3_stmt* stmt = nullptr;
-    bool in_use = false;
-  };
+  class Stmt;
+  explicit SqliteConnection(sqlite3* db);
   sqlite3* db_;
-  std::unordered_map<std::string, CachedStatement> cache_;
+  // Cached statements by SQL text; each is handed out to one Statement at a time.
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
 };
 
 }  // namespace nexus::sqlite

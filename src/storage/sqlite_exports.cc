@@ -2,8 +2,6 @@
 // The journal and the per-case history are append-only; a batch's "done" step and the cases
 // it landed are written in one transaction, so the journal never claims more than the
 // history shows (and vice versa).
-#include <sqlite3.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -172,7 +170,7 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
                   "INSERT INTO exports (project_id, trigger_kind, source_kind, source_ids, "
                   "source_key, options, state, nonce, created_by, created_at, updated_at, "
                   "plan_json, strategy, skipped_json, warnings_json) VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)"));
+                  "?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14) RETURNING id"));
     st.Bind(1, rec.project_id)
         .Bind(2, ExportTriggerName(rec.trigger))
         .Bind(3, ExportSourceKindName(rec.source_kind))
@@ -187,13 +185,13 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
     st.Bind(12, StrategyText(rec.strategy))
         .Bind(13, SkippedToJson(rec.skipped))
         .Bind(14, WarningsToJson(rec.warnings));
-    Status r = st.Run();
-    if (r.code() == StatusCode::kConflict)
+    Result<int64_t> r = sqlite::InsertReturningId(st);
+    if (r.status().code() == StatusCode::kConflict)
       return Conflict("an export of this source is already in progress", "already_running");
-    if (r.code() == StatusCode::kNotFound)
+    if (r.status().code() == StatusCode::kNotFound)
       return NotFound("project " + std::to_string(rec.project_id) + " not found");
-    NEXUS_RETURN_IF_ERROR(r);
-    id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_RETURN_IF_ERROR(r.status());
+    id = *r;
     if (entries.empty()) return Status::Ok();
     std::string runs;
     for (size_t e = 0; e < entries.size(); ++e)
@@ -397,7 +395,8 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
         Statement st,
         c.Prepare(kOp,
                   "INSERT INTO export_steps (export_id, kind, entry_index, remote_id, case_ids, "
-                  "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                  "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                  "RETURNING id"));
     st.Bind(1, step.export_id).Bind(2, StepKindName(step.kind));
     if (step.entry_index)
       st.Bind(3, *step.entry_index);
@@ -408,8 +407,7 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
         .Bind(6, step.fingerprint)
         .Bind(7, StepDetailToJson(step.kind, step.detail))
         .Bind(8, step.created_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(id, sqlite::InsertReturningId(st));
     if (step.landed.empty()) return Status::Ok();
     int64_t project_id = 0;
     {

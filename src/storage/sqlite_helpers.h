@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "storage/page_request.h"
+#include "storage/sql_pool.h"
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_store.h"
 
@@ -36,54 +37,55 @@ Status Corrupt(std::string_view op, std::string_view what);
 
 }  // namespace sqlite
 
-// A connection to read from: a pooled reader, or the writer (under write_mu_) for an
-// in-memory database. Returns the reader to the pool on destruction.
-class SqliteStore::ReadLease {
- public:
-  explicit ReadLease(SqliteStore* store);
-  ~ReadLease();
-  ReadLease(const ReadLease&) = delete;
-  ReadLease& operator=(const ReadLease&) = delete;
-
-  const Status& status() const { return status_; }
-  sqlite::Connection* conn() const { return conn_; }
-
- private:
-  SqliteStore* store_;
-  std::unique_lock<std::mutex> write_lock_;
-  std::unique_ptr<sqlite::Connection> owned_;
-  sqlite::Connection* conn_ = nullptr;
-  Status status_;
-};
+// A transaction is retried on a fresh connection only when BEGIN failed because the connection
+// was lost (nothing of fn ran, so nothing can run twice); at most this many times.
+inline constexpr int kBeginRetries = 2;
 
 template <typename Fn>
 auto SqliteStore::Write(std::string_view op, Fn&& fn)
     -> decltype(fn(std::declval<sqlite::Connection&>())) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  sqlite::Connection& c = *writer_;
-  NEXUS_RETURN_IF_ERROR(sqlite::Exec(c, op, "BEGIN IMMEDIATE"));
-  auto result = fn(c);
-  if (result.ok()) {
-    Status commit = sqlite::Exec(c, op, "COMMIT");
-    if (commit.ok()) return result;
-    (void)sqlite::Exec(c, op, "ROLLBACK");
-    return commit;
+  for (int attempt = 0;; ++attempt) {
+    sql::Lease lease(*pool_, /*write=*/true);
+    if (!lease.status().ok()) return lease.status();
+    sql::Connection& c = lease.conn();
+    Status begin = c.Begin(op, /*write=*/true);
+    if (!begin.ok()) {
+      if (!c.Healthy() && attempt < kBeginRetries) continue;
+      return begin;
+    }
+    auto result = fn(c);
+    if (result.ok()) {
+      Status commit = c.Commit(op);
+      if (commit.ok()) return result;
+      c.Rollback(op);
+      return commit;
+    }
+    c.Rollback(op);
+    return result;
   }
-  (void)sqlite::Exec(c, op, "ROLLBACK");
-  return result;
 }
 
 template <typename Fn>
 auto SqliteStore::Read(std::string_view op, Fn&& fn)
     -> decltype(fn(std::declval<sqlite::Connection&>())) {
-  ReadLease lease(this);
-  if (!lease.status().ok()) return lease.status();
-  sqlite::Connection& c = *lease.conn();
-  NEXUS_RETURN_IF_ERROR(sqlite::Exec(c, op, "BEGIN"));
-  auto result = fn(c);
-  Status end = sqlite::Exec(c, op, result.ok() ? "COMMIT" : "ROLLBACK");
-  if (result.ok() && !end.ok()) return end;
-  return result;
+  for (int attempt = 0;; ++attempt) {
+    sql::Lease lease(*pool_, /*write=*/false);
+    if (!lease.status().ok()) return lease.status();
+    sql::Connection& c = lease.conn();
+    Status begin = c.Begin(op, /*write=*/false);
+    if (!begin.ok()) {
+      if (!c.Healthy() && attempt < kBeginRetries) continue;
+      return begin;
+    }
+    auto result = fn(c);
+    if (result.ok()) {
+      Status end = c.Commit(op);
+      if (!end.ok()) return end;
+    } else {
+      c.Rollback(op);
+    }
+    return result;
+  }
 }
 
 }  // namespace nexus

@@ -1,6 +1,4 @@
 // SqliteStore: the identity role (identity_store.h): users, API tokens, web sessions.
-#include <sqlite3.h>
-
 #include "storage/sqlite_helpers.h"
 
 namespace nexus {
@@ -51,17 +49,17 @@ Result<User> SqliteStore::CreateUser(const User& user) {
         Statement st,
         c.Prepare("create user",
                   "INSERT INTO users (email, name, org_admin, password_hash, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
+                  "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
     st.Bind(1, LowerAscii(user.email))
         .Bind(2, user.name)
         .Bind(3, user.org_admin)
         .Bind(4, user.password_hash)
         .Bind(5, user.created_at);
-    Status s = st.Run();
-    if (s.code() == StatusCode::kConflict)
+    Result<int64_t> id = sqlite::InsertReturningId(st);
+    if (id.status().code() == StatusCode::kConflict)
       return Conflict("a user with this email already exists", "duplicate");
-    NEXUS_RETURN_IF_ERROR(s);
-    return LoadUser(c, sqlite3_last_insert_rowid(c.handle()));
+    NEXUS_RETURN_IF_ERROR(id.status());
+    return LoadUser(c, *id);
   });
 }
 
@@ -114,17 +112,18 @@ Result<ApiToken> SqliteStore::CreateToken(const ApiToken& token) {
         Statement st,
         c.Prepare(kOp,
                   "INSERT INTO api_tokens (user_id, name, token_hash, created_at, last_used_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
+                  "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
     st.Bind(1, token.user_id)
         .Bind(2, token.name)
         .Bind(3, token.token_hash)
         .Bind(4, token.created_at)
         .Bind(5, token.last_used_at);
-    Status s = st.Run();
-    if (s.code() == StatusCode::kConflict) return Conflict("token already exists", "duplicate");
-    NEXUS_RETURN_IF_ERROR(s);
+    Result<int64_t> id = sqlite::InsertReturningId(st);
+    if (id.status().code() == StatusCode::kConflict)
+      return Conflict("token already exists", "duplicate");
+    NEXUS_RETURN_IF_ERROR(id.status());
     ApiToken out = token;
-    out.id = sqlite3_last_insert_rowid(c.handle());
+    out.id = *id;
     return out;
   });
 }

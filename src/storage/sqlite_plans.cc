@@ -1,7 +1,5 @@
 // SqliteStore: the plans role (plan_store.h): test plans and executions, each a parent row
 // plus an ordered list of test ids in a child table.
-#include <sqlite3.h>
-
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -142,10 +140,10 @@ Result<TestPlan> SqliteStore::CreatePlan(const TestPlan& plan) {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
         c.Prepare(kOp,
-                  "INSERT INTO test_plans (project_id, name, created_at) VALUES (?1, ?2, ?3)"));
+                  "INSERT INTO test_plans (project_id, name, created_at) VALUES (?1, ?2, ?3) "
+                  "RETURNING id"));
     st.Bind(1, plan.project_id).Bind(2, plan.name).Bind(3, plan.created_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    int64_t id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     NEXUS_RETURN_IF_ERROR(InsertTestIds(
         c, kOp, "INSERT INTO plan_tests (plan_id, position, test_id) VALUES (?1, ?2, ?3)", id,
         plan.test_ids));
@@ -203,14 +201,13 @@ Result<Execution> SqliteStore::CreateExecution(const Execution& execution) {
         Statement st,
         c.Prepare(kOp,
                   "INSERT INTO executions (project_id, plan_id, state, created_at, completed_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)"));
+                  "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
     st.Bind(1, execution.project_id)
         .Bind(2, execution.plan_id)
         .Bind(3, ExecutionStateName(execution.state))
         .Bind(4, execution.created_at)
         .Bind(5, execution.completed_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    int64_t id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     NEXUS_RETURN_IF_ERROR(InsertTestIds(
         c, kOp, "INSERT INTO execution_tests (execution_id, position, test_id) VALUES (?1, ?2, ?3)",
         id, execution.test_ids));

@@ -1,6 +1,4 @@
 // SqliteStore: the projects role (project_store.h): projects, feature flags, memberships.
-#include <sqlite3.h>
-
 #include <unordered_map>
 
 #include "storage/sqlite_helpers.h"
@@ -117,10 +115,10 @@ Result<Project> SqliteStore::CreateProject(const Project& project,
       if (!user_exists) return NotFound("creator user not found", "creator_user_id");
     }
     NEXUS_ASSIGN_OR_RETURN(
-        Statement st, c.Prepare(kOp, "INSERT INTO projects (name, created_at) VALUES (?1, ?2)"));
+        Statement st,
+        c.Prepare(kOp, "INSERT INTO projects (name, created_at) VALUES (?1, ?2) RETURNING id"));
     st.Bind(1, project.name).Bind(2, project.created_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    int64_t id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     for (const std::string& f : project.features)
       NEXUS_RETURN_IF_ERROR(InsertFeature(c, kOp, id, f));
     if (creator_user_id) {

@@ -8,9 +8,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "storage/migrations.h"
+#include "storage/pg_conn.h"
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_helpers.h"
 
@@ -58,46 +62,73 @@ int64_t NowMs() {
 
 // ---- Connection management.
 
-SqliteStore::ReadLease::ReadLease(SqliteStore* store) : store_(store) {
-  if (store_->in_memory_) {
-    write_lock_ = std::unique_lock<std::mutex>(store_->write_mu_);
-    conn_ = store_->writer_.get();
-    return;
+namespace {
+
+// The SQLite pool: one writer behind a mutex (SQLite has a single writer per file anyway) and
+// read-only readers opened on demand up to max_readers. A ":memory:" database is private to
+// its connection, so reads use the writer too.
+class SqlitePool final : public sql::ConnectionPool {
+ public:
+  SqlitePool(std::string path, SqliteStoreOptions options,
+             std::unique_ptr<sqlite::SqliteConnection> writer)
+      : path_(std::move(path)),
+        options_(options),
+        in_memory_(path_ == ":memory:" || path_.empty()),
+        writer_(std::move(writer)) {}
+
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
+
+  Result<Connection*> Acquire(bool write) override {
+    if (write || in_memory_) {
+      write_mu_.lock();
+      return static_cast<Connection*>(writer_.get());
+    }
+    {
+      std::unique_lock<std::mutex> lock(pool_mu_);
+      pool_cv_.wait(lock,
+                    [&] { return !idle_readers_.empty() || open_readers_ < options_.max_readers; });
+      if (!idle_readers_.empty()) {
+        Connection* c = idle_readers_.back().release();
+        idle_readers_.pop_back();
+        return c;
+      }
+      ++open_readers_;
+    }
+    auto opened = sqlite::SqliteConnection::Open(
+        path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+        options_.busy_timeout_ms, /*query_only=*/true);
+    if (!opened.ok()) {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      --open_readers_;
+      pool_cv_.notify_one();
+      return opened.status();
+    }
+    return static_cast<Connection*>(std::move(opened).value().release());
   }
-  {
-    std::unique_lock<std::mutex> lock(store_->pool_mu_);
-    store_->pool_cv_.wait(lock, [&] {
-      return !store_->idle_readers_.empty() || store_->open_readers_ < store_->options_.max_readers;
-    });
-    if (!store_->idle_readers_.empty()) {
-      owned_ = std::move(store_->idle_readers_.back());
-      store_->idle_readers_.pop_back();
-      conn_ = owned_.get();
+
+  void Release(Connection* conn, bool write) override {
+    if (write || in_memory_) {
+      write_mu_.unlock();
       return;
     }
-    ++store_->open_readers_;
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    idle_readers_.emplace_back(conn);
+    pool_cv_.notify_one();
   }
-  auto opened = sqlite::Connection::Open(
-      store_->path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-      store_->options_.busy_timeout_ms,
-      /*query_only=*/true);
-  if (!opened.ok()) {
-    status_ = opened.status();
-    std::lock_guard<std::mutex> lock(store_->pool_mu_);
-    --store_->open_readers_;
-    store_->pool_cv_.notify_one();
-    return;
-  }
-  owned_ = std::move(opened).value();
-  conn_ = owned_.get();
-}
 
-SqliteStore::ReadLease::~ReadLease() {
-  if (!owned_) return;
-  std::lock_guard<std::mutex> lock(store_->pool_mu_);
-  store_->idle_readers_.push_back(std::move(owned_));
-  store_->pool_cv_.notify_one();
-}
+ private:
+  const std::string path_;
+  const SqliteStoreOptions options_;
+  const bool in_memory_;
+  std::mutex write_mu_;  // held from Acquire to Release of the writer
+  std::unique_ptr<sqlite::SqliteConnection> writer_;
+  std::mutex pool_mu_;  // guards idle_readers_ and open_readers_
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  int open_readers_ = 0;
+};
+
+}  // namespace
 
 Status SqliteStore::WriteTx(std::string_view op,
                             const std::function<Status(sqlite::Connection&)>& fn) {
@@ -109,12 +140,7 @@ Status SqliteStore::ReadTx(std::string_view op,
   return Read(op, fn);
 }
 
-SqliteStore::SqliteStore(std::string path, SqliteStoreOptions options,
-                         std::unique_ptr<sqlite::Connection> writer)
-    : path_(std::move(path)),
-      options_(options),
-      in_memory_(path_ == ":memory:" || path_.empty()),
-      writer_(std::move(writer)) {}
+SqliteStore::SqliteStore(std::unique_ptr<sql::ConnectionPool> pool) : pool_(std::move(pool)) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -122,15 +148,23 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const SqliteStoreOptions& options) {
   if (path.empty()) return InvalidArgument("database path must not be empty", "db");
   NEXUS_ASSIGN_OR_RETURN(
-      std::unique_ptr<sqlite::Connection> writer,
-      sqlite::Connection::Open(
+      std::unique_ptr<sqlite::SqliteConnection> writer,
+      sqlite::SqliteConnection::Open(
           path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
           options.busy_timeout_ms, /*query_only=*/false));
   // Fail now, not on the first query, when the file is not a database.
   NEXUS_RETURN_IF_ERROR(Exec(*writer, "open database", "SELECT COUNT(*) FROM sqlite_master"));
   SqliteStoreOptions opts = options;
   opts.max_readers = std::max(1, opts.max_readers);
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, opts, std::move(writer)));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::make_unique<SqlitePool>(path, opts, std::move(writer))));
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenPostgres(
+    const std::string& conninfo, const PostgresStoreOptions& options) {
+  NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<sql::ConnectionPool> pool,
+                         pg::OpenPool(conninfo, std::max(1, options.pool_size)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(pool)));
 }
 
 // ---- Migrations.
@@ -146,57 +180,55 @@ Status SqliteStore::MigrateTo(int version) {
 
 Status SqliteStore::MigrateUpTo(int version) {
   const auto& all = EmbeddedMigrations();
-  std::lock_guard<std::mutex> lock(write_mu_);
-  sqlite::Connection& c = *writer_;
-  NEXUS_RETURN_IF_ERROR(c.ExecScript("migrate",
-                                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                     "version BIGINT NOT NULL PRIMARY KEY, "
-                                     "applied_at BIGINT NOT NULL)"));
-  {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st,
-        c.Prepare("migrate", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-    int64_t current = row ? st.Int64(0) : 0;
-    if (current > all.back().version) {
-      return Internal("migrate: the database is at schema version " + std::to_string(current) +
-                      ", newer than this binary knows (" + std::to_string(all.back().version) +
-                      ")");
-    }
-  }
+  const sql::Dialect dialect = pool_->dialect();
   for (const Migration& m : all) {
     if (m.version > version) break;
     std::string label = "migration " + std::to_string(m.version) + "_" + std::string(m.name);
-    // Each migration in its own transaction; the check inside it makes concurrent migrating
-    // processes safe (the second one finds the version recorded and skips it).
-    NEXUS_RETURN_IF_ERROR(Exec(c, label, "BEGIN IMMEDIATE"));
-    Status st = [&]() -> Status {
+    // Each migration in its own write transaction; the check inside it makes concurrent
+    // migrating processes safe (the second one finds the version recorded and skips it).
+    Status st = Write(label, [&](Connection& c) -> Status {
+      NEXUS_RETURN_IF_ERROR(c.ExecScript(label,
+                                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                         "version BIGINT NOT NULL PRIMARY KEY, "
+                                         "applied_at BIGINT NOT NULL)"));
+      {
+        NEXUS_ASSIGN_OR_RETURN(
+            Statement cur,
+            c.Prepare(label, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+        NEXUS_ASSIGN_OR_RETURN(bool row, cur.Step());
+        int64_t current = row ? cur.Int64(0) : 0;
+        if (current > all.back().version) {
+          return Internal("migrate: the database is at schema version " + std::to_string(current) +
+                          ", newer than this binary knows (" + std::to_string(all.back().version) +
+                          ")");
+        }
+      }
       NEXUS_ASSIGN_OR_RETURN(
           bool applied,
           Exists(c, label, "SELECT 1 FROM schema_migrations WHERE version = ?1", m.version));
       if (applied) return Status::Ok();
-      NEXUS_RETURN_IF_ERROR(c.ExecScript(label, std::string(m.sql)));
+      NEXUS_RETURN_IF_ERROR(
+          c.ExecScript(label, std::string(MigrationSql(m, dialect == sql::Dialect::kPostgres))));
       NEXUS_ASSIGN_OR_RETURN(
           Statement ins,
           c.Prepare(label, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)"));
       ins.Bind(1, static_cast<int64_t>(m.version)).Bind(2, NowMs());
       return ins.Run();
-    }();
-    if (st.ok()) st = Exec(c, label, "COMMIT");
-    if (!st.ok()) {
-      (void)c.ExecScript(label, "ROLLBACK");
-      return st;
-    }
+    });
+    NEXUS_RETURN_IF_ERROR(st);
   }
   return Status::Ok();
 }
 
 Result<int> SqliteStore::SchemaVersion() {
-  return Read("schema version", [](Connection& c) -> Result<int> {
+  const char* has_table_sql =
+      pool_->dialect() == sql::Dialect::kSqlite
+          ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+          : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND "
+            "table_name = 'schema_migrations'";
+  return Read("schema version", [&](Connection& c) -> Result<int> {
     {
-      NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare("schema version",
-                                                     "SELECT 1 FROM sqlite_master WHERE type = "
-                                                     "'table' AND name = 'schema_migrations'"));
+      NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare("schema version", has_table_sql));
       NEXUS_ASSIGN_OR_RETURN(bool has_table, st.Step());
       if (!has_table) return 0;
     }
@@ -209,6 +241,14 @@ Result<int> SqliteStore::SchemaVersion() {
 }
 
 // ---- Factories.
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size) {
+  PostgresStoreOptions options;
+  options.pool_size = pool_size;
+  NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
+                         SqliteStore::OpenPostgres(conninfo, options));
+  return std::unique_ptr<Store>(std::move(store));
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(path));
@@ -233,10 +273,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& db_url) {
   auto scheme_end = db_url.find("://");
   if (scheme_end != std::string::npos) {
     std::string scheme = db_url.substr(0, scheme_end);
-    if (scheme == "postgres" || scheme == "postgresql") {
-      return InvalidArgument("PostgreSQL support is not built in yet; use sqlite:///path", "db",
-                             "unsupported_database");
-    }
+    if (scheme == "postgres" || scheme == "postgresql") return OpenPostgresStore(db_url);
     return InvalidArgument("unknown database URL scheme \"" + scheme + "\"", "db",
                            "unsupported_database");
   }

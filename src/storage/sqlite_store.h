@@ -1,11 +1,19 @@
-// SqliteStore: the SQLite backend of Store (store.h), built on the sqlite3 C API.
+// SqliteStore: the SQL implementation of Store (store.h) — on SQLite (the default) and, with
+// the same role code and SQL, on PostgreSQL (issue 15; docs/storage.md "PostgreSQL"). The
+// role files (sqlite_*.cc) are written against the backend-neutral connection layer
+// (sql_conn.h) in the portable SQL subset; a backend is a connection pool (sql_pool.h).
 //
-// Connections: one writer connection guarded by a mutex — every write runs in a
-// BEGIN IMMEDIATE transaction on it — plus a pool of read-only connections (WAL lets readers
-// proceed while the writer commits); every read runs in one read transaction so a test and
-// its steps, or a page and its children, come from one snapshot. A ":memory:" database uses
-// the writer connection for reads too (one private database per store).
-// Every connection: WAL journal, foreign_keys=ON, synchronous=NORMAL, busy_timeout.
+// SQLite: one writer connection guarded by a mutex — every write runs in a BEGIN IMMEDIATE
+// transaction on it — plus a pool of read-only connections (WAL lets readers proceed while
+// the writer commits); every read runs in one read transaction so a test and its steps, or a
+// page and its children, come from one snapshot. A ":memory:" database uses the writer
+// connection for reads too (one private database per store). Every connection: WAL journal,
+// foreign_keys=ON, synchronous=NORMAL, busy_timeout.
+//
+// PostgreSQL (pg_conn.h): a bounded pool of connections shared by reads and writes; a write
+// transaction takes the database-wide writer lock (an advisory lock), which gives every
+// process on the database the single-writer semantics the role code relies on; a read runs in
+// a REPEATABLE READ READ ONLY transaction (one snapshot).
 #pragma once
 
 #include <condition_variable>
@@ -20,9 +28,13 @@
 
 namespace nexus {
 
-namespace sqlite {
+namespace sql {
 class Connection;
-}
+class ConnectionPool;
+}  // namespace sql
+namespace sqlite {
+using Connection = sql::Connection;
+}  // namespace sqlite
 
 struct SqliteStoreOptions {
   // Reader connections opened on demand, at most this many (ignored for ":memory:").
@@ -32,12 +44,21 @@ struct SqliteStoreOptions {
   int busy_timeout_ms = 5000;
 };
 
+struct PostgresStoreOptions {
+  // Connections opened on demand, at most this many (reads and writes share them).
+  int pool_size = 8;
+};
+
 class SqliteStore final : public Store {
  public:
   // Opens (creating when missing) the database at `path`; does not migrate. Internal when the
   // file cannot be opened or is not a SQLite database.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                    const SqliteStoreOptions& options = {});
+  // Connects to the PostgreSQL database named by `conninfo` (a postgresql:// URL or a libpq
+  // "key=value" string); does not migrate. Unavailable when the server cannot be reached.
+  static Result<std::unique_ptr<SqliteStore>> OpenPostgres(
+      const std::string& conninfo, const PostgresStoreOptions& options = {});
   ~SqliteStore() override;
 
   Status Migrate() override;
@@ -185,16 +206,14 @@ class SqliteStore final : public Store {
   Result<int64_t> ProjectArtifactBytes(int64_t project_id) override;
 
  private:
-  class ReadLease;
-  SqliteStore(std::string path, SqliteStoreOptions options,
-              std::unique_ptr<sqlite::Connection> writer);
+  explicit SqliteStore(std::unique_ptr<sql::ConnectionPool> pool);
 
-  // Runs `fn(Connection&)` in a write transaction (BEGIN IMMEDIATE … COMMIT) under
-  // write_mu_; rolls back when fn fails. fn returns Status or Result<T>. Defined in
-  // sqlite_helpers.h (with ReadLease), which the per-role backend files include.
+  // Runs `fn(Connection&)` in a write transaction (the database's single writer lock held
+  // until COMMIT); rolls back when fn fails. fn returns Status or Result<T>. Defined in
+  // sqlite_helpers.h, which the per-role backend files include.
   template <typename Fn>
   auto Write(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
-  // Runs `fn(Connection&)` in a read transaction on a pooled reader.
+  // Runs `fn(Connection&)` in a read transaction (one snapshot) on a pooled connection.
   template <typename Fn>
   auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
 
@@ -206,17 +225,7 @@ class SqliteStore final : public Store {
   Status WriteTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
   Status ReadTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
 
-  const std::string path_;
-  const SqliteStoreOptions options_;
-  const bool in_memory_;
-
-  std::mutex write_mu_;  // guards writer_ (and all use of it, reads too when in_memory_)
-  std::unique_ptr<sqlite::Connection> writer_;
-
-  std::mutex pool_mu_;  // guards idle_readers_ and open_readers_
-  std::condition_variable pool_cv_;
-  std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;
-  int open_readers_ = 0;
+  std::unique_ptr<sql::ConnectionPool> pool_;
 };
 
 }  // namespace nexus

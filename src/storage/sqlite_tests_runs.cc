@@ -1,7 +1,5 @@
 // SqliteStore: the tests and runs role (test_run_store.h). Tags, expected results, bugs
 // and step outcomes are JSON text columns (docs/storage.md).
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <utility>
@@ -279,14 +277,13 @@ Result<Test> SqliteStore::CreateTest(const Test& test) {
         Statement st,
         c.Prepare(kOp,
                   "INSERT INTO tests (project_id, name, tags_json, version, created_at, "
-                  "updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)"));
+                  "updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5) RETURNING id"));
     st.Bind(1, test.project_id)
         .Bind(2, test.name)
         .Bind(3, EncodeStrings(test.tags))
         .Bind(4, test.created_at)
         .Bind(5, test.updated_at);
-    NEXUS_RETURN_IF_ERROR(st.Run());
-    int64_t id = sqlite3_last_insert_rowid(c.handle());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     NEXUS_RETURN_IF_ERROR(InsertSteps(c, id, test.steps));
     return LoadTest(c, test.project_id, id);
   });

@@ -1,5 +1,5 @@
 // The persistence contract of Nexus: `Store`, the aggregate of the role interfaces below.
-// Every backend (SQLite now, PostgreSQL later) implements Store and passes
+// Every backend (SQLite, PostgreSQL) implements Store and passes
 // tests/storage/store_conformance_test.cc. A service that needs one role only may depend on
 // that role's interface.
 //
@@ -66,8 +66,13 @@ class Store : public IdentityStore,
 // in-memory database) with WAL and foreign keys on. Does not migrate.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
+// Connects to PostgreSQL (`conninfo`: a postgresql:// URL or a libpq "key=value" string) with
+// a pool of at most `pool_size` connections. Does not migrate. Unavailable when unreachable.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size = 8);
+
 // Opens the store named by a --db URL: "sqlite:///abs/path.db", "sqlite:relative.db", a plain
-// path, or (later) "postgres://…". InvalidArgument for an unknown scheme.
+// path, or "postgresql://…" / "postgres://…" (a pool of 8 connections). InvalidArgument for an
+// unknown scheme.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& db_url);
 
 }  // namespace nexus

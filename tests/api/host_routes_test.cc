@@ -1,5 +1,7 @@
 // Happy paths of every host-model route, through real HTTP against a real server
 // (api.md "Users and auth", "Projects, tests, runs", "Operations").
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 
 #include "api_harness.h"
@@ -41,6 +43,29 @@ class HostRoutesTest : public ::testing::Test {
   int64_t pid_ = 0;
   std::string base_;
 };
+
+// Readiness (issue 15): ready when the database answers at the newest schema version; a
+// database behind the binary is live (/healthz) but not ready.
+TEST_F(HostRoutesTest, ReadyzFollowsTheSchemaVersion) {
+  auto r = h_.Get("/readyz", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body["status"], "ready");
+  EXPECT_EQ(r.body["schema_version"], r.body["latest_schema_version"]);
+  const int latest = r.body["latest_schema_version"].get<int>();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((h_.data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  std::string sql = "DELETE FROM schema_migrations WHERE version = " + std::to_string(latest);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto behind = h_.Get("/readyz", "");
+  EXPECT_EQ(behind.status, 503);
+  EXPECT_EQ(behind.body["status"], "migrations_pending");
+  EXPECT_EQ(behind.body["schema_version"], latest - 1);
+  EXPECT_EQ(h_.Get("/healthz", "").status, 200);
+}
 
 TEST_F(HostRoutesTest, HealthzAndMetrics) {
   auto r = h_.Get("/healthz", "");

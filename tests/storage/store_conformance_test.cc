@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "pg_test_cluster.h"
 #include "store_conformance.h"
 
 namespace nexus {
@@ -713,6 +714,16 @@ std::vector<Backend> Backends() {
       Backend{
           "SqliteUrl",
           [](const testing::TempDir& dir) { return OpenStore("sqlite://" + dir.File("url.db")); }},
+      // A throwaway cluster started for this test process (pg_test_cluster.h); each test gets
+      // an empty schema.
+      Backend{"Postgres",
+              [](const testing::TempDir&) -> Result<std::unique_ptr<Store>> {
+                testing::PgTestCluster& pg = testing::PgTestCluster::Get();
+                if (!pg.ok()) return Internal("test PostgreSQL: " + pg.error());
+                std::string conninfo = pg.Fresh();
+                if (conninfo.empty()) return Internal("test PostgreSQL: " + pg.error());
+                return OpenPostgresStore(conninfo);
+              }},
   };
 }
 
