@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -146,8 +147,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHead() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(f_.options.max_header_bytes));
-    parser_->body_limit(f_.options.max_body_bytes);
+    // The head is read with the largest limit of any route; the request's own limit is
+    // applied once the router has matched it (OnHead).
+    parser_->body_limit(std::max(f_.options.max_body_bytes, f_.options.max_upload_body_bytes));
     req_ = HttpRequest{};
+    limit_ = 0;
     stream_.expires_after(f_.options.head_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -171,8 +175,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto early = f_.admit(req_))
       return Answer(std::move(*early), !keep_alive_ || body_pending, body_pending);
     if (!body_pending) return Dispatch();
+    limit_ = req_.max_body_bytes > 0 ? req_.max_body_bytes : f_.options.max_body_bytes;
     auto length = parser_->content_length();
-    size_t want = length ? static_cast<size_t>(*length) : f_.options.max_body_bytes;
+    if (length && *length > limit_) return RefuseTooLarge();
+    parser_->body_limit(limit_);
+    size_t want = length ? static_cast<size_t>(*length) : limit_;
     if (f_.stopping || !f_.ReserveBody(want)) {
       f_.metrics.Inc("nexus_http_refused_total", {{"reason", "body_budget"}});
       HttpResponse busy = f_.refuse(503, "server_busy",
@@ -258,7 +265,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void RefuseTooLarge() {
     f_.metrics.Inc("nexus_http_refused_total", {{"reason", "body_too_large"}});
     Refuse(413, "payload_too_large",
-           "request body is larger than " + std::to_string(f_.options.max_body_bytes) + " bytes");
+           "request body is larger than " +
+               std::to_string(limit_ > 0 ? limit_ : f_.options.max_body_bytes) + " bytes");
   }
 
   void Refuse(int status, const std::string& code, const std::string& message) {
@@ -341,6 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool counted_ = false;
   size_t reserved_ = 0;
+  size_t limit_ = 0;  // body limit of the current request (0 until its route is known)
   std::vector<char> drain_;
   size_t drained_ = 0;
 };

@@ -26,6 +26,9 @@ namespace nexus::api {
 
 struct FrontOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;
+  // The largest body any upload route accepts (a request's own limit is set by AdmitFn in
+  // HttpRequest::max_body_bytes; 0 = none larger than max_body_bytes).
+  size_t max_upload_body_bytes = 0;
   size_t max_header_bytes = 16 * 1024;
   // Bodies held in memory at once across all connections (each request reserves its
   // Content-Length, or max_body_bytes when chunked, until its response is written).

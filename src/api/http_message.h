@@ -2,6 +2,7 @@
 // library underneath (api/http_front.cc). Header names compare case-insensitively.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,9 @@ struct HttpRequest {
   // route's index (-1: none) and its path captures in pattern order.
   int route = -1;
   std::vector<std::string> path_params;
+  // The body limit of the matched route when it is an upload route (ApiServer::RouteUpload);
+  // 0: the server's limit (FrontOptions::max_body_bytes).
+  size_t max_body_bytes = 0;
 
   // First value of header `name` ("" when absent).
   std::string Header(const std::string& name) const;

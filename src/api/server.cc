@@ -28,11 +28,15 @@ std::string MethodLabel(const std::string& m) {
 
 // A body is accepted as JSON when its media type is application/json (parameters such as
 // charset allowed); anything else is refused before the body is read.
-bool IsJsonMediaType(const std::string& content_type) {
+std::string MediaType(const std::string& content_type) {
   std::string t = content_type.substr(0, content_type.find(';'));
   while (!t.empty() && t.back() == ' ') t.pop_back();
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  return t == "application/json";
+  return t;
+}
+
+bool IsJsonMediaType(const std::string& content_type) {
+  return MediaType(content_type) == "application/json";
 }
 
 // Headers every response carries: no sniffing, no framing by other sites, no referrer leaks;
@@ -134,6 +138,7 @@ struct ApiServer::RouteEntry {
   Handler handler;
   bool require_auth = true;
   std::function<void(HttpResponse&)> raw;  // a non-JSON built-in (/metrics)
+  std::optional<UploadOptions> upload;     // a raw-body upload route (RouteUpload)
 };
 
 ApiServer::ApiServer(auth::AuthService& auth, obs::Metrics& metrics, ServerOptions options)
@@ -181,6 +186,14 @@ void ApiServer::Route(const std::string& method, const std::string& pattern, Han
   table_.push_back(std::move(entry));
 }
 
+void ApiServer::RouteUpload(const std::string& method, const std::string& pattern, Handler handler,
+                            UploadOptions upload) {
+  Route(method, pattern, std::move(handler), true);
+  options_.http.max_upload_body_bytes =
+      std::max(options_.http.max_upload_body_bytes, upload.max_body_bytes);
+  table_.back()->upload = std::move(upload);
+}
+
 int ApiServer::Match(const std::string& method, const std::string& path,
                      std::vector<std::string>* params) const {
   const std::string& m = method == "HEAD" ? std::string("GET") : method;
@@ -219,6 +232,23 @@ std::optional<HttpResponse> ApiServer::Admit(HttpRequest& req) const {
     return NoRoute(req);
   }
   const RouteEntry* route = table_[req.route].get();
+  if (route->upload) {
+    req.max_body_bytes = route->upload->max_body_bytes;
+    const auto& types = route->upload->media_types;
+    if (!HasBody(req) ||
+        std::find(types.begin(), types.end(), MediaType(req.Header("Content-Type"))) != types.end())
+      return std::nullopt;
+    std::string accepted;
+    for (const auto& t : types) accepted += (accepted.empty() ? "" : ", ") + t;
+    metrics_.Inc("nexus_http_requests_total",
+                 {{"route", route->pattern}, {"method", req.method}, {"status", "415"}});
+    return Refusal(
+        415, "unsupported_media_type",
+        "request body must be one of " + accepted + " (Content-Type: " +
+            (req.HasHeader("Content-Type") ? "'" + req.Header("Content-Type").substr(0, 100) + "'"
+                                           : std::string("missing")) +
+            ")");
+  }
   if (!TakesBody(req.method) || !HasBody(req) || IsJsonMediaType(req.Header("Content-Type")))
     return std::nullopt;
   metrics_.Inc("nexus_http_requests_total",

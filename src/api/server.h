@@ -52,6 +52,14 @@ struct RouteInfo {
   bool require_auth = true;
 };
 
+// A route that takes a non-JSON body (a report upload, R-IMPORT): its own body limit (larger
+// than the server's JSON limit) and the media types it accepts (others: 415 before the body
+// is read). Content-Encoding is the handler's business.
+struct UploadOptions {
+  size_t max_body_bytes = 32 * 1024 * 1024;
+  std::vector<std::string> media_types;  // lower-case, e.g. "application/xml"
+};
+
 struct ServerOptions {
   FrontOptions http;            // body limit, deadlines, connection caps, threads
   bool secure_cookies = false;  // Secure attribute on the session cookie (https deployments)
@@ -70,6 +78,11 @@ class ApiServer {
   // (defaults to the pattern). Call before Start().
   void Route(const std::string& method, const std::string& pattern, Handler handler,
              bool require_auth = true);
+
+  // Registers an upload route: as Route() (authenticated), but the body is raw bytes of one of
+  // upload.media_types, up to upload.max_body_bytes (chunked bodies too). Call before Start().
+  void RouteUpload(const std::string& method, const std::string& pattern, Handler handler,
+                   UploadOptions upload);
 
   // Binds host:port (port 0 = any free port) and serves on a background thread. Returns the
   // bound port, or Unavailable when binding fails.

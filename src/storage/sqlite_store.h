@@ -174,6 +174,12 @@ class SqliteStore final : public Store {
       int64_t project_id, const std::vector<int64_t>& case_ids) override;
   Result<std::vector<CaseExportRecord>> ExportCases(int64_t export_id) override;
 
+  // JUnit imports (sqlite_imports.cc).
+  Result<std::optional<JUnitImportRecord>> FindJUnitImport(
+      int64_t project_id, const std::string& sha256, const std::string& execution_name) override;
+  Result<JUnitImportRecord> GetJUnitImport(int64_t project_id, int64_t import_id) override;
+  Result<JUnitImportRecord> CreateJUnitImport(const NewJUnitImport& import) override;
+
  private:
   class ReadLease;
   SqliteStore(std::string path, SqliteStoreOptions options,

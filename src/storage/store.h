@@ -12,6 +12,7 @@
 //   TestRailConfigStore  testrail_config_store.h  per-project TestRail configuration
 //   CatalogStore         catalog_store.h          TestRail catalog and links
 //   ExportStore          export_store.h           TestRail exports
+//   ImportStore          import_store.h           JUnit XML imports
 //
 // Contract for every method of every role:
 //  - Thread-safe: any thread may call any method concurrently.
@@ -32,6 +33,7 @@
 #include "storage/catalog_store.h"
 #include "storage/export_store.h"
 #include "storage/identity_store.h"
+#include "storage/import_store.h"
 #include "storage/job_store.h"
 #include "storage/page_request.h"
 #include "storage/plan_store.h"
@@ -48,7 +50,8 @@ class Store : public IdentityStore,
               public JobStore,
               public TestRailConfigStore,
               public CatalogStore,
-              public ExportStore {
+              public ExportStore,
+              public ImportStore {
  public:
   ~Store() override = default;
 
