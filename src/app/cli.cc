@@ -472,7 +472,11 @@ int RunCli(int argc, char** argv) {
   }
   if (a.demo->parsed()) return RunDemo(a.config.listen, a.demo_dir, signals);
   if (a.exp->parsed()) return Export(a.config, a.eo);
-  if (a.import_junit->parsed()) return RunImportJUnit(a.io, a.config);
+  if (a.import_junit->parsed()) {
+    a.io.local = a.import_junit->get_option("--data-dir")->count() > 0 ||
+                 a.import_junit->get_option("--db")->count() > 0;
+    return RunImportJUnit(a.io, a.config);
+  }
   return RunAdminCommand(a);
 }
 

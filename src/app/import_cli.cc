@@ -276,12 +276,11 @@ Result<CombinedReport> CombineReports(const std::vector<std::string>& files) {
 
 int RunImportJUnit(const ImportCliOptions& o, Config config) {
   const bool server = !o.server.empty();
-  if (server && !config.data_dir.empty())
+  if (server && o.local)
     return Fail(kExitBadInput, "give either --server (with --token) or --data-dir, not both");
   if (server && o.token.empty())
     return Fail(kExitBadInput, "--server needs --token (or NEXUS_TOKEN)");
-  if (!server && config.data_dir.empty() && config.db.empty())
-    return Fail(kExitBadInput, "give --server URL --token T, or --data-dir DIR");
+  if (!server && !o.local) return Fail(kExitBadInput, "give --server URL --token T, or --data-dir DIR");
   if (!o.execution_name.empty()) {
     auto n = integration::ValidateExecutionName(o.execution_name);
     if (!n.ok()) return Fail(kExitBadInput, "--execution-name: " + n.status().message());

@@ -27,6 +27,7 @@ struct ImportCliOptions {
   bool export_to_testrail = false;
   bool json = false;
   int timeout_s = 3600;  // whole upload + import + export (server mode)
+  bool local = false;    // --data-dir or --db was given (local mode)
 };
 
 // Runs the command. `config` is used in local mode (data dir, TestRail flags).

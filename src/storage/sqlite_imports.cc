@@ -3,6 +3,7 @@
 // few hundred thousand single-row statements and one commit (docs/benchmarks.md).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 

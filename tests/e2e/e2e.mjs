@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { run as runJUnitImport } from './junit_import.mjs';
 
 const SRC = process.env.NEXUS_SOURCE_DIR;
 const BUILD = process.env.NEXUS_BUILD_DIR;
@@ -913,6 +914,7 @@ for (const c of cases) {
     }
   }
 }
+await runJUnitImport({ BASE, TOKEN, PID, newPage, login, ADMIN, restOk, sim, simTests, shot, expectText, assert, results });
 await browser.close();
 cleanup();
 console.log(`logs: ${tmp} · screenshots: ${SHOTS}${results.skipped ? ` · ${results.skipped} skipped` : ''}`);
