@@ -85,11 +85,7 @@ class ExportApi {
     const int lim = static_cast<int>(limit.value_or(50));
     NEXUS_ASSIGN_OR_RETURN(auto rows, exports_.List(p, cursor.value_or(0), lim));
     Json items = Json::array();
-    for (auto& r : rows) {
-      integration::ExportView v;
-      v.record = std::move(r);
-      items.push_back(ExportJson(v));
-    }
+    for (const auto& v : rows) items.push_back(ExportJson(v));
     Json next = nullptr;
     if (static_cast<int>(rows.size()) == lim && !items.empty())
       next = std::to_string(items.back()["id"].get<int64_t>());
@@ -158,32 +154,34 @@ Json ExportJson(const integration::ExportView& v) {
     source["execution_id"] = r.source_ids.empty() ? Json(nullptr) : Json(r.source_ids[0]);
   else
     source["run_ids"] = r.source_ids;
-  Json j = {{"id", v.dry_run ? Json(nullptr) : Json(r.id)},
-            {"state", v.dry_run ? std::string("dry_run") : std::string(ExportStateName(r.state))},
-            {"success", success},
-            {"dry_run", v.dry_run},
-            {"export_type", ExportSourceKindName(r.source_kind)},
-            {"export_trigger", ExportTriggerName(r.trigger)},
-            {"export_strategy", r.strategy ? Json(ExportStrategyName(*r.strategy)) : Json(nullptr)},
-            {"source", source},
-            {"runs_processed", r.runs_processed},
-            {"total_test_cases", r.total_test_cases},
-            {"results_sent", r.results_sent},
-            {"skipped_cases", SkippedCases(r.skipped)},
-            {"warnings", Warnings(r.warnings)},
-            {"error", OptText(r.error)},
-            {"error_code", OptText(r.error_code)},
-            {"export_duration_ms", OptId(r.duration_ms)},
-            {"testrail_run_id", OptId(r.testrail_run_id)},
-            {"testrail_plan_id", OptId(r.testrail_plan_id)},
-            {"testrail_name", OptText(r.testrail_name)},
-            {"testrail_url", OptText(r.testrail_url)},
-            {"already_exported", v.already_exported},
-            {"attempts", r.attempts},
-            {"created_by", OptId(r.created_by)},
-            {"created_at", v.dry_run ? Json(nullptr) : Json(FormatRfc3339(r.created_at))},
-            {"started_at", OptTime(r.started_at)},
-            {"finished_at", OptTime(r.finished_at)}};
+  Json j = {
+      {"id", v.dry_run ? Json(nullptr) : Json(r.id)},
+      {"state", v.dry_run ? std::string("dry_run") : std::string(ExportStateName(r.state))},
+      {"success", success},
+      {"dry_run", v.dry_run},
+      {"export_type", ExportSourceKindName(r.source_kind)},
+      {"export_trigger", ExportTriggerName(r.trigger)},
+      {"export_strategy", r.strategy ? Json(ExportStrategyName(*r.strategy)) : Json(nullptr)},
+      {"source", source},
+      {"runs_processed", r.runs_processed},
+      {"total_test_cases", r.total_test_cases},
+      {"results_sent", r.results_sent},
+      {"skipped_cases", SkippedCases(r.skipped)},
+      {"warnings", Warnings(r.warnings)},
+      {"error", OptText(r.error)},
+      {"error_code", OptText(r.error_code)},
+      {"export_duration_ms", OptId(r.duration_ms)},
+      {"testrail_run_id", OptId(r.testrail_run_id)},
+      {"testrail_plan_id", OptId(r.testrail_plan_id)},
+      {"testrail_name", OptText(r.testrail_name)},
+      {"testrail_url", OptText(r.testrail_url)},
+      {"already_exported", v.already_exported},
+      {"attempts", r.attempts},
+      {"created_by", OptId(r.created_by)},
+      {"created_by_name", v.created_by_name.empty() ? Json(nullptr) : Json(v.created_by_name)},
+      {"created_at", v.dry_run ? Json(nullptr) : Json(FormatRfc3339(r.created_at))},
+      {"started_at", OptTime(r.started_at)},
+      {"finished_at", OptTime(r.finished_at)}};
   if (v.preview) {
     Json entries = Json::array();
     for (const auto& e : v.preview->entries) {

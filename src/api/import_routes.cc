@@ -11,7 +11,35 @@ using integration::JUnitImportService;
 
 // Query parameters the route knows; any other is refused (R-Q-BAD: a misspelt
 // `exprot=true` must not silently import without exporting).
-const char* const kParams[] = {"execution_name", "build", "export"};
+const char* const kParams[] = {"execution_name", "build", "export", "attributes"};
+
+// Every `attributes=key=value` of the query (repeatable), percent-decoded. A pair without
+// '=' is 400 naming it.
+Result<RunAttributes> AttributesOf(const HttpRequest& req) {
+  RunAttributes out;
+  size_t pos = 0;
+  const std::string& q = req.query;
+  while (pos < q.size()) {
+    size_t end = q.find('&', pos);
+    if (end == std::string::npos) end = q.size();
+    std::string part = q.substr(pos, end - pos);
+    pos = end + 1;
+    size_t eq = part.find('=');
+    if (eq == std::string::npos || PercentDecode(part.substr(0, eq), true) != "attributes")
+      continue;
+    std::string pair = PercentDecode(part.substr(eq + 1), true);
+    size_t sep = pair.find('=');
+    if (sep == std::string::npos || sep == 0)
+      return InvalidArgument("attributes must be key=value, got '" + pair.substr(0, 80) + "'",
+                             "attributes", "invalid_value");
+    std::string key = pair.substr(0, sep);
+    if (out.count(key))
+      return InvalidArgument("attribute " + key.substr(0, 64) + " is given twice",
+                             "attributes." + key.substr(0, 64), "invalid_value");
+    out.emplace(std::move(key), pair.substr(sep + 1));
+  }
+  return out;
+}
 
 Status CheckParams(const HttpRequest& req) {
   size_t pos = 0;
@@ -27,7 +55,7 @@ Status CheckParams(const HttpRequest& req) {
     for (const char* k : kParams) known = known || name == k;
     if (!known)
       return InvalidArgument("unknown query parameter '" + name.substr(0, 60) +
-                                 "' (known: execution_name, build, export)",
+                                 "' (known: execution_name, build, export, attributes)",
                              name.substr(0, 60), "unknown_field");
   }
   return Status::Ok();
@@ -63,6 +91,7 @@ class ImportApi {
     req.user_id = c.Who().user.id;
     if (c.req.HasParam("execution_name")) req.execution_name = c.Query("execution_name");
     req.build = c.Query("build");
+    NEXUS_ASSIGN_OR_RETURN(req.attributes, AttributesOf(c.req));
     if (c.req.HasParam("export")) {
       std::string e = c.Query("export");
       if (e != "true" && e != "false")

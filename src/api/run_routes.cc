@@ -3,7 +3,9 @@
 // reported) → call the service.
 #include "api/run_routes.h"
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -97,6 +99,30 @@ Status ReadStepOutcomes(const Json& b, const Test& test, Run& r) {
   return Status::Ok();
 }
 
+// The "attributes" member of a run body: an object of string values (null removes a key in
+// a PATCH, as in a JSON merge-patch). Limits are checked by RunService.
+Result<std::map<std::string, std::optional<std::string>>> ReadAttributes(const Json& j,
+                                                                         bool allow_null) {
+  if (!j.is_object())
+    return InvalidArgument(
+        "attributes must be an object of string values, e.g. "
+        "{\"platform\": \"PS5\"}",
+        "attributes", "invalid_type");
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_string()) {
+      out.emplace(key, value.get<std::string>());
+    } else if (value.is_null() && allow_null) {
+      out.emplace(key, std::nullopt);
+    } else {
+      return InvalidArgument(std::string("attribute values must be strings") +
+                                 (allow_null ? " (or null to remove the attribute)" : ""),
+                             "attributes." + key, "invalid_type");
+    }
+  }
+  return out;
+}
+
 class RunApi {
  public:
   RunApi(auth::AuthService& auth, RunService& runs) : auth_(auth), runs_(runs) {}
@@ -120,6 +146,14 @@ class RunApi {
     NEXUS_ASSIGN_OR_RETURN(f.test_id, QueryInt(c.Query("test_id"), "test_id", 1, INT64_MAX / 2));
     NEXUS_ASSIGN_OR_RETURN(f.execution_id,
                            QueryInt(c.Query("execution_id"), "execution_id", 1, INT64_MAX / 2));
+    std::string attribute = c.Query("attribute");
+    if (!attribute.empty()) {
+      size_t colon = attribute.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == attribute.size())
+        return InvalidArgument("attribute filter must be key:value, e.g. platform:PS5", "attribute",
+                               "invalid_value");
+      f.attribute = std::make_pair(attribute.substr(0, colon), attribute.substr(colon + 1));
+    }
     std::string result = c.Query("result");
     if (!result.empty()) {
       f.result = ParseRunResult(result);
@@ -137,7 +171,7 @@ class RunApi {
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(
         OnlyKeys(b, {"test_id", "result", "bug_label", "started_at", "finished_at", "build",
-                     "summary", "bugs", "steps", "execution_id"}));
+                     "summary", "bugs", "steps", "execution_id", "attributes"}));
     Run r;
     r.project_id = p.id;
     NEXUS_ASSIGN_OR_RETURN(r.test_id, ReqInt(b, "test_id", ""));
@@ -155,6 +189,10 @@ class RunApi {
     NEXUS_RETURN_IF_ERROR(ReadBugs(b, test, r));
     NEXUS_RETURN_IF_ERROR(ReadStepOutcomes(b, test, r));
     NEXUS_ASSIGN_OR_RETURN(r.execution_id, OptInt(b, "execution_id", ""));
+    if (b.contains("attributes")) {
+      NEXUS_ASSIGN_OR_RETURN(auto attrs, ReadAttributes(b["attributes"], /*allow_null=*/false));
+      for (auto& [k, v] : attrs) r.attributes.emplace(k, std::move(*v));
+    }
     NEXUS_ASSIGN_OR_RETURN(r, runs_.Create(test, std::move(r)));
     return Reply{201, RunJson(r)};
   }
@@ -171,11 +209,17 @@ class RunApi {
                            auth_.RequireProject(c.Who(), c.Id(0), Permission::kOperateRuns));
     NEXUS_ASSIGN_OR_RETURN(Run r, runs_.Get(p.id, c.Id(1)));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
-    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"bug_label", "result", "finished_at", "summary"}));
+    NEXUS_RETURN_IF_ERROR(
+        OnlyKeys(b, {"bug_label", "result", "finished_at", "summary", "attributes"}));
     if (b.empty())
-      return InvalidArgument("nothing to change: send bug_label, result, finished_at or summary",
-                             "", "invalid_value");
+      return InvalidArgument(
+          "nothing to change: send bug_label, result, finished_at, summary or attributes", "",
+          "invalid_value");
     domain::RunPatch patch;
+    if (b.contains("attributes")) {
+      NEXUS_ASSIGN_OR_RETURN(patch.attributes,
+                             ReadAttributes(b["attributes"], /*allow_null=*/true));
+    }
     if (b.contains("bug_label")) {
       NEXUS_ASSIGN_OR_RETURN(patch.bug_label, ReadBugLabel(b, "bug_label", ""));
     }

@@ -67,6 +67,7 @@ Json RunJson(const Run& r) {
           {"bugs", bugs},
           {"steps", steps},
           {"execution_id", r.execution_id ? Json(*r.execution_id) : Json(nullptr)},
+          {"attributes", Json(r.attributes)},
           {"created_at", FormatRfc3339(r.created_at)},
           {"updated_at", FormatRfc3339(r.updated_at)}};
 }

@@ -372,6 +372,8 @@ void AddImportCommand(CLI::App& cli, CliArgs& a) {
                     "Execution name (default \"JUnit import\"); the same report under the same "
                     "name is imported once");
   junit->add_option("--build", io.build, "Build/version string of the runs");
+  junit->add_option("--attribute", io.attributes,
+                    "Run attribute key=value of every run (repeatable), e.g. platform=PS5");
   junit->add_flag("--export", io.export_to_testrail, "Export the execution to TestRail");
   junit->add_flag("--json", io.json, "Print the JSON summary even on a terminal");
   junit->add_option("--timeout", io.timeout_s, "Seconds to wait for the server (with --server)")

@@ -85,6 +85,8 @@ Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
     r.started_at = now - (60 - i * 5) * 60 * 1000;
     r.finished_at = r.started_at + (45 + i * 20) * 1000;
     r.build = "2.14." + std::to_string(i);
+    static constexpr const char* kPlatforms[] = {"PC", "PS5", "Xbox"};
+    r.attributes = {{"platform", kPlatforms[i % 3]}};
     r.summary = "Agent run " + std::to_string(i + 1) + " of '" + t.name + "'";
     if (label == BugLabel::kLikelyBug || label == BugLabel::kDefinitelyBug)
       r.bugs.push_back({"Order total ignores the discount", "Total shown 120.00, expected 108.00",
@@ -117,6 +119,7 @@ Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
     r.started_at = now - 10 * 60 * 1000;
     r.finished_at = r.started_at + 30 * 1000;
     r.build = "2.15.0";
+    r.attributes = {{"platform", "PC"}};
     r.execution_id = e.id;
     r.created_at = r.updated_at = now;
     NEXUS_RETURN_IF_ERROR(store.CreateRun(r).status());

@@ -180,6 +180,10 @@ int RunServerMode(const ImportCliOptions& o, const CombinedReport& report) {
     url += sep + "build=" + UrlEncode(o.build);
     sep = "&";
   }
+  for (const auto& a : o.attributes) {
+    url += sep + "attributes=" + UrlEncode(a);
+    sep = "&";
+  }
   if (o.export_to_testrail) url += sep + "export=true";
 
   testrail::CurlTransportOptions to;
@@ -225,6 +229,10 @@ int RunLocalMode(const ImportCliOptions& o, Config config, const CombinedReport*
   if (!o.execution_name.empty()) req.execution_name = o.execution_name;
   req.build = o.build;
   req.export_to_testrail = o.export_to_testrail;
+  for (const auto& a : o.attributes) {
+    size_t sep = a.find('=');
+    req.attributes[a.substr(0, sep)] = a.substr(sep + 1);  // shape checked by RunImportJUnit
+  }
   // One file is streamed from disk (a 50 MB report is never held whole).
   auto view = app.value()->imports().Import(
       req, combined ? integration::ChunksOf(combined->xml) : integration::FileChunks(o.files[0]));
@@ -280,11 +288,22 @@ int RunImportJUnit(const ImportCliOptions& o, Config config) {
     return Fail(kExitBadInput, "give either --server (with --token) or --data-dir, not both");
   if (server && o.token.empty())
     return Fail(kExitBadInput, "--server needs --token (or NEXUS_TOKEN)");
-  if (!server && !o.local) return Fail(kExitBadInput, "give --server URL --token T, or --data-dir DIR");
+  if (!server && !o.local)
+    return Fail(kExitBadInput, "give --server URL --token T, or --data-dir DIR");
   if (!o.execution_name.empty()) {
     auto n = integration::ValidateExecutionName(o.execution_name);
     if (!n.ok()) return Fail(kExitBadInput, "--execution-name: " + n.status().message());
   }
+  RunAttributes attributes;
+  for (const auto& a : o.attributes) {
+    size_t sep = a.find('=');
+    if (sep == std::string::npos || sep == 0)
+      return Fail(kExitBadInput, "--attribute must be key=value, got '" + a + "'");
+    if (!attributes.emplace(a.substr(0, sep), a.substr(sep + 1)).second)
+      return Fail(kExitBadInput, "--attribute " + a.substr(0, sep) + " is given twice");
+  }
+  if (Status st = CheckRunAttributes(attributes, "--attribute"); !st.ok())
+    return Fail(kExitBadInput, st.message());
   if (server) {
     auto report = CombineReports(o.files);
     if (!report.ok()) return Fail(kExitBadInput, report.status().message());

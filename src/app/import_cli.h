@@ -24,6 +24,7 @@ struct ImportCliOptions {
   std::string token;   // API token (server mode)
   std::string execution_name;
   std::string build;
+  std::vector<std::string> attributes;  // "key=value" (--attribute, repeatable)
   bool export_to_testrail = false;
   bool json = false;
   int timeout_s = 3600;  // whole upload + import + export (server mode)

@@ -2,6 +2,7 @@
 #include "core/types.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace nexus {
@@ -124,6 +125,33 @@ ExecutionState ComputeExecutionState(const std::vector<int64_t>& test_ids,
   bool all = !test_ids.empty() && std::all_of(test_ids.begin(), test_ids.end(),
                                               [&](int64_t t) { return finished.count(t) > 0; });
   return all ? ExecutionState::kCompleted : ExecutionState::kInProgress;
+}
+
+Status CheckRunAttributes(const RunAttributes& attributes, std::string_view field) {
+  if (attributes.size() > kMaxRunAttributes)
+    return InvalidArgument("a run has at most " + std::to_string(kMaxRunAttributes) +
+                               " attributes; got " + std::to_string(attributes.size()),
+                           std::string(field), "too_many");
+  for (const auto& [key, value] : attributes) {
+    std::string where = std::string(field) + "." + key;
+    bool key_ok = !key.empty() && key.size() <= 64 &&
+                  std::all_of(key.begin(), key.end(), [](unsigned char ch) {
+                    return std::isalnum(ch) || ch == '_' || ch == '.' || ch == '-';
+                  });
+    if (!key_ok)
+      return InvalidArgument(
+          "attribute names are 1-64 characters of letters, digits, '_', "
+          "'.' and '-'",
+          key.size() <= 64 ? where : std::string(field), "invalid_value");
+    if (value.empty() || value.size() > 250)
+      return InvalidArgument("attribute " + key + " must have a value of 1-250 characters", where,
+                             "invalid_value");
+    if (std::any_of(value.begin(), value.end(),
+                    [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; }))
+      return InvalidArgument("attribute " + key + " contains a control character", where,
+                             "invalid_value");
+  }
+  return Status::Ok();
 }
 
 }  // namespace nexus

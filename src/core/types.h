@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/status.h"
 
 namespace nexus {
 
@@ -127,6 +130,15 @@ struct StepOutcome {
   std::string comment;
 };
 
+// A run's attributes, ordered by key so two equal sets compare and serialise the same.
+using RunAttributes = std::map<std::string, std::string>;
+
+// Limits on run attributes (R-RUN): keys 1..64 characters of [A-Za-z0-9_.-], values 1..250
+// characters without control characters, at most 32 pairs. InvalidArgument with field
+// "<field>.<key>" (or "<field>") naming the offending key.
+inline constexpr size_t kMaxRunAttributes = 32;
+Status CheckRunAttributes(const RunAttributes& attributes, std::string_view field);
+
 struct Run {
   int64_t id = 0;
   int64_t project_id = 0;
@@ -141,6 +153,10 @@ struct Run {
   std::vector<Bug> bugs;
   std::vector<StepOutcome> steps;
   std::optional<int64_t> execution_id;
+  // Free key -> value pairs (platform=PS5, device=…) set by whoever records the run or a CI
+  // import; exports map them to TestRail configurations. Sorted by key; limits in
+  // CheckRunAttributes.
+  RunAttributes attributes;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;  // last change (e.g. re-labelling), for "changed since export"
   bool finished() const { return finished_at.has_value(); }

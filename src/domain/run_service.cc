@@ -51,6 +51,7 @@ Status RunService::CheckFinish(const Run& run, TimeMs finished_at) {
 
 Result<Run> RunService::Create(const Test& test, Run draft) {
   draft.test_version = test.version;
+  NEXUS_RETURN_IF_ERROR(CheckRunAttributes(draft.attributes, "attributes"));
   NEXUS_RETURN_IF_ERROR(CheckNotBeforeStart(draft.started_at, draft.finished_at, "finished_at"));
   for (const Bug& b : draft.bugs)
     if (!b.step_id.empty()) NEXUS_RETURN_IF_ERROR(CheckStepOfTest(test, b.step_id, "step_id"));
@@ -80,6 +81,15 @@ Result<Run> RunService::Update(Run current, const RunPatch& patch) {
     current.finished_at = patch.finished_at;
   }
   if (patch.summary) current.summary = *patch.summary;
+  if (patch.attributes) {
+    for (const auto& [key, value] : *patch.attributes) {
+      if (value)
+        current.attributes[key] = *value;
+      else
+        current.attributes.erase(key);
+    }
+    NEXUS_RETURN_IF_ERROR(CheckRunAttributes(current.attributes, "attributes"));
+  }
   current.updated_at = clock_.NowMs();
   NEXUS_ASSIGN_OR_RETURN(Run r, store_.UpdateRun(current));
   if (!was_finished && r.finished() && r.execution_id) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct RunPatch {
   std::optional<RunResult> result;
   std::optional<TimeMs> finished_at;
   std::optional<std::string> summary;
+  // JSON merge-patch of the attributes (RFC 7396): a value sets the key, nullopt removes it.
+  std::optional<std::map<std::string, std::optional<std::string>>> attributes;
 };
 
 class RunService {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -608,12 +609,32 @@ Result<ExportView> ExportService::Get(int64_t project_id, int64_t export_id) {
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(project_id, export_id, false));
   ExportView v;
   v.record = std::move(rec);
+  if (v.record.created_by) v.created_by_name = UserName(*v.record.created_by);
   return v;
 }
 
-Result<std::vector<ExportRecord>> ExportService::List(int64_t project_id, int64_t before_id,
-                                                      int limit) {
-  return store_.ListExports(project_id, before_id, limit);
+Result<std::vector<ExportView>> ExportService::List(int64_t project_id, int64_t before_id,
+                                                    int limit) {
+  NEXUS_ASSIGN_OR_RETURN(auto rows, store_.ListExports(project_id, before_id, limit));
+  std::map<int64_t, std::string> names;  // one lookup per distinct user on the page
+  std::vector<ExportView> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) {
+    ExportView v;
+    v.record = std::move(r);
+    if (v.record.created_by) {
+      auto [it, inserted] = names.try_emplace(*v.record.created_by);
+      if (inserted) it->second = UserName(*v.record.created_by);
+      v.created_by_name = it->second;
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::string ExportService::UserName(int64_t user_id) {
+  auto user = store_.GetUser(user_id);
+  return user.ok() ? user->name : std::string();
 }
 
 Result<RunSyncView> ExportService::RunSyncStatus(int64_t project_id, int64_t run_id) {

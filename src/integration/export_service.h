@@ -83,6 +83,9 @@ struct ExportView {
   std::optional<ExportPlan> preview;  // dry runs only
   bool already_exported = false;      // force_new_run=false found an earlier export
   bool dry_run = false;
+  // The display name of record.created_by ("" for an automatic export, or a user since
+  // deleted) — shown as who triggered the export (issue 12); never the e-mail address.
+  std::string created_by_name;
 };
 
 // R-SYNC-2: where a run stands with TestRail (API text: not_exported, in_progress, exported,
@@ -132,7 +135,8 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   Result<ExportView> StartExport(const StartExportRequest& req);
 
   Result<ExportView> Get(int64_t project_id, int64_t export_id);
-  Result<std::vector<ExportRecord>> List(int64_t project_id, int64_t before_id, int limit);
+  // A page of the project's exports, newest first, with who triggered each.
+  Result<std::vector<ExportView>> List(int64_t project_id, int64_t before_id, int limit);
   Result<RunSyncView> RunSyncStatus(int64_t project_id, int64_t run_id);
   // last_export of links: the status last sent per case (cases never sent are absent).
   Result<std::map<int64_t, CaseExportRecord>> LastExportsForCases(
@@ -154,6 +158,8 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
                  const std::function<bool()>& should_stop = {});
 
  private:
+  // The user's display name, "" when the user no longer exists.
+  std::string UserName(int64_t user_id);
   struct Prepared {
     ExportRecord record;
     ExportPlan plan;

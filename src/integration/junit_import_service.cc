@@ -181,6 +181,7 @@ Result<JUnitImportView> JUnitImportService::Import(const JUnitImportRequest& req
   }
   if (Utf8Chars(req.build) > kMaxBuildChars)
     return InvalidArgument("build must be at most 250 characters", "build", "invalid_value");
+  NEXUS_RETURN_IF_ERROR(CheckRunAttributes(req.attributes, "attributes"));
   auto project = store_.GetProject(req.project_id);
   if (!project.ok()) return NotFound("project " + std::to_string(req.project_id) + " not found");
 
@@ -216,6 +217,7 @@ Result<JUnitImportView> JUnitImportService::Import(const JUnitImportRequest& req
         run.started_at + static_cast<TimeMs>(std::llround(c.time_s.value_or(0) * 1000.0));
     run.summary = SummaryOf(c, options_.max_summary_bytes);
     run.build = req.build;
+    run.attributes = req.attributes;
     if (fresh) {
       imp.runs.push_back(std::move(run));
       col.outcome_rank.push_back(rank);

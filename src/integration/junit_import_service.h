@@ -55,6 +55,10 @@ struct JUnitImportRequest {
   // 1–250 characters once trimmed, no control characters; default kDefaultExecutionName.
   std::optional<std::string> execution_name;
   std::string build;  // build/version string of every run (0–250 characters)
+  // Attributes of every run (platform=PS5…; R-RUN limits, CheckRunAttributes, field
+  // "attributes"). Not part of the report's identity: a re-post with other attributes answers
+  // with the first import.
+  RunAttributes attributes;
   bool export_to_testrail = false;
 };
 
@@ -86,7 +90,7 @@ class JUnitImportService {
 
   // Imports one report. Errors (nothing written): InvalidArgument (field "body", reason
   // invalid_junit / invalid_gzip / too_large / unknown_case — the message names the line
-  // and, for a testcase, its name; field execution_name / build, reason invalid_value),
+  // and, for a testcase, its name; field execution_name / build / attributes.<key>),
   // NotFound for an unknown project. The export's own failure is not an error of the import:
   // it is in the view's export_status / export_view.
   Result<JUnitImportView> Import(const JUnitImportRequest& req, const ChunkSource& body);

@@ -46,6 +46,7 @@ struct ImportedRun {
   TimeMs finished_at = 0;
   std::string summary;
   std::string build;
+  RunAttributes attributes;  // checked by the caller (CheckRunAttributes)
 };
 
 struct NewJUnitImport {

@@ -219,24 +219,41 @@ Result<JUnitImportRecord> SqliteStore::CreateJUnitImport(const NewJUnitImport& i
                                   .Bind(3, run_tests[i])
                                   .Run());
       }
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement run,
-          c.Prepare(kOp,
-                    "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
-                    "started_at, finished_at, build, summary, execution_id, created_at, "
-                    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"));
-      NEXUS_RETURN_IF_ERROR(run.Bind(1, in.project_id)
-                                .Bind(2, run_tests[i])
-                                .Bind(3, tests[r.test].version)
-                                .Bind(4, RunResultName(r.result))
-                                .Bind(5, BugLabelName(r.bug_label))
-                                .Bind(6, r.started_at)
-                                .Bind(7, r.finished_at)
-                                .Bind(8, r.build)
-                                .Bind(9, r.summary)
-                                .Bind(10, out.execution_id)
-                                .Bind(11, now)
-                                .Run());
+      int64_t run_id = 0;
+      {
+        NEXUS_ASSIGN_OR_RETURN(
+            Statement run,
+            c.Prepare(kOp,
+                      "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
+                      "started_at, finished_at, build, summary, execution_id, created_at, "
+                      "updated_at, attributes_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                      "?10, ?11, ?11, ?12) RETURNING id"));
+        run.Bind(1, in.project_id)
+            .Bind(2, run_tests[i])
+            .Bind(3, tests[r.test].version)
+            .Bind(4, RunResultName(r.result))
+            .Bind(5, BugLabelName(r.bug_label))
+            .Bind(6, r.started_at)
+            .Bind(7, r.finished_at)
+            .Bind(8, r.build)
+            .Bind(9, r.summary)
+            .Bind(10, out.execution_id)
+            .Bind(11, now)
+            .Bind(12,
+                  r.attributes.empty() ? std::string("{}") : nlohmann::json(r.attributes).dump());
+        NEXUS_ASSIGN_OR_RETURN(bool row, run.Step());
+        if (!row) return Internal(std::string(kOp) + ": no id returned");
+        run_id = run.Int64(0);
+      }
+      // The rows behind the run list's ?attribute= filter (migration 0007).
+      for (const auto& [key, value] : r.attributes) {
+        NEXUS_ASSIGN_OR_RETURN(
+            Statement attr, c.Prepare(kOp,
+                                      "INSERT INTO run_attributes (run_id, project_id, key, value) "
+                                      "VALUES (?1, ?2, ?3, ?4)"));
+        NEXUS_RETURN_IF_ERROR(
+            attr.Bind(1, run_id).Bind(2, in.project_id).Bind(3, key).Bind(4, value).Run());
+      }
     }
     for (size_t i = 0; i < imp.tests.size(); ++i)
       for (int64_t case_id : imp.tests[i].case_ids) {

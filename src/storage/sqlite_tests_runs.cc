@@ -34,6 +34,37 @@ Result<std::vector<std::string>> DecodeStrings(const std::string& text, std::str
   return out;
 }
 
+std::string EncodeAttributes(const RunAttributes& a) { return Json(a).dump(); }
+
+Result<RunAttributes> DecodeAttributes(const std::string& text, std::string_view op) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Corrupt(op, "run attributes");
+  RunAttributes out;
+  for (const auto& [k, v] : j.items()) {
+    if (!v.is_string()) return Corrupt(op, "run attributes");
+    out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+// Replaces the run's rows in run_attributes (the filter index) with `a`.
+Status WriteAttributeRows(Connection& c, std::string_view op, int64_t project_id, int64_t run_id,
+                          const RunAttributes& a) {
+  NEXUS_ASSIGN_OR_RETURN(Statement del,
+                         c.Prepare(op, "DELETE FROM run_attributes WHERE run_id = ?1"));
+  del.Bind(1, run_id);
+  NEXUS_RETURN_IF_ERROR(del.Run());
+  for (const auto& [key, value] : a) {
+    NEXUS_ASSIGN_OR_RETURN(Statement ins,
+                           c.Prepare(op,
+                                     "INSERT INTO run_attributes (run_id, project_id, key, value) "
+                                     "VALUES (?1, ?2, ?3, ?4)"));
+    ins.Bind(1, run_id).Bind(2, project_id).Bind(3, key).Bind(4, value);
+    NEXUS_RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
 std::string EncodeBugs(const std::vector<Bug>& bugs) {
   Json arr = Json::array();
   for (const Bug& b : bugs) {
@@ -196,7 +227,8 @@ Status InsertSteps(Connection& c, int64_t test_id, const std::vector<Step>& step
 
 constexpr char kRunCols[] =
     "SELECT id, project_id, test_id, test_version, result, bug_label, started_at, finished_at, "
-    "build, summary, bugs_json, steps_json, execution_id, created_at, updated_at FROM runs";
+    "build, summary, bugs_json, steps_json, execution_id, created_at, updated_at, attributes_json "
+    "FROM runs";
 
 Result<Run> ReadRun(const Statement& st, std::string_view op) {
   Run r;
@@ -218,6 +250,7 @@ Result<Run> ReadRun(const Statement& st, std::string_view op) {
   r.execution_id = st.OptInt64(12);
   r.created_at = st.Int64(13);
   r.updated_at = st.Int64(14);
+  NEXUS_ASSIGN_OR_RETURN(r.attributes, DecodeAttributes(st.Text(15), op));
   return r;
 }
 
@@ -377,8 +410,9 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
       c.Prepare(kOp,
                 "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, "
                 "started_at, finished_at, build, summary, bugs_json, steps_json, "
-                "execution_id, created_at, updated_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+                "execution_id, created_at, updated_at, attributes_json) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                "RETURNING id"));
   st.Bind(1, run.project_id)
       .Bind(2, run.test_id)
       .Bind(3, run.test_version)
@@ -392,9 +426,14 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
       .Bind(11, EncodeOutcomes(run.steps))
       .Bind(12, run.execution_id)
       .Bind(13, run.created_at)
-      .Bind(14, run.updated_at);
-  NEXUS_RETURN_IF_ERROR(st.Run());
-  return LoadRun(c, run.project_id, sqlite3_last_insert_rowid(c.handle()));
+      .Bind(14, run.updated_at)
+      .Bind(15, EncodeAttributes(run.attributes));
+  NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Internal("create run: no id returned");
+  const int64_t id = st.Int64(0);
+  NEXUS_RETURN_IF_ERROR(st.Run());  // finish the statement before the next one
+  NEXUS_RETURN_IF_ERROR(WriteAttributeRows(c, kOp, run.project_id, id, run.attributes));
+  return LoadRun(c, run.project_id, id);
 }
 
 Result<Run> SqliteStore::GetRun(int64_t project_id, int64_t run_id) {
@@ -410,6 +449,10 @@ Result<std::vector<Run>> SqliteStore::ListRuns(int64_t project_id, const RunFilt
   if (filter.test_id) sql += " AND test_id = ?3";
   if (filter.execution_id) sql += " AND execution_id = ?4";
   if (filter.result) sql += " AND result = ?5";
+  if (filter.attribute)
+    sql +=
+        " AND id IN (SELECT run_id FROM run_attributes WHERE project_id = ?1 AND key = ?7 "
+        "AND value = ?8)";
   sql += " ORDER BY id LIMIT ?6";
   return Read(kOp, [&](Connection& c) -> Result<std::vector<Run>> {
     NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(kOp, sql));
@@ -417,6 +460,7 @@ Result<std::vector<Run>> SqliteStore::ListRuns(int64_t project_id, const RunFilt
     if (filter.test_id) st.Bind(3, *filter.test_id);
     if (filter.execution_id) st.Bind(4, *filter.execution_id);
     if (filter.result) st.Bind(5, RunResultName(*filter.result));
+    if (filter.attribute) st.Bind(7, filter.attribute->first).Bind(8, filter.attribute->second);
     std::vector<Run> out;
     for (;;) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -435,16 +479,18 @@ Result<Run> SqliteStore::UpdateRun(const Run& run) {
         Statement st,
         c.Prepare(kOp,
                   "UPDATE runs SET result = ?1, bug_label = ?2, finished_at = ?3, summary = ?4, "
-                  "updated_at = ?5 WHERE id = ?6 AND project_id = ?7"));
+                  "updated_at = ?5, attributes_json = ?8 WHERE id = ?6 AND project_id = ?7"));
     st.Bind(1, RunResultName(run.result))
         .Bind(2, BugLabelName(run.bug_label))
         .Bind(3, run.finished_at)
         .Bind(4, run.summary)
         .Bind(5, run.updated_at)
         .Bind(6, run.id)
-        .Bind(7, run.project_id);
+        .Bind(7, run.project_id)
+        .Bind(8, EncodeAttributes(run.attributes));
     NEXUS_RETURN_IF_ERROR(st.Run());
     if (st.Changes() == 0) return NotFound("run not found");
+    NEXUS_RETURN_IF_ERROR(WriteAttributeRows(c, kOp, run.project_id, run.id, run.attributes));
     return LoadRun(c, run.project_id, run.id);
   });
 }

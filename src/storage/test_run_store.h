@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -15,6 +17,8 @@ struct RunFilter {
   std::optional<int64_t> test_id;
   std::optional<int64_t> execution_id;
   std::optional<RunResult> result;
+  // Only runs whose attribute `first` equals `second`.
+  std::optional<std::pair<std::string, std::string>> attribute;
 };
 
 class TestRunStore {
@@ -43,7 +47,8 @@ class TestRunStore {
   virtual Result<Run> GetRun(int64_t project_id, int64_t run_id) = 0;
   virtual Result<std::vector<Run>> ListRuns(int64_t project_id, const RunFilter& filter,
                                             const PageRequest& page) = 0;
-  // Replaces the mutable fields (result, bug_label, finished_at, summary, updated_at).
+  // Replaces the mutable fields (result, bug_label, finished_at, summary, attributes,
+  // updated_at).
   virtual Result<Run> UpdateRun(const Run& run) = 0;
 };
 

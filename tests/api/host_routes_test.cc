@@ -235,6 +235,55 @@ TEST_F(HostRoutesTest, RunsWithStepsBugsFiltersAndRelabel) {
   EXPECT_EQ(h_.Get(base_ + "/runs/" + std::to_string(rid), admin_).body["bug_label"], "NoBug");
 }
 
+// Run attributes (issue 14, R-RUN): set on create, merge-patched, filtered, validated.
+TEST_F(HostRoutesTest, RunAttributesAreSetPatchedFilteredAndValidated) {
+  int64_t tid = MakeTest("Boot")["id"];
+  Json body = RunBody(tid, "Success", "NoBug");
+  body["attributes"] = {{"platform", "PS5"}, {"device", "DevKit 7"}};
+  auto r = h_.Post(base_ + "/runs", admin_, body);
+  ASSERT_EQ(r.status, 201) << r.raw;
+  EXPECT_EQ(r.body["attributes"], Json({{"device", "DevKit 7"}, {"platform", "PS5"}}));
+  const std::string run_url = base_ + "/runs/" + std::to_string(r.body["id"].get<int64_t>());
+  auto plain = h_.Post(base_ + "/runs", admin_, RunBody(tid, "Success", "NoBug"));
+  ASSERT_EQ(plain.status, 201) << plain.raw;
+  EXPECT_EQ(plain.body["attributes"], Json::object());
+
+  auto ps5 = h_.Get(base_ + "/runs?attribute=platform:PS5", admin_);
+  ASSERT_EQ(ps5.status, 200) << ps5.raw;
+  ASSERT_EQ(ps5.body["items"].size(), 1u);
+  EXPECT_EQ(ps5.body["items"][0]["id"], r.body["id"]);
+  EXPECT_EQ(h_.Get(base_ + "/runs?attribute=platform", admin_).status, 400);
+
+  // Merge-patch: set one key, remove another, keep the rest.
+  auto patched =
+      h_.Patch(run_url, admin_, {{"attributes", {{"platform", "Xbox"}, {"device", nullptr}}}});
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body["attributes"], Json({{"platform", "Xbox"}}));
+  EXPECT_TRUE(h_.Get(base_ + "/runs?attribute=platform:PS5", admin_).body["items"].empty());
+  EXPECT_EQ(h_.Get(base_ + "/runs?attribute=platform:Xbox", admin_).body["items"].size(), 1u);
+
+  // Bad input is a specific 400 that changes nothing.
+  auto bad_key = h_.Patch(run_url, admin_, {{"attributes", {{"plat form", "PC"}}}});
+  EXPECT_EQ(bad_key.status, 400);
+  EXPECT_EQ(bad_key.body["error"]["field"], "attributes.plat form") << bad_key.raw;
+  auto bad_value = h_.Patch(run_url, admin_, {{"attributes", {{"platform", 5}}}});
+  EXPECT_EQ(bad_value.status, 400);
+  EXPECT_EQ(bad_value.body["error"]["field"], "attributes.platform") << bad_value.raw;
+  auto empty_value = h_.Patch(run_url, admin_, {{"attributes", {{"platform", ""}}}});
+  EXPECT_EQ(empty_value.status, 400) << empty_value.raw;
+  Json many = Json::object();
+  for (int i = 0; i < 33; ++i) many["k" + std::to_string(i)] = "v";
+  Json too_many = RunBody(tid, "Success", "NoBug");
+  too_many["attributes"] = many;
+  auto refused = h_.Post(base_ + "/runs", admin_, too_many);
+  EXPECT_EQ(refused.status, 400) << refused.raw;
+  auto null_on_create = RunBody(tid, "Success", "NoBug");
+  null_on_create["attributes"] = {{"platform", nullptr}};
+  EXPECT_EQ(h_.Post(base_ + "/runs", admin_, null_on_create).status, 400);
+  EXPECT_EQ(h_.Get(run_url, admin_).body["attributes"], Json({{"platform", "Xbox"}}));
+  EXPECT_EQ(h_.Get(base_ + "/runs", admin_).body["items"].size(), 2u);
+}
+
 TEST_F(HostRoutesTest, PlansAndExecutionsCompleteWhenAllRunsFinish) {
   int64_t t1 = MakeTest("A")["id"], t2 = MakeTest("B")["id"];
   auto plan = h_.Post(base_ + "/plans", admin_, {{"name", "Nightly"}, {"test_ids", {t1, t2}}});

@@ -118,7 +118,7 @@ const seededRun = await restOk('POST', `/projects/${PID}/runs`, {
 });
 await restOk('POST', `/projects/${PID}/runs`, {
   test_id: seededTest.id, result: 'Error', bug_label: 'Undecided', started_at: iso(t0 + 3600e3), finished_at: iso(t0 + 3600e3 + 20000), build: '2.4.1',
-  summary: 'Browser crashed during setup.',
+  summary: 'Browser crashed during setup.', attributes: { platform: 'PS5' },
 });
 await restOk('POST', `/projects/${PID}/runs`, {
   test_id: seededTest.id, result: 'Success', bug_label: 'NoBug', started_at: iso(t0 + 7200e3), finished_at: iso(t0 + 7200e3 + 98000), build: '2.4.2',
@@ -285,6 +285,12 @@ test('runs: history with result label, detail with step outcomes', async () => {
   await expectText(page.locator('[data-testid=runs-table]'), /Success \(Likely Bug\)/, 'bug-labelled result');
   await expectText(page.locator('[data-testid=runs-table]'), /Checkout with saved card/, 'test name');
   await expectText(page.locator('[data-testid=runs-table]'), /2m 34s/, 'duration');
+  // Run attributes (issue 14): shown as tags and usable as a filter.
+  await expectText(page.locator('[data-testid=runs-table]'), /platform: PS5/, 'run attribute');
+  await page.locator('[data-testid=attribute-filter]').selectOption('platform: PS5');
+  await until('attribute filter', async () => (await page.locator('[data-testid=run-row]').count()) === 1);
+  await page.locator('[data-testid=attribute-filter]').selectOption('');
+  await until('filter cleared', async () => (await page.locator('[data-testid=run-row]').count()) === 3);
   await shot(page, '07-runs');
   await page.goto(`${BASE}/#/projects/${PID}/runs/${seededRun.id}`);
   await page.waitForSelector('[data-testid=run-steps]');

@@ -83,9 +83,12 @@ TEST(ExportTest, SingleRunCreatesOneRunWithOneResultPerCase) {
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.body["items"].size(), 1u);
   EXPECT_EQ(list.body["items"][0]["id"], id);
+  // Who triggered it, by name (issue 12: not "another member").
+  EXPECT_EQ(list.body["items"][0]["created_by_name"], "User viewer@nexus.test") << list.raw;
   auto detail = env.h->Get(env.pbase + "/testrail/exports/" + std::to_string(id), env.viewer);
   ASSERT_EQ(detail.status, 200);
   EXPECT_EQ(detail.body["state"], "succeeded");
+  EXPECT_EQ(detail.body["created_by_name"], "User viewer@nexus.test");
   auto sync = env.h->Get(env.pbase + "/runs/" + std::to_string(run) + "/testrail", env.viewer);
   ASSERT_EQ(sync.status, 200) << sync.raw;
   EXPECT_EQ(sync.body["sync_state"], "exported");

@@ -215,6 +215,24 @@ TEST_F(JUnitImportTest, RepostingTheSameReportReturnsTheFirstImport) {
   EXPECT_EQ(plan->test_ids.size(), 5u);
 }
 
+TEST_F(JUnitImportTest, AttributesAndBuildGoOnEveryRun) {
+  Posted p =
+      Post(Fixture("go.xml"),
+           "execution_name=ps5&build=1.4.2&attributes=platform%3DPS5&attributes=device=devkit-7");
+  ASSERT_EQ(p.status, 201) << p.body.dump();
+  auto runs = RunsOf(p.body["execution_id"].get<int64_t>());
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& [name, run] : runs) {
+    EXPECT_EQ(run.attributes, (RunAttributes{{"device", "devkit-7"}, {"platform", "PS5"}})) << name;
+    EXPECT_EQ(run.build, "1.4.2");
+  }
+  RunFilter f;
+  f.attribute = {"platform", "PS5"};
+  auto filtered = env_->h->store().ListRuns(env_->project, f, PageRequest{0, 100});
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_EQ(filtered->size(), 4u);
+}
+
 TEST_F(JUnitImportTest, LinksAreAddedNeverRemoved) {
   Posted first = Post(
       "<testsuite><testcase classname='shop' name='pays C1'/>"
@@ -258,6 +276,9 @@ TEST_F(JUnitImportTest, BadInputIsRefusedAndWritesNothing) {
       {ok, "execution_name=" + std::string(251, 'n'), "application/xml", 400, "invalid_value",
        "at most 250"},
       {Gzip(ok).substr(0, 20), "", "application/gzip", 400, "invalid_gzip", "gzip"},
+      {ok, "attributes=platform", "application/xml", 400, "invalid_value", "key=value"},
+      {ok, "attributes=plat%20form%3DPS5", "application/xml", 400, "invalid_value",
+       "attribute names are 1-64 characters"},
   };
   for (const auto& b : cases) {
     Posted p = Post(b.xml, b.query, "", b.content_type);

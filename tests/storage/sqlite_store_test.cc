@@ -42,6 +42,16 @@ std::string QueryText(const std::string& path, const std::string& sql) {
   return out;
 }
 
+// Raw write through a separate sqlite3 connection (a row as an older build left it).
+void ExecSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
 // A user and a project owned by them, for tests that need a project row; 0 on failure.
 int64_t SeedProject(Store& store, const std::string& name) {
   User u;
@@ -108,13 +118,14 @@ TEST(SqliteStoreTest, OlderDatabaseUpgradesWithoutLosingData) {
     auto test = (*store)->CreateTest(t);
     ASSERT_OK(test);
     test_id = test->id;
-    nexus::Run r;
-    r.project_id = project_id;
-    r.test_id = test_id;
-    r.result = RunResult::kError;
-    auto run = (*store)->CreateRun(r);
-    ASSERT_OK(run);
-    run_id = run->id;
+    // The run is written with the columns of schema version 1 (today's CreateRun writes
+    // columns later migrations added).
+    ExecSql(path,
+            "INSERT INTO runs (project_id, test_id, test_version, result, bug_label, started_at, "
+            "build, summary, bugs_json, steps_json, created_at, updated_at) VALUES (" +
+                std::to_string(project_id) + ", " + std::to_string(test_id) +
+                ", 1, 'Error', 'Undecided', 0, '', '', '[]', '[]', 0, 0)");
+    run_id = std::stoll(QueryText(path, "SELECT MAX(id) FROM runs"));
   }
   EXPECT_EQ(QueryText(path, "SELECT name FROM sqlite_master WHERE name = 'runs_project_test_idx'"),
             "");
@@ -132,11 +143,12 @@ TEST(SqliteStoreTest, OlderDatabaseUpgradesWithoutLosingData) {
   ASSERT_OK(test);
   ASSERT_EQ(test->steps.size(), 1u);
   EXPECT_EQ(test->steps[0].expected_results, std::vector<std::string>{"it is done"});
-  auto runs = (*store)->ListRuns(project_id, RunFilter{test_id, std::nullopt, RunResult::kError},
-                                 PageRequest{});
+  auto runs = (*store)->ListRuns(
+      project_id, RunFilter{test_id, std::nullopt, RunResult::kError, std::nullopt}, PageRequest{});
   ASSERT_OK(runs);
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].id, run_id);
+  EXPECT_TRUE((*runs)[0].attributes.empty());  // 0007 gave old runs no attributes
 }
 
 // Migration 0006: an export planned before it (its whole plan one JSON snapshot) keeps its
@@ -362,15 +374,6 @@ TEST(SqliteStoreTest, ExportRecordsKeepTheirStoredTextForms) {
   EXPECT_EQ((*steps)[1].kind, ExportStepKind::kCaseSkipped);
   EXPECT_EQ((*steps)[1].detail.message, "gone");
   EXPECT_EQ((*steps)[2].kind, ExportStepKind::kBatchIntent);
-}
-
-// Raw write through a separate sqlite3 connection (a row as an older build left it).
-void ExecSql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
 }
 
 // The typed statuses and mapping are stored as the same JSON text as before they were

@@ -375,12 +375,63 @@ TEST_P(StoreConformanceTest, ListRunsFiltersAndPaginates) {
   };
   EXPECT_EQ(collect({}, 5), all);
   EXPECT_EQ(collect({}, 100), all);
-  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, std::nullopt}, 4), of_t1);
-  EXPECT_EQ(collect(RunFilter{std::nullopt, std::nullopt, RunResult::kError}, 2), errors);
-  EXPECT_EQ(collect(RunFilter{std::nullopt, e->id, std::nullopt}, 1), in_exec);
-  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, RunResult::kError}, 3), t1_errors);
-  EXPECT_TRUE(collect(RunFilter{to.id, std::nullopt, std::nullopt}, 3).empty());
-  EXPECT_TRUE(collect(RunFilter{std::nullopt, std::nullopt, RunResult::kStopped}, 3).empty());
+  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, std::nullopt, std::nullopt}, 4), of_t1);
+  EXPECT_EQ(collect(RunFilter{std::nullopt, std::nullopt, RunResult::kError, std::nullopt}, 2),
+            errors);
+  EXPECT_EQ(collect(RunFilter{std::nullopt, e->id, std::nullopt, std::nullopt}, 1), in_exec);
+  EXPECT_EQ(collect(RunFilter{t1.id, std::nullopt, RunResult::kError, std::nullopt}, 3), t1_errors);
+  EXPECT_TRUE(collect(RunFilter{to.id, std::nullopt, std::nullopt, std::nullopt}, 3).empty());
+  EXPECT_TRUE(
+      collect(RunFilter{std::nullopt, std::nullopt, RunResult::kStopped, std::nullopt}, 3).empty());
+}
+
+TEST_P(StoreConformanceTest, RunAttributesRoundTripFilterAndFollowUpdates) {
+  Project p = MakeProject("Attr");
+  Project other = MakeProject("AttrOther");
+  nexus::Test t = MakeTest(p.id);
+  nexus::Test to = MakeTest(other.id);
+  nexus::Run ps5 = RunFor(t);
+  ps5.attributes = {{"platform", "PS5"}, {"device", "Dev Kit \"7\" é"}};
+  auto a = store().CreateRun(ps5);
+  ASSERT_OK(a);
+  nexus::Run pc = RunFor(t);
+  pc.attributes = {{"platform", "PC"}};
+  auto b = store().CreateRun(pc);
+  ASSERT_OK(b);
+  nexus::Run plain = RunFor(t);
+  ASSERT_OK(store().CreateRun(plain));
+  nexus::Run noise = RunFor(to);
+  noise.attributes = {{"platform", "PS5"}};
+  ASSERT_OK(store().CreateRun(noise));
+
+  EXPECT_EQ(store().GetRun(p.id, a->id)->attributes, ps5.attributes);
+  EXPECT_TRUE(store().GetRun(p.id, b->id)->attributes.size() == 1);
+
+  auto ids = [&](const std::string& key, const std::string& value) {
+    RunFilter f;
+    f.attribute = std::make_pair(key, value);
+    std::vector<int64_t> out;
+    auto r = store().ListRuns(p.id, f, {});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok())
+      for (const nexus::Run& run : *r) out.push_back(run.id);
+    return out;
+  };
+  EXPECT_EQ(ids("platform", "PS5"), std::vector<int64_t>{a->id});  // not the other project's
+  EXPECT_EQ(ids("platform", "PC"), std::vector<int64_t>{b->id});
+  EXPECT_TRUE(ids("platform", "ps5").empty());  // values match exactly
+  EXPECT_TRUE(ids("device", "PS5").empty());
+
+  // UpdateRun replaces the attributes, and the filter follows.
+  nexus::Run change = *a;
+  change.attributes = {{"platform", "PC"}};
+  change.updated_at = 9000;
+  auto updated = store().UpdateRun(change);
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->attributes, change.attributes);
+  EXPECT_TRUE(ids("platform", "PS5").empty());
+  EXPECT_EQ(ids("platform", "PC"), (std::vector<int64_t>{a->id, b->id}));
+  EXPECT_TRUE(ids("device", "Dev Kit \"7\" é").empty());
 }
 
 // ---- Plans and executions.

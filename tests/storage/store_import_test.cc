@@ -24,6 +24,7 @@ NewJUnitImport Report(int64_t project, const std::string& sha, const std::string
     r.finished_at = 4500;
     r.summary = "JUnit: passed";
     r.build = "1.0";
+    r.attributes = {{"platform", "PS5"}};
     imp.runs.push_back(r);
   }
   return imp;
@@ -63,6 +64,12 @@ TEST_P(StoreConformanceTest, JUnitImportWritesTheWholeReport) {
   EXPECT_EQ((*runs)[0].test_id, ex->test_ids[0]);
   EXPECT_EQ((*runs)[0].finished_at, 4500);
   EXPECT_EQ((*runs)[0].build, "1.0");
+  EXPECT_EQ((*runs)[0].attributes, (RunAttributes{{"platform", "PS5"}}));
+  RunFilter by_attr;
+  by_attr.attribute = {"platform", "PS5"};
+  auto filtered = store().ListRuns(p.id, by_attr, PageRequest{0, 10});
+  ASSERT_OK(filtered);
+  EXPECT_EQ(filtered->size(), 2u);
   EXPECT_EQ(Links(store(), p.id, ex->test_ids[0]), (std::set<int64_t>{1, 2}));
   auto found = store().FindJUnitImport(p.id, "aa", "nightly");
   ASSERT_OK(found);
@@ -82,8 +89,7 @@ TEST_P(StoreConformanceTest, JUnitImportWritesTheWholeReport) {
   EXPECT_EQ(execs->size(), 1u);
 
   // Another report under the name: tests found by key, links added only, the plan shared.
-  auto second =
-      store().CreateJUnitImport(Report(p.id, "bb", "nightly", {{"a", {3}}, {"c", {}}}));
+  auto second = store().CreateJUnitImport(Report(p.id, "bb", "nightly", {{"a", {3}}, {"c", {}}}));
   ASSERT_OK(second);
   EXPECT_EQ(second->tests_created, 1);
   EXPECT_EQ(second->links_added, 1);

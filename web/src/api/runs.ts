@@ -8,6 +8,8 @@ export interface RunFilter {
   test_id?: number;
   execution_id?: number;
   result?: RunResult;
+  /** key:value, e.g. platform:PS5 */
+  attribute?: string;
 }
 
 export const runsApi = {

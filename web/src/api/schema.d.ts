@@ -942,6 +942,7 @@ export interface components {
             bugs: components["schemas"]["Bug"][];
             steps: components["schemas"]["StepOutcome"][];
             execution_id: number | null;
+            attributes?: components["schemas"]["RunAttributes"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -974,6 +975,7 @@ export interface components {
                 comment?: string;
             }[];
             execution_id?: number;
+            attributes?: components["schemas"]["RunAttributes"];
         };
         RunPatch: {
             bug_label?: components["schemas"]["BugLabel"];
@@ -981,6 +983,10 @@ export interface components {
             /** Format: date-time */
             finished_at?: string;
             summary?: string;
+            /** @description JSON merge-patch of the attributes: a string sets the key, null removes it */
+            attributes?: {
+                [key: string]: string | null;
+            };
         };
         Plan: {
             id: number;
@@ -1275,6 +1281,8 @@ export interface components {
             already_exported: boolean;
             attempts: number;
             created_by: number | null;
+            /** @description display name of the member who started the export; null for an automatic export or a deleted user */
+            created_by_name: string | null;
             /** Format: date-time */
             created_at: string | null;
             /** Format: date-time */
@@ -1391,6 +1399,10 @@ export interface components {
             }[];
             close_run_on_completion: boolean;
             auto_export: boolean;
+        };
+        /** @description free key -> value pairs such as platform=PS5 (R-RUN): at most 32; keys 1-64 characters of letters, digits, '_', '.', '-'; values 1-250 characters */
+        RunAttributes: {
+            [key: string]: string;
         };
     };
     responses: {
@@ -2008,6 +2020,8 @@ export interface operations {
                 execution_id?: number;
                 /** @description only runs with this result */
                 result?: "Success" | "Stopped" | "MaxSteps" | "Error";
+                /** @description only runs whose attribute has this value, written key:value (e.g. platform:PS5) */
+                attribute?: string;
             };
             header?: never;
             path: {

@@ -77,7 +77,9 @@ export function ExportSummary({ r, projectId }: { r: ExportResult; projectId?: n
                 ? 'Automatic export when the execution completed'
                 : r.created_by !== null && r.created_by === session?.user?.id
                   ? `You (${session.user.name})`
-                  : 'Another member of the project'}
+                  : r.created_by_name
+                    ? r.created_by_name
+                    : 'A member who has since been removed'}
             </dd>
             <dt>Covers</dt>
             <dd>

@@ -11,7 +11,7 @@ import { ExportDialog } from '../components/ExportDialog';
 import { useProject } from '../contexts';
 import { fmtDuration, fmtTime, humanLabel, pillStyle, statusColor } from '../util';
 import { SKIP_TEXT } from '../components/ExportSummary';
-import { RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
+import { RunAttributes, RunResultText, syncBadge, syncUrl, type SyncStatus } from './Runs';
 
 export function RunDetailPage({ runId }: { runId: number }) {
   const { project } = useProject();
@@ -109,6 +109,10 @@ export function RunDetailPage({ runId }: { runId: number }) {
           <dd>{run.finished ? fmtDuration(run.started_at, run.finished_at) : 'still running'}</dd>
           <dt>Build</dt>
           <dd>{run.build || '—'}</dd>
+          <dt>Attributes</dt>
+          <dd>
+            <RunAttributes attributes={run.attributes} />
+          </dd>
           <dt>Test version</dt>
           <dd>{run.test_version}</dd>
           {run.execution_id && (

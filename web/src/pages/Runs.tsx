@@ -39,6 +39,21 @@ export function syncBadge(s: SyncStatus | null | undefined, available: boolean) 
   return badge('grey', 'not exported');
 }
 
+/** A run's attributes (platform: PS5, …) as small tags; a dash when it has none. */
+export function RunAttributes({ attributes }: { attributes: Record<string, string> | undefined }) {
+  const entries = Object.entries(attributes ?? {});
+  if (entries.length === 0) return <span className="muted">—</span>;
+  return (
+    <span data-testid="run-attributes">
+      {entries.map(([k, v]) => (
+        <span key={k} className="tag" data-testid="run-attribute" data-key={k} data-value={v}>
+          {k}: {v}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 export function RunResultText({ run }: { run: Pick<Run, 'result' | 'bug_label'> }) {
   return (
     <span className={`result result-${resultTone(run.result, run.bug_label)}`} data-testid="run-result">
@@ -64,6 +79,7 @@ export function RunsPage() {
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [exporting, setExporting] = useState(false);
   const [filter, setFilter] = useState('');
+  const [attrFilter, setAttrFilter] = useState('');
   const reloadSync = async (ids: number[]) => {
     for (let i = 0; i < ids.length; i += 100) {
       try {
@@ -100,7 +116,16 @@ export function RunsPage() {
   }, [data, tr, project.id]);
 
   if (loading && !data) return <Loading what="runs" />;
-  const runs = (data?.runs || []).filter((r) => !filter || r.result === filter);
+  // The attribute values present in the loaded runs, as "key: value" filter choices.
+  const attrChoices = [
+    ...new Set((data?.runs || []).flatMap((r) => Object.entries(r.attributes ?? {}).map(([k, v]) => `${k}: ${v}`))),
+  ].sort();
+  const runs = (data?.runs || []).filter(
+    (r) =>
+      (!filter || r.result === filter) &&
+      (!attrFilter ||
+        Object.entries(r.attributes ?? {}).some(([k, v]) => `${k}: ${v}` === attrFilter)),
+  );
   const canExport = tr && can(project, 'project:read-runs');
   const toggle = (id: number) =>
     setSelected((s) => {
@@ -121,6 +146,19 @@ export function RunsPage() {
               <option key={r}>{r}</option>
             ))}
           </select>
+          {attrChoices.length > 0 && (
+            <select
+              value={attrFilter}
+              onChange={(e) => setAttrFilter(e.target.value)}
+              aria-label="Filter by attribute"
+              data-testid="attribute-filter"
+            >
+              <option value="">All attributes</option>
+              {attrChoices.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          )}
           {canExport && (
             <button
               className="btn btn-primary"
@@ -147,6 +185,7 @@ export function RunsPage() {
               <th>Started</th>
               <th>Duration</th>
               <th>Build</th>
+              <th>Attributes</th>
               {tr && <th>TestRail</th>}
             </tr>
           </thead>
@@ -177,6 +216,9 @@ export function RunsPage() {
                 <td className="muted">{fmtTime(r.started_at)}</td>
                 <td>{r.finished ? fmtDuration(r.started_at, r.finished_at) : <Badge tone="blue">running</Badge>}</td>
                 <td className="muted">{r.build || '—'}</td>
+                <td>
+                  <RunAttributes attributes={r.attributes} />
+                </td>
                 {tr && <td data-testid="sync-badge">{syncBadge(sync[r.id], syncAvailable)}</td>}
               </tr>
             ))}
