@@ -13,7 +13,7 @@ PACKAGES=(
   # libraries (see docs/dependencies.md for why each one)
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-  libcli11-dev libcurl4-openssl-dev libboost-dev
+  libcli11-dev libcurl4-openssl-dev libboost-dev libexpat1-dev
   # PostgreSQL backend (issue 15): libpq to build; the server package because the store
   # conformance suite starts a throwaway cluster (initdb) for every make test
   libpq-dev postgresql

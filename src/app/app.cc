@@ -15,6 +15,7 @@
 #include "api/auth_routes.h"
 #include "api/catalog_routes.h"
 #include "api/export_routes.h"
+#include "api/import_routes.h"
 #include "api/plan_routes.h"
 #include "api/project_routes.h"
 #include "api/run_routes.h"
@@ -157,6 +158,7 @@ Status App::BuildServices() {
   exports_ = std::make_unique<integration::ExportService>(store, *testrail_config_, *jobs_, clock_,
                                                           &metrics_, *catalog_, eso);
   links_ = std::make_unique<integration::LinkService>(store, clock_, *catalog_, *exports_);
+  imports_ = std::make_unique<integration::JUnitImportService>(store, exports_.get(), clock_);
 
   // The host model: completed executions start automatic exports (R-EXP-AUTO); test views
   // count linked TestRail cases.
@@ -193,6 +195,7 @@ void App::RegisterRoutes() {
   api::RegisterTestRailRoutes(s, *auth_, *testrail_config_);
   api::RegisterExportRoutes(s, *auth_, *exports_);
   api::RegisterCatalogRoutes(s, *auth_, *catalog_, *links_, *jobs_);
+  api::RegisterImportRoutes(s, *auth_, *imports_);
 }
 
 void App::WarnAboutUnreadableKeys() {

@@ -19,6 +19,7 @@
 #include "integration/catalog_service.h"
 #include "integration/catalog_sync_requests.h"
 #include "integration/export_service.h"
+#include "integration/junit_import_service.h"
 #include "integration/link_service.h"
 #include "integration/testrail_config_service.h"
 #include "jobs/job_runner.h"
@@ -105,6 +106,7 @@ class App {
   integration::ExportService& exports() { return *exports_; }
   integration::CatalogService& catalog() { return *catalog_; }
   integration::LinkService& links() { return *links_; }
+  integration::JUnitImportService& imports() { return *imports_; }
   jobs::JobRunner& jobs() { return *jobs_; }
   api::ApiServer& server() { return *server_; }
   void Stop();
@@ -134,6 +136,7 @@ class App {
   std::unique_ptr<integration::CatalogService> catalog_;
   std::unique_ptr<integration::ExportService> exports_;
   std::unique_ptr<integration::LinkService> links_;
+  std::unique_ptr<integration::JUnitImportService> imports_;  // R-IMPORT
   // The host model.
   std::unique_ptr<domain::HealthService> health_;
   std::unique_ptr<domain::UserService> users_;

@@ -14,6 +14,7 @@
 #include "api/export_routes.h"
 #include "app/app.h"
 #include "app/demo.h"
+#include "app/import_cli.h"
 
 namespace nexus::app {
 namespace {
@@ -231,6 +232,7 @@ struct CliArgs {
   std::string project_name, owner_email;
   std::vector<std::string> features;
   ExportCliOptions eo;
+  ImportCliOptions io;
 
   CLI::App* serve = nullptr;
   CLI::App* demo = nullptr;
@@ -239,6 +241,7 @@ struct CliArgs {
   CLI::App* token_create = nullptr;
   CLI::App* project_create = nullptr;
   CLI::App* exp = nullptr;
+  CLI::App* import_junit = nullptr;
 };
 
 void AddServeCommand(CLI::App& cli, CliArgs& a) {
@@ -373,6 +376,36 @@ void AddExportCommand(CLI::App& cli, CliArgs& a) {
   AddTestRailFlags(exp, config);
 }
 
+// `nexus import junit` (import_cli.h, docs/ci-import.md).
+void AddImportCommand(CLI::App& cli, CliArgs& a) {
+  ImportCliOptions& io = a.io;
+  auto* imp = cli.add_subcommand("import", "Import test reports from CI");
+  imp->require_subcommand(1);
+  auto* junit = imp->add_subcommand(
+      "junit",
+      "Import JUnit XML reports as one execution (exit 0 passed, 1 test failures, "
+      "2 bad input, 3 export failed, 4 server unreachable)");
+  a.import_junit = junit;
+  junit->add_option("files", io.files, "JUnit XML report files (one execution)")->required();
+  junit->add_option("--project", io.project_id, "Nexus project id")->required();
+  junit->add_option("--server", io.server, "Base URL of a running Nexus")->envname("NEXUS_SERVER");
+  junit->add_option("--token", io.token, "API token (with --server)")->envname("NEXUS_TOKEN");
+  junit->add_option("--execution-name", io.execution_name,
+                    "Execution name (default \"JUnit import\"); the same report under the same "
+                    "name is imported once");
+  junit->add_option("--build", io.build, "Build/version string of the runs");
+  junit->add_option("--attribute", io.attributes,
+                    "Run attribute key=value of every run (repeatable), e.g. platform=PS5");
+  junit->add_flag("--export", io.export_to_testrail, "Export the execution to TestRail");
+  junit->add_flag("--json", io.json, "Print the JSON summary even on a terminal");
+  junit->add_option("--timeout", io.timeout_s, "Seconds to wait for the server (with --server)")
+      ->check(CLI::PositiveNumber);
+  AddStoreFlags(junit, a.config);
+  junit->add_option("--public-url", a.config.public_url, "Public base URL of the Nexus server")
+      ->envname("NEXUS_PUBLIC_URL");
+  AddTestRailFlags(junit, a.config);
+}
+
 // `nexus user add`: the password is the first line of stdin.
 int AddUser(const CliArgs& a, auth::AuthService& auth) {
   std::string password;
@@ -448,6 +481,7 @@ int RunCli(int argc, char** argv) {
   AddDemoCommand(cli, a);
   AddAdminCommands(cli, a);
   AddExportCommand(cli, a);
+  AddImportCommand(cli, a);
 
   try {
     cli.parse(argc, argv);
@@ -462,6 +496,11 @@ int RunCli(int argc, char** argv) {
   }
   if (a.demo->parsed()) return RunDemo(a.config.listen, a.demo_dir, signals);
   if (a.exp->parsed()) return Export(a.config, a.eo);
+  if (a.import_junit->parsed()) {
+    a.io.local = a.import_junit->get_option("--data-dir")->count() > 0 ||
+                 a.import_junit->get_option("--db")->count() > 0;
+    return RunImportJUnit(a.io, a.config);
+  }
   return RunAdminCommand(a);
 }
 

@@ -205,6 +205,12 @@ class SqliteStore final : public Store {
   Result<int64_t> CountArtifactsWithBlob(const std::string& sha256) override;
   Result<int64_t> ProjectArtifactBytes(int64_t project_id) override;
 
+  // JUnit imports (sqlite_imports.cc).
+  Result<std::optional<JUnitImportRecord>> FindJUnitImport(
+      int64_t project_id, const std::string& sha256, const std::string& execution_name) override;
+  Result<JUnitImportRecord> GetJUnitImport(int64_t project_id, int64_t import_id) override;
+  Result<JUnitImportRecord> CreateJUnitImport(const NewJUnitImport& import) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<sql::ConnectionPool> pool);
 

@@ -13,6 +13,7 @@
 //   CatalogStore         catalog_store.h          TestRail catalog and links
 //   ExportStore          export_store.h           TestRail exports
 //   ArtifactStore        artifact_store.h         run artifacts (bytes in a BlobStore)
+//   ImportStore          import_store.h           JUnit XML imports
 //
 // Contract for every method of every role:
 //  - Thread-safe: any thread may call any method concurrently.
@@ -34,6 +35,7 @@
 #include "storage/catalog_store.h"
 #include "storage/export_store.h"
 #include "storage/identity_store.h"
+#include "storage/import_store.h"
 #include "storage/job_store.h"
 #include "storage/page_request.h"
 #include "storage/plan_store.h"
@@ -51,7 +53,8 @@ class Store : public IdentityStore,
               public TestRailConfigStore,
               public CatalogStore,
               public ExportStore,
-              public ArtifactStore {
+              public ArtifactStore,
+              public ImportStore {
  public:
   ~Store() override = default;
 

@@ -840,6 +840,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/imports/junit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a JUnit XML report as an execution (and export it to TestRail) */
+        post: operations["importJUnit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1479,6 +1496,38 @@ export interface components {
             }[];
             close_run_on_completion: boolean;
             auto_export: boolean;
+        };
+        /** @description One imported JUnit report: its execution and counts (R-IMPORT; docs/ci-import.md) */
+        JUnitImport: {
+            id: number;
+            execution_id: number;
+            execution_name: string;
+            /** @description the plan shared by the imports of this execution name */
+            plan_id: number;
+            /** @description hex SHA-256 of the report's XML (after gunzip) */
+            sha256: string;
+            /** @description runs recorded (a test repeated in the report counts once) */
+            testcases: number;
+            passed: number;
+            failed: number;
+            errors: number;
+            skipped: number;
+            tests_created: number;
+            links_added: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description the same report under the same execution name was imported before: this is that import */
+            already_imported: boolean;
+            /** @description with export=true: the export (or the earlier one reused) */
+            export: components["schemas"]["Export"] | null;
+            /** @description with export=true: why the export could not start */
+            export_error: {
+                /** @description snake_case reason */
+                code: string;
+                message: string;
+                /** @description JSON path of the offending field */
+                field?: string;
+            } | null;
         };
         /** @description free key -> value pairs such as platform=PS5 (R-RUN): at most 32; keys 1-64 characters of letters, digits, '_', '.', '-'; values 1-250 characters */
         RunAttributes: {
@@ -3323,6 +3372,57 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RunSync"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    importJUnit: {
+        parameters: {
+            query?: {
+                /** @description 1-250 characters; default "JUnit import". The same report under the same name is imported once. */
+                execution_name?: string;
+                /** @description build/version string of the runs (0-250 characters) */
+                build?: string;
+                /** @description true: export the execution to TestRail (an execution exported before answers with that export) */
+                export?: "true" | "false";
+                /** @description run attribute key=value set on every run (repeatable), e.g. platform=PS5 (R-RUN limits) */
+                attributes?: string[];
+            };
+            header?: {
+                "Content-Encoding"?: "gzip" | "identity";
+            };
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/xml": string;
+                "text/xml": string;
+                "application/gzip": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Already imported: the first import of this report under this name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JUnitImport"];
+                };
+            };
+            /** @description Imported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JUnitImport"];
                 };
             };
             default: components["responses"]["Error"];
