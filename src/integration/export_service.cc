@@ -428,7 +428,18 @@ Status ExportService::CompleteForInstance(const StartExportRequest& req,
         *client, cfg.project->id, *plan.milestone_id,
         req.milestone_id ? "milestone_id" : "options.milestone_id"));
   auto fields = client->GetResultFields();
-  if (!fields.ok() && fields.status().reason() != "not_found") return fields.status();
+  // TestRail down or throttling (R-Q-IDEMP): the export is still accepted and retried like any
+  // other; it goes without the field check, and says so.
+  const StatusCode code = fields.ok() ? StatusCode::kOk : fields.status().code();
+  const bool transient = code == StatusCode::kUnavailable || code == StatusCode::kTimeout ||
+                         code == StatusCode::kTooManyRequests;
+  if (!fields.ok() && fields.status().reason() != "not_found" && !transient) return fields.status();
+  if (transient)
+    plan.warnings.push_back(
+        {"result_fields_unchecked",
+         "TestRail's result fields could not be read (" + fields.status().message() +
+             "); custom field values are not sent and required fields are not checked",
+         std::nullopt});
   if (!fields.ok())  // an API without get_result_fields has no custom result fields to fill
     spdlog::warn("event=export_no_result_fields project_id={} reason=\"{}\"", req.project_id,
                  fields.status().message());

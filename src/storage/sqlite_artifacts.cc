@@ -61,10 +61,7 @@ Result<Artifact> SqliteStore::CreateArtifact(const Artifact& a) {
         .Bind(7, a.step_id)
         .Bind(8, a.created_by)
         .Bind(9, a.created_at);
-    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) return Internal("create artifact: no id returned");
-    const int64_t id = st.Int64(0);
-    NEXUS_RETURN_IF_ERROR(st.Run());
+    NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
     return LoadArtifact(c, kOp, a.project_id, id);
   });
 }

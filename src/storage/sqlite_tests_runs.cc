@@ -425,10 +425,7 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
       .Bind(13, run.created_at)
       .Bind(14, run.updated_at)
       .Bind(15, EncodeAttributes(run.attributes));
-  NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Internal("create run: no id returned");
-  const int64_t id = st.Int64(0);
-  NEXUS_RETURN_IF_ERROR(st.Run());  // finish the statement before the next one
+  NEXUS_ASSIGN_OR_RETURN(const int64_t id, sqlite::InsertReturningId(st));
   NEXUS_RETURN_IF_ERROR(WriteAttributeRows(c, kOp, run.project_id, id, run.attributes));
   return LoadRun(c, run.project_id, id);
 }

@@ -164,10 +164,11 @@ void CrashAt(int k, bool applied) {
   EXPECT_TRUE(remote.runs[0].is_completed);
 }
 
-// The export of 5 cases in batches of 2 makes: add_run, 3 × add_results_for_cases,
-// close_run (5 calls), plus the reads of reconciliation on resume.
+// The export of 5 cases in batches of 2 makes: get_result_fields (read while the export is
+// planned, before it is accepted: issue 14), then add_run, 3 × add_results_for_cases and
+// close_run (calls 2-6), plus the reads of reconciliation on resume.
 TEST(ExportCrashTest, KilledAfterEveryTestRailCallResumesExactlyOnce) {
-  for (int k = 1; k <= 5; ++k) {
+  for (int k = 2; k <= 6; ++k) {
     CrashAt(k, true);
     CrashAt(k, false);
   }

@@ -494,7 +494,9 @@ TEST_F(TestRailConfigTest, AChangedMasterKeySaysSecretUnreadableEverywhere) {
 TEST_F(TestRailConfigTest, ApiKeyIsEncryptedAtRest) {
   ConnectSim();
   std::string all;
-  for (const auto& e : std::filesystem::directory_iterator(h_->data_dir())) {
+  // Every file the data dir holds, at any depth (artifact blobs live in blobs/).
+  for (const auto& e : std::filesystem::recursive_directory_iterator(h_->data_dir())) {
+    if (!e.is_regular_file()) continue;
     std::ifstream in(e.path(), std::ios::binary);
     all += std::string(std::istreambuf_iterator<char>(in), {});
   }

@@ -66,14 +66,14 @@ int64_t SeedProject(Store& store, const std::string& name) {
   return project.ok() ? project->id : 0;
 }
 
-// Numbers increase strictly from 1; gaps are allowed (features developed in parallel reserve
-// their numbers, src/storage/CMakeLists.txt), and a migration may only ALTER (0009).
+// Numbers run 1, 2, 3… without gaps (src/storage/CMakeLists.txt refuses a gap too); a
+// migration creates or alters (0009 only adds columns).
 TEST(MigrationsTest, EmbeddedAreNumberedInIncreasingOrder) {
   const auto& all = EmbeddedMigrations();
   ASSERT_GE(all.size(), 2u);
   EXPECT_EQ(all[0].version, 1);
   for (size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) EXPECT_GT(all[i].version, all[i - 1].version);
+    EXPECT_EQ(all[i].version, static_cast<int>(i) + 1) << "migrations are numbered without gaps";
     EXPECT_FALSE(all[i].name.empty());
     EXPECT_TRUE(all[i].sql.find("CREATE") != std::string_view::npos ||
                 all[i].sql.find("ALTER") != std::string_view::npos)

@@ -135,7 +135,7 @@ async function call(method, p, body, { auth = 'token', expect } = {}) {
     if (auth.csrf) headers['X-CSRF-Token'] = auth.csrf;
   }
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const url = p.startsWith('/api/') || p === '/healthz' || p === '/metrics' ? p : `/api/v1${p}`;
+  const url = p.startsWith('/api/') || p === '/healthz' || p === '/readyz' || p === '/metrics' ? p : `/api/v1${p}`;
   const r = await fetch(BASE + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   const json = check(method, url, body, r.status, r.headers.get('content-type') ?? '', text);
@@ -146,6 +146,7 @@ const ok = async (method, p, body, opts) => (await call(method, p, body, { expec
 
 // ---- operations ----
 await call('GET', '/healthz', undefined, { auth: 'none', expect: 200 });
+await call('GET', '/readyz', undefined, { auth: 'none', expect: 200 });
 await call('GET', '/metrics', undefined, { auth: 'none', expect: 200 });
 await call('GET', '/api/v1/openapi.json', undefined, { auth: 'none', expect: 200 });
 await call('GET', '/me', undefined, { auth: 'none', expect: 401 });
@@ -229,6 +230,11 @@ const { invalid_cells: _ignored, ...plain } = mapping;
 await ok('PUT', `${TR}/mapping`, { ...plain, mode: 'advanced' });
 await call('POST', `${TR}/mapping/reset`, undefined, { expect: 200 });
 await ok('PUT', `${TR}/options`, { close_run_on_completion: true, auto_export: false, run_name_template: 'Nexus {date}', milestone_id: null });
+// Result fields, milestones and users of the instance (issue 14).
+await ok('GET', `${TR}/export-fields`);
+await ok('PUT', `${TR}/export-fields`, { fields: {}, failed_assignee_id: null, step_results: false });
+await ok('GET', `${TR}/remote/milestones?include_completed=true`);
+await ok('GET', `${TR}/remote/users`);
 await ok('GET', TR);
 await ok('GET', `${TR}/summary`);
 
@@ -261,6 +267,10 @@ await ok('GET', `${P}/runs/${open.id}/testrail`);
 await ok('GET', `${P}/testrail/run-sync?run_ids=${run.id},${open.id}`);
 await call('GET', `${P}/testrail/run-sync?run_ids=0,x`, undefined, { expect: 400 });
 await ok('GET', `${T}/testrail-links`);
+
+// JUnit import (issue 18): an XML body.
+const junitXml = Buffer.from('<?xml version="1.0"?><testsuite name="s" tests="1"><testcase classname="a.B" name="works" time="0.1"/></testsuite>');
+const imported = await (async () => { const r = await fetch(`${BASE}/api/v1${P}/imports/junit?execution_name=contract`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/xml' }, body: junitXml }); const text = await r.text(); check('POST', `/api/v1${P}/imports/junit?execution_name=contract`, undefined, r.status, r.headers.get('content-type') ?? '', text); if (r.status !== 201) fail(`POST imports/junit: expected 201, got ${r.status} ${text.slice(0, 300)}`); return r.status; })();
 
 // Run artifacts (issue 17): raw bodies, not JSON.
 async function rawCall(method, p, bytes, type, { expect, headers: extra = {} } = {}) {

@@ -598,58 +598,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/projects/{p}/testrail/export-fields": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Custom result fields of the TestRail project with the values Nexus sends (issue 14) */
-        get: operations["getExportFields"];
-        /** Save result field values, assignee of failed results, step results switch (validated against the instance) */
-        put: operations["putExportFields"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{p}/testrail/remote/milestones": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Milestones of the selected TestRail project, sub-milestones flattened after their parent */
-        get: operations["listRemoteMilestones"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{p}/testrail/remote/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Users of the TestRail instance (assignee picker) */
-        get: operations["listRemoteUsers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/projects/{p}/testrail/catalog": {
         parameters: {
             query?: never;
@@ -832,6 +780,94 @@ export interface paths {
         };
         /** TestRail sync status of up to 100 runs (one page of the Runs list) */
         get: operations["getRunSyncBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/runs/{r}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's artifacts, oldest first (project:read-runs) */
+        get: operations["listArtifacts"];
+        put?: never;
+        /** Upload an artifact: the raw bytes as the body, its media type as Content-Type (project:operate-runs). 413 payload_too_large over the per-file limit or quota_exceeded over the project's quota; 415 unsupported_media_type or media_type_mismatch (content that does not match the type). */
+        post: operations["uploadArtifact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/runs/{r}/artifacts/{a}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an artifact with its media type (project:read-runs); one byte range (Range: bytes=a-b, a-, -n) answers 206, past the end 416; ETag is the SHA-256 */
+        get: operations["downloadArtifact"];
+        put?: never;
+        post?: never;
+        /** Delete an artifact (project:operate-runs); its bytes go with the last artifact that has them */
+        delete: operations["deleteArtifact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/export-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Custom result fields of the TestRail project with the values Nexus sends (issue 14) */
+        get: operations["getExportFields"];
+        /** Save result field values, assignee of failed results, step results switch (validated against the instance) */
+        put: operations["putExportFields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Milestones of the selected TestRail project, sub-milestones flattened after their parent */
+        get: operations["listRemoteMilestones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of the TestRail instance (assignee picker) */
+        get: operations["listRemoteUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1497,41 +1533,21 @@ export interface components {
             close_run_on_completion: boolean;
             auto_export: boolean;
         };
-        /** @description One imported JUnit report: its execution and counts (R-IMPORT; docs/ci-import.md) */
-        JUnitImport: {
-            id: number;
-            execution_id: number;
-            execution_name: string;
-            /** @description the plan shared by the imports of this execution name */
-            plan_id: number;
-            /** @description hex SHA-256 of the report's XML (after gunzip) */
-            sha256: string;
-            /** @description runs recorded (a test repeated in the report counts once) */
-            testcases: number;
-            passed: number;
-            failed: number;
-            errors: number;
-            skipped: number;
-            tests_created: number;
-            links_added: number;
-            /** Format: date-time */
-            created_at: string;
-            /** @description the same report under the same execution name was imported before: this is that import */
-            already_imported: boolean;
-            /** @description with export=true: the export (or the earlier one reused) */
-            export: components["schemas"]["Export"] | null;
-            /** @description with export=true: why the export could not start */
-            export_error: {
-                /** @description snake_case reason */
-                code: string;
-                message: string;
-                /** @description JSON path of the offending field */
-                field?: string;
-            } | null;
-        };
         /** @description free key -> value pairs such as platform=PS5 (R-RUN): at most 32; keys 1-64 characters of letters, digits, '_', '.', '-'; values 1-250 characters */
         RunAttributes: {
             [key: string]: string;
+        };
+        Artifact: {
+            id: number;
+            run_id: number;
+            name: string;
+            /** @enum {string} */
+            media_type: "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "video/mp4" | "video/webm" | "text/plain" | "application/json" | "application/har+json" | "application/zip";
+            size: number;
+            sha256: string;
+            step_id: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         FieldSetting: {
             /** @enum {string} */
@@ -1599,6 +1615,38 @@ export interface components {
             }[];
             next_cursor: string | null;
         };
+        /** @description One imported JUnit report: its execution and counts (R-IMPORT; docs/ci-import.md) */
+        JUnitImport: {
+            id: number;
+            execution_id: number;
+            execution_name: string;
+            /** @description the plan shared by the imports of this execution name */
+            plan_id: number;
+            /** @description hex SHA-256 of the report's XML (after gunzip) */
+            sha256: string;
+            /** @description runs recorded (a test repeated in the report counts once) */
+            testcases: number;
+            passed: number;
+            failed: number;
+            errors: number;
+            skipped: number;
+            tests_created: number;
+            links_added: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description the same report under the same execution name was imported before: this is that import */
+            already_imported: boolean;
+            /** @description with export=true: the export (or the earlier one reused) */
+            export: components["schemas"]["Export"] | null;
+            /** @description with export=true: why the export could not start */
+            export_error: {
+                /** @description snake_case reason */
+                code: string;
+                message: string;
+                /** @description JSON path of the offending field */
+                field?: string;
+            } | null;
+        };
     };
     responses: {
         /** @description Error envelope */
@@ -1630,6 +1678,8 @@ export interface components {
         limit: number;
         /** @description next_cursor of the previous page */
         cursor: string;
+        /** @description artifact id */
+        a: number;
     };
     requestBodies: never;
     headers: never;
@@ -2855,109 +2905,6 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    getExportFields: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ExportFields"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    putExportFields: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ExportFieldsRequest"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ExportFields"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    listRemoteMilestones: {
-        parameters: {
-            query?: {
-                /** @description 1: include completed milestones (hidden by default) */
-                include_completed?: "0" | "1" | "true" | "false";
-            };
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RemoteMilestonePage"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    listRemoteUsers: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description project id */
-                p: components["parameters"]["p"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RemoteUserPage"];
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
     getCatalog: {
         parameters: {
             query?: never;
@@ -3372,6 +3319,251 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RunSync"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listArtifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Artifact"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadArtifact: {
+        parameters: {
+            query: {
+                /** @description file name, 1-255 bytes, no path */
+                name: string;
+                /** @description the step of the run's test the artifact shows */
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/jpeg": string;
+                "image/gif": string;
+                "image/webp": string;
+                "video/mp4": string;
+                "video/webm": string;
+                "text/plain": string;
+                "application/json": string;
+                "application/har+json": string;
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+                /** @description artifact id */
+                a: components["parameters"]["a"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Partial Content */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Not Modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+                /** @description run id */
+                r: components["parameters"]["r"];
+                /** @description artifact id */
+                a: components["parameters"]["a"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putExportFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportFieldsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFields"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteMilestones: {
+        parameters: {
+            query?: {
+                /** @description 1: include completed milestones (hidden by default) */
+                include_completed?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteMilestonePage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteUserPage"];
                 };
             };
             default: components["responses"]["Error"];
