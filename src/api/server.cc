@@ -233,6 +233,18 @@ std::optional<HttpResponse> ApiServer::Admit(HttpRequest& req) const {
   }
   const RouteEntry* route = table_[req.route].get();
   if (route->upload) {
+    // Large bodies only from callers who may send them: credentials are checked before a byte
+    // of the body is read, so anonymous clients cannot fill memory or the spool directory.
+    if (HasBody(req)) {
+      auto who = auth_.Authenticate(req.Header("Authorization"), CookieValue(req, kSessionCookie));
+      if (!who.ok()) {
+        HttpResponse res;
+        WriteJson(res, HttpStatusFor(who.status()), ErrorBody(who.status()));
+        res.SetHeader("Cache-Control", "no-store");
+        SetSecurityHeaders(res);
+        return res;
+      }
+    }
     req.max_body_bytes = route->upload->max_body_bytes;
     req.spool_dir = route->upload->spool_dir;
     const auto& types = route->upload->media_types;

@@ -603,8 +603,9 @@ Result<ExportFieldsView> TestRailConfigService::SaveExportFields(int64_t project
   ExportFieldSettings out = in;
   for (auto& [name, setting] : out.fields) {
     const std::string path = "fields." + name;
+    const std::string& field_name = name;  // clang 14 cannot capture a structured binding
     auto d = std::find_if(defs.begin(), defs.end(),
-                          [&](const ResultFieldDef& x) { return x.system_name == name; });
+                          [&](const ResultFieldDef& x) { return x.system_name == field_name; });
     if (d == defs.end())
       return InvalidArgument(name + " is not a custom result field of the TestRail project '" +
                                  rec.project->name + "'",

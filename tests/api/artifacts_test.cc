@@ -174,6 +174,14 @@ TEST_F(ArtifactsTest, ReadersDownloadButCannotUploadOrDelete) {
                 .status,
             403);
   EXPECT_EQ(h_.Delete(one, viewer).status, 403);
+  // No credentials, or wrong ones: refused before the body is read, nothing spooled.
+  for (const std::string& token : {std::string(), std::string("not-a-token")}) {
+    auto anon = h_.Call("POST", runs_ + "?name=c.png", token, Png(64 * 1024),
+                        {{"Content-Type", "image/png"}});
+    EXPECT_EQ(anon.status, 401) << anon.raw;
+    EXPECT_EQ(anon.code(), "unauthenticated") << anon.raw;
+  }
+  EXPECT_TRUE(fs::is_empty(fs::path(h_.data_dir()) / "blobs" / "tmp"));
   std::string outsider = h_.CreateUserToken("out@example.com");
   EXPECT_EQ(h_.Call("GET", one, outsider).status, 404);
 }
