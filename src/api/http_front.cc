@@ -246,17 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnSpool(beast::error_code ec) {
-    if (ec == beast::error::timeout) {
-      f_.metrics.Inc("nexus_http_timeouts_total", {{"phase", "body"}});
-      return;
-    }
-    if (ec == http::error::body_limit) return RefuseTooLarge();
-    if (ec) {
-      if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-          !IsHttpError(ec))
-        return Close();
-      return Refuse(400, "bad_request", "malformed request body (" + ec.message() + ")");
-    }
+    if (BodyReadFailed(ec)) return;
     if (!file_parser_->is_done()) {
       // A body may be large but must keep moving (a trickle would hold the connection).
       auto elapsed = std::chrono::steady_clock::now() - spool_started_;
@@ -297,18 +287,24 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
-  void OnBody(beast::error_code ec) {
+  // Answers (or closes) a failed body read of either kind; false when `ec` is no failure.
+  bool BodyReadFailed(beast::error_code ec) {
+    if (!ec) return false;
     if (ec == beast::error::timeout) {
       f_.metrics.Inc("nexus_http_timeouts_total", {{"phase", "body"}});
-      return;
+    } else if (ec == http::error::body_limit) {
+      RefuseTooLarge();
+    } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+               !IsHttpError(ec)) {
+      Close();
+    } else {
+      Refuse(400, "bad_request", "malformed request body (" + ec.message() + ")");
     }
-    if (ec == http::error::body_limit) return RefuseTooLarge();
-    if (ec) {
-      if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-          !IsHttpError(ec))
-        return Close();
-      return Refuse(400, "bad_request", "malformed request body (" + ec.message() + ")");
-    }
+    return true;
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (BodyReadFailed(ec)) return;
     req_.body = std::move(parser_->get().body());
     Dispatch();
   }
