@@ -195,9 +195,16 @@ async function login(page, who) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
-async function expectText(locator, re, what) {
+// Waits (up to 15 s) for the locator's text to match: screens render in steps ("Loading run…"
+// first), so one read right after the element appears races the data fetch.
+async function expectText(locator, re, what, timeoutMs = 15000) {
   await locator.first().waitFor();
-  const t = await locator.first().innerText();
+  const deadline = Date.now() + timeoutMs;
+  let t = await locator.first().innerText();
+  while (!re.test(t) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    t = await locator.first().innerText();
+  }
   assert(re.test(t), `${what}: expected ${re}, got ${JSON.stringify(t)}`);
   return t;
 }
