@@ -256,6 +256,13 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
   serve->add_option("--static-dir", config.static_dir, "Directory of the built web UI")
       ->envname("NEXUS_STATIC_DIR");
   AddTestRailFlags(serve, config);
+  serve->footer(
+      "Several instances: run each `nexus serve` with the same --database "
+      "postgresql://… and the same secret key (--secret-key / NEXUS_SECRET_KEY, or a copy of "
+      "<data-dir>/secret.key) behind a reverse proxy; background jobs (exports, catalog "
+      "syncs) are shared through the database and resume on another instance after "
+      "--job-lease-ms. Health: GET /healthz (live), GET /readyz (database reachable, "
+      "migrations current). docs/storage.md \"Several instances\" has an nginx example.");
 
   // The HTTP front's limits (docs/architecture.md "HTTP front").
   serve
@@ -293,7 +300,9 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
   // Exports.
   serve
       ->add_option("--job-lease-ms", config.job_lease_ms,
-                   "Lease of a running background job; a job of a dead process resumes after it")
+                   "Lease of a running background job, renewed every third of it; a job of a "
+                   "dead (e.g. SIGKILLed) instance is taken over by another instance on the same "
+                   "database after it (default 30000)")
       ->envname("NEXUS_JOB_LEASE_MS");
   serve
       ->add_option("--export-batch-size", config.export_batch_size,

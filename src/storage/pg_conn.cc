@@ -309,6 +309,9 @@ class PgConnection final : public sql::Connection {
     }
     return Simple(op, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   }
+  Status BeginRowLocking(std::string_view op) override {
+    return Simple(op, "BEGIN ISOLATION LEVEL READ COMMITTED");
+  }
   Status Commit(std::string_view op) override {
     PGresult* res = PQexec(conn_, "COMMIT");
     Status st = Status::Ok();

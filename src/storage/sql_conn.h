@@ -114,6 +114,11 @@ class Connection {
   // ends (SQLite BEGIN IMMEDIATE; PostgreSQL a transaction-scoped advisory lock), a read one
   // sees one snapshot.
   virtual Status Begin(std::string_view op, bool write) = 0;
+  // Opens a transaction for statements that lock the rows they change themselves (a job claim
+  // with `FOR UPDATE SKIP LOCKED`), so it does not wait for the single writer lock and does not
+  // hold it: PostgreSQL READ COMMITTED without the advisory lock. SQLite has no row locks, so
+  // there it is a write transaction (the default).
+  virtual Status BeginRowLocking(std::string_view op) { return Begin(op, /*write=*/true); }
   virtual Status Commit(std::string_view op) = 0;
   virtual void Rollback(std::string_view op) = 0;
   // False once the connection is known to be unusable (PostgreSQL: the server went away); the

@@ -95,9 +95,9 @@ Status UpsertCatalogSuite(Connection& c, std::string_view op, int64_t project_id
                 "excluded.high_water_updated_on > testrail_catalog_suites.high_water_updated_on "
                 "THEN excluded.high_water_updated_on ELSE "
                 "testrail_catalog_suites.high_water_updated_on END, last_full_sync_at = "
-                "COALESCE(excluded.last_full_sync_at, last_full_sync_at), "
+                "COALESCE(excluded.last_full_sync_at, testrail_catalog_suites.last_full_sync_at), "
                 "last_incremental_at = COALESCE(excluded.last_incremental_at, "
-                "last_incremental_at)"));
+                "testrail_catalog_suites.last_incremental_at)"));
   st.Bind(1, project_id).Bind(2, u.suite_id).Bind(3, u.name).Bind(4, high).Bind(7, u.full);
   if (u.full) {
     st.Bind(5, now).BindNull(6);
@@ -296,7 +296,8 @@ Result<std::vector<CatalogSectionRecord>> SqliteStore::ListCatalogSections(
         Statement st,
         c.Prepare(kOp,
                   "SELECT section_id, suite_id, parent_id, name, depth, display_order FROM "
-                  "testrail_catalog_sections WHERE project_id = ?1 AND (?2 IS NULL OR suite_id "
+                  "testrail_catalog_sections WHERE project_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL "
+                  "OR suite_id "
                   "= ?2) ORDER BY suite_id, display_order, section_id"));
     st.Bind(1, project_id).Bind(2, suite_id);
     while (true) {

@@ -65,6 +65,16 @@ auto SqliteStore::Write(std::string_view op, Fn&& fn)
   }
 }
 
+// A row-locking transaction whose body failed transiently is re-run at most this many times.
+inline constexpr int kTransientRetries = 3;
+
+// True for the failures PostgreSQL reports when the same transaction may succeed if re-run:
+// serialization failure (40001), deadlock (40P01), a lost connection (pg_conn.cc maps them all
+// to Unavailable with reason "transient").
+inline bool IsTransient(const Status& s) {
+  return s.code() == StatusCode::kUnavailable && s.reason() == "transient";
+}
+
 template <typename Fn>
 auto SqliteStore::Read(std::string_view op, Fn&& fn)
     -> decltype(fn(std::declval<sqlite::Connection&>())) {

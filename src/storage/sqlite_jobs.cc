@@ -3,6 +3,7 @@
 // processes sharing the database) never hold the same job.
 #include <algorithm>
 
+#include "storage/sql_pool.h"
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_store.h"
 
@@ -110,11 +111,57 @@ Result<int64_t> SqliteStore::EnqueueJob(const NewJob& job, TimeMs now) {
   return id;
 }
 
+namespace {
+
+// PostgreSQL (issue 15, several instances on one database): one statement picks the oldest
+// claimable job of `kinds` and locks it with FOR UPDATE SKIP LOCKED — a row another instance
+// is claiming right now is skipped, not waited for — and marks it running, in a READ
+// COMMITTED transaction that does not take the single writer lock, so idle workers polling
+// every instance do not queue behind the writers. Row locks keep it exclusive: a concurrent
+// heartbeat/finish of the same row waits for this commit and then sees the new worker_id.
+Result<std::optional<Job>> ClaimNextJobPostgres(Connection& c, std::string_view op, TimeMs now,
+                                                const std::string& worker_id, int64_t lease_ms,
+                                                const std::vector<std::string>& kinds) {
+  std::string kind_filter;
+  for (size_t k = 0; k < kinds.size(); ++k)
+    kind_filter += (k == 0 ? " AND kind IN (?" : ", ?") + std::to_string(5 + k);
+  if (!kinds.empty()) kind_filter += ")";
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement up,
+      c.Prepare(op,
+                "UPDATE jobs SET state = 'running', worker_id = ?2, lease_until = ?3, "
+                "attempts = attempts + 1, started_at = COALESCE(started_at, ?4), updated_at = ?4 "
+                "WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' "
+                "AND (lease_until IS NULL OR lease_until < ?1)))" +
+                    kind_filter + " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"));
+  up.Bind(1, now).Bind(2, worker_id).Bind(3, now + lease_ms).Bind(4, now);
+  for (size_t k = 0; k < kinds.size(); ++k) up.Bind(static_cast<int>(5 + k), kinds[k]);
+  NEXUS_ASSIGN_OR_RETURN(bool row, up.Step());
+  if (!row) return std::optional<Job>();
+  const int64_t id = up.Int64(0);
+  NEXUS_RETURN_IF_ERROR(up.Run());
+  NEXUS_ASSIGN_OR_RETURN(Job j, LoadJob(c, op, id));
+  return std::optional<Job>(std::move(j));
+}
+
+}  // namespace
+
 Result<std::optional<Job>> SqliteStore::ClaimNextJob(TimeMs now, const std::string& worker_id,
                                                      int64_t lease_ms,
                                                      const std::vector<std::string>& kinds) {
   constexpr std::string_view kOp = "claim job";
   std::optional<Job> claimed;
+  if (pool_->dialect() == sql::Dialect::kPostgres) {
+    Status s = RowLockingTx(kOp, [&](Connection& c) -> Status {
+      NEXUS_ASSIGN_OR_RETURN(claimed,
+                             ClaimNextJobPostgres(c, kOp, now, worker_id, lease_ms, kinds));
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return claimed;
+  }
+  // SQLite: one writer at a time, so a select-then-update inside the write transaction is a
+  // compare-and-set.
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
     std::optional<int64_t> pick;
     {

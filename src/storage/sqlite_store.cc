@@ -140,6 +140,25 @@ Status SqliteStore::ReadTx(std::string_view op,
   return Read(op, fn);
 }
 
+Status SqliteStore::RowLockingTx(std::string_view op,
+                                 const std::function<Status(sqlite::Connection&)>& fn) {
+  for (int attempt = 0;; ++attempt) {
+    Status st = [&]() -> Status {
+      sql::Lease lease(*pool_, /*write=*/true);
+      if (!lease.status().ok()) return lease.status();
+      sql::Connection& c = lease.conn();
+      NEXUS_RETURN_IF_ERROR(c.BeginRowLocking(op));
+      Status body = fn(c);
+      if (body.ok()) body = c.Commit(op);
+      if (!body.ok()) c.Rollback(op);
+      return body;
+    }();
+    // fn touched only the database and its transaction is gone: running it again is safe.
+    if (IsTransient(st) && attempt < kTransientRetries) continue;
+    return st;
+  }
+}
+
 SqliteStore::SqliteStore(std::unique_ptr<sql::ConnectionPool> pool) : pool_(std::move(pool)) {}
 
 SqliteStore::~SqliteStore() = default;

@@ -219,6 +219,12 @@ class SqliteStore final : public Store {
   // sqlite_helpers.h, which the per-role backend files include.
   template <typename Fn>
   auto Write(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
+  // Runs `fn(Connection&)` in a row-locking transaction (Connection::BeginRowLocking: on
+  // PostgreSQL without the single writer lock; on SQLite a write transaction). fn must have no
+  // effect outside the database and be safe to run again: a transient failure (serialization
+  // failure, deadlock, lost connection; Unavailable reason "transient") re-runs the whole
+  // transaction, up to kTransientRetries times.
+  Status RowLockingTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
   // Runs `fn(Connection&)` in a read transaction (one snapshot) on a pooled connection.
   template <typename Fn>
   auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));

@@ -693,6 +693,42 @@ TEST_P(StoreConformanceTest, ExactlyOneCallerSeesTheTransitionToCompleted) {
 
 // ---- Schema.
 
+// The catalog on every backend (issue 15: two statements failed on PostgreSQL only — an
+// ambiguous column in the suite upsert, an untyped optional suite filter).
+TEST_P(StoreConformanceTest, CatalogSuiteUpsertAndSectionFilter) {
+  Project p = MakeProject("catalog");
+  CatalogSuiteUpdate u;
+  u.suite_id = 10;
+  u.name = "Suite";
+  u.full = true;
+  u.sections = {{100, 10, std::nullopt, "Root", 0, 1}};
+  u.cases = {{1000, 10, 100, "Case", "", 5, 5, 0, false, std::nullopt}};
+  ASSERT_OK(store().ApplyCatalogSuite(p.id, u, 1000));
+  CatalogSuiteUpdate other = u;
+  other.suite_id = 20;
+  other.sections = {{200, 20, std::nullopt, "Other", 0, 1}};
+  other.cases = {{2000, 20, 200, "Case 2", "", 5, 5, 0, false, std::nullopt}};
+  ASSERT_OK(store().ApplyCatalogSuite(p.id, other, 1000));
+  // The second apply of suite 10 takes the upsert branch; an incremental one keeps the time
+  // of the last full sync.
+  u.full = false;
+  u.name = "Suite renamed";
+  ASSERT_OK(store().ApplyCatalogSuite(p.id, u, 2000));
+  auto suites = store().ListCatalogSuites(p.id);
+  ASSERT_OK(suites.status());
+  ASSERT_EQ(suites->size(), 2u);
+  EXPECT_EQ((*suites)[0].name, "Suite renamed");
+  EXPECT_EQ((*suites)[0].last_full_sync_at, std::optional<TimeMs>(1000));
+  EXPECT_EQ((*suites)[0].last_incremental_at, std::optional<TimeMs>(2000));
+  auto all = store().ListCatalogSections(p.id, std::nullopt);
+  ASSERT_OK(all.status());
+  EXPECT_EQ(all->size(), 2u);
+  auto one = store().ListCatalogSections(p.id, 20);
+  ASSERT_OK(one.status());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].id, 200);
+}
+
 TEST_P(StoreConformanceTest, MigrateIsIdempotent) {
   auto before = store().SchemaVersion();
   ASSERT_OK(before);
