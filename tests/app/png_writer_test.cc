@@ -70,9 +70,10 @@ TEST(PngWriterTest, EncodesAValidRgbPng) {
                        static_cast<uLong>(chunks[1].data.size())),
             Z_OK);
   ASSERT_EQ(raw_size, 20u);
-  const std::string expected = std::string("\0", 1) + "\xff\x00\x00\xff\xff\xff\xff\xff\xff" +
-                               std::string("\0", 1) + "\xff\xff\xff\xff\xff\xff\x00\x00\xff";
-  EXPECT_EQ(raw, std::string(expected.data(), 20));
+  // Each row: filter byte 0, then RGB. Row 0: red, white, white; row 1: white, white, blue.
+  const std::string row0("\0\xff\0\0\xff\xff\xff\xff\xff\xff", 10);
+  const std::string row1("\0\xff\xff\xff\xff\xff\xff\0\0\xff", 10);
+  EXPECT_EQ(raw, row0 + row1);
 }
 
 TEST(PngWriterTest, RefusesAnImageWithoutPixels) {
@@ -113,7 +114,7 @@ TEST(DemoSeedTest, FinishedRunsGetAScreenshotPerStepAndALog) {
   auto runs = store->ListRuns((*projects)[0].id, {}, {.after_id = 0, .limit = 100});
   ASSERT_TRUE(runs.ok());
   int with_artifacts = 0;
-  for (const Run& r : *runs) {
+  for (const nexus::Run& r : *runs) {
     auto list = artifacts.List(r.project_id, r.id);
     ASSERT_TRUE(list.ok());
     if (list->empty()) continue;  // the plan's execution runs carry none
