@@ -6,11 +6,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "app/app.h"
+#include "app/png_writer.h"
 #include "auth/auth_service.h"
 #include "auth/crypto.h"
+#include "domain/artifact_service.h"
 #include "simulator.h"
+#include "storage/blob_store.h"
 
 namespace nexus::app {
 namespace {
@@ -43,7 +47,54 @@ const DemoTest kTests[] = {
 
 }  // namespace
 
-Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
+namespace {
+
+// Spools `bytes` and records them as an artifact of `run` (step "" = the run as a whole).
+Status AddDemoArtifact(domain::ArtifactService& artifacts, const Run& run, const std::string& name,
+                       const std::string& type, const std::string& step_id,
+                       const std::string& bytes) {
+  std::string path =
+      (std::filesystem::path(artifacts.SpoolDir()) / ("demo-" + auth::RandomToken(12))).string();
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return Internal("cannot write the demo artifact " + path);
+  }
+  domain::ArtifactUpload up;
+  up.project_id = run.project_id;
+  up.run_id = run.id;
+  up.name = name;
+  up.content_type = type;
+  up.step_id = step_id;
+  up.file = path;
+  auto stored = artifacts.Upload(up);
+  if (!stored.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return stored.status();
+  }
+  return Status::Ok();
+}
+
+// A screenshot per step and the agent's log for one finished demo run.
+Status AddDemoArtifacts(domain::ArtifactService& artifacts, const Run& run) {
+  const bool failed = run.result != RunResult::kSuccess;
+  std::string log;
+  for (size_t k = 0; k < run.steps.size(); ++k) {
+    const bool step_failed = failed && k + 1 == run.steps.size();
+    NEXUS_RETURN_IF_ERROR(AddDemoArtifact(artifacts, run, "step-" + std::to_string(k + 1) + ".png",
+                                          "image/png", run.steps[k].step_id,
+                                          DemoScreenshotPng(static_cast<int>(k), step_failed)));
+    log += "[agent] step " + std::to_string(k + 1) + ": " +
+           (step_failed ? "expected result not met" : "ok") + "\n";
+  }
+  log += std::string("[agent] run finished: ") + (failed ? "not passed" : "passed") + "\n";
+  return AddDemoArtifact(artifacts, run, "agent.log", "text/plain", "", log);
+}
+
+}  // namespace
+
+Result<DemoLogin> SeedDemo(Store& store, int64_t now, domain::ArtifactService* artifacts) {
   DemoLogin login{kDemoEmail, kDemoPassword};
   if (store.GetUserByEmail(kDemoEmail).ok()) return login;  // already seeded
   SystemClock clock;
@@ -94,7 +145,8 @@ Result<DemoLogin> SeedDemo(Store& store, int64_t now) {
     for (const Step& s : t.steps)
       r.steps.push_back({s.id, result, label, r.started_at, r.finished_at, ""});
     r.created_at = r.updated_at = now;
-    NEXUS_RETURN_IF_ERROR(store.CreateRun(r).status());
+    NEXUS_ASSIGN_OR_RETURN(Run created, store.CreateRun(r));
+    if (artifacts != nullptr) NEXUS_RETURN_IF_ERROR(AddDemoArtifacts(*artifacts, created));
     ++i;
   }
   TestPlan plan;
@@ -140,11 +192,23 @@ int RunDemo(const std::string& listen, const std::string& data_dir, const sigset
     std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
     return 1;
   }
-  auto login = SeedDemo(*store.value(), SystemClock().NowMs());
+  // The same blob directory the server uses (App::Start), so the seeded screenshots are
+  // served and exported like uploaded ones.
+  auto blobs = OpenDirBlobStore((std::filesystem::path(data_dir) / "blobs").string());
+  if (!blobs.ok()) {
+    std::fprintf(stderr, "error: %s\n", blobs.status().message().c_str());
+    return 1;
+  }
+  SystemClock seed_clock;
+  domain::ArtifactService artifacts(
+      *store.value(), *blobs.value(), seed_clock,
+      domain::ArtifactLimits{config.artifact_max_bytes, config.artifact_quota_bytes});
+  auto login = SeedDemo(*store.value(), seed_clock.NowMs(), &artifacts);
   if (!login.ok()) {
     std::fprintf(stderr, "error: seeding the demo failed: %s\n", login.status().message().c_str());
     return 1;
   }
+  blobs.value().reset();
   store.value().reset();
 
   // A seeded TestRail simulator on loopback (3 projects, 4 suites with 750 cases each in the

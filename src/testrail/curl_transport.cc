@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "testrail/address_policy.h"
+#include "testrail/attachments.h"
 
 namespace nexus::testrail {
 namespace {
@@ -39,7 +40,21 @@ struct RequestContext {
   bool too_large = false;
   HttpHeaders headers;
   std::string body;
+  BodySource* upload = nullptr;  // streamed request body, if any
+  uint64_t upload_offset = 0;
 };
+
+// CURLOPT_READFUNCTION: the next piece of a streamed request body.
+size_t ReadUpload(char* buf, size_t size, size_t nitems, void* userdata) {
+  auto* ctx = static_cast<RequestContext*>(userdata);
+  const uint64_t total = ctx->upload->size();
+  if (ctx->upload_offset >= total) return 0;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(size * nitems, total - ctx->upload_offset));
+  size_t got = ctx->upload->ReadAt(ctx->upload_offset, buf, want);
+  if (got < want) return CURL_READFUNC_ABORT;
+  ctx->upload_offset += got;
+  return got;
+}
 
 bool CheckAddress(RequestContext* ctx, AddressClass c, const std::string& ip, bool relaxed) {
   bool allowed = relaxed ? IsAddressAllowed(c, /*allow_private=*/true)
@@ -365,6 +380,58 @@ TransportOutcome CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);
   ReleaseHandle(h);
+
+  std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  if (ctx.blocked && rc != CURLE_OK) {
+    out.error = BlockedError(ctx, detail);
+  } else if (rc == CURLE_OK) {
+    out.response =
+        HttpResponse{static_cast<int>(status), std::move(ctx.headers), std::move(ctx.body)};
+  } else {
+    out.error = ErrorForCurlCode(rc, detail, ctx.request_started, ctx.too_large);
+  }
+  return out;
+}
+
+CurlUploadTransport::CurlUploadTransport(std::string user_agent)
+    : user_agent_(std::move(user_agent)) {
+  std::call_once(g_curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+TransportOutcome CurlUploadTransport::Upload(const HttpRequest& request, BodySource& body) {
+  TransportOutcome out;
+  RequestContext ctx;
+  ctx.allow_private = request.allow_private;
+  ctx.refuse_public_plain_http =
+      !request.allow_insecure_http && LowerAscii(request.url).rfind("http://", 0) == 0;
+  ctx.max_bytes = 1024 * 1024;  // TestRail answers uploads with a small JSON object
+  ctx.relaxed_socket_check = ProxyConfiguredFor(request.url);
+  ctx.upload = &body;
+  if (ctx.relaxed_socket_check && !PrecheckTargetHost(request.url, &ctx)) {
+    out.error = BlockedError(ctx, "blocked before connecting");
+    return out;
+  }
+  // A handle of its own (not pooled, no shared caches): an upload is a write, which goes over
+  // a fresh connection anyway (SetMethod), and it must not leave a read callback behind.
+  CURL* h = curl_easy_init();
+  if (h == nullptr) {
+    out.error = MakeError(TransportErrorKind::kOther, "curl_easy_init failed", false);
+    return out;
+  }
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* headers = BuildHeaders(request);
+  SetOptions(h, request, nullptr, user_agent_, headers, errbuf, &ctx);
+  // The body comes from the read callback, with its length known up front.
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadUpload);
+  curl_easy_setopt(h, CURLOPT_READDATA, &ctx);
+
+  CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(h);
+  curl_slist_free_all(headers);
 
   std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
   if (ctx.blocked && rc != CURLE_OK) {

@@ -42,6 +42,25 @@ bool ParseId(const std::string& route, const std::string& prefix, int64_t* id) {
   return ec == std::errc() && p == rest.data() + rest.size();
 }
 
+// Attachments as links, images also inline (the bytes come from /attachments/get/<id>).
+std::string AttachmentList(const Model& m, const std::string& base,
+                           const std::vector<int64_t>& ids) {
+  std::string out;
+  for (int64_t aid : ids) {
+    auto it = m.attachments().find(aid);
+    if (it == m.attachments().end()) continue;
+    const auto& a = it->second;
+    std::string href = base + "/index.php?/attachments/get/" + std::to_string(aid);
+    out += "<div class=\"attachment\">";
+    if (a.media_type.rfind("image/", 0) == 0 && !a.path.empty())
+      out += "<img src=\"" + Esc(href) + "\" alt=\"" + Esc(a.name) +
+             "\" style=\"max-width:240px;display:block\">";
+    out += "<a href=\"" + Esc(href) + "\">" + Esc(a.name) + "</a> (" + std::to_string(a.size) +
+           " bytes)</div>";
+  }
+  return out;
+}
+
 std::string RunRow(const Model& m, const std::string& base, const Model::Run& r) {
   std::string config = m.ConfigNames(r.config_ids);
   return "<tr><td>R" + std::to_string(r.id) + "</td><td>" +
@@ -231,7 +250,13 @@ std::string RenderHtml(const Model& m, const std::string& base, const std::strin
               "</td><td>C" + std::to_string(t.case_id) + "</td><td>" + Esc(title) + "</td><td>" +
               Esc(m.StatusLabel(t.status_id)) + "</td></tr>";
     }
-    return Layout(base, r.name, body + "</table>");
+    std::vector<int64_t> run_attachments;
+    for (const auto& [aid, a] : m.attachments())
+      if (a.result_id == 0 && a.run_id == id) run_attachments.push_back(aid);
+    body += "</table>";
+    if (!run_attachments.empty())
+      body += "<h2>Attachments</h2>" + AttachmentList(m, base, run_attachments);
+    return Layout(base, r.name, body);
   }
   if (ParseId(route, "/plans/view/", &id) && m.plans().count(id)) {
     const auto& p = m.plans().at(id);
@@ -253,7 +278,7 @@ std::string RenderHtml(const Model& m, const std::string& base, const std::strin
                        ", status " + Esc(m.StatusLabel(t.status_id)) +
                        "</p><table><tr><th>Result</th><th>Status</th><th>Created</th>"
                        "<th>Comment</th><th>Elapsed</th><th>Defects</th><th>Version</th>"
-                       "<th>Custom fields</th></tr>";
+                       "<th>Custom fields</th><th>Attachments</th></tr>";
     for (auto it = r.result_ids.rbegin(); it != r.result_ids.rend(); ++it) {
       const auto& res = m.results().at(*it);
       if (res.test_id != id) continue;
@@ -262,7 +287,7 @@ std::string RenderHtml(const Model& m, const std::string& base, const std::strin
               "</td><td>" + Esc(res.comment) + "</td><td>" + Esc(res.elapsed) + "</td><td>" +
               Esc(res.defects) + "</td><td>" + Esc(res.version) + "</td><td>" +
               (res.custom.empty() ? "" : "<code>" + Esc(res.custom.dump()) + "</code>") +
-              "</td></tr>";
+              "</td><td>" + AttachmentList(m, base, res.attachment_ids) + "</td></tr>";
     }
     return Layout(base, "T" + std::to_string(id) + ": " + t.title, body + "</table>");
   }

@@ -206,6 +206,11 @@ const std::map<std::string, Model::MethodInfo>& Model::Methods() {
       {"get_results_for_case", {false, &Model::GetResultsForCase}},
       {"get_results", {false, &Model::GetResults}},
       {"add_attachment_to_result", {true, &Model::AddAttachmentToResult}},
+      {"add_attachment_to_run", {true, &Model::AddAttachmentToRun}},
+      {"get_attachments_for_test", {false, &Model::GetAttachmentsForTest}},
+      {"get_attachments_for_run", {false, &Model::GetAttachmentsForRun}},
+      {"get_attachment", {false, &Model::GetAttachmentApi}},
+      {"delete_attachment", {true, &Model::DeleteAttachment}},
       {"get_result_fields", {false, &Model::GetResultFields}},
       {"get_case_fields", {false, &Model::GetCaseFields}},
       {"get_templates", {false, &Model::GetTemplates}},
@@ -1643,25 +1648,6 @@ ApiResponse Model::GetResults(const ApiCall& c) {
     return Slice(matches, offset, limit, total,
                  [&](int64_t rid) { return ResultJson(results_.at(rid)); });
   });
-}
-
-ApiResponse Model::AddAttachmentToResult(const ApiCall& c) {
-  int64_t id = 0;
-  ApiResponse err;
-  if (!IdArg(c, 0, "result_id", &id, &err)) return err;
-  auto it = results_.find(id);
-  if (it == results_.end()) return Error(400, kInvalidResult);
-  if (!c.has_attachment) return Error(400, Required("attachment"));
-  Attachment a;
-  a.id = next_attachment_id_++;
-  a.result_id = id;
-  a.name = c.attachment_name;
-  a.size = c.attachment_size;
-  a.created_on = Now();
-  attachments_[a.id] = a;
-  it->second.attachment_ids.push_back(a.id);
-  if (string_attachment_ids_) return Ok(Json{{"attachment_id", std::to_string(a.id)}});
-  return Ok(Json{{"attachment_id", a.id}});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ struct ApiCall {
   std::string attachment_name;                               // multipart `attachment` file name
   size_t attachment_size = 0;
   bool has_attachment = false;
-  int64_t user_id = 1;  // authenticated user
+  std::string attachment_type;                   // the part's Content-Type
+  const std::string* attachment_data = nullptr;  // the part's bytes (valid during Handle)
+  int64_t user_id = 1;                           // authenticated user
 };
 
 // What the model answers. `body_is_empty` models TestRail's empty 200 for deletes.
@@ -37,6 +39,9 @@ struct ApiResponse {
   Json body;
   bool body_is_empty = false;
   size_t results_written = 0;  // for the per-result latency knob
+  // get_attachment: the stored file to send as the body (instead of JSON), its media type.
+  std::string file_path;
+  std::string file_type;
 };
 
 struct UserRecord {
@@ -133,6 +138,9 @@ bool ParseGenerateSpec(const std::string& text, GenerateSpec* spec, std::string*
 class Model {
  public:
   Model();
+  ~Model();  // removes the attachment directory
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
 
   // The base URL used in `url` fields (e.g. "http://127.0.0.1:8081/testrail").
   void SetBaseUrl(const std::string& base_url);
@@ -179,6 +187,13 @@ class Model {
   size_t ResultCount() const;  // all results
   // Overrides the clock (UNIX seconds); nullptr restores the real clock.
   void SetClock(std::function<int64_t()> clock);
+
+  // Attachment bytes live in files of a private temporary directory (created on the first
+  // upload, removed with the model), never in the model itself. The stored file of one
+  // attachment and its media type; false when unknown or its bytes are gone (a snapshot
+  // carries attachment metadata only).
+  bool AttachmentFile(int64_t id, std::string* path, std::string* media_type) const;
+  size_t AttachmentCount() const;
 
   // For the HTML view: a read-only visit under the lock.
   void Visit(const std::function<void(const Model&)>& fn) const;
@@ -350,10 +365,16 @@ class Model {
   };
   struct Attachment {
     int64_t id = 0;
-    int64_t result_id = 0;
+    int64_t result_id = 0;  // 0 for a run attachment
+    int64_t run_id = 0;
+    int64_t test_id = 0;  // of the result
+    int64_t project_id = 0;
+    int64_t user_id = 1;
     std::string name;
+    std::string media_type;
     size_t size = 0;
     int64_t created_on = 0;
+    std::string path;  // file in the attachment directory; "" when loaded from a snapshot
   };
 
   // Read-only views for the HTML page (call inside Visit()).
@@ -365,6 +386,7 @@ class Model {
   const std::map<int64_t, Plan>& plans() const { return plans_; }
   const std::unordered_map<int64_t, Test>& tests() const { return tests_; }
   const std::unordered_map<int64_t, Result>& results() const { return results_; }
+  const std::map<int64_t, Attachment>& attachments() const { return attachments_; }
   const std::vector<Status>& statuses() const { return statuses_; }
   const std::map<int64_t, CustomField>& fields() const { return fields_; }
   const std::map<int64_t, Milestone>& milestones() const { return milestones_; }
@@ -505,6 +527,14 @@ class Model {
   ApiResponse GetResultsForCase(const ApiCall& c);
   ApiResponse GetResults(const ApiCall& c);
   ApiResponse AddAttachmentToResult(const ApiCall& c);
+  ApiResponse AddAttachmentToRun(const ApiCall& c);
+  ApiResponse GetAttachmentsForTest(const ApiCall& c);
+  ApiResponse GetAttachmentsForRun(const ApiCall& c);
+  ApiResponse GetAttachmentApi(const ApiCall& c);
+  ApiResponse DeleteAttachment(const ApiCall& c);
+  // Stores the call's bytes as a new attachment (file written before the id is taken).
+  ApiResponse StoreAttachmentLocked(const ApiCall& c, Attachment a);
+  Json AttachmentJson(const Attachment& a) const;
   ApiResponse GetResultFields(const ApiCall& c);
   ApiResponse GetCaseFields(const ApiCall& c);
   ApiResponse GetTemplates(const ApiCall& c);
@@ -540,7 +570,8 @@ class Model {
   std::map<int64_t, Plan> plans_;
   std::unordered_map<int64_t, Test> tests_;
   std::unordered_map<int64_t, Result> results_;
-  std::unordered_map<int64_t, Attachment> attachments_;
+  std::map<int64_t, Attachment> attachments_;
+  std::string attachment_dir_;             // created on the first upload
   std::map<int64_t, CustomField> fields_;  // case and result fields share one id space
   std::vector<Template> templates_;
   bool version_required_ = false;

@@ -491,8 +491,16 @@ Json Model::ToJson() const {
   j["plans"] = plans;
   Json attachments = Json::array();
   for (const auto& [id, a] : attachments_)
-    attachments.push_back(
-        {{"id", a.id}, {"result_id", a.result_id}, {"name", a.name}, {"size", a.size}});
+    attachments.push_back({{"id", a.id},
+                           {"result_id", a.result_id},
+                           {"run_id", a.run_id},
+                           {"test_id", a.test_id},
+                           {"project_id", a.project_id},
+                           {"user_id", a.user_id},
+                           {"name", a.name},
+                           {"media_type", a.media_type},
+                           {"created_on", a.created_on},
+                           {"size", a.size}});
   j["attachments"] = attachments;
   Json fields = Json::array();
   for (const auto& [id, f] : fields_) {
@@ -753,7 +761,17 @@ bool Model::LoadJson(const Json& data, std::string* error) {
     Attachment a;
     a.id = I64(x, "id", next_attachment_id_);
     a.result_id = I64(x, "result_id");
+    a.run_id = I64(x, "run_id");
+    a.test_id = I64(x, "test_id");
+    a.project_id = I64(x, "project_id");
+    a.user_id = I64(x, "user_id", 1);
     a.name = Str(x, "name");
+    a.media_type = Str(x, "media_type");
+    a.created_on = I64(x, "created_on");
+    if (auto r = results_.find(a.result_id); r != results_.end()) {
+      a.test_id = r->second.test_id;
+      a.run_id = r->second.run_id;
+    }
     a.size = static_cast<size_t>(I64(x, "size"));
     bump(next_attachment_id_, a.id);
     attachments_[a.id] = a;

@@ -36,6 +36,9 @@ const char kContentTypeMissing[] =
     "Content-Type header missing (use Content-Type: application/json)";
 const char kBadJson[] = "Invalid or incomplete JSON string in API request.";
 const char kJsonType[] = "application/json; charset=utf-8";
+// TestRail's per-file limit; the text is inferred (TestRail's own is not documented).
+constexpr size_t kMaxAttachmentBytes = size_t{256} << 20;
+const char kTooLarge[] = "The uploaded file is too large (256 MB at most).";
 
 // Serialises an answer. Texts echoed from a request (an unknown method or admin path, a
 // method name counted in the stats) may hold bytes that are not UTF-8; they are replaced
@@ -268,7 +271,8 @@ Json SimConfig::ToJson() const {
               {"timeout_hold_ms", timeout_hold_ms},
               {"suites_paginated", suites_paginated},
               {"next_link_limit_zero", next_link_limit_zero},
-              {"string_attachment_ids", string_attachment_ids}};
+              {"string_attachment_ids", string_attachment_ids},
+              {"max_attachment_bytes", max_attachment_bytes}};
 }
 
 bool SimConfig::MergeJson(const Json& j, std::string* error) {
@@ -312,6 +316,13 @@ bool SimConfig::MergeJson(const Json& j, std::string* error) {
         c.next_link_limit_zero = v.get<bool>();
       } else if (k == "string_attachment_ids") {
         c.string_attachment_ids = v.get<bool>();
+      } else if (k == "max_attachment_bytes") {
+        c.max_attachment_bytes = v.get<int64_t>();
+        if (c.max_attachment_bytes < 1 ||
+            c.max_attachment_bytes > static_cast<int64_t>(kMaxAttachmentBytes)) {
+          *error = "max_attachment_bytes must be in 1..268435456";
+          return false;
+        }
       } else if (k == "faults" || k == "add_faults") {
         if (k == "faults") c.faults.clear();
         Json list = v.is_array() ? v : Json::array({v});
@@ -493,12 +504,22 @@ bool Simulator::Start(std::string* error) {
   size_t threads = static_cast<size_t>(std::max(1, options_.threads));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_keep_alive_timeout(2);
-  server_->set_payload_max_length(256u << 20);
+  // Room for the multipart envelope around a file of the 256 MB limit (checked per file).
+  server_->set_payload_max_length(kMaxAttachmentBytes + (1u << 20));
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     HandleRequest(req, res);
   };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
+  // A body over the payload limit is refused by httplib before any handler runs; give that
+  // 413 TestRail's JSON error envelope.
+  server_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (res.status != 413 || !res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        SetError(res, 413, kTooLarge);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server_->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown";
@@ -656,6 +677,19 @@ void Simulator::HandleRequest(const httplib::Request& req, httplib::Response& re
   if (path == bp + "/index.php") {
     size_t amp = query.find('&');
     route = PercentDecode(query.substr(0, amp), false);
+    if (route.rfind("/attachments/get/", 0) == 0) {  // the bytes behind the HTML view's <img>
+      std::string file, type;
+      int64_t id = std::atoll(route.c_str() + std::string("/attachments/get/").size());
+      if (!model_.AttachmentFile(id, &file, &type)) {
+        res.status = 404;
+        res.set_content(ProxyPage(404, "Not Found"), "text/html");
+        return;
+      }
+      std::ifstream in(file, std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      res.set_content(std::move(bytes), type);
+      return;
+    }
     if (amp != std::string::npos) {
       std::string rest = query.substr(amp + 1);
       size_t pos = rest.find("page=");
@@ -749,14 +783,18 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
 
   if (req.method == "POST") {
     std::string ct = req.get_header_value("Content-Type");
-    if (call.method == "add_attachment_to_result") {
+    if (call.method == "add_attachment_to_result" || call.method == "add_attachment_to_run") {
       if (!StartsWithNoCase(ct, "multipart/form-data"))
         return SetError(res, 400, kContentTypeMissing);
       if (req.has_file("attachment")) {
-        auto file = req.get_file_value("attachment");
+        const auto& file = req.files.find("attachment")->second;
+        if (file.content.size() > static_cast<size_t>(cfg.max_attachment_bytes))
+          return SetError(res, 413, kTooLarge);
         call.has_attachment = true;
         call.attachment_name = file.filename;
         call.attachment_size = file.content.size();
+        call.attachment_type = file.content_type;
+        call.attachment_data = &file.content;
       }
     } else {
       if (!StartsWithNoCase(ct, "application/json")) return SetError(res, 400, kContentTypeMissing);
@@ -814,6 +852,13 @@ void Simulator::HandleApi(const httplib::Request& req, httplib::Response& res,
   if (fault && fault->then_apply) return;  // the 504 of the hold stands
   if (fault && fault->kind != FaultKind::kTruncated) return inject(*fault);
 
+  if (!out.file_path.empty()) {  // get_attachment: the stored bytes
+    std::ifstream in(out.file_path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    res.status = 200;
+    res.set_content(std::move(bytes), out.file_type);
+    return;
+  }
   res.status = out.status;
   std::string body = out.body_is_empty ? "" : Dump(out.body);
   if (fault && fault->kind == FaultKind::kTruncated) body = body.substr(0, body.size() / 2);

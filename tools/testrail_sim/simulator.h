@@ -95,6 +95,9 @@ struct SimConfig {
   bool suites_paginated = false;       // get_suites answers the 9.3.1+ paginated envelope
   bool next_link_limit_zero = false;   // quirk: `_links.next` carries limit=0
   bool string_attachment_ids = false;  // Cloud 7.1+: add_attachment_* answers a string id
+  // Per-file limit of add_attachment_* (413 above it): TestRail's 256 MB; tests lower it to
+  // exercise the refusal without moving 256 MB.
+  int64_t max_attachment_bytes = int64_t{256} << 20;
 
   Json ToJson() const;
   // Applies the keys present in `j` (a partial update). False + *error on a bad value;

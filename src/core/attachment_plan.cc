@@ -1,0 +1,143 @@
+// Attachment planning; see attachment_plan.h.
+#include "core/attachment_plan.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace nexus {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "shot.png" + " (run 7)" → "shot (run 7).png"; no extension → "shot (run 7)".
+std::string WithTag(const std::string& name, const std::string& tag) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return name + tag;
+  return name.substr(0, dot) + tag + name.substr(dot);
+}
+
+}  // namespace
+
+std::string_view AttachModeName(AttachMode m) {
+  switch (m) {
+    case AttachMode::kNone:
+      return "none";
+    case AttachMode::kFailedOnly:
+      return "failed";
+    case AttachMode::kAll:
+      return "all";
+  }
+  return "none";
+}
+
+std::optional<AttachMode> ParseAttachMode(std::string_view s) {
+  if (s == "none") return AttachMode::kNone;
+  if (s == "failed") return AttachMode::kFailedOnly;
+  if (s == "all") return AttachMode::kAll;
+  return std::nullopt;
+}
+
+bool MediaTypeAllowed(const std::vector<std::string>& allowed, std::string_view media_type) {
+  if (allowed.empty()) return true;
+  std::string type = Lower(media_type.substr(0, media_type.find(';')));
+  for (const std::string& a : allowed) {
+    std::string pattern = Lower(a);
+    if (pattern == type) return true;
+    if (pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0 &&
+        type.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0)
+      return true;
+  }
+  return false;
+}
+
+AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
+                               const std::vector<RunArtifacts>& runs,
+                               const std::map<int64_t, int>& case_status) {
+  AttachmentPlan plan;
+  if (policy.mode == AttachMode::kNone) return plan;
+  const int64_t cap = std::min(policy.max_bytes, kTestRailMaxAttachmentBytes);
+  std::vector<const RunArtifacts*> ordered;
+  for (const RunArtifacts& r : runs) ordered.push_back(&r);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const RunArtifacts* a, const RunArtifacts* b) { return a->run_id < b->run_id; });
+
+  auto wanted = [&](int64_t case_id) {
+    auto it = case_status.find(case_id);
+    if (it == case_status.end()) return false;
+    return policy.mode == AttachMode::kAll || StatusSeverity(it->second) > StatusSeverity(1);
+  };
+  std::set<std::pair<int64_t, int64_t>> seen;  // (case, artifact)
+  for (const RunArtifacts* run : ordered) {
+    std::vector<ArtifactRef> artifacts = run->artifacts;
+    std::sort(artifacts.begin(), artifacts.end(),
+              [](const ArtifactRef& a, const ArtifactRef& b) { return a.id < b.id; });
+    for (const ArtifactRef& a : artifacts) {
+      std::set<int64_t> targets(run->links.case_ids.begin(), run->links.case_ids.end());
+      if (a.step_id.empty()) {
+        for (const auto& [step, cases] : run->links.step_case_ids)
+          targets.insert(cases.begin(), cases.end());
+      } else if (auto it = run->links.step_case_ids.find(a.step_id);
+                 it != run->links.step_case_ids.end()) {
+        targets.insert(it->second.begin(), it->second.end());
+      }
+      std::vector<int64_t> cases;
+      for (int64_t c : targets)
+        if (wanted(c) && !seen.count({c, a.id})) cases.push_back(c);
+      if (cases.empty()) continue;
+      if (!MediaTypeAllowed(policy.media_types, a.media_type)) {
+        plan.skipped.push_back({run->run_id, a.id, a.name, "media_type_not_allowed"});
+        continue;
+      }
+      if (a.size > cap) {
+        plan.skipped.push_back({run->run_id, a.id, a.name, "too_large"});
+        continue;
+      }
+      for (int64_t c : cases) {
+        seen.insert({c, a.id});
+        plan.items.push_back({c, run->run_id, a.id, a.name, a.media_type, a.size});
+      }
+    }
+  }
+  std::stable_sort(
+      plan.items.begin(), plan.items.end(),
+      [](const PlannedAttachment& x, const PlannedAttachment& y) { return x.case_id < y.case_id; });
+  // Unique names per case.
+  for (PlannedAttachment& item : plan.items) {
+    auto& names = plan.names_by_case[item.case_id];
+    auto taken = [&names](const std::string& n) {
+      return std::find(names.begin(), names.end(), n) != names.end();
+    };
+    const std::string base = item.name;
+    const std::string run_tag = " (run " + std::to_string(item.run_id);
+    if (taken(item.name)) item.name = WithTag(base, run_tag + ")");
+    for (int n = 2; taken(item.name); ++n)
+      item.name = WithTag(base, run_tag + ", " + std::to_string(n) + ")");
+    names.push_back(item.name);
+    plan.total_bytes += item.size;
+  }
+  return plan;
+}
+
+std::string AttachmentCommentLine(const std::vector<std::string>& names) {
+  if (names.empty()) return "";
+  std::string out = "Attachments: ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+int CountLanded(const std::vector<std::pair<std::string, int64_t>>& remote, std::string_view name,
+                int64_t size) {
+  int n = 0;
+  for (const auto& [rname, rsize] : remote)
+    if (rname == name && rsize == size) ++n;
+  return n;
+}
+
+}  // namespace nexus

@@ -1,0 +1,104 @@
+// Attachment planning for TestRail exports (issue 17, R-ART): which run artifacts go to the
+// TestRail result of which case, under the project's (or the export's) attachment policy.
+// Pure: no I/O, no clock. The export executor sends exactly these items after the results
+// landed; a dry run lists them. Kept apart from export_planner.h so the result plan and its
+// tests stay untouched by attachments.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/export_planner.h"
+
+namespace nexus {
+
+// TestRail's per-file attachment limit.
+inline constexpr int64_t kTestRailMaxAttachmentBytes = int64_t{256} << 20;
+
+enum class AttachMode { kNone, kFailedOnly, kAll };
+std::string_view AttachModeName(AttachMode m);  // "none", "failed", "all"
+std::optional<AttachMode> ParseAttachMode(std::string_view s);
+
+struct AttachmentPolicy {
+  AttachMode mode = AttachMode::kNone;
+  // Allowed media types: exact ("text/plain") or a whole family ("image/*"); empty = every
+  // type Nexus stores.
+  std::vector<std::string> media_types = {};
+  // Per attachment; larger ones are skipped ("too_large"). Capped at TestRail's 256 MB.
+  int64_t max_bytes = kTestRailMaxAttachmentBytes;
+};
+
+// One stored artifact of a run, as the planner needs it.
+struct ArtifactRef {
+  int64_t id = 0;
+  std::string name;
+  std::string media_type;
+  int64_t size = 0;
+  std::string step_id;  // "" = the run as a whole
+};
+
+// A run of the export with its test's links and its artifacts.
+struct RunArtifacts {
+  int64_t run_id = 0;
+  TestLinks links;
+  std::vector<ArtifactRef> artifacts;
+};
+
+// One upload: artifact → the TestRail result of `case_id`. `name` is what TestRail shows:
+// the artifact's name, made unique among the case's attachments by " (run N)" before the
+// extension when two runs of the export bring the same name (reconciliation matches on name
+// and size, so names must not repeat on one case).
+struct PlannedAttachment {
+  int64_t case_id = 0;
+  int64_t run_id = 0;
+  int64_t artifact_id = 0;
+  std::string name;
+  std::string media_type;
+  int64_t size = 0;
+};
+
+struct SkippedAttachment {
+  int64_t run_id = 0;
+  int64_t artifact_id = 0;
+  std::string name;
+  std::string reason;  // "media_type_not_allowed", "too_large"
+};
+
+struct AttachmentPlan {
+  std::vector<PlannedAttachment> items;  // by case id, then run id, then artifact id
+  std::vector<SkippedAttachment> skipped;
+  int64_t total_bytes = 0;
+  // Names per case in upload order, for the result comment (AttachmentCommentLine).
+  std::map<int64_t, std::vector<std::string>> names_by_case;
+};
+
+// `case_status`: the TestRail status id each exported case's result gets (cases absent from
+// it are not part of the export and get nothing). Targets: a step's artifact goes to the
+// cases linked to that step and to the test-level cases; a run-level artifact (no step) to
+// every case the run reports to. kFailedOnly keeps cases whose status is worse than Passed
+// (StatusSeverity: failed, blocked, retest, custom). Each (case, artifact) pair once.
+AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
+                               const std::vector<RunArtifacts>& runs,
+                               const std::map<int64_t, int>& case_status);
+
+// Whether `media_type` passes `allowed` (exact or "family/*", case-insensitive; empty list:
+// everything).
+bool MediaTypeAllowed(const std::vector<std::string>& allowed, std::string_view media_type);
+
+// "Attachments: step-1.png, step-2.png, agent.log" — the line the result comment carries; ""
+// for no names.
+std::string AttachmentCommentLine(const std::vector<std::string>& names);
+
+// Reconciliation after a crash or an ambiguous answer: how many attachments named `name` with
+// `size` bytes the case's TestRail test already has (from get_attachments_for_test), so a
+// journalled upload is re-sent only when fewer are there than Nexus meant to send.
+int CountLanded(const std::vector<std::pair<std::string, int64_t>>& remote, std::string_view name,
+                int64_t size);
+
+}  // namespace nexus
