@@ -184,7 +184,7 @@ TEST_F(ConfigurationsTest, RunsOnPcAndPs5LandInOnePlanWithOneRunPerConfiguration
   auto done = env_->Export(body);
   ASSERT_EQ(done.status, 200) << done.raw;
   ASSERT_EQ(done.body["state"], "succeeded") << done.raw;
-  EXPECT_EQ(done.body["strategy"], "multi_suite_plan");
+  EXPECT_EQ(done.body["export_strategy"], "multi_suite_plan");
   int skipped_runs = 0;
   for (const auto& w : done.body["warnings"])
     if (w["type"] == "run_configuration_unmapped") {
