@@ -198,7 +198,12 @@ Json ExportJson(const integration::ExportView& v) {
              {"fields",
               c.extra_json.empty() ? Json::object() : Json::parse(c.extra_json, nullptr, false)},
              {"run_ids", c.run_ids}});
-      entries.push_back({{"suite_id", e.suite_id}, {"cases", std::move(cases)}});
+      // Issue 14: the TestRail configuration of this entry's run (a plan run per
+      // configuration combination); empty ids and a null label without configurations.
+      entries.push_back({{"suite_id", e.suite_id},
+                         {"config_ids", e.config_ids},
+                         {"config_label", OptText(e.config_label)},
+                         {"cases", std::move(cases)}});
     }
     j["preview"] = {{"name", v.preview->name},
                     {"description", v.preview->description},

@@ -71,6 +71,9 @@ class TestRailApi {
     s.Route("PUT", base + "/export-fields", bind(&TestRailApi::PutExportFields));
     s.Route("GET", base + "/remote/milestones", bind(&TestRailApi::RemoteMilestones));
     s.Route("GET", base + "/remote/users", bind(&TestRailApi::RemoteUsers));
+    s.Route("GET", base + "/configurations", bind(&TestRailApi::GetConfigurations));
+    s.Route("PUT", base + "/configurations", bind(&TestRailApi::PutConfigurations));
+    s.Route("GET", base + "/remote/configs", bind(&TestRailApi::RemoteConfigs));
   }
 
  private:
@@ -257,6 +260,83 @@ class TestRailApi {
       items.push_back(
           {{"id", u.id}, {"name", u.name}, {"email", u.email}, {"is_active", u.is_active}});
     return Reply{200, Items(std::move(items))};
+  }
+
+  // ---- Issue 14: configurations (run attribute → TestRail configuration group).
+  Result<Reply> GetConfigurations(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.Configurations(p));
+    return Reply{200, ConfigurationsJson(v)};
+  }
+
+  Result<Reply> PutConfigurations(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
+    NEXUS_ASSIGN_OR_RETURN(ConfigMapping m, ConfigMappingFromJson(b));
+    NEXUS_ASSIGN_OR_RETURN(auto v, config_.SaveConfigurations(p, m));
+    return Reply{200, ConfigurationsJson(v)};
+  }
+
+  Result<Reply> RemoteConfigs(Ctx& c) {
+    NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
+    NEXUS_ASSIGN_OR_RETURN(auto groups, config_.RemoteConfigGroups(p));
+    Json items = Json::array();
+    for (const auto& g : groups) items.push_back(ConfigGroupJson(g));
+    return Reply{200, Items(std::move(items))};
+  }
+
+  static Json ConfigGroupJson(const ConfigGroup& g) {
+    Json configs = Json::array();
+    for (const auto& o : g.configs) configs.push_back({{"id", o.id}, {"name", o.name}});
+    return {{"id", g.id}, {"name", g.name}, {"configs", std::move(configs)}};
+  }
+
+  // The mapping with names from get_configs, each group/config flagged when TestRail no
+  // longer has it, and a suggestion (config of the same name, ignoring case) for every value
+  // of the attribute seen on the project's runs that is not mapped yet.
+  static Json ConfigurationsJson(const integration::ConfigurationsView& v) {
+    Json attrs = Json::array();
+    for (const auto& a : v.mapping.attributes) {
+      const ConfigGroup* g = nullptr;
+      for (const auto& x : v.groups)
+        if (x.id == a.group_id) g = &x;
+      auto name_of = [&](int64_t id) -> Json {
+        if (g != nullptr)
+          for (const auto& o : g->configs)
+            if (o.id == id) return o.name;
+        return nullptr;
+      };
+      Json values = Json::array();
+      for (const auto& [val, id] : a.values) {
+        Json n = name_of(id);
+        values.push_back(
+            {{"value", val}, {"config_id", id}, {"config_name", n}, {"present", !n.is_null()}});
+      }
+      Json suggestions = Json::array();
+      if (auto it = v.observed_values.find(a.attribute); it != v.observed_values.end())
+        for (const auto& val : it->second) {
+          if (a.values.count(val)) continue;
+          std::optional<int64_t> s = g ? SuggestConfig(val, *g) : std::nullopt;
+          suggestions.push_back({{"value", val},
+                                 {"config_id", s ? Json(*s) : Json(nullptr)},
+                                 {"config_name", s ? name_of(*s) : Json(nullptr)}});
+        }
+      attrs.push_back({{"attribute", a.attribute},
+                       {"group_id", a.group_id},
+                       {"group_name", g ? Json(g->name) : Json(nullptr)},
+                       {"present", g != nullptr},
+                       {"values", std::move(values)},
+                       {"suggestions", std::move(suggestions)}});
+    }
+    Json groups = Json::array();
+    for (const auto& g : v.groups) groups.push_back(ConfigGroupJson(g));
+    Json problems = Json::array();
+    for (const auto& p : v.problems)
+      problems.push_back({{"field", p.field}, {"problem", p.problem}, {"message", p.message}});
+    return {{"attributes", std::move(attrs)},
+            {"groups", std::move(groups)},
+            {"problems", std::move(problems)},
+            {"unreadable", v.unreadable}};
   }
 
   static Json ExportFieldsJson(const integration::ExportFieldsView& v) {

@@ -153,6 +153,11 @@ struct PlannedResult {
 // One TestRail run (single_suite) or one plan entry (multi_suite_plan).
 struct PlanEntry {
   int64_t suite_id = 0;
+  // TestRail configurations of this entry's run (issue 14, core/config_mapping.h): empty
+  // without a configuration mapping. Entries of one suite with different config ids become
+  // the runs of ONE TestRail plan entry; the label ("platform=PS5") is for the preview.
+  std::vector<int64_t> config_ids;
+  std::string config_label;
   std::vector<int64_t> case_ids;       // ascending; exactly the cases of `results`
   std::vector<PlannedResult> results;  // ascending by case_id
 };

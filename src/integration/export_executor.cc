@@ -282,15 +282,74 @@ class ExportExecutor::Run {
     return SaveProgress();
   }
 
+  // The add_plan entries: one per plan entry, except that the plan entries of one suite
+  // with configurations (issue 14) form ONE TestRail entry whose `runs` are theirs, one run
+  // per configuration combination with its own cases.
+  std::vector<testrail::AddPlanEntryRequest> PlanEntries() const {
+    std::vector<testrail::AddPlanEntryRequest> out;
+    std::map<int64_t, size_t> configured;  // suite → index in `out`
+    for (size_t i = 0; i < plan_.entries.size(); ++i) {
+      const PlanEntry& e = plan_.entries[i];
+      if (e.config_ids.empty()) {
+        testrail::AddPlanEntryRequest pe;
+        pe.suite_id = e.suite_id;
+        pe.include_all = false;
+        pe.case_ids = LiveCases(i);
+        out.push_back(std::move(pe));
+        continue;
+      }
+      auto [it, fresh] = configured.try_emplace(e.suite_id, out.size());
+      if (fresh) {
+        testrail::AddPlanEntryRequest pe;
+        pe.suite_id = e.suite_id;
+        pe.include_all = false;
+        out.push_back(std::move(pe));
+      }
+      testrail::AddPlanEntryRequest& pe = out[it->second];
+      testrail::AddPlanRunRequest run;
+      run.config_ids = e.config_ids;
+      run.include_all = false;
+      run.case_ids = LiveCases(i);
+      for (int64_t c : run.case_ids)
+        if (std::find(pe.case_ids.begin(), pe.case_ids.end(), c) == pe.case_ids.end())
+          pe.case_ids.push_back(c);
+      for (int64_t c : run.config_ids)
+        if (std::find(pe.config_ids.begin(), pe.config_ids.end(), c) == pe.config_ids.end())
+          pe.config_ids.push_back(c);
+      pe.runs.push_back(std::move(run));
+    }
+    for (auto& pe : out) {
+      std::sort(pe.case_ids.begin(), pe.case_ids.end());
+      std::sort(pe.config_ids.begin(), pe.config_ids.end());
+    }
+    return out;
+  }
+
+  // Each plan entry's TestRail run in an add_plan / get_plan answer: by suite, and for an
+  // entry with configurations by its config ids (the run of that combination). This is how
+  // recovery after a crash finds which run belongs to which configuration (get_plan).
   Status PlanDone(const testrail::Plan& p) {
     std::vector<int64_t> runs(plan_.entries.size(), 0);
     for (size_t i = 0; i < plan_.entries.size(); ++i) {
-      for (const auto& e : p.entries)
-        if (e.suite_id == plan_.entries[i].suite_id && !e.runs.empty()) runs[i] = e.runs[0].id;
+      const PlanEntry& pe = plan_.entries[i];
+      for (const auto& e : p.entries) {
+        if (e.suite_id != pe.suite_id || e.runs.empty()) continue;
+        if (pe.config_ids.empty()) {
+          runs[i] = e.runs[0].id;
+          break;
+        }
+        for (const auto& r : e.runs) {
+          std::vector<int64_t> ids = r.config_ids;
+          std::sort(ids.begin(), ids.end());
+          if (ids == pe.config_ids) runs[i] = r.id;
+        }
+        if (runs[i] != 0) break;
+      }
       if (runs[i] == 0)
         return Status(StatusCode::kUnavailable,
                       "TestRail's plan " + std::to_string(p.id) + " has no run for suite " +
-                          std::to_string(plan_.entries[i].suite_id),
+                          std::to_string(pe.suite_id) +
+                          (pe.config_ids.empty() ? "" : " with configuration " + pe.config_label),
                       {}, "not_testrail");
     }
     return CreateDone(p.id, runs, p.url, p.name);
@@ -364,13 +423,7 @@ class ExportExecutor::Run {
         r.name = plan_.name;
         r.description = Description();
         r.milestone_id = plan_.milestone_id;
-        for (const auto& e : plan_.entries) {
-          testrail::AddPlanEntryRequest pe;
-          pe.suite_id = e.suite_id;
-          pe.include_all = false;
-          pe.case_ids = LiveCases(r.entries.size());
-          r.entries.push_back(std::move(pe));
-        }
+        r.entries = PlanEntries();
         auto res = client_.AddPlan(req_.testrail_project_id, r);
         if (res.ok()) return PlanDone(*res);
         last = res.status();

@@ -15,6 +15,7 @@
 
 #include "auth/secret_box.h"
 #include "core/step_results.h"
+#include "integration/step_templates.h"
 #include "testrail/errors.h"
 
 namespace nexus::integration {
@@ -404,7 +405,13 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     out.run_ids.push_back(r.id);
     er.runs.push_back(ExportRunInput{std::move(r), t->second, links.by_test[t->first]});
   }
-  NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExport(er));
+  // Issue 14: with a configuration mapping, one plan run per configuration combination
+  // (core/config_mapping.h); an unreadable mapping refuses rather than export without it.
+  auto configurations = config_.StoredConfigurations(req.project_id);
+  if (!configurations.ok() && configurations.status().reason() == "configurations_unreadable")
+    return Conflict(configurations.status().message(), "configurations_unreadable");
+  NEXUS_RETURN_IF_ERROR(configurations.status());
+  NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExportWithConfigurations(er, *configurations));
   out.plan.warnings.insert(out.plan.warnings.begin(), dropped.begin(), dropped.end());
   if (!fresh.ok())
     out.plan.warnings.push_back(
@@ -423,6 +430,7 @@ Status ExportService::CompleteForInstance(const StartExportRequest& req,
                                           const TestRailConfigView& cfg, const ExportRequest& er,
                                           ExportPlan& plan) {
   NEXUS_ASSIGN_OR_RETURN(auto client, config_.ClientFor(req.project_id));
+  NEXUS_RETURN_IF_ERROR(CheckPlanConfigurations(*client, cfg.project->id, plan));
   if (plan.milestone_id)
     NEXUS_RETURN_IF_ERROR(TestRailConfigService::CheckMilestone(
         *client, cfg.project->id, *plan.milestone_id,
@@ -473,9 +481,23 @@ Status ExportService::CompleteForInstance(const StartExportRequest& req,
     if (field == defs.end()) {
       spdlog::warn("event=export_no_step_results_field project_id={}", req.project_id);
     } else {
+      // Only cases whose template has separated steps (R-STEPRES): the templates the field
+      // applies to, the cases' templates from get_cases.
+      StepTemplateCases eligible;
+      eligible.all = true;
+      for (const auto& f : *fields)
+        if (f.system_name == field->system_name) {
+          NEXUS_ASSIGN_OR_RETURN(eligible,
+                                 CasesWithStepTemplates(*client, cfg.project->id, f, plan));
+          break;
+        }
+      if (!eligible.without.empty())
+        plan.warnings.push_back({std::string(kWarnNoStepTemplate),
+                                 NoStepTemplateMessage(eligible.without), std::nullopt});
       ApplyStepResults(
           field->system_name, er.mapping,
           [&](const PlannedResult& r) -> std::pair<const Run*, const Test*> {
+            if (!eligible.all && !eligible.with_steps.count(r.case_id)) return {nullptr, nullptr};
             auto it = by_run.find(r.deciding_run_id);
             if (it == by_run.end()) return {nullptr, nullptr};
             return {&it->second->run, &it->second->test};

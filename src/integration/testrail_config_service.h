@@ -23,6 +23,7 @@
 
 #include "auth/secret_box.h"
 #include "core/clock.h"
+#include "core/config_mapping.h"
 #include "core/result_fields.h"
 #include "core/status.h"
 #include "core/status_mapping.h"
@@ -142,6 +143,31 @@ struct MilestoneView {
   std::optional<int64_t> due_on;
 };
 
+// Configs → TestRail → Configurations (issue 14, R-CONFIGS): the stored mapping with the
+// project's configuration groups (get_configs) and what no longer fits them.
+struct ConfigurationsView {
+  ConfigMapping mapping;                       // as stored (empty when none or unreadable)
+  std::vector<ConfigGroup> groups;             // get_configs of the selected TestRail project
+  std::vector<ConfigMappingProblem> problems;  // groups/configs deleted in TestRail since
+  // Values of the mapped attributes seen on the project's runs (the first
+  // kObservedRunsForSuggestions runs by id), ascending: the UI suggests a config for each
+  // unmapped one (SuggestConfig).
+  std::map<std::string, std::vector<std::string>> observed_values;
+  bool unreadable = false;  // the stored document could not be read (exports refuse)
+};
+inline constexpr int kObservedRunsForSuggestions = 1000;
+
+// The configuration groups of a get_configs answer. kNotTestRail-like Internal error text
+// when the shape is not an array of groups with ids.
+Result<std::vector<ConfigGroup>> ParseConfigGroups(const nlohmann::json& j);
+
+// Before any TestRail write of an export (issue 14): Ok when the plan uses no configuration or
+// every config id its entries use is still a config of TestRail project `testrail_project_id`
+// (one get_configs); otherwise InvalidArgument reason "unknown_config" naming the missing ids
+// and their labels (field "configurations"), nothing created.
+Status CheckPlanConfigurations(const testrail::TestRailClient& client, int64_t testrail_project_id,
+                               const ExportPlan& plan);
+
 class TestRailConfigService {
  public:
   // All references must outlive the service. `suites_changed` is told after
@@ -222,6 +248,20 @@ class TestRailConfigService {
   // TestRail does not know it or it belongs to another project. Other errors: the client's.
   static Status CheckMilestone(const testrail::TestRailClient& client, int64_t testrail_project_id,
                                int64_t milestone_id, const std::string& field);
+
+  // ---- Issue 14: configurations (testrail_configurations.cc).
+  // get_configs of the selected TestRail project. Conflict not_connected / no_project_selected.
+  Result<std::vector<ConfigGroup>> RemoteConfigGroups(int64_t project_id);
+  // The stored mapping, the project's groups (one get_configs) and the problems.
+  Result<ConfigurationsView> Configurations(int64_t project_id);
+  // Validates against get_configs (ValidateConfigMapping: unknown group/config ids → 400
+  // naming them) and replaces the mapping; an empty mapping clears it (no TestRail call then).
+  // Nothing is saved on failure.
+  Result<ConfigurationsView> SaveConfigurations(int64_t project_id, const ConfigMapping& m);
+  // The stored mapping without a TestRail call (empty when none). Internal with reason
+  // "configurations_unreadable" when the stored document cannot be read: an export then
+  // refuses rather than export without configurations.
+  Result<ConfigMapping> StoredConfigurations(int64_t project_id);
 
  private:
   Result<TestRailConfigRecord> Load(int64_t project_id);  // defaults when none stored

@@ -179,10 +179,17 @@ std::string PlanHeadToJson(const ExportPlanHead& head) {
     warnings.push_back(std::move(jw));
   }
   Json entries = Json::array();
-  for (size_t i = 0; i < plan.entries.size(); ++i)
-    entries.push_back(
-        {{"suite_id", plan.entries[i].suite_id},
-         {"result_count", i < head.result_counts.size() ? head.result_counts[i] : 0}});
+  for (size_t i = 0; i < plan.entries.size(); ++i) {
+    Json je = {{"suite_id", plan.entries[i].suite_id},
+               {"result_count", i < head.result_counts.size() ? head.result_counts[i] : 0}};
+    // Issue 14: which configuration this entry's TestRail run has (only when it has one, so
+    // heads written before configurations read the same).
+    if (!plan.entries[i].config_ids.empty()) {
+      je["config_ids"] = plan.entries[i].config_ids;
+      je["config_label"] = plan.entries[i].config_label;
+    }
+    entries.push_back(std::move(je));
+  }
   return Json{{"export_type", ExportSourceKindName(plan.export_type)},
               {"strategy", ExportStrategyName(plan.strategy)},
               {"name", plan.name},
@@ -213,6 +220,10 @@ Result<ExportPlanHead> PlanHeadFromJson(const std::string& text) {
     for (const auto& je : j.at("entries")) {
       PlanEntry e;
       e.suite_id = je.at("suite_id").get<int64_t>();
+      if (je.contains("config_ids")) {
+        e.config_ids = je.at("config_ids").get<std::vector<int64_t>>();
+        e.config_label = je.value("config_label", std::string());
+      }
       p.entries.push_back(std::move(e));
       head.result_counts.push_back(je.value("result_count", size_t{0}));
     }

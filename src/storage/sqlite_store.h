@@ -140,6 +140,8 @@ class SqliteStore final : public Store {
                              TimeMs now) override;
   Status SaveTestRailExportFields(int64_t project_id, const std::optional<std::string>& json,
                                   TimeMs now) override;
+  Status SaveTestRailConfigurations(int64_t project_id, const std::optional<std::string>& json,
+                                    TimeMs now) override;
 
   // Jobs (sqlite_jobs.cc).
   Result<int64_t> EnqueueJob(const NewJob& job, TimeMs now) override;

@@ -223,7 +223,8 @@ constexpr char kConfigCols[] =
     "SELECT url, username, api_key_nonce, api_key_ciphertext, api_key_last4, connected_at, "
     "connected_by, verified, tr_project_id, tr_project_name, tr_suite_mode, statuses_json, "
     "statuses_fetched_at, mapping_json, close_run_on_completion, auto_export, "
-    "run_name_template, milestone_id, updated_at, export_fields_json FROM testrail_configs "
+    "run_name_template, milestone_id, updated_at, export_fields_json, configurations_json FROM "
+    "testrail_configs "
     "WHERE project_id = ?1";
 
 }  // namespace
@@ -273,6 +274,7 @@ Result<TestRailConfigRecord> SqliteStore::GetTestRailConfig(int64_t project_id) 
       rec.options.milestone_id = st.OptInt64(17);
       rec.updated_at = st.Int64(18);
       rec.export_fields_json = OptText(st, 19);
+      rec.configurations_json = OptText(st, 20);
     }
     NEXUS_ASSIGN_OR_RETURN(Statement su, c.Prepare(kOp,
                                                    "SELECT suite_id, name FROM "
@@ -445,6 +447,24 @@ Status SqliteStore::SaveTestRailExportFields(int64_t project_id,
     NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(kOp,
                                                    "UPDATE testrail_configs SET "
                                                    "export_fields_json = ?2, updated_at = ?3 "
+                                                   "WHERE project_id = ?1"));
+    st.Bind(1, project_id).Bind(3, now);
+    if (json)
+      st.Bind(2, *json);
+    else
+      st.BindNull(2);
+    return st.Run();
+  });
+}
+
+Status SqliteStore::SaveTestRailConfigurations(int64_t project_id,
+                                               const std::optional<std::string>& json, TimeMs now) {
+  constexpr std::string_view kOp = "save testrail configurations";
+  return WriteTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_RETURN_IF_ERROR(EnsureRow(c, project_id, now));
+    NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(kOp,
+                                                   "UPDATE testrail_configs SET "
+                                                   "configurations_json = ?2, updated_at = ?3 "
                                                    "WHERE project_id = ?1"));
     st.Bind(1, project_id).Bind(3, now);
     if (json)

@@ -53,6 +53,10 @@ class TestRailConfigStore {
   // nullopt clears them. Issue 14.
   virtual Status SaveTestRailExportFields(int64_t project_id,
                                           const std::optional<std::string>& json, TimeMs now) = 0;
+  // Replaces the configuration mapping (a JSON text, already validated by the caller;
+  // core/config_mapping.h); nullopt clears it. Issue 14, migration 0011.
+  virtual Status SaveTestRailConfigurations(int64_t project_id,
+                                            const std::optional<std::string>& json, TimeMs now) = 0;
 };
 
 }  // namespace nexus

@@ -86,6 +86,9 @@ struct TestRailConfigRecord {
   // results) as stored: a JSON text that integration/ decodes (core/result_fields.h);
   // nullopt: never configured. Issue 14.
   std::optional<std::string> export_fields_json;
+  // The configuration mapping (run attribute → TestRail configuration group, value → config
+  // id) as stored: JSON decoded by core/config_mapping.h; nullopt: none. Issue 14.
+  std::optional<std::string> configurations_json;
   TimeMs updated_at = 0;
 };
 

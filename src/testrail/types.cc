@@ -273,6 +273,9 @@ Result<Run> ParseRun(const json& j) {
   run.project_id = r.Int("project_id");
   run.plan_id = r.OptInt("plan_id");
   run.entry_id = r.Str("entry_id");
+  if (const json* ids = r.Array("config_ids"))
+    for (const auto& id : *ids)
+      if (id.is_number_integer()) run.config_ids.push_back(id.get<int64_t>());
   run.created_on = r.Int("created_on");
   run.url = r.Str("url");
   return Done(r, std::move(run));
@@ -359,6 +362,16 @@ json ToJson(const AddPlanRequest& r) {
     if (!e.name.empty()) ej["name"] = e.name;
     if (!e.description.empty()) ej["description"] = e.description;
     if (!e.include_all) ej["case_ids"] = e.case_ids;
+    if (!e.runs.empty()) {
+      ej["config_ids"] = e.config_ids;
+      json runs = json::array();
+      for (const AddPlanRunRequest& pr : e.runs) {
+        json rj = {{"config_ids", pr.config_ids}, {"include_all", pr.include_all}};
+        if (!pr.include_all) rj["case_ids"] = pr.case_ids;
+        runs.push_back(std::move(rj));
+      }
+      ej["runs"] = std::move(runs);
+    }
     entries.push_back(std::move(ej));
   }
   j["entries"] = std::move(entries);

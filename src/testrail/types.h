@@ -96,7 +96,8 @@ struct Run {
   int64_t failed_count = 0;
   int64_t project_id = 0;
   std::optional<int64_t> plan_id;
-  std::string entry_id;  // set for runs inside a plan
+  std::string entry_id;             // set for runs inside a plan
+  std::vector<int64_t> config_ids;  // configurations of a plan run (issue 14); may be empty
   int64_t created_on = 0;
   std::string url;
 };
@@ -192,12 +193,24 @@ struct AddRunRequest {
   std::string refs;
 };
 
+// One run of a plan entry with configurations (issue 14): its config ids (one per group) and
+// its own cases.
+struct AddPlanRunRequest {
+  std::vector<int64_t> config_ids;
+  bool include_all = false;
+  std::vector<int64_t> case_ids;
+};
+
 struct AddPlanEntryRequest {
   int64_t suite_id = 0;
   std::string name;
   std::string description;
   bool include_all = false;
   std::vector<int64_t> case_ids;
+  // With configurations: every config id of the entry's runs, and one run per combination
+  // (`runs`); then include_all/case_ids of the entry are not sent.
+  std::vector<int64_t> config_ids;
+  std::vector<AddPlanRunRequest> runs;
 };
 
 struct AddPlanRequest {

@@ -31,7 +31,10 @@ TEST(StepResultsTest, OneEntryPerReportedStepInTestOrder) {
   EXPECT_EQ(steps[1]["actual"], "two mails");
 
   ExportPlan plan;
-  plan.entries.push_back(PlanEntry{1, {10, 11}, {}});
+  PlanEntry entry;
+  entry.suite_id = 1;
+  entry.case_ids = {10, 11};
+  plan.entries.push_back(entry);
   PlannedResult r10;
   r10.case_id = 10;
   r10.deciding_run_id = 4;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { run as runTestrailFields } from './testrail_fields.mjs';
+import { run as runConfigurations } from './configurations.mjs';
 import { run as runJUnitImport } from './junit_import.mjs';
 
 const SRC = process.env.NEXUS_SOURCE_DIR;
@@ -948,6 +949,7 @@ for (const c of cases) {
 }
 await runTestrailFields({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results });
 await runJUnitImport({ BASE, TOKEN, PID, newPage, login, ADMIN, restOk, sim, simTests, shot, expectText, assert, results });
+await runConfigurations({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results });
 await browser.close();
 cleanup();
 console.log(`logs: ${tmp} · screenshots: ${SHOTS}${results.skipped ? ` · ${results.skipped} skipped` : ''}`);

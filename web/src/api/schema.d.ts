@@ -876,6 +876,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/testrail/configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Run attributes mapped to TestRail configuration groups, with the project's groups, problems and suggestions (issue 14, R-CONFIGS) */
+        get: operations["getConfigurations"];
+        /** Replace the configuration mapping (validated against get_configs; unknown group/config ids are 400 naming them; an empty list clears it) */
+        put: operations["putConfigurations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/testrail/remote/configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Configuration groups of the selected TestRail project (get_configs) */
+        get: operations["listRemoteConfigs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/imports/junit": {
         parameters: {
             query?: never;
@@ -1424,6 +1459,10 @@ export interface components {
                 description: string;
                 entries: {
                     suite_id: number;
+                    /** @description TestRail configurations of this entry's plan run (issue 14); empty without a configuration mapping */
+                    config_ids: number[];
+                    /** @description the configuration as mapped, e.g. "platform=PS5"; null without configurations */
+                    config_label: string | null;
                     cases: {
                         case_id: number;
                         status_id: number;
@@ -1646,6 +1685,58 @@ export interface components {
                 /** @description JSON path of the offending field */
                 field?: string;
             } | null;
+        };
+        ConfigGroup: {
+            id: number;
+            name: string;
+            configs: {
+                id: number;
+                name: string;
+            }[];
+        };
+        RemoteConfigGroupPage: {
+            items: components["schemas"]["ConfigGroup"][];
+            next_cursor: null;
+        };
+        ConfigurationsRequest: {
+            attributes: {
+                /** @description run attribute key, e.g. platform */
+                attribute: string;
+                group_id: number;
+                /** @description attribute value → config id of the group */
+                values: {
+                    [key: string]: number;
+                };
+            }[];
+        };
+        Configurations: {
+            attributes: {
+                attribute: string;
+                group_id: number;
+                group_name: string | null;
+                /** @description false: the group no longer exists in TestRail */
+                present: boolean;
+                values: {
+                    value: string;
+                    config_id: number;
+                    config_name: string | null;
+                    present: boolean;
+                }[];
+                /** @description values of the attribute seen on the project's runs that are not mapped, with the config of the same name (ignoring case) if any */
+                suggestions: {
+                    value: string;
+                    config_id: number | null;
+                    config_name: string | null;
+                }[];
+            }[];
+            groups: components["schemas"]["ConfigGroup"][];
+            problems: {
+                field: string;
+                /** @enum {string} */
+                problem: "group_disappeared" | "config_disappeared";
+                message: string;
+            }[];
+            unreadable: boolean;
         };
     };
     responses: {
@@ -3564,6 +3655,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RemoteUserPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Configurations"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putConfigurations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigurationsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Configurations"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listRemoteConfigs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id */
+                p: components["parameters"]["p"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteConfigGroupPage"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,7 +1,7 @@
 // Typed client: a project's TestRail configuration (connection, project and suites, statuses,
 // mapping, options).
 import { http, query, type Page } from './client';
-import type { ConnectionRequest, ExportFields, ExportFieldsRequest, Mapping, MappingView, Options, OptionsRequest, RemoteMilestone, RemoteProject, RemoteSuite, RemoteUser, Statuses, TestRailConfig, TestRailSummary } from './types';
+import type { Configurations, ConfigurationsRequest, ConnectionRequest, ExportFields, ExportFieldsRequest, Mapping, MappingView, Options, OptionsRequest, RemoteMilestone, RemoteProject, RemoteSuite, RemoteUser, Statuses, TestRailConfig, TestRailSummary } from './types';
 
 const base = (p: number) => `/projects/${p}/testrail`;
 
@@ -26,4 +26,7 @@ export const testrailApi = {
   milestones: (p: number, includeCompleted = false) =>
     http.get<Page<RemoteMilestone>>(`${base(p)}/remote/milestones${query({ include_completed: includeCompleted ? 1 : undefined })}`),
   users: (p: number) => http.get<Page<RemoteUser>>(`${base(p)}/remote/users`),
+  // Issue 14: run attributes → TestRail configuration groups (value → config id).
+  configurations: (p: number) => http.get<Configurations>(`${base(p)}/configurations`),
+  saveConfigurations: (p: number, body: ConfigurationsRequest) => http.put<Configurations>(`${base(p)}/configurations`, body),
 };

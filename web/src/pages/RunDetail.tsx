@@ -231,8 +231,11 @@ export function RunDetailPage({ runId }: { runId: number }) {
               )}
               {preview.preview.entries.length === 0 && <p className="muted">Nothing would be sent.</p>}
               {preview.preview.entries.map((en) => (
-                <div key={en.suite_id} className="panel table-scroll">
-                  <div className="strong">{suiteNames[en.suite_id] ?? `Suite ${en.suite_id}`}</div>
+                <div key={`${en.suite_id}:${en.config_ids.join(',')}`} className="panel table-scroll" data-testid="preview-entry">
+                  <div className="strong">
+                    {suiteNames[en.suite_id] ?? `Suite ${en.suite_id}`}
+                    {en.config_label && <span data-testid="preview-config"> — configuration run {en.config_label}</span>}
+                  </div>
                   <table className="table compact">
                     <thead>
                       <tr>

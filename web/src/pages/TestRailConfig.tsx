@@ -13,6 +13,7 @@ import { CatalogSection } from './testrail/CatalogSection';
 import { MappingSection } from './testrail/MappingSection';
 import { OptionsSection } from './testrail/OptionsSection';
 import { FieldsSection } from './testrail/FieldsSection';
+import { ConfigurationsSection } from './testrail/ConfigurationsSection';
 
 export function TestRailConfigPage() {
   const { project } = useProject();
@@ -66,6 +67,7 @@ export function TestRailConfigPage() {
           <MappingSection projectId={project.id} initial={cfg.mapping} />
           <OptionsSection projectId={project.id} initial={cfg.options} />
           {trProjectId && <FieldsSection key={trProjectId} projectId={project.id} />}
+          {trProjectId && <ConfigurationsSection key={`cfg-${trProjectId}`} projectId={project.id} />}
         </>
       )}
     </div>
