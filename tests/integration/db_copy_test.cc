@@ -139,15 +139,17 @@ TEST(DbCopyTest, SqliteToPostgresAndBackCopiesEveryTableAndAnswersReadsTheSame) 
     const std::string name = t["table"];
     EXPECT_EQ(t["matches"], true) << name;
     EXPECT_EQ(t["source_rows"], t["target_rows"]) << name;
-    if (!kMayBeEmpty.count(name))
+    if (!kMayBeEmpty.count(name)) {
       EXPECT_GT(t["source_rows"].get<int64_t>(), 0) << name << " is not seeded";
+    }
     checksums[name] = t["target_checksum"];
   }
   // The tables are read from the schema: every table the migrations made is in the report.
   for (const char* must : {"users", "api_tokens", "projects", "tests", "test_steps", "runs",
                            "run_attributes", "testrail_configs", "testrail_links", "exports",
-                           "export_plan_results", "artifacts", "junit_imports", "jobs"})
+                           "export_plan_results", "artifacts", "junit_imports", "jobs"}) {
     EXPECT_TRUE(checksums.count(must)) << must;
+  }
 
   {
     // An instance on the copy (same data dir: same secret key and blobs).
