@@ -100,7 +100,10 @@ TEST(DbCopyTest, SqliteToPostgresAndBackCopiesEveryTableAndAnswersReadsTheSame) 
   auto& pg = testing::PgTestCluster::Get();
   ASSERT_TRUE(pg.ok()) << pg.error();
   ExportEnv env(6, 0);
-  // Seed every kind of row through the API.
+  // Seed every kind of row through the API (a full catalog sync: suites, sections, cases).
+  auto sync = env.h->Post(env.pbase + "/testrail/catalog/sync?wait=1", env.admin,
+                          {{"mode", "full"}});
+  ASSERT_EQ(sync.status, 200) << sync.raw;
   const int64_t test = env.MakeTest({env.cases_a[0]}, {env.cases_a[1]});
   const int64_t run = env.MakeRun(test, "Success", "DefinitelyBug");
   auto art =
