@@ -260,15 +260,18 @@ Result<int64_t> CountRows(Connection& c, const Table& t) {
 }
 
 // PostgreSQL identity columns continue after the copied ids (an INSERT with explicit ids does
-// not advance the sequence; the next CreateUser would otherwise collide with user 1).
+// not advance the sequence; the next CreateUser would otherwise collide with user 1). The
+// two-argument setval marks the value used, so the next id is MAX + 1; an empty table keeps
+// its fresh sequence. (No FALSE literal: the dialect translation turns it into 0.)
 Status ResetSequences(Connection& c, const Table& t) {
   if (c.dialect() != Dialect::kPostgres) return Status::Ok();  // SQLite follows max(rowid)
   for (const Column& col : t.columns) {
     if (!col.identity) continue;
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
-        c.Prepare(kOp, "SELECT setval(pg_get_serial_sequence(?1, ?2), COALESCE((SELECT MAX(" +
-                           Quote(col.name) + ") FROM " + Quote(t.name) + "), 0) + 1, false)"));
+        c.Prepare(kOp, "SELECT setval(CAST(pg_get_serial_sequence(?1, ?2) AS REGCLASS), MAX(" +
+                           Quote(col.name) + ")) FROM " + Quote(t.name) + " HAVING MAX(" +
+                           Quote(col.name) + ") IS NOT NULL"));
     NEXUS_RETURN_IF_ERROR(st.Bind(1, t.name).Bind(2, col.name).Run());
   }
   return Status::Ok();
