@@ -11,7 +11,7 @@ using integration::JUnitImportService;
 
 // Query parameters the route knows; any other is refused (R-Q-BAD: a misspelt
 // `exprot=true` must not silently import without exporting).
-const char* const kParams[] = {"execution_name", "build", "export", "attributes"};
+const char* const kParams[] = {"execution_name", "build", "export", "attributes", "result_map"};
 
 // Every `attributes=key=value` of the query (repeatable), percent-decoded. A pair without
 // '=' is 400 naming it.
@@ -55,7 +55,7 @@ Status CheckParams(const HttpRequest& req) {
     for (const char* k : kParams) known = known || name == k;
     if (!known)
       return InvalidArgument("unknown query parameter '" + name.substr(0, 60) +
-                                 "' (known: execution_name, build, export, attributes)",
+                                 "' (known: execution_name, build, export, attributes, result_map)",
                              name.substr(0, 60), "unknown_field");
   }
   return Status::Ok();
@@ -92,6 +92,10 @@ class ImportApi {
     if (c.req.HasParam("execution_name")) req.execution_name = c.Query("execution_name");
     req.build = c.Query("build");
     NEXUS_ASSIGN_OR_RETURN(req.attributes, AttributesOf(c.req));
+    if (c.req.HasParam("result_map")) {
+      NEXUS_ASSIGN_OR_RETURN(req.result_map,
+                             integration::ParseJUnitResultMap(c.Query("result_map")));
+    }
     if (c.req.HasParam("export")) {
       std::string e = c.Query("export");
       if (e != "true" && e != "false")

@@ -13,6 +13,7 @@
 
 #include "api/export_routes.h"
 #include "app/app.h"
+#include "app/db_copy.h"
 #include "app/demo.h"
 #include "app/import_cli.h"
 
@@ -233,6 +234,7 @@ struct CliArgs {
   std::vector<std::string> features;
   ExportCliOptions eo;
   ImportCliOptions io;
+  DbCopyCliOptions dbo;
 
   CLI::App* serve = nullptr;
   CLI::App* demo = nullptr;
@@ -242,6 +244,7 @@ struct CliArgs {
   CLI::App* project_create = nullptr;
   CLI::App* exp = nullptr;
   CLI::App* import_junit = nullptr;
+  CLI::App* db_copy = nullptr;
 };
 
 void AddServeCommand(CLI::App& cli, CliArgs& a) {
@@ -405,6 +408,10 @@ void AddImportCommand(CLI::App& cli, CliArgs& a) {
   junit->add_option("--build", io.build, "Build/version string of the runs");
   junit->add_option("--attribute", io.attributes,
                     "Run attribute key=value of every run (repeatable), e.g. platform=PS5");
+  junit->add_option("--result-map", io.result_map,
+                    "Outcome → run result/bug label for this import, e.g. "
+                    "failure=Success/DefinitelyBug,error=Error,skipped=Stopped/Undecided "
+                    "(outcomes: passed, failure, error, skipped; docs/ci-import.md)");
   junit->add_flag("--export", io.export_to_testrail, "Export the execution to TestRail");
   junit->add_flag("--json", io.json, "Print the JSON summary even on a terminal");
   junit->add_option("--timeout", io.timeout_s, "Seconds to wait for the server (with --server)")
@@ -491,6 +498,7 @@ int RunCli(int argc, char** argv) {
   AddAdminCommands(cli, a);
   AddExportCommand(cli, a);
   AddImportCommand(cli, a);
+  a.db_copy = AddDbCommand(cli, a.dbo);
 
   try {
     cli.parse(argc, argv);
@@ -505,6 +513,7 @@ int RunCli(int argc, char** argv) {
   }
   if (a.demo->parsed()) return RunDemo(a.config.listen, a.demo_dir, signals);
   if (a.exp->parsed()) return Export(a.config, a.eo);
+  if (a.db_copy->parsed()) return RunDbCopy(a.dbo);
   if (a.import_junit->parsed()) {
     a.io.local = a.import_junit->get_option("--data-dir")->count() > 0 ||
                  a.import_junit->get_option("--db")->count() > 0;

@@ -184,6 +184,10 @@ int RunServerMode(const ImportCliOptions& o, const CombinedReport& report) {
     url += sep + "attributes=" + UrlEncode(a);
     sep = "&";
   }
+  if (!o.result_map.empty()) {
+    url += sep + "result_map=" + UrlEncode(o.result_map);
+    sep = "&";
+  }
   if (o.export_to_testrail) url += sep + "export=true";
 
   testrail::CurlTransportOptions to;
@@ -229,6 +233,11 @@ int RunLocalMode(const ImportCliOptions& o, Config config, const CombinedReport*
   if (!o.execution_name.empty()) req.execution_name = o.execution_name;
   req.build = o.build;
   req.export_to_testrail = o.export_to_testrail;
+  if (!o.result_map.empty()) {
+    auto map = integration::ParseJUnitResultMap(o.result_map);  // checked by RunImportJUnit
+    if (!map.ok()) return Fail(kExitBadInput, "--result-map: " + map.status().message());
+    req.result_map = *map;
+  }
   for (const auto& a : o.attributes) {
     size_t sep = a.find('=');
     req.attributes[a.substr(0, sep)] = a.substr(sep + 1);  // shape checked by RunImportJUnit
@@ -304,6 +313,10 @@ int RunImportJUnit(const ImportCliOptions& o, Config config) {
   }
   if (Status st = CheckRunAttributes(attributes, "--attribute"); !st.ok())
     return Fail(kExitBadInput, st.message());
+  if (!o.result_map.empty()) {
+    auto map = integration::ParseJUnitResultMap(o.result_map);
+    if (!map.ok()) return Fail(kExitBadInput, "--result-map: " + map.status().message());
+  }
   if (server) {
     auto report = CombineReports(o.files);
     if (!report.ok()) return Fail(kExitBadInput, report.status().message());

@@ -25,6 +25,7 @@ struct ImportCliOptions {
   std::string execution_name;
   std::string build;
   std::vector<std::string> attributes;  // "key=value" (--attribute, repeatable)
+  std::string result_map;  // --result-map "failure=Success/DefinitelyBug,…" (validated first)
   bool export_to_testrail = false;
   bool json = false;
   int timeout_s = 3600;  // whole upload + import + export (server mode)

@@ -37,20 +37,6 @@ const char* Attr(const XML_Char** atts, const char* name) {
   return nullptr;
 }
 
-int Rank(JUnitOutcome o) {
-  switch (o) {
-    case JUnitOutcome::kPassed:
-      return 0;
-    case JUnitOutcome::kSkipped:
-      return 1;
-    case JUnitOutcome::kFailed:
-      return 2;
-    case JUnitOutcome::kError:
-      return 3;
-  }
-  return 0;
-}
-
 bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; });
@@ -73,6 +59,20 @@ Result<std::optional<double>> ParseSeconds(std::string_view text, int64_t line) 
 }
 
 }  // namespace
+
+int JUnitOutcomeRank(JUnitOutcome o) {
+  switch (o) {
+    case JUnitOutcome::kPassed:
+      return 0;
+    case JUnitOutcome::kSkipped:
+      return 1;
+    case JUnitOutcome::kFailed:
+      return 2;
+    case JUnitOutcome::kError:
+      return 3;
+  }
+  return 0;
+}
 
 std::string_view JUnitOutcomeName(JUnitOutcome o) {
   switch (o) {
@@ -151,7 +151,7 @@ struct JUnitParser::Impl {
       JUnitOutcome o = el == "failure" ? JUnitOutcome::kFailed
                        : el == "error" ? JUnitOutcome::kError
                                        : JUnitOutcome::kSkipped;
-      bool take = Rank(o) > Rank(current.outcome);
+      bool take = JUnitOutcomeRank(o) > JUnitOutcomeRank(current.outcome);
       if (take) {
         current.outcome = o;
         const char* m = Attr(atts, "message");

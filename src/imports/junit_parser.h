@@ -29,6 +29,10 @@ namespace nexus::imports {
 // error > failure > skipped > passed.
 enum class JUnitOutcome { kPassed, kFailed, kError, kSkipped };
 std::string_view JUnitOutcomeName(JUnitOutcome o);  // "passed", "failed", "error", "skipped"
+// How bad an outcome is: passed 0 < skipped 1 < failed 2 < error 3. The one order both the
+// parser (several outcome elements in one testcase) and the importer (one test repeated in a
+// report) use to keep the worst.
+int JUnitOutcomeRank(JUnitOutcome o);
 
 struct JUnitCase {
   std::string suite;             // name of the innermost enclosing <testsuite> ("" when none)

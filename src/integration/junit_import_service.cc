@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/time_util.h"
@@ -23,20 +23,6 @@ using imports::JUnitOutcome;
 constexpr size_t kMaxExecutionNameChars = 250;
 constexpr size_t kMaxBuildChars = 250;
 constexpr size_t kMaxTestNameBytes = 1000;
-
-int Rank(JUnitOutcome o) {
-  switch (o) {
-    case JUnitOutcome::kPassed:
-      return 0;
-    case JUnitOutcome::kSkipped:
-      return 1;
-    case JUnitOutcome::kFailed:
-      return 2;
-    case JUnitOutcome::kError:
-      return 3;
-  }
-  return 0;
-}
 
 // Cuts `s` to at most `max` bytes on a UTF-8 boundary.
 void CutUtf8(std::string& s, size_t max) {
@@ -87,20 +73,6 @@ std::string SummaryOf(const JUnitCase& c, size_t max) {
   return s;
 }
 
-std::pair<RunResult, BugLabel> ResultOf(JUnitOutcome o) {
-  switch (o) {
-    case JUnitOutcome::kPassed:
-      return {RunResult::kSuccess, BugLabel::kNoBug};
-    case JUnitOutcome::kFailed:
-      return {RunResult::kSuccess, BugLabel::kDefinitelyBug};
-    case JUnitOutcome::kError:
-      return {RunResult::kError, BugLabel::kUndecided};
-    case JUnitOutcome::kSkipped:
-      return {RunResult::kStopped, BugLabel::kUndecided};
-  }
-  return {RunResult::kSuccess, BugLabel::kNoBug};
-}
-
 // A suite's `timestamp` ("2026-01-02T10:00:00", with or without zone) → ms; nullopt when it
 // does not parse (the import time is used then).
 std::optional<TimeMs> ParseTimestamp(const std::optional<std::string>& ts) {
@@ -112,11 +84,31 @@ std::optional<TimeMs> ParseTimestamp(const std::optional<std::string>& ts) {
 std::string Line(const JUnitCase& c) { return "line " + std::to_string(c.line); }
 
 // Everything the parse collects before anything is written.
+// The index of the report's tests by key holds indexes into imp.tests, not a second copy of
+// each key (heterogeneous lookup by string_view): at 100,000 testcases the keys are ~10 MB.
+struct KeyHash {
+  using is_transparent = void;
+  const std::deque<ImportedTest>* tests;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  size_t operator()(size_t i) const { return (*this)((*tests)[i].key); }
+};
+struct KeyEq {
+  using is_transparent = void;
+  const std::deque<ImportedTest>* tests;
+  std::string_view Key(size_t i) const { return (*tests)[i].key; }
+  std::string_view Key(std::string_view k) const { return k; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return Key(a) == Key(b);
+  }
+};
+
 struct Collected {
   NewJUnitImport imp;
-  std::unordered_map<std::string, size_t> test_index;  // key → index in imp.tests
-  std::vector<int> outcome_rank;                       // per run
-  std::vector<JUnitOutcome> outcome;                   // per run
+  std::unordered_set<size_t, KeyHash, KeyEq> test_index{
+      64, KeyHash{&imp.tests}, KeyEq{&imp.tests}};  // indexes into imp.tests, by key
+  std::vector<int> outcome_rank;                    // per run
+  std::vector<JUnitOutcome> outcome;                // per run
   // Each case id with the testcase that first named it (for the error naming it).
   std::map<int64_t, std::string> case_origin;
 };
@@ -149,6 +141,74 @@ ChunkSource FileChunks(const std::string& path) {
     if (n == 0 && std::ferror(file->f)) return InvalidArgument(path + ": read error");
     return std::string_view(file->buf.data(), n);
   };
+}
+
+const JUnitResultMap::Target& JUnitResultMap::Of(JUnitOutcome o) const {
+  switch (o) {
+    case JUnitOutcome::kPassed:
+      return passed;
+    case JUnitOutcome::kFailed:
+      return failure;
+    case JUnitOutcome::kError:
+      return error;
+    case JUnitOutcome::kSkipped:
+      return skipped;
+  }
+  return passed;
+}
+
+Result<JUnitResultMap> ParseJUnitResultMap(std::string_view spec) {
+  auto bad = [](const std::string& what) {
+    return InvalidArgument("result_map: " + what, "result_map", "invalid_value");
+  };
+  JUnitResultMap map;
+  std::set<std::string, std::less<>> seen;
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t end = spec.find(',', pos);
+    if (end == std::string_view::npos) end = spec.size();
+    std::string_view entry = spec.substr(pos, end - pos);
+    pos = end + 1;
+    std::string shown(entry.substr(0, 80));
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos)
+      return bad("'" + shown + "' is not outcome=Result or outcome=Result/BugLabel");
+    std::string_view outcome = entry.substr(0, eq), target = entry.substr(eq + 1);
+    JUnitResultMap::Target* slot = nullptr;
+    if (outcome == "passed") {
+      slot = &map.passed;
+    } else if (outcome == "failure") {
+      slot = &map.failure;
+    } else if (outcome == "error") {
+      slot = &map.error;
+    } else if (outcome == "skipped") {
+      slot = &map.skipped;
+    } else {
+      return bad("unknown outcome '" + std::string(outcome.substr(0, 40)) +
+                 "' (known: passed, failure, error, skipped)");
+    }
+    if (!seen.emplace(outcome).second)
+      return bad("outcome '" + std::string(outcome) + "' is given twice");
+    size_t slash = target.find('/');
+    std::string_view result_name = target.substr(0, slash);
+    std::optional<RunResult> result = ParseRunResult(result_name);
+    if (!result)
+      return bad("unknown run result '" + std::string(result_name.substr(0, 40)) + "' for " +
+                 std::string(outcome) + " (known: Success, Stopped, MaxSteps, Error)");
+    BugLabel label = *result == RunResult::kSuccess ? BugLabel::kNoBug : BugLabel::kUndecided;
+    if (slash != std::string_view::npos) {
+      std::string_view label_name = target.substr(slash + 1);
+      std::optional<BugLabel> parsed = ParseBugLabel(label_name);
+      if (!parsed)
+        return bad("unknown bug label '" + std::string(label_name.substr(0, 40)) + "' for " +
+                   std::string(outcome) +
+                   " (known: NoBug, LikelyNoBug, Undecided, LikelyBug, DefinitelyBug)");
+      label = *parsed;
+    }
+    *slot = {*result, label};
+  }
+  if (!spec.empty() && spec.back() == ',') return bad("an empty entry after the last ','");
+  return map;
 }
 
 Result<std::string> ValidateExecutionName(std::string_view name) {
@@ -188,36 +248,45 @@ Result<JUnitImportView> JUnitImportService::Import(const JUnitImportRequest& req
   const TimeMs now = clock_.NowMs();
   Collected col;
   NewJUnitImport& imp = col.imp;
+  imp.tags = {"junit"};
+  imp.build = req.build;
+  imp.attributes = req.attributes;
+  std::optional<std::string> last_timestamp;
+  TimeMs last_started = ParseTimestamp(last_timestamp).value_or(now);
   auto on_case = [&](JUnitCase&& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(std::vector<int64_t> ids, imports::CaseIdsOf(c));
     std::string key = KeyOf(c);
-    auto [it, fresh] = col.test_index.try_emplace(std::move(key), imp.tests.size());
-    size_t ti = it->second;
+    auto found = col.test_index.find(std::string_view(key));
+    const bool fresh = found == col.test_index.end();
+    size_t ti = fresh ? imp.tests.size() : *found;
     if (fresh) {
       if (static_cast<int64_t>(imp.tests.size()) >= options_.max_testcases)
         return InvalidArgument(Line(c) + ": the report has more than " +
                                    std::to_string(options_.max_testcases) + " testcases",
                                "body", "too_large");
-      imp.tests.push_back({it->first, TestNameOf(c), {"junit"}, {}});
+      imp.tests.push_back({std::move(key), TestNameOf(c), {}});
+      col.test_index.insert(ti);
     }
     for (int64_t id : ids) {
       imp.tests[ti].case_ids.push_back(id);
       col.case_origin.try_emplace(id, Line(c) + ": testcase \"" + c.name.substr(0, 200) + "\"");
     }
-    const int rank = Rank(c.outcome);
+    const int rank = imports::JUnitOutcomeRank(c.outcome);
     // One run per test: index of runs == index of tests (runs are appended with tests).
     if (!fresh && rank < col.outcome_rank[ti]) return Status::Ok();
-    auto [result, label] = ResultOf(c.outcome);
+    const JUnitResultMap::Target& target = req.result_map.Of(c.outcome);
     ImportedRun run;
     run.test = ti;
-    run.result = result;
-    run.bug_label = label;
-    run.started_at = ParseTimestamp(c.timestamp).value_or(now);
+    run.result = target.result;
+    run.bug_label = target.bug_label;
+    if (c.timestamp != last_timestamp) {  // a suite's testcases share its timestamp
+      last_timestamp = c.timestamp;
+      last_started = ParseTimestamp(c.timestamp).value_or(now);
+    }
+    run.started_at = last_started;
     run.finished_at =
         run.started_at + static_cast<TimeMs>(std::llround(c.time_s.value_or(0) * 1000.0));
     run.summary = SummaryOf(c, options_.max_summary_bytes);
-    run.build = req.build;
-    run.attributes = req.attributes;
     if (fresh) {
       imp.runs.push_back(std::move(run));
       col.outcome_rank.push_back(rank);

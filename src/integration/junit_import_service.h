@@ -11,9 +11,10 @@
 // timeout lands exactly one TestRail run.
 //
 // Mapping (a JUnit outcome → run result / bug label; the project's status mapping then
-// decides the TestRail status, as for any run):
+// decides the TestRail status, as for any run), by default:
 //   passed → Success/NoBug, failure → Success/DefinitelyBug, error → Error/Undecided,
-//   skipped → Stopped/Undecided.
+//   skipped → Stopped/Undecided
+// and configurable per import (JUnitImportRequest::result_map, ParseJUnitResultMap).
 // Each testcase is a run of the Nexus test found by its stable key (classname + name),
 // created on first import ("imported" test: no steps, tag "junit") and reused after. A test
 // that occurs several times in one report (reruns) gets one run with the worst outcome.
@@ -49,6 +50,31 @@ struct JUnitImportServiceOptions {
   size_t max_summary_bytes = 4 * 1024;
 };
 
+// What each JUnit outcome becomes in this import (R-IMPORT "configurable per import").
+struct JUnitResultMap {
+  struct Target {
+    RunResult result;
+    BugLabel bug_label;
+    bool operator==(const Target&) const = default;
+  };
+  Target passed{RunResult::kSuccess, BugLabel::kNoBug};
+  Target failure{RunResult::kSuccess, BugLabel::kDefinitelyBug};
+  Target error{RunResult::kError, BugLabel::kUndecided};
+  Target skipped{RunResult::kStopped, BugLabel::kUndecided};
+
+  const Target& Of(imports::JUnitOutcome o) const;
+  bool operator==(const JUnitResultMap&) const = default;
+};
+
+// Parses an override of the default map: comma-separated `outcome=Result[/BugLabel]`, e.g.
+// "failure=Success/DefinitelyBug,error=Error,skipped=Stopped/Undecided". Outcomes: passed,
+// failure, error, skipped (each at most once; the ones not named keep their default). Results
+// and labels are the API's wire names (Success, Stopped, MaxSteps, Error / NoBug, LikelyNoBug,
+// Undecided, LikelyBug, DefinitelyBug); a label left out is NoBug for Success and Undecided
+// otherwise. Errors: InvalidArgument, field "result_map", reason "invalid_value", the message
+// naming the unknown outcome, result or label (or the malformed entry). Empty → the defaults.
+Result<JUnitResultMap> ParseJUnitResultMap(std::string_view spec);
+
 struct JUnitImportRequest {
   int64_t project_id = 0;
   std::optional<int64_t> user_id;  // nullopt: the CLI in local mode
@@ -59,6 +85,9 @@ struct JUnitImportRequest {
   // "attributes"). Not part of the report's identity: a re-post with other attributes answers
   // with the first import.
   RunAttributes attributes;
+  // Outcome → result/label. Like the attributes, not part of the report's identity: a
+  // re-post with another map answers with the first import.
+  JUnitResultMap result_map;
   bool export_to_testrail = false;
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,11 +30,12 @@ struct JUnitImportRecord {
   TimeMs created_at = 0;
 };
 
-// One test of the report, by its stable key.
+// One test of the report, by its stable key. What every test or run of the import shares
+// (tags, build, attributes) is held once in NewJUnitImport, not per row: a 100,000-testcase
+// report is held whole until it has been checked (docs/benchmarks.md "JUnit import").
 struct ImportedTest {
   std::string key;                // classname + "\n" + name
   std::string name;               // the name a new test gets
-  std::vector<std::string> tags;  // the tags a new test gets
   std::vector<int64_t> case_ids;  // TestRail cases to link at test level (added, never removed)
 };
 
@@ -45,16 +47,19 @@ struct ImportedRun {
   TimeMs started_at = 0;
   TimeMs finished_at = 0;
   std::string summary;
-  std::string build;
-  RunAttributes attributes;  // checked by the caller (CheckRunAttributes)
 };
 
 struct NewJUnitImport {
   // project_id, sha256, execution_name, the counts, created_by and created_at are taken;
   // id, execution_id, plan_id, tests_created and links_added are assigned.
   JUnitImportRecord record;
-  std::vector<ImportedTest> tests;  // keys unique
-  std::vector<ImportedRun> runs;
+  std::vector<std::string> tags;  // the tags every new test gets
+  std::string build;              // build of every run
+  RunAttributes attributes;       // attributes of every run (checked: CheckRunAttributes)
+  // Deques: grown one testcase at a time without a vector's doubling (and the moment both
+  // the old and the new array are alive), the rows being the bulk of an import's memory.
+  std::deque<ImportedTest> tests;  // keys unique
+  std::deque<ImportedRun> runs;
 };
 
 class ImportStore {

@@ -296,9 +296,8 @@ Result<std::vector<CatalogSectionRecord>> SqliteStore::ListCatalogSections(
         Statement st,
         c.Prepare(kOp,
                   "SELECT section_id, suite_id, parent_id, name, depth, display_order FROM "
-                  "testrail_catalog_sections WHERE project_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL "
-                  "OR suite_id "
-                  "= ?2) ORDER BY suite_id, display_order, section_id"));
+                  "testrail_catalog_sections WHERE project_id = ?1 AND (CAST(?2 AS BIGINT) IS "
+                  "NULL OR suite_id = ?2) ORDER BY suite_id, display_order, section_id"));
     st.Bind(1, project_id).Bind(2, suite_id);
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -62,7 +62,7 @@ struct ResolvedTest {
 };
 
 Result<ResolvedTest> ResolveTest(Connection& c, std::string_view op, int64_t project_id,
-                                 const ImportedTest& t, TimeMs now) {
+                                 const ImportedTest& t, const std::string& tags_json, TimeMs now) {
   {
     NEXUS_ASSIGN_OR_RETURN(
         Statement q, c.Prepare(op,
@@ -80,7 +80,7 @@ Result<ResolvedTest> ResolveTest(Connection& c, std::string_view op, int64_t pro
         c.Prepare(op,
                   "INSERT INTO tests (project_id, name, tags_json, version, created_at, "
                   "updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?4) RETURNING id"));
-    ins.Bind(1, project_id).Bind(2, t.name).Bind(3, nlohmann::json(t.tags).dump()).Bind(4, now);
+    ins.Bind(1, project_id).Bind(2, t.name).Bind(3, tags_json).Bind(4, now);
     NEXUS_ASSIGN_OR_RETURN(bool row, ins.Step());
     if (!row) return Internal(std::string(op) + ": no id returned");
     id = ins.Int64(0);
@@ -178,10 +178,14 @@ Result<JUnitImportRecord> SqliteStore::CreateJUnitImport(const NewJUnitImport& i
     if (dup) return Conflict("this report was already imported as this execution", "duplicate");
 
     JUnitImportRecord out = in;
+    // What every test / run shares is encoded once, not per row.
+    const std::string tags_json = nlohmann::json(imp.tags).dump();
+    const std::string attributes_json =
+        imp.attributes.empty() ? std::string("{}") : nlohmann::json(imp.attributes).dump();
     std::vector<ResolvedTest> tests;
     tests.reserve(imp.tests.size());
     for (const ImportedTest& t : imp.tests) {
-      NEXUS_ASSIGN_OR_RETURN(ResolvedTest r, ResolveTest(c, kOp, in.project_id, t, now));
+      NEXUS_ASSIGN_OR_RETURN(ResolvedTest r, ResolveTest(c, kOp, in.project_id, t, tags_json, now));
       if (r.created) ++out.tests_created;
       tests.push_back(r);
     }
@@ -235,18 +239,17 @@ Result<JUnitImportRecord> SqliteStore::CreateJUnitImport(const NewJUnitImport& i
             .Bind(5, BugLabelName(r.bug_label))
             .Bind(6, r.started_at)
             .Bind(7, r.finished_at)
-            .Bind(8, r.build)
+            .Bind(8, imp.build)
             .Bind(9, r.summary)
             .Bind(10, out.execution_id)
             .Bind(11, now)
-            .Bind(12,
-                  r.attributes.empty() ? std::string("{}") : nlohmann::json(r.attributes).dump());
+            .Bind(12, attributes_json);
         NEXUS_ASSIGN_OR_RETURN(bool row, run.Step());
         if (!row) return Internal(std::string(kOp) + ": no id returned");
         run_id = run.Int64(0);
       }
       // The rows behind the run list's ?attribute= filter (migration 0007).
-      for (const auto& [key, value] : r.attributes) {
+      for (const auto& [key, value] : imp.attributes) {
         NEXUS_ASSIGN_OR_RETURN(
             Statement attr, c.Prepare(kOp,
                                       "INSERT INTO run_attributes (run_id, project_id, key, value) "

@@ -275,6 +275,11 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& db_url) {
+  NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::OpenUrl(db_url));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenUrl(const std::string& db_url) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (db_url.empty()) return InvalidArgument("the database URL is empty", "db");
   if (db_url.starts_with(kSqlite)) {
@@ -287,16 +292,16 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& db_url) {
       }
     }
     if (rest.empty()) return InvalidArgument("the sqlite URL names no file", "db");
-    return OpenSqliteStore(rest);
+    return SqliteStore::Open(rest);
   }
   auto scheme_end = db_url.find("://");
   if (scheme_end != std::string::npos) {
     std::string scheme = db_url.substr(0, scheme_end);
-    if (scheme == "postgres" || scheme == "postgresql") return OpenPostgresStore(db_url);
+    if (scheme == "postgres" || scheme == "postgresql") return SqliteStore::OpenPostgres(db_url);
     return InvalidArgument("unknown database URL scheme \"" + scheme + "\"", "db",
                            "unsupported_database");
   }
-  return OpenSqliteStore(db_url);
+  return SqliteStore::Open(db_url);
 }
 
 }  // namespace nexus

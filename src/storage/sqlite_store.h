@@ -59,7 +59,19 @@ class SqliteStore final : public Store {
   // "key=value" string); does not migrate. Unavailable when the server cannot be reached.
   static Result<std::unique_ptr<SqliteStore>> OpenPostgres(
       const std::string& conninfo, const PostgresStoreOptions& options = {});
+  // Opens the store named by a --db URL (store.h OpenStore); does not migrate.
+  static Result<std::unique_ptr<SqliteStore>> OpenUrl(const std::string& db_url);
   ~SqliteStore() override;
+
+  // One transaction on a raw connection, below the roles: for tools that work on every table
+  // at once (db_copy.h) and must not grow a role method per table. Same semantics as the
+  // roles' transactions (a write holds the database's writer lock; fn failing rolls back).
+  Status RawWrite(std::string_view op, const std::function<Status(sql::Connection&)>& fn) {
+    return WriteTx(op, fn);
+  }
+  Status RawRead(std::string_view op, const std::function<Status(sql::Connection&)>& fn) {
+    return ReadTx(op, fn);
+  }
 
   Status Migrate() override;
   // Applies the pending migrations numbered <= `version` only (tests and tools use it to

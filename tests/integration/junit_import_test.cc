@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "integration/export_test_util.h"
+#include "integration/junit_import_service.h"
 
 namespace nexus {
 namespace {
@@ -315,6 +316,70 @@ TEST_F(JUnitImportTest, ExportTrueExportsExactlyOnce) {
   EXPECT_EQ(Executions().size(), 1u);
 }
 
+// R-IMPORT "configurable per import": result_map overrides what each outcome becomes.
+TEST(JUnitResultMapTest, ParsesOverridesAndNamesWhatIsWrong) {
+  using integration::JUnitResultMap;
+  using integration::ParseJUnitResultMap;
+  auto m = ParseJUnitResultMap("failure=Success/LikelyBug,error=Error,skipped=Success");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->failure, (JUnitResultMap::Target{RunResult::kSuccess, BugLabel::kLikelyBug}));
+  EXPECT_EQ(m->error, (JUnitResultMap::Target{RunResult::kError, BugLabel::kUndecided}));
+  EXPECT_EQ(m->skipped, (JUnitResultMap::Target{RunResult::kSuccess, BugLabel::kNoBug}));
+  EXPECT_EQ(m->passed, JUnitResultMap().passed);  // not named: the default
+  auto empty = ParseJUnitResultMap("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, JUnitResultMap());
+  const std::pair<std::string, std::string> bad[] = {
+      {"failed=Success", "unknown outcome 'failed'"},
+      {"failure=Sucess", "unknown run result 'Sucess' for failure"},
+      {"error=Error/Bug", "unknown bug label 'Bug' for error"},
+      {"skipped=Stopped,skipped=Error", "outcome 'skipped' is given twice"},
+      {"failure", "'failure' is not outcome=Result"},
+      {"failure=Success,", "empty entry"},
+      {"failure=Success,,error=Error", "'' is not outcome=Result"},
+  };
+  for (const auto& [spec, message] : bad) {
+    auto r = ParseJUnitResultMap(spec);
+    ASSERT_FALSE(r.ok()) << spec;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << spec;
+    EXPECT_EQ(r.status().field(), "result_map") << spec;
+    EXPECT_NE(r.status().message().find(message), std::string::npos) << r.status().message();
+  }
+}
+
+TEST_F(JUnitImportTest, ResultMapOverridesTheOutcomesOfOneImport) {
+  const std::string xml =
+      "<testsuite name=\"m\"><testcase classname=\"m.T\" name=\"ok\"/>"
+      "<testcase classname=\"m.T\" name=\"fails\"><failure message=\"x\"/></testcase>"
+      "<testcase classname=\"m.T\" name=\"errs\"><error message=\"y\"/></testcase>"
+      "<testcase classname=\"m.T\" name=\"skips\"><skipped/></testcase></testsuite>";
+  // A bad map: 400 naming the unknown label, nothing written.
+  Posted bad = Post(xml, "execution_name=mapped&result_map=failure%3DSuccess%2FMaybeBug");
+  EXPECT_EQ(bad.status, 400) << bad.body.dump();
+  EXPECT_EQ(bad.body["error"]["field"], "result_map") << bad.body.dump();
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("'MaybeBug'"), std::string::npos)
+      << bad.body.dump();
+  EXPECT_TRUE(Executions().empty());
+  EXPECT_TRUE(Tests().empty());
+
+  Posted p = Post(xml,
+                  "execution_name=mapped&result_map=failure%3DSuccess%2FLikelyBug%2C"
+                  "error%3DStopped%2FLikelyNoBug%2Cskipped%3DSuccess");
+  ASSERT_EQ(p.status, 201) << p.body.dump();
+  auto runs = RunsOf(p.body["execution_id"].get<int64_t>());
+  EXPECT_EQ(Outcome(runs["m.T \xE2\x80\xBA ok"]), "Success/NoBug");
+  EXPECT_EQ(Outcome(runs["m.T \xE2\x80\xBA fails"]), "Success/LikelyBug");
+  EXPECT_EQ(Outcome(runs["m.T \xE2\x80\xBA errs"]), "Stopped/LikelyNoBug");
+  EXPECT_EQ(Outcome(runs["m.T \xE2\x80\xBA skips"]), "Success/NoBug");
+  // Another import without a map: the defaults again (the map belongs to one import).
+  Posted d = Post(xml, "execution_name=default");
+  ASSERT_EQ(d.status, 201) << d.body.dump();
+  auto defaults = RunsOf(d.body["execution_id"].get<int64_t>());
+  EXPECT_EQ(Outcome(defaults["m.T \xE2\x80\xBA fails"]), "Success/DefinitelyBug");
+  EXPECT_EQ(Outcome(defaults["m.T \xE2\x80\xBA errs"]), "Error/Undecided");
+  EXPECT_EQ(Outcome(defaults["m.T \xE2\x80\xBA skips"]), "Stopped/Undecided");
+}
+
 // ---- The CLI.
 
 struct CliResult {
@@ -427,6 +492,32 @@ TEST(JUnitImportCliTest, LocalDataDirCombinesFilesAndNamesTheBadOne) {
   EXPECT_EQ(passed.exit_code, 0) << passed.out;
   CliResult neither = RunNexus("import junit " + a + " --project 1");
   EXPECT_EQ(neither.exit_code, 2);
+
+  // --result-map: checked before anything is read or written, then applied to the runs.
+  CliResult bad_map = RunNexus("import junit " + b + " --execution-name mapped --result-map " +
+                               "failure=Nope" + common);
+  EXPECT_EQ(bad_map.exit_code, 2) << bad_map.out;
+  EXPECT_NE(bad_map.out.find("--result-map: result_map: unknown run result 'Nope' for failure"),
+            std::string::npos)
+      << bad_map.out;
+  CliResult mapped = RunNexus("import junit " + b + " --execution-name mapped --result-map " +
+                              "failure=Success/LikelyBug,skipped=Success" + common);
+  EXPECT_EQ(mapped.exit_code, 1) << mapped.out;  // the exit code follows the JUnit outcomes
+  Json mj = Json::parse(mapped.out, nullptr, false);
+  ASSERT_TRUE(mj.is_object()) << mapped.out;
+  auto store = OpenSqliteStore(data.path() + "/nexus.db");
+  ASSERT_TRUE(store.ok());
+  RunFilter f;
+  f.execution_id = mj["execution_id"].get<int64_t>();
+  auto runs = (*store)->ListRuns(project, f, PageRequest{0, 100});
+  ASSERT_TRUE(runs.ok());
+  std::multiset<std::string> outcomes;
+  for (const auto& run : *runs)
+    outcomes.insert(std::string(RunResultName(run.result)) + "/" +
+                    std::string(BugLabelName(run.bug_label)));
+  EXPECT_EQ(outcomes.count("Success/LikelyBug"), 1u);  // go.xml: one failure
+  EXPECT_EQ(outcomes.count("Stopped/Undecided"), 0u);  // its skipped one is Success now
+  EXPECT_EQ(outcomes.count("Success/DefinitelyBug"), 0u);
 }
 
 }  // namespace

@@ -16,15 +16,16 @@ NewJUnitImport Report(int64_t project, const std::string& sha, const std::string
   imp.record.execution_name = name;
   imp.record.created_at = 5000;
   imp.record.passed = static_cast<int64_t>(tests.size());
+  imp.tags = {"junit"};
+  imp.build = "1.0";
+  imp.attributes = {{"platform", "PS5"}};
   for (size_t i = 0; i < tests.size(); ++i) {
-    imp.tests.push_back({tests[i].first, "name of " + tests[i].first, {"junit"}, tests[i].second});
+    imp.tests.push_back({tests[i].first, "name of " + tests[i].first, tests[i].second});
     ImportedRun r;
     r.test = i;
     r.started_at = 4000;
     r.finished_at = 4500;
     r.summary = "JUnit: passed";
-    r.build = "1.0";
-    r.attributes = {{"platform", "PS5"}};
     imp.runs.push_back(r);
   }
   return imp;

@@ -3747,6 +3747,8 @@ export interface operations {
                 export?: "true" | "false";
                 /** @description run attribute key=value set on every run (repeatable), e.g. platform=PS5 (R-RUN limits) */
                 attributes?: string[];
+                /** @description what each JUnit outcome becomes in this import, overriding the defaults (passed=Success/NoBug, failure=Success/DefinitelyBug, error=Error/Undecided, skipped=Stopped/Undecided): comma-separated outcome=Result[/BugLabel], e.g. failure=Success/LikelyBug,skipped=Success; outcomes passed, failure, error, skipped; a label left out is NoBug for Success, Undecided otherwise. An unknown outcome, result or label is 400 (field result_map) naming it, nothing written. Not part of the report's identity. */
+                result_map?: string;
             };
             header?: {
                 "Content-Encoding"?: "gzip" | "identity";
