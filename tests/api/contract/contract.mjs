@@ -235,6 +235,9 @@ await ok('GET', `${TR}/export-fields`);
 await ok('PUT', `${TR}/export-fields`, { fields: {}, failed_assignee_id: null, step_results: false });
 await ok('GET', `${TR}/remote/milestones?include_completed=true`);
 await ok('GET', `${TR}/remote/users`);
+await ok('GET', `${TR}/remote/configs`);
+await ok('GET', `${TR}/configurations`);
+await ok('PUT', `${TR}/configurations`, { attributes: [] }); // an empty list clears the mapping
 await ok('GET', TR);
 await ok('GET', `${TR}/summary`);
 
