@@ -191,6 +191,27 @@ TEST_F(SharedRateBudgetTest, LimitLearnedByOneProcessIsFollowedByTheOther) {
   EXPECT_EQ(d.LearnedLimit(), std::nullopt);
 }
 
+// A database error in the ledger (here: a schema without migration 0012) never fails the call:
+// the budget falls back to its local window and says so.
+TEST(SharedRateBudgetErrorTest, LedgerErrorFallsBackToTheLocalBudget) {
+  testing::PgTestCluster& pg = testing::PgTestCluster::Get();
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  const std::string conninfo = pg.Fresh();
+  ASSERT_FALSE(conninfo.empty()) << pg.error();
+  auto store = OpenPostgresStore(conninfo, 2);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto ledger = MakeSharedRateLedger(**store);
+  ASSERT_NE(ledger, nullptr);
+  testrail::SteadyMonotonicClock clock;
+  obs::Metrics metrics;
+  RateBudget budget(kKey, ShortWindow(), clock, &metrics, 1, ledger.get());
+  EXPECT_EQ(budget.Acquire(), 0);
+  EXPECT_TRUE(budget.SharedDegraded());
+  EXPECT_EQ(metrics.Value("nexus_testrail_shared_budget_errors_total"), 1);
+  EXPECT_EQ(budget.InWindow(), 1);
+  EXPECT_FALSE(ledger->Pause(kKey, 1000).ok());
+}
+
 TEST(SharedRateBudgetSqliteTest, NoLedgerOnSqlite) {
   testing::TempDir dir;
   auto store = OpenSqliteStore(dir.File("one.db"));
