@@ -57,7 +57,7 @@ struct Config {
   // Percent of that limit Nexus uses in any 60-s window (the rest: other users), 1-100.
   double testrail_budget_share_percent = 80;
   // The window the per-minute limit is counted over (tests and benchmarks shorten it, with the
-  // simulator's --rate-limit-window-ms) and its safety margin (1/60 of it, as 1 s of 60 s).
+  // simulator's rate_limit_window_ms) and its safety margin (1/60 of it, as 1 s of 60 s).
   int64_t testrail_budget_window_ms = 60'000;
   // On PostgreSQL, every instance on the database draws from one budget per TestRail instance
   // (pg_rate_ledger.h); false only for measuring what happens without it.
