@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <random>
 
 #include "api/artifact_routes.h"
 #include "api/auth_routes.h"
@@ -21,6 +22,7 @@
 #include "api/run_routes.h"
 #include "api/test_routes.h"
 #include "api/testrail_routes.h"
+#include "storage/pg_rate_ledger.h"
 
 namespace nexus::app {
 
@@ -115,7 +117,9 @@ Status App::BuildServices() {
                          auth::LoadMasterKey(config.secret_key, config.data_dir));
   secrets_ = std::make_unique<auth::SodiumSecretBox>(key);
   testrail_transport_ = std::make_unique<testrail::CurlTransport>();
-  testrail_budgets_ = std::make_unique<testrail::RateBudgets>(nullptr, &metrics_);
+  if (config.testrail_shared_budget) testrail_ledger_ = MakeSharedRateLedger(store);
+  testrail_budgets_ = std::make_unique<testrail::RateBudgets>(
+      nullptr, &metrics_, std::random_device{}(), testrail_ledger_.get());
   testrail::TestRailClientOptions tro;
   tro.allow_private = config.testrail_allow_private;
   tro.allow_insecure_http = config.testrail_allow_insecure_http;
@@ -123,6 +127,8 @@ Status App::BuildServices() {
   tro.request_timeout_ms = config.testrail_request_timeout_ms;
   tro.requests_per_minute = config.testrail_requests_per_minute;
   tro.budget_share = std::clamp(config.testrail_budget_share_percent, 1.0, 100.0) / 100.0;
+  tro.budget_window_ms = std::max<int64_t>(100, config.testrail_budget_window_ms);
+  tro.budget_margin_ms = tro.budget_window_ms / 60;
   tro.retry = config.testrail_retry;
   integration::TestRailClientFactory factory =
       [transport = testrail_transport_.get(), budgets = testrail_budgets_.get(),
@@ -133,6 +139,7 @@ Status App::BuildServices() {
 
   // Durable jobs (exports, catalog syncs) on one shared runner.
   jobs::JobRunnerOptions jro;
+  jro.threads = std::max(1, config.job_threads);
   jro.lease_ms = config.job_lease_ms;
   jro.heartbeat_ms = std::max<int64_t>(100, config.job_lease_ms / 3);
   jobs_ = std::make_unique<jobs::JobRunner>(store, clock_, jro);

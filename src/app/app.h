@@ -56,11 +56,18 @@ struct Config {
   double testrail_requests_per_minute = 180;
   // Percent of that limit Nexus uses in any 60-s window (the rest: other users), 1-100.
   double testrail_budget_share_percent = 80;
+  // The window the per-minute limit is counted over (tests and benchmarks shorten it, with the
+  // simulator's rate_limit_window_ms) and its safety margin (1/60 of it, as 1 s of 60 s).
+  int64_t testrail_budget_window_ms = 60'000;
+  // On PostgreSQL, every instance on the database draws from one budget per TestRail instance
+  // (pg_rate_ledger.h); false only for measuring what happens without it.
+  bool testrail_shared_budget = true;
   auth::KdfStrength kdf = auth::KdfStrength::kInteractive;
   // Exports: lease of a running job (NEXUS_JOB_LEASE_MS; a job whose process died
   // is resumed after it expires — tests shorten it) and results per add_results_for_cases
   // call (0 = the measured default, docs/export.md).
   int64_t job_lease_ms = 30'000;
+  int job_threads = 2;  // worker threads of the job runner (--job-threads)
   int export_batch_size = 0;
   // Wait after an ambiguous TestRail outcome before reading what landed (docs/export.md §2).
   int64_t export_settle_ms = 5000;
@@ -127,6 +134,8 @@ class App {
   std::unique_ptr<auth::SecretBox> secrets_;
   // Shared by every TestRail client: one connection pool, one rate budget per instance.
   std::unique_ptr<testrail::CurlTransport> testrail_transport_;
+  // PostgreSQL: the budget shared with the other instances on the database (null on SQLite).
+  std::unique_ptr<testrail::SharedRateLedger> testrail_ledger_;
   std::unique_ptr<testrail::RateBudgets> testrail_budgets_;
   // Services are built in dependency order and destroyed in reverse: the job runner is
   // stopped (Stop()) before the services its handlers call go.

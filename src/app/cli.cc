@@ -63,6 +63,19 @@ void AddTestRailFlags(CLI::App* cmd, Config& c) {
                   "60-s window; the rest is left to the instance's other users (default 80)")
       ->envname("NEXUS_TESTRAIL_BUDGET_SHARE")
       ->check(CLI::Range(1.0, 100.0));
+  // For tests and benchmarks (not in --help): the window the per-minute limit is counted over,
+  // shortened together with the simulator's, and the shared budget switched off (the control
+  // of bench/shared_budget_bench.sh).
+  cmd->add_option("--testrail-budget-window-ms", c.testrail_budget_window_ms,
+                  "Window of the TestRail rate budget in ms (testing; default 60000)")
+      ->envname("NEXUS_TESTRAIL_BUDGET_WINDOW_MS")
+      ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}))
+      ->group("");
+  cmd->add_option("--testrail-shared-budget", c.testrail_shared_budget,
+                  "Share the TestRail rate budget with the other instances on a PostgreSQL "
+                  "database (testing; default true)")
+      ->envname("NEXUS_TESTRAIL_SHARED_BUDGET")
+      ->group("");
   cmd->add_option("--secret-key", c.secret_key,
                   "Master key for stored TestRail API keys: 64 hex digits or base64 of 32 "
                   "bytes (default: generated key file <data-dir>/secret.key)")
@@ -307,6 +320,12 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
                    "dead (e.g. SIGKILLed) instance is taken over by another instance on the same "
                    "database after it (default 30000)")
       ->envname("NEXUS_JOB_LEASE_MS");
+  serve
+      ->add_option("--job-threads", config.job_threads,
+                   "Background jobs (exports, catalog syncs) this instance runs at once "
+                   "(default 2)")
+      ->envname("NEXUS_JOB_THREADS")
+      ->check(CLI::Range(1, 64));
   serve
       ->add_option("--export-batch-size", config.export_batch_size,
                    "Results per add_results_for_cases call (0 = default)")

@@ -161,6 +161,8 @@ Status SqliteStore::RowLockingTx(std::string_view op,
 
 SqliteStore::SqliteStore(std::unique_ptr<sql::ConnectionPool> pool) : pool_(std::move(pool)) {}
 
+bool SqliteStore::IsPostgres() const { return pool_->dialect() == sql::Dialect::kPostgres; }
+
 SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,

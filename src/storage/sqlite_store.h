@@ -72,6 +72,13 @@ class SqliteStore final : public Store {
   Status RawRead(std::string_view op, const std::function<Status(sql::Connection&)>& fn) {
     return ReadTx(op, fn);
   }
+  // A row-locking transaction (RowLockingTx below) for code that locks the rows it changes
+  // itself and must not queue behind the single writer lock: the shared TestRail rate budget
+  // (pg_rate_ledger.h). fn must touch only the database (it may run again on a transient error).
+  Status RawRowLocking(std::string_view op, const std::function<Status(sql::Connection&)>& fn) {
+    return RowLockingTx(op, fn);
+  }
+  bool IsPostgres() const;
 
   Status Migrate() override;
   // Applies the pending migrations numbered <= `version` only (tests and tools use it to

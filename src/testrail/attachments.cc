@@ -189,10 +189,7 @@ Result<std::unique_ptr<AttachmentUploader>> AttachmentUploader::Create(const Tes
     return InvalidArgument("Enter the TestRail user (email).", "user", "invalid_user");
   if (config.api_key.empty())
     return InvalidArgument("Enter the TestRail API key.", "api_key", "invalid_api_key");
-  RateBudgetOptions rate;
-  rate.requests_per_minute = config.options.requests_per_minute;
-  rate.share = config.options.budget_share;
-  std::shared_ptr<RateBudget> budget = budgets.ForInstance(base, rate);
+  std::shared_ptr<RateBudget> budget = budgets.ForInstance(base, BudgetOptionsOf(config.options));
   return std::unique_ptr<AttachmentUploader>(new AttachmentUploader(
       std::move(base), config, transport, std::move(budget), budgets.clock(), metrics));
 }

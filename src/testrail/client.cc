@@ -138,10 +138,7 @@ Result<std::unique_ptr<TestRailClient>> TestRailClient::Create(const TestRailCon
   if (config.api_key.empty()) {
     return InvalidArgument("Enter the TestRail API key.", "api_key", "invalid_api_key");
   }
-  RateBudgetOptions rate;
-  rate.requests_per_minute = config.options.requests_per_minute;
-  rate.share = config.options.budget_share;
-  std::shared_ptr<RateBudget> budget = budgets.ForInstance(base, rate);
+  std::shared_ptr<RateBudget> budget = budgets.ForInstance(base, BudgetOptionsOf(config.options));
   if (config.options.insecure) {
     spdlog::warn("TestRail client for {}: TLS certificate verification is DISABLED (insecure)",
                  base);

@@ -36,13 +36,26 @@ struct TestRailClientOptions {
   // (TestRail Server). The budget lets `budget_share` of it through in any sliding 60-s
   // window and learns a stricter limit from 429 answers (docs/testrail-client.md).
   double requests_per_minute = 180;
-  double budget_share = 0.8;         // (0, 1]: the rest is left to the instance's other users
-  bool allow_private = false;        // loopback/private TestRail hosts (simulator, on-premise LAN)
-  bool allow_insecure_http = false;  // plain http:// to public hosts (API key sent in clear)
-  std::string ca_bundle;             // PEM CA file for on-premise servers with a private CA
-  bool insecure = false;             // disable TLS verification (logged as a warning)
+  double budget_share = 0.8;          // (0, 1]: the rest is left to the instance's other users
+  int64_t budget_window_ms = 60'000;  // the window of the limit (tests shorten it)
+  int64_t budget_margin_ms = 1'000;   // added to the window (a call lands after its grant)
+  bool allow_private = false;         // loopback/private TestRail hosts (simulator, on-premise LAN)
+  bool allow_insecure_http = false;   // plain http:// to public hosts (API key sent in clear)
+  std::string ca_bundle;              // PEM CA file for on-premise servers with a private CA
+  bool insecure = false;              // disable TLS verification (logged as a warning)
   RetryOptions retry;
 };
+
+// The rate budget options the client options name (one place, so the client and the
+// attachment uploader of one instance never flip its budget between two settings).
+inline RateBudgetOptions BudgetOptionsOf(const TestRailClientOptions& o) {
+  RateBudgetOptions rate;
+  rate.requests_per_minute = o.requests_per_minute;
+  rate.share = o.budget_share;
+  rate.window_ms = o.budget_window_ms;
+  rate.margin_ms = o.budget_margin_ms;
+  return rate;
+}
 
 struct TestRailConfig {
   std::string base_url;  // any form NormalizeBaseUrl accepts

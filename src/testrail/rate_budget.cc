@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 namespace nexus::testrail {
@@ -13,6 +14,7 @@ constexpr char kWaitTotal[] = "nexus_testrail_rate_limit_wait_seconds_total";
 constexpr char kWaitHist[] = "nexus_testrail_rate_limit_wait_seconds";
 constexpr char k429Total[] = "nexus_testrail_429_total";
 constexpr char kPauseTotal[] = "nexus_testrail_pause_seconds_total";
+constexpr char kSharedErrors[] = "nexus_testrail_shared_budget_errors_total";
 }  // namespace
 
 int64_t SteadyMonotonicClock::NowUs() {
@@ -26,13 +28,22 @@ void SteadyMonotonicClock::SleepUs(int64_t us) {
 }
 
 RateBudget::RateBudget(std::string key, RateBudgetOptions options, MonotonicClock& clock,
-                       obs::Metrics* metrics, uint64_t seed)
-    : key_(std::move(key)), clock_(clock), metrics_(metrics), options_(options), rng_(seed) {
+                       obs::Metrics* metrics, uint64_t seed, SharedRateLedger* shared)
+    : key_(std::move(key)),
+      clock_(clock),
+      metrics_(metrics),
+      shared_(shared),
+      options_(options),
+      rng_(seed) {
   if (metrics_ != nullptr) {
     metrics_->Describe(kWaitTotal, "counter",
                        "Seconds callers waited for the TestRail rate budget (pacing + pauses).");
     metrics_->Describe(kWaitHist, "histogram", "Per-request wait for the TestRail rate budget.");
     metrics_->Describe(k429Total, "counter", "HTTP 429 answers received from TestRail.");
+    if (shared_ != nullptr)
+      metrics_->Describe(kSharedErrors, "counter",
+                         "Failures of the rate budget shared in the database (the local budget "
+                         "paced the call alone).");
   }
 }
 
@@ -111,6 +122,16 @@ CallCostEstimate RateBudget::Costs() const {
 }
 
 int64_t RateBudget::Acquire() {
+  int64_t waited = AcquireLocal();
+  if (shared_ != nullptr) waited += AcquireShared();
+  if (metrics_ != nullptr && waited > 0) {
+    metrics_->Inc(kWaitTotal, {}, waited / 1e6);
+    metrics_->Observe(kWaitHist, {}, waited / 1e6);
+  }
+  return waited;
+}
+
+int64_t RateBudget::AcquireLocal() {
   int64_t waited = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
@@ -147,12 +168,87 @@ int64_t RateBudget::Acquire() {
     auto it = std::find(grants_.begin(), grants_.end(), slot);
     if (it != grants_.end()) grants_.erase(it);
   }
-  lock.unlock();
-  if (metrics_ != nullptr && waited > 0) {
-    metrics_->Inc(kWaitTotal, {}, waited / 1e6);
-    metrics_->Observe(kWaitHist, {}, waited / 1e6);
-  }
   return waited;
+}
+
+int RateBudget::SharedAllowed(const SharedLimitState& state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state.learned_limit && *state.learned_limit > 0 &&
+      state.learned_under_rpm == std::llround(options_.requests_per_minute) &&
+      (options_.requests_per_minute <= 0 || *state.learned_limit < options_.requests_per_minute) &&
+      (!learned_limit_ || *state.learned_limit < *learned_limit_)) {
+    learned_limit_ = state.learned_limit;
+    spdlog::info("TestRail {}: another Nexus instance learned a limit of {} requests per minute",
+                 key_, *state.learned_limit);
+  }
+  return AllowedLocked(clock_.NowUs());
+}
+
+bool RateBudget::SharedUsable() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !shared_failing_ || clock_.NowUs() >= shared_retry_at_us_;
+}
+
+bool RateBudget::SharedDegraded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shared_failing_;
+}
+
+void RateBudget::SharedFailed(std::string_view what, const Status& status) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first = !shared_failing_;
+    shared_failing_ = true;
+    shared_retry_at_us_ = clock_.NowUs() + kSharedRetryMs * 1000;
+  }
+  if (metrics_ != nullptr) metrics_->Inc(kSharedErrors);
+  if (first) {
+    spdlog::warn(
+        "TestRail {}: the rate budget shared in the database failed ({}: {}); this instance "
+        "paces its calls alone until it is back (other instances may then push TestRail into "
+        "429s)",
+        key_, what, status.message());
+  }
+}
+
+void RateBudget::SharedSucceeded() {
+  bool recovered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    recovered = shared_failing_;
+    shared_failing_ = false;
+  }
+  if (recovered) spdlog::info("TestRail {}: the shared rate budget is back", key_);
+}
+
+int64_t RateBudget::AcquireShared() {
+  int64_t waited = 0;
+  if (!SharedUsable()) return waited;
+  int64_t span_us;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    span_us = SpanUsLocked();
+  }
+  const auto allowed = [this](const SharedLimitState& state) { return SharedAllowed(state); };
+  while (true) {
+    Result<SharedGrant> grant = shared_->TryAcquire(key_, span_us, allowed);
+    if (!grant.ok()) {
+      SharedFailed("acquire", grant.status());
+      return waited;
+    }
+    SharedSucceeded();
+    if (grant->granted) return waited;
+    // Sleep until the place frees (bounded, so a changed limit or a lifted pause is seen).
+    const int64_t wait = std::clamp<int64_t>(grant->wait_us, 1'000, span_us);
+    if (grant->paused_us > 0) {
+      // Another process's pause: let this process's other threads wait locally too.
+      std::lock_guard<std::mutex> lock(mu_);
+      PauseLocked(grant->paused_us);
+    }
+    clock_.SleepUs(wait);
+    waited += wait;
+  }
 }
 
 int64_t RateBudget::JitteredLocked(int64_t base_ms, int64_t max_ms, int exponent) {
@@ -172,6 +268,8 @@ int64_t RateBudget::PauseLocked(int64_t pause_us) {
 int64_t RateBudget::OnRateLimited(std::optional<double> retry_after_s,
                                   std::optional<int> limit_per_minute) {
   int64_t pause_ms;
+  std::optional<int> learned;  // a limit newly learned here, for the shared ledger
+  int64_t configured_rpm = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++consecutive_429_;
@@ -181,6 +279,8 @@ int64_t RateBudget::OnRateLimited(std::optional<double> retry_after_s,
         (options_.requests_per_minute <= 0 || *limit_per_minute < options_.requests_per_minute) &&
         (!learned_limit_ || *limit_per_minute < *learned_limit_)) {
       learned_limit_ = *limit_per_minute;
+      learned = *limit_per_minute;
+      configured_rpm = std::llround(options_.requests_per_minute);
       spdlog::warn(
           "TestRail {}: the instance allows {} requests per minute (configured {}); "
           "the budget follows it",
@@ -207,6 +307,13 @@ int64_t RateBudget::OnRateLimited(std::optional<double> retry_after_s,
                                  1000;
     pause_ms = PauseLocked(pause_us);
   }
+  if (shared_ != nullptr && SharedUsable()) {
+    if (learned) {
+      Status st = shared_->LearnLimit(key_, *learned, configured_rpm);
+      if (!st.ok()) SharedFailed("learn limit", st);
+    }
+    SharePause(pause_ms);
+  }
   if (metrics_ != nullptr) {
     metrics_->Inc(k429Total);
     metrics_->Inc(kPauseTotal, {{"reason", "rate_limited"}}, static_cast<double>(pause_ms) / 1e3);
@@ -226,10 +333,17 @@ int64_t RateBudget::OnMaintenance(std::optional<double> retry_after_s) {
                                  1000;
     pause_ms = PauseLocked(pause_us);
   }
+  if (shared_ != nullptr && SharedUsable()) SharePause(pause_ms);
   if (metrics_ != nullptr) {
     metrics_->Inc(kPauseTotal, {{"reason", "maintenance"}}, static_cast<double>(pause_ms) / 1e3);
   }
   return pause_ms;
+}
+
+void RateBudget::SharePause(int64_t pause_ms) {
+  if (pause_ms <= 0) return;
+  Result<int64_t> until = shared_->Pause(key_, pause_ms * 1000);
+  if (!until.ok()) SharedFailed("pause", until.status());
 }
 
 void RateBudget::OnSuccess() {
@@ -262,8 +376,9 @@ int64_t RateBudget::PausedUntilUs() const {
   return paused_until_us_;
 }
 
-RateBudgets::RateBudgets(MonotonicClock* clock, obs::Metrics* metrics, uint64_t seed)
-    : metrics_(metrics), next_seed_(seed) {
+RateBudgets::RateBudgets(MonotonicClock* clock, obs::Metrics* metrics, uint64_t seed,
+                         SharedRateLedger* shared)
+    : metrics_(metrics), shared_(shared), next_seed_(seed) {
   if (clock == nullptr) {
     owned_clock_ = std::make_unique<SteadyMonotonicClock>();
     clock = owned_clock_.get();
@@ -279,7 +394,8 @@ std::shared_ptr<RateBudget> RateBudgets::ForInstance(const std::string& base_url
     it->second->SetOptions(options);
     return it->second;
   }
-  auto budget = std::make_shared<RateBudget>(base_url, options, *clock_, metrics_, next_seed_++);
+  auto budget =
+      std::make_shared<RateBudget>(base_url, options, *clock_, metrics_, next_seed_++, shared_);
   budgets_.emplace(base_url, budget);
   return budget;
 }

@@ -5,7 +5,9 @@
 // stricter limit from 429 answers, pauses the whole instance after a 429 (Retry-After, or
 // exponential backoff with jitter when the header is absent) or a 409 maintenance answer, and
 // records its waits in metrics. RateBudgets is the process-wide registry, passed in as a
-// dependency.
+// dependency. With a SharedRateLedger (several Nexus processes on one PostgreSQL database) the
+// budget is only the process's front: each grant is then also taken from the ledger, which
+// counts the calls of every process, and pauses and learned limits are shared through it.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include <string_view>
 
 #include "obs/metrics.h"
+#include "testrail/shared_rate_ledger.h"
 
 namespace nexus::testrail {
 
@@ -70,15 +73,23 @@ struct CallCostEstimate {
 // Thread-safe: any number of threads call Acquire() concurrently.
 class RateBudget {
  public:
+  // `shared` (not owned, may be null, must outlive the budget): the ledger all processes on
+  // the database share; with it, `share` is the fraction all of them together may use.
   RateBudget(std::string key, RateBudgetOptions options, MonotonicClock& clock,
-             obs::Metrics* metrics, uint64_t seed);
+             obs::Metrics* metrics, uint64_t seed, SharedRateLedger* shared = nullptr);
 
   // Blocks until the caller may send one request: waits for a pause (429/409) to end and
   // for a place in the sliding window (at most Allowed() grants in any window_ms +
   // margin_ms; the place is reserved at once, so waiting threads go in order). Returns the
   // microseconds waited (also added to nexus_testrail_rate_limit_wait_seconds_total and
   // observed in the nexus_testrail_rate_limit_wait_seconds histogram when > 0).
+  // With a shared ledger, then waits for a place in the ledger's window (all processes) and
+  // for a pause set by any process. When the ledger fails (database unreachable…), the local
+  // grant stands: the call goes out paced by this process's budget alone, the failure is
+  // logged once and counted in nexus_testrail_shared_budget_errors_total, and the ledger is
+  // left alone for kSharedRetryMs before it is tried again.
   int64_t Acquire();
+  static constexpr int64_t kSharedRetryMs = 5'000;
 
   // A 429 arrived: pauses the whole instance for `retry_after_s` seconds, or, when absent,
   // for an exponential backoff with jitter (base * 2^consecutive, capped, in [d/2, d]).
@@ -118,6 +129,8 @@ class RateBudget {
   CallCostEstimate Costs() const;
   // Monotonic time (us) until which the instance is paused; <= now when not paused.
   int64_t PausedUntilUs() const;
+  // True while the shared ledger is failing and skipped (the local budget alone paces).
+  bool SharedDegraded() const;
   const std::string& key() const { return key_; }
   MonotonicClock& clock() { return clock_; }
 
@@ -127,10 +140,23 @@ class RateBudget {
   void TrimLocked(int64_t now_us) const;
   int64_t JitteredLocked(int64_t base_ms, int64_t max_ms, int exponent);
   int64_t PauseLocked(int64_t pause_us);
+  // The local sliding window and local pause (the whole budget without a ledger).
+  int64_t AcquireLocal();
+  // The shared ledger's window and pause; returns the microseconds waited.
+  int64_t AcquireShared();
+  // The grants allowed per window given what the ledger knows (adopts its learned limit).
+  int SharedAllowed(const SharedLimitState& state);
+  // Whether the ledger may be consulted now (not within kSharedRetryMs of a failure).
+  bool SharedUsable();
+  void SharedFailed(std::string_view what, const Status& status);
+  void SharedSucceeded();
+  // Tells the ledger about a pause of `pause_ms` set here (failures: SharedFailed).
+  void SharePause(int64_t pause_ms);
 
   const std::string key_;
   MonotonicClock& clock_;
   obs::Metrics* const metrics_;
+  SharedRateLedger* const shared_;
 
   mutable std::mutex mu_;
   RateBudgetOptions options_;  // guarded by mu_
@@ -144,6 +170,8 @@ class RateBudget {
   int consecutive_429_ = 0;           // mu_
   int consecutive_409_ = 0;           // mu_
   std::mt19937_64 rng_;               // mu_
+  bool shared_failing_ = false;       // mu_
+  int64_t shared_retry_at_us_ = 0;    // mu_: the ledger is skipped until then after a failure
 };
 
 // Registry of budgets keyed by normalised base URL. Thread-safe. Owns the clock used by the
@@ -151,8 +179,9 @@ class RateBudget {
 class RateBudgets {
  public:
   // `clock` nullptr: a SteadyMonotonicClock owned by the registry. `metrics` may be null.
+  // `shared` (not owned, may be null): the ledger every budget also draws from (PostgreSQL).
   explicit RateBudgets(MonotonicClock* clock = nullptr, obs::Metrics* metrics = nullptr,
-                       uint64_t seed = std::random_device{}());
+                       uint64_t seed = std::random_device{}(), SharedRateLedger* shared = nullptr);
   RateBudgets(const RateBudgets&) = delete;
   RateBudgets& operator=(const RateBudgets&) = delete;
 
@@ -166,6 +195,7 @@ class RateBudgets {
   std::unique_ptr<MonotonicClock> owned_clock_;
   MonotonicClock* clock_;
   obs::Metrics* metrics_;
+  SharedRateLedger* shared_;
   std::mutex mu_;
   uint64_t next_seed_;                                          // mu_
   std::map<std::string, std::shared_ptr<RateBudget>> budgets_;  // mu_

@@ -220,5 +220,50 @@ TEST(RateBudgetTest, RealClockConcurrentThreadsKeepTheWindow) {
   EXPECT_TRUE(AtMostInAnyWindow(t, 5, 245'000));
 }
 
+// A shared ledger (several processes on PostgreSQL) whose database is gone.
+class FailingLedger : public SharedRateLedger {
+ public:
+  Result<SharedGrant> TryAcquire(const std::string&, int64_t,
+                                 const std::function<int(const SharedLimitState&)>&) override {
+    ++calls;
+    return Gone();
+  }
+  Result<int64_t> Pause(const std::string&, int64_t) override {
+    ++calls;
+    return Gone();
+  }
+  Status LearnLimit(const std::string&, int, int64_t) override {
+    ++calls;
+    return Gone();
+  }
+  static Status Gone() {
+    return Status(StatusCode::kUnavailable, "connect to PostgreSQL: connection refused");
+  }
+  int calls = 0;
+};
+
+TEST(RateBudgetTest, FailingSharedLedgerFallsBackToTheLocalBudget) {
+  FakeMonotonicClock clock;
+  obs::Metrics metrics;
+  FailingLedger ledger;
+  RateBudgetOptions o;
+  o.requests_per_minute = 60;
+  o.share = 0.5;  // 30 per window
+  RateBudget budget("https://x.testrail.io", o, clock, &metrics, 1, &ledger);
+  // The call goes out on the local grant; the failure is counted and the ledger is left alone
+  // for kSharedRetryMs instead of failing on every call.
+  EXPECT_EQ(budget.Acquire(), 0);
+  EXPECT_TRUE(budget.SharedDegraded());
+  EXPECT_EQ(metrics.Value("nexus_testrail_shared_budget_errors_total"), 1);
+  for (int i = 0; i < 29; ++i) budget.Acquire();
+  EXPECT_EQ(ledger.calls, 1);
+  EXPECT_EQ(budget.InWindow(), 30);
+  // Still paced by the local budget alone: the 31st waits for the window to slide.
+  EXPECT_GT(budget.Acquire(), 0);
+  // After the retry delay (the wait above passed it) the ledger is asked again.
+  EXPECT_EQ(ledger.calls, 2);
+  EXPECT_EQ(metrics.Value("nexus_testrail_shared_budget_errors_total"), 2);
+}
+
 }  // namespace
 }  // namespace nexus::testrail
