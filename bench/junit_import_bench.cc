@@ -7,6 +7,11 @@
 //           import): the CLI's wall time and the server's peak RSS (VmHWM)
 //   repost  the same command again (idempotent: hash + lookup, no write)
 // Usage: junit_import_bench [--testcases 100000] [--nexus build/nexus]
+//          [--system-out-bytes N]  every testcase also writes N bytes of <system-out> (a
+//                                  100,000-testcase report of ~50 MB: --system-out-bytes 220)
+//          [--db URL]              the local import into this (PostgreSQL) database instead
+//                                  of the data dir's SQLite file; it must be empty (the server
+//                                  part keeps SQLite)
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -61,8 +66,21 @@ std::string Pad(int i, int width) {
   return std::string(width > static_cast<int>(s.size()) ? width - s.size() : 0, '0') + s;
 }
 
-// The report: suites of 200 testcases.
-size_t WriteReport(const std::string& path, int testcases) {
+// A line of console output as a test writes it, `bytes` long (at least one line).
+std::string ConsoleOutput(int i, size_t bytes) {
+  std::string out;
+  while (out.size() < bytes) {
+    out += "2026-11-30 10:00:0" + std::to_string(out.size() % 10) + " INFO  [checkout-" +
+           std::to_string(i) + "] step " + std::to_string(out.size()) + " done\n";
+  }
+  out.resize(bytes);
+  if (!out.empty()) out.back() = '\n';
+  return out;
+}
+
+// The report: suites of 200 testcases; `system_out` bytes of output per testcase (0: only
+// the failures write some).
+size_t WriteReport(const std::string& path, int testcases, size_t system_out) {
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) Die("cannot write " + path);
   std::string buf = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bench\">\n";
@@ -80,8 +98,11 @@ size_t WriteReport(const std::string& path, int testcases) {
     int kind = i % 100;
     buf += "    <testcase name=\"" + name + "\" classname=\"" + cls + "\" time=\"0.0" +
            std::to_string(i % 90 + 10) + "\"";
-    if (kind < 90) {
+    if (kind < 90 && system_out == 0) {
       buf += "/>\n";
+    } else if (kind < 90) {
+      buf += ">\n      <system-out><![CDATA[" + ConsoleOutput(i, system_out) +
+             "]]></system-out>\n    </testcase>\n";
     } else if (kind < 96) {
       buf +=
           ">\n      <failure message=\"expected: &lt;200&gt; but was: &lt;500&gt;\" "
@@ -118,21 +139,24 @@ size_t WriteReport(const std::string& path, int testcases) {
 int main(int argc, char** argv) {
   g_program = "junit_import_bench";
   const int testcases = static_cast<int>(ArgInt(argc, argv, "--testcases", 100000));
+  const auto system_out = static_cast<size_t>(ArgInt(argc, argv, "--system-out-bytes", 0));
+  const std::string db = ArgString(argc, argv, "--db", "");
   std::string nexus = ArgString(argc, argv, "--nexus", "");
   if (nexus.empty())
     nexus = (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nexus").string();
   TempDir tmp;
   const std::string report = tmp.path() + "/TEST-bench.xml";
-  size_t bytes = WriteReport(report, testcases);
+  size_t bytes = WriteReport(report, testcases, system_out);
   std::printf("report: %d testcases, %.1f MB\n", testcases, static_cast<double>(bytes) / 1e6);
 
   // Two data dirs (local and server), each with a project and (server) an API token.
   std::string token;
-  int64_t project = 0;
+  int64_t project = 0, local_project = 0;
   const std::string local_dir = tmp.path() + "/local", server_dir = tmp.path() + "/server";
   for (const std::string& dir : {local_dir, server_dir}) {
     nexus::app::Config c;
     c.data_dir = dir;
+    if (dir == local_dir) c.db = db;
     c.serve_http = false;
     c.catalog_sync_interval_ms = 0;
     c.kdf = nexus::auth::KdfStrength::kMinimum;
@@ -148,16 +172,22 @@ int main(int argc, char** argv) {
     auto created = app.value()->store().CreateProject(p, u->id);
     if (!created.ok()) Die(created.status().ToString());
     project = created->id;
+    if (dir == local_dir) local_project = created->id;
     app.value()->Stop();
   }
   const std::string pid_s = std::to_string(project);
 
-  ChildResult local =
-      RunChild({nexus, "--log-level", "warn", "import", "junit", report, "--data-dir", local_dir,
-                "--project", pid_s, "--execution-name", "bench", "--json"});
-  ChildResult local_again =
-      RunChild({nexus, "--log-level", "warn", "import", "junit", report, "--data-dir", local_dir,
-                "--project", pid_s, "--execution-name", "bench", "--json"});
+  std::vector<std::string> local_args = {nexus, "--log-level", "warn", "import", "junit", report};
+  if (db.empty()) {
+    local_args.insert(local_args.end(), {"--data-dir", local_dir});
+  } else {
+    local_args.insert(local_args.end(), {"--data-dir", local_dir, "--db", db});
+  }
+  local_args.insert(local_args.end(), {"--project", std::to_string(local_project),
+                                       "--execution-name", "bench", "--json"});
+  ChildResult local = RunChild(local_args);
+  ChildResult local_again = RunChild(local_args);
+  std::printf("local store: %s\n", db.empty() ? "SQLite (data dir)" : "PostgreSQL (--db)");
   std::printf("local  import:  exit %d, %.2f s wall, %.2f s CPU, peak RSS %.1f MiB\n",
               local.exit_code, local.wall_ms / 1000, local.cpu_s, local.max_rss_mib);
   std::printf("local  repost:  exit %d, %.2f s wall, %.2f s CPU, peak RSS %.1f MiB\n",

@@ -113,6 +113,97 @@ TEST_P(StoreConformanceTest, JUnitImportWritesTheWholeReport) {
   EXPECT_NE(ex3->test_ids[0], ex->test_ids[0]);
 }
 
+// All runs of the filter, paged (a page holds at most 1,000).
+std::vector<Run> AllRuns(Store& s, int64_t project, const RunFilter& f) {
+  std::vector<Run> out;
+  PageRequest page{0, 1000};
+  while (true) {
+    auto r = s.ListRuns(project, f, page);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok() || r->empty()) break;
+    out.insert(out.end(), r->begin(), r->end());
+    page.after_id = r->back().id;
+  }
+  return out;
+}
+
+std::string Key(int i) {
+  std::string s = std::to_string(i);
+  return "k" + std::string(5 - s.size(), '0') + s;
+}
+
+// A report larger than one multi-row statement (500 rows, sqlite_imports.cc): every chunk and
+// the shorter last one land, in report order, with their links (baseline from the catalog)
+// and attributes; a second report half of known keys finds them across chunks.
+TEST_P(StoreConformanceTest, JUnitImportOfManyTestsSpansChunks) {
+  Project p = MakeProject("Imports");
+  CatalogSuiteUpdate u;
+  u.suite_id = 10;
+  u.name = "Suite";
+  u.full = true;
+  u.sections = {{100, 10, std::nullopt, "Root", 0, 1}};
+  u.cases = {{7, 10, 100, "Case", "", 5, 900, 0, false, std::nullopt}};
+  ASSERT_OK(store().ApplyCatalogSuite(p.id, u, 1000));
+
+  constexpr int kTests = 1201;  // two whole chunks and one of a single row
+  std::vector<std::pair<std::string, std::vector<int64_t>>> tests;
+  for (int i = 0; i < kTests; ++i)
+    tests.push_back(
+        {Key(i), i % 100 == 0 ? std::vector<int64_t>{7, 1000 + i} : std::vector<int64_t>{}});
+  NewJUnitImport first_report = Report(p.id, "aa", "nightly", tests);
+  for (size_t i = 0; i < first_report.runs.size(); ++i)
+    first_report.runs[i].summary = "run " + std::to_string(i);
+  auto first = store().CreateJUnitImport(first_report);
+  ASSERT_OK(first);
+  EXPECT_EQ(first->tests_created, kTests);
+  EXPECT_EQ(first->testcases, kTests);
+  EXPECT_EQ(first->links_added, 26);
+  auto ex = store().GetExecution(p.id, first->execution_id);
+  ASSERT_OK(ex);
+  ASSERT_EQ(ex->test_ids.size(), static_cast<size_t>(kTests));
+  EXPECT_EQ(std::set<int64_t>(ex->test_ids.begin(), ex->test_ids.end()).size(),
+            static_cast<size_t>(kTests));
+  RunFilter f;
+  f.execution_id = first->execution_id;
+  std::vector<nexus::Run> runs = AllRuns(store(), p.id, f);
+  ASSERT_EQ(runs.size(), static_cast<size_t>(kTests));
+  for (int i = 0; i < kTests; ++i) {
+    EXPECT_EQ(runs[i].test_id, ex->test_ids[i]) << i;
+    EXPECT_EQ(runs[i].summary, "run " + std::to_string(i));
+  }
+  auto t1200 = store().GetTest(p.id, ex->test_ids[1200]);
+  ASSERT_OK(t1200);
+  EXPECT_EQ(t1200->name, "name of " + Key(1200));
+  RunFilter by_attr;
+  by_attr.attribute = {"platform", "PS5"};
+  EXPECT_EQ(AllRuns(store(), p.id, by_attr).size(), static_cast<size_t>(kTests));
+  auto links = store().ListTestRailLinks(p.id, {ex->test_ids[0], ex->test_ids[1200]});
+  ASSERT_OK(links);
+  ASSERT_EQ(links->size(), 4u);
+  EXPECT_EQ((*links)[0].case_id, 7);
+  EXPECT_EQ((*links)[0].baseline_updated_on, 900);  // the catalog's updated_on
+  EXPECT_EQ((*links)[1].case_id, 1000);
+  EXPECT_EQ((*links)[1].baseline_updated_on, 0);  // not in the catalog
+  EXPECT_EQ((*links)[3].case_id, 2200);
+
+  // Keys 600…1800: the first 601 are known (found across chunks), 600 are new.
+  tests.clear();
+  for (int i = 600; i <= 1800; ++i) tests.push_back({Key(i), {7}});
+  auto second = store().CreateJUnitImport(Report(p.id, "bb", "nightly", tests));
+  ASSERT_OK(second);
+  EXPECT_EQ(second->tests_created, 600);
+  EXPECT_EQ(second->links_added, 1201 - 7);  // keys 600, 700, …, 1200 had case 7 already
+  auto ex2 = store().GetExecution(p.id, second->execution_id);
+  ASSERT_OK(ex2);
+  ASSERT_EQ(ex2->test_ids.size(), 1201u);
+  for (int i = 0; i <= 600; ++i) EXPECT_EQ(ex2->test_ids[i], ex->test_ids[600 + i]) << i;
+  auto plan = store().GetPlan(p.id, first->plan_id);
+  ASSERT_OK(plan);
+  EXPECT_EQ(plan->test_ids.size(), 1801u);
+  f.execution_id = second->execution_id;
+  EXPECT_EQ(AllRuns(store(), p.id, f).size(), 1201u);
+}
+
 TEST_P(StoreConformanceTest, JUnitImportOfAnUnknownProjectWritesNothing) {
   Project p = MakeProject("Imports");
   EXPECT_CODE(store().CreateJUnitImport(Report(p.id + 100, "aa", "n", {{"a", {1}}})),
