@@ -117,7 +117,7 @@ TEST(ExportAttachmentsTest, OptionIsValidatedStoredAndOverridable) {
        }) {
     auto r = env.h->Put(opts, env.admin, b.body);
     EXPECT_EQ(r.status, 400) << b.body.dump() << " " << r.raw;
-    EXPECT_EQ(r.body.value("field", ""), b.field) << r.raw;
+    EXPECT_EQ(r.body["error"].value("field", ""), b.field) << r.raw;
   }
   // Nothing changed by the refusals.
   g = env.h->Get(env.pbase + "/testrail", env.admin);
@@ -143,7 +143,7 @@ TEST(ExportAttachmentsTest, OptionIsValidatedStoredAndOverridable) {
   Seeded s = SeedRun(env, env.cases_a[0], {env.cases_a[1], env.cases_a[2], env.cases_a[3]});
   auto bad = env.Export({{"run_id", s.run}, {"attachments", {{"mode", "everything"}}}});
   EXPECT_EQ(bad.status, 400) << bad.raw;
-  EXPECT_EQ(bad.body.value("field", ""), "attachments.mode") << bad.raw;
+  EXPECT_EQ(bad.body["error"].value("field", ""), "attachments.mode") << bad.raw;
   auto list = env.h->Get(env.pbase + "/testrail/exports", env.admin);
   EXPECT_TRUE(list.body["items"].empty()) << list.raw;
 
@@ -157,10 +157,12 @@ TEST(ExportAttachmentsTest, OptionIsValidatedStoredAndOverridable) {
   EXPECT_EQ(dry.body["preview"]["attachments_skipped"][0]["name"], "agent.log");
   EXPECT_EQ(dry.body["preview"]["attachments_skipped"][0]["reason"], "media_type_not_allowed");
   // The comment names the attachments of its case.
-  for (const auto& c : dry.body["preview"]["entries"][0]["cases"])
-    if (c["case_id"] == env.cases_a[1])
+  for (const auto& c : dry.body["preview"]["entries"][0]["cases"]) {
+    if (c["case_id"] == env.cases_a[1]) {
       EXPECT_NE(c["comment"].get<std::string>().find("Attachments: step-1.png"), std::string::npos)
           << c.dump();
+    }
+  }
   // Overridden per export: none → nothing listed.
   dry = env.Export({{"run_id", s.run}, {"dry_run", true}, {"attachments", {{"mode", "none"}}}});
   ASSERT_EQ(dry.status, 200) << dry.raw;
