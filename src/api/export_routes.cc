@@ -52,7 +52,7 @@ class ExportApi {
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
     NEXUS_RETURN_IF_ERROR(OnlyKeys(
         b, {"run_id", "run_ids", "execution_id", "custom_run_name", "close_run_on_completion",
-            "force_new_run", "dry_run", "wait", "milestone_id"}));
+            "force_new_run", "dry_run", "wait", "milestone_id", "attachments"}));
     integration::StartExportRequest req;
     req.project_id = p;
     req.user_id = c.Who().user.id;
@@ -67,6 +67,9 @@ class ExportApi {
                            OptString(b, "custom_run_name", "", {0, SIZE_MAX, false}));
     NEXUS_ASSIGN_OR_RETURN(req.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
     NEXUS_ASSIGN_OR_RETURN(req.milestone_id, OptInt(b, "milestone_id", "", 1));
+    // Issue 17: over the project's attachment policy; validated by the service.
+    if (b.contains("attachments") && !b["attachments"].is_null())
+      req.attachments = b["attachments"];
     NEXUS_ASSIGN_OR_RETURN(auto force, OptBool(b, "force_new_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto dry, OptBool(b, "dry_run", ""));
     NEXUS_ASSIGN_OR_RETURN(auto wait, OptBool(b, "wait", ""));
@@ -167,6 +170,13 @@ Json ExportJson(const integration::ExportView& v) {
       {"runs_processed", r.runs_processed},
       {"total_test_cases", r.total_test_cases},
       {"results_sent", r.results_sent},
+      // Issue 17: uploads of run artifacts to the results (all 0 without attachments).
+      {"attachments",
+       {{"total", r.attachments.total},
+        {"sent", r.attachments.sent},
+        {"refused", r.attachments.refused},
+        {"bytes_total", r.attachments.bytes_total},
+        {"bytes_sent", r.attachments.bytes_sent}}},
       {"skipped_cases", SkippedCases(r.skipped)},
       {"warnings", Warnings(r.warnings)},
       {"error", OptText(r.error)},
@@ -209,6 +219,23 @@ Json ExportJson(const integration::ExportView& v) {
                     {"description", v.preview->description},
                     {"milestone_id", OptId(v.preview->milestone_id)},
                     {"entries", std::move(entries)}};
+    // Issue 17: what would be attached to which case's result, and what the policy leaves out.
+    Json attach = Json::array();
+    for (const auto& a : v.preview_attachments)
+      attach.push_back({{"case_id", a.case_id},
+                        {"run_id", a.run_id},
+                        {"artifact_id", a.artifact_id},
+                        {"name", a.name},
+                        {"media_type", a.media_type},
+                        {"size", a.size}});
+    Json left_out = Json::array();
+    for (const auto& a : v.preview_attachments_skipped)
+      left_out.push_back({{"run_id", a.run_id},
+                          {"artifact_id", a.artifact_id},
+                          {"name", a.name},
+                          {"reason", a.reason}});
+    j["preview"]["attachments"] = std::move(attach);
+    j["preview"]["attachments_skipped"] = std::move(left_out);
   }
   return j;
 }

@@ -4,7 +4,9 @@
 #include "api/testrail_routes.h"
 
 #include "api/route_util.h"
+#include "core/attachment_plan.h"
 #include "core/time_util.h"
+#include "domain/artifact_service.h"
 
 namespace nexus::api {
 namespace {
@@ -35,7 +37,8 @@ Json OptionsJson(const TestRailOptionsRecord& o) {
   return {{"close_run_on_completion", o.close_run_on_completion},
           {"auto_export", o.auto_export},
           {"run_name_template", o.run_name_template ? Json(*o.run_name_template) : Json(nullptr)},
-          {"milestone_id", o.milestone_id ? Json(*o.milestone_id) : Json(nullptr)}};
+          {"milestone_id", o.milestone_id ? Json(*o.milestone_id) : Json(nullptr)},
+          {"attachments", AttachmentPolicyToJson(o.attachments)}};
 }
 
 Json Items(Json items) { return {{"items", std::move(items)}, {"next_cursor", nullptr}}; }
@@ -99,7 +102,8 @@ class TestRailApi {
                                   : Json(nullptr)},
          {"suites", std::move(suites)},
          {"close_run_on_completion", view.options.close_run_on_completion},
-         {"auto_export", view.options.auto_export}}};
+         {"auto_export", view.options.auto_export},
+         {"attachments", AttachmentPolicyToJson(view.options.attachments)}}};
   }
 
   Result<Reply> PutConnection(Ctx& c) {
@@ -201,8 +205,8 @@ class TestRailApi {
   Result<Reply> PutOptions(Ctx& c) {
     NEXUS_ASSIGN_OR_RETURN(int64_t p, RequireTestRailProject(auth_, c, Permission::kEditConfigs));
     NEXUS_ASSIGN_OR_RETURN(Json b, ParseObject(c.req.body));
-    NEXUS_RETURN_IF_ERROR(OnlyKeys(
-        b, {"close_run_on_completion", "auto_export", "run_name_template", "milestone_id"}));
+    NEXUS_RETURN_IF_ERROR(OnlyKeys(b, {"close_run_on_completion", "auto_export",
+                                       "run_name_template", "milestone_id", "attachments"}));
     integration::OptionsUpdate u;
     NEXUS_ASSIGN_OR_RETURN(u.close_run_on_completion, OptBool(b, "close_run_on_completion", ""));
     NEXUS_ASSIGN_OR_RETURN(u.auto_export, OptBool(b, "auto_export", ""));
@@ -213,6 +217,14 @@ class TestRailApi {
     if (b.contains("milestone_id")) {
       NEXUS_ASSIGN_OR_RETURN(auto m, OptInt(b, "milestone_id", "", 1));
       u.milestone_id = m;
+    }
+    if (b.contains("attachments")) {
+      // Issue 17: partial over the stored policy; a bad member is a 400 naming it.
+      NEXUS_ASSIGN_OR_RETURN(auto view, config_.Get(p));
+      NEXUS_ASSIGN_OR_RETURN(
+          u.attachments,
+          AttachmentPolicyFromJson(b["attachments"], view.options.attachments,
+                                   domain::ArtifactService::MediaTypes(), "attachments"));
     }
     NEXUS_ASSIGN_OR_RETURN(auto o, config_.SaveOptions(p, u));
     return Reply{200, OptionsJson(o)};

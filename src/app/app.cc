@@ -22,6 +22,7 @@
 #include "api/run_routes.h"
 #include "api/test_routes.h"
 #include "api/testrail_routes.h"
+#include "integration/attachment_sink.h"
 #include "storage/pg_rate_ledger.h"
 
 namespace nexus::app {
@@ -181,6 +182,19 @@ Status App::BuildServices() {
   limits.max_file_bytes = config_.artifact_max_bytes;
   limits.project_quota_bytes = config_.artifact_quota_bytes;
   artifacts_ = std::make_unique<domain::ArtifactService>(store, *blobs_, clock_, limits);
+  // Issue 17: exports attach artifacts through an uploader beside each export's client (same
+  // options, same rate budget of the instance, background priority).
+  testrail_uploads_ = std::make_unique<testrail::CurlUploadTransport>();
+  exports_->SetAttachmentSinks(
+      [this, tro](int64_t project_id) -> Result<std::unique_ptr<integration::AttachmentSink>> {
+        NEXUS_ASSIGN_OR_RETURN(auto cred, testrail_config_->CredentialsFor(project_id));
+        testrail::TestRailConfig cfg{cred.url, cred.user, cred.api_key, tro};
+        NEXUS_ASSIGN_OR_RETURN(auto uploader,
+                               testrail::AttachmentUploader::Create(cfg, *testrail_uploads_,
+                                                                    *testrail_budgets_, &metrics_));
+        return integration::MakeArtifactAttachmentSink(std::move(uploader), *artifacts_,
+                                                       project_id);
+      });
   return Status::Ok();
 }
 

@@ -25,6 +25,7 @@
 #include "jobs/job_runner.h"
 #include "obs/metrics.h"
 #include "storage/store.h"
+#include "testrail/attachments.h"
 #include "testrail/curl_transport.h"
 #include "testrail/rate_budget.h"
 #include "testrail/retry_policy.h"
@@ -136,6 +137,7 @@ class App {
   std::unique_ptr<testrail::CurlTransport> testrail_transport_;
   // PostgreSQL: the budget shared with the other instances on the database (null on SQLite).
   std::unique_ptr<testrail::SharedRateLedger> testrail_ledger_;
+  std::unique_ptr<testrail::CurlUploadTransport> testrail_uploads_;  // issue 17
   std::unique_ptr<testrail::RateBudgets> testrail_budgets_;
   // Services are built in dependency order and destroyed in reverse: the job runner is
   // stopped (Stop()) before the services its handlers call go.

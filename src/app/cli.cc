@@ -171,6 +171,10 @@ void PrintExportSummary(const Json& j) {
   std::printf("  runs processed: %d, cases: %d, results sent: %d, skipped: %zu\n",
               j["runs_processed"].get<int>(), j["total_test_cases"].get<int>(),
               j["results_sent"].get<int>(), j["skipped_cases"].size());
+  if (const Json& a = j["attachments"]; a.is_object() && a.value("total", 0) > 0)
+    std::printf("  attachments sent: %d/%d (%lld of %lld bytes), refused: %d\n", a.value("sent", 0),
+                a.value("total", 0), static_cast<long long>(a.value("bytes_sent", int64_t{0})),
+                static_cast<long long>(a.value("bytes_total", int64_t{0})), a.value("refused", 0));
   for (const auto& s : j["skipped_cases"])
     std::printf("    skipped C%lld: %s\n", static_cast<long long>(s["case_id"].get<int64_t>()),
                 s["reason"].get<std::string>().c_str());
@@ -180,6 +184,12 @@ void PrintExportSummary(const Json& j) {
         std::printf("    would send C%lld -> status %d (suite %lld)\n",
                     static_cast<long long>(c["case_id"].get<int64_t>()), c["status_id"].get<int>(),
                     static_cast<long long>(e["suite_id"].get<int64_t>()));
+  if (j.contains("preview") && j["preview"].contains("attachments"))
+    for (const auto& a : j["preview"]["attachments"])
+      std::printf("    would attach %s (%lld bytes) to C%lld\n",
+                  a["name"].get<std::string>().c_str(),
+                  static_cast<long long>(a["size"].get<int64_t>()),
+                  static_cast<long long>(a["case_id"].get<int64_t>()));
   if (j["error"].is_string()) std::printf("  error: %s\n", j["error"].get<std::string>().c_str());
 }
 

@@ -41,6 +41,76 @@ std::optional<AttachMode> ParseAttachMode(std::string_view s) {
   return std::nullopt;
 }
 
+nlohmann::json AttachmentPolicyToJson(const AttachmentPolicy& p) {
+  return {
+      {"mode", AttachModeName(p.mode)}, {"media_types", p.media_types}, {"max_bytes", p.max_bytes}};
+}
+
+Result<AttachmentPolicy> AttachmentPolicyFromJson(const nlohmann::json& j,
+                                                  const AttachmentPolicy& base,
+                                                  const std::vector<std::string>& known_types,
+                                                  const std::string& path) {
+  auto at = [&](std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  };
+  if (!j.is_object())
+    return InvalidArgument(path + " must be an object {mode, media_types, max_bytes}", path,
+                           "invalid_type");
+  for (const auto& [k, v] : j.items())
+    if (k != "mode" && k != "media_types" && k != "max_bytes")
+      return InvalidArgument("unknown field '" + k + "'", at(k), "unknown_field");
+  AttachmentPolicy p = base;
+  if (auto it = j.find("mode"); it != j.end()) {
+    std::optional<AttachMode> m;
+    if (it->is_string()) m = ParseAttachMode(it->get<std::string>());
+    if (!m)
+      return InvalidArgument(
+          at("mode") + " must be one of none, failed, all (got " + it->dump() + ")", at("mode"),
+          "invalid_value");
+    p.mode = *m;
+  }
+  if (auto it = j.find("media_types"); it != j.end()) {
+    if (!it->is_array() || it->size() > 20)
+      return InvalidArgument(at("media_types") + " must be an array of at most 20 media types",
+                             at("media_types"), "invalid_type");
+    std::vector<std::string> types;
+    for (size_t i = 0; i < it->size(); ++i) {
+      const auto& v = (*it)[i];
+      const std::string field = at("media_types") + "[" + std::to_string(i) + "]";
+      if (!v.is_string())
+        return InvalidArgument(field + " must be a string", field, "invalid_type");
+      const std::string t = Lower(v.get<std::string>());
+      const size_t slash = t.find('/');
+      bool ok = slash != std::string::npos && slash > 0 && slash + 1 < t.size() &&
+                t.find_first_of(" ;,\"\\") == std::string::npos;
+      if (ok && !known_types.empty()) {
+        ok = false;
+        const bool family = t.compare(slash, std::string::npos, "/*") == 0;
+        for (const std::string& k : known_types) {
+          const std::string kl = Lower(k);
+          if (family ? kl.compare(0, slash + 1, t, 0, slash + 1) == 0 : kl == t) ok = true;
+        }
+      }
+      if (!ok)
+        return InvalidArgument(field + ": '" + v.get<std::string>() +
+                                   "' is not a media type Nexus stores as an artifact",
+                               field, "invalid_value");
+      if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+    }
+    p.media_types = std::move(types);
+  }
+  if (auto it = j.find("max_bytes"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+        it->get<int64_t>() > kTestRailMaxAttachmentBytes)
+      return InvalidArgument(at("max_bytes") + " must be an integer from 1 to " +
+                                 std::to_string(kTestRailMaxAttachmentBytes) +
+                                 " (TestRail's 256 MB limit)",
+                             at("max_bytes"), "invalid_value");
+    p.max_bytes = it->get<int64_t>();
+  }
+  return p;
+}
+
 bool MediaTypeAllowed(const std::vector<std::string>& allowed, std::string_view media_type) {
   if (allowed.empty()) return true;
   std::string type = Lower(media_type.substr(0, media_type.find(';')));

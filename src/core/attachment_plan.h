@@ -14,7 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/export_planner.h"
+#include "core/status.h"
 
 namespace nexus {
 
@@ -32,7 +35,23 @@ struct AttachmentPolicy {
   std::vector<std::string> media_types = {};
   // Per attachment; larger ones are skipped ("too_large"). Capped at TestRail's 256 MB.
   int64_t max_bytes = kTestRailMaxAttachmentBytes;
+  bool operator==(const AttachmentPolicy&) const = default;
 };
+
+// The policy's JSON form (Configs → TestRail → Export options, the export request's override,
+// testrail_configs.attachment_policy_json): {"mode": "none"|"failed"|"all", "media_types":
+// ["image/*", "text/plain"], "max_bytes": N}.
+nlohmann::json AttachmentPolicyToJson(const AttachmentPolicy& p);
+// Strict reading of `j` over `base` (absent members keep base's value): an object with only
+// mode / media_types / max_bytes; mode one of the three names; media_types at most 20 strings,
+// each one of `known_types` (exact) or the family ("image/*") of one of them, case-insensitive
+// (an empty `known_types` accepts any "type/subtype"); max_bytes 1 … 256 MiB. InvalidArgument
+// naming the offending path (`path` + ".mode", ".media_types[2]", ".max_bytes") and
+// reason invalid_value / invalid_type / unknown_field.
+Result<AttachmentPolicy> AttachmentPolicyFromJson(const nlohmann::json& j,
+                                                  const AttachmentPolicy& base,
+                                                  const std::vector<std::string>& known_types,
+                                                  const std::string& path);
 
 // One stored artifact of a run, as the planner needs it.
 struct ArtifactRef {

@@ -10,7 +10,9 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
+#include "testrail/attachments.h"
 #include "testrail/errors.h"
 
 namespace nexus::integration {
@@ -138,12 +140,21 @@ class ExportExecutor::Run {
     pending_since_.resize(plan_.entries.size());
     entry_runs_.assign(plan_.entries.size(), 0);
     for (const auto& e : plan_.entries) total_ += static_cast<int64_t>(e.results.size());
+    if (req.attachments != nullptr && req.attachment_sink != nullptr)
+      for (const PlannedAttachment& a : *req.attachments) {
+        for (size_t i = 0; i < plan_.entries.size(); ++i)
+          for (const auto& r : plan_.entries[i].results)
+            if (r.case_id == a.case_id) attach_todo_.push_back({i, &a});
+      }
   }
 
   Status Go() {
     NEXUS_RETURN_IF_ERROR(Replay());
     if (!created_) NEXUS_RETURN_IF_ERROR(Create());
-    for (size_t i = 0; i < plan_.entries.size(); ++i) NEXUS_RETURN_IF_ERROR(SendEntry(i));
+    for (size_t i = 0; i < plan_.entries.size(); ++i) {
+      NEXUS_RETURN_IF_ERROR(SendEntry(i));
+      NEXUS_RETURN_IF_ERROR(AttachEntry(i));
+    }
     if (req_.close_on_completion && !closed_) {
       NEXUS_RETURN_IF_ERROR(CheckStop());
       Status st = Close();
@@ -224,6 +235,19 @@ class ExportExecutor::Run {
       case ExportStepKind::kCloseIntent:
       case ExportStepKind::kNote:
         break;
+      case ExportStepKind::kAttachIntent:
+        if (!s.case_ids.empty() && s.remote_id)
+          attach_pending_[{i, s.case_ids[0], s.detail.artifact_id}] =
+              ResultRef{*s.remote_id, s.detail.test_id};
+        break;
+      case ExportStepKind::kAttachDone:
+      case ExportStepKind::kAttachRefused:
+        if (!s.case_ids.empty()) {
+          const AttachKey key{i, s.case_ids[0], s.detail.artifact_id};
+          attach_pending_.erase(key);
+          attach_finished_[key] = s.kind == ExportStepKind::kAttachDone;
+        }
+        break;
     }
     return Status::Ok();
   }
@@ -241,6 +265,23 @@ class ExportExecutor::Run {
 
   Status SaveProgress() {
     rec_.results_sent = static_cast<int>(LandedCount());
+    if (!attach_todo_.empty()) {
+      ExportAttachmentProgress& p = rec_.attachments;
+      p.total = static_cast<int>(attach_todo_.size());
+      p.sent = p.refused = 0;
+      p.bytes_total = p.bytes_sent = 0;
+      for (const auto& [i, a] : attach_todo_) {
+        p.bytes_total += a->size;
+        auto it = attach_finished_.find({i, a->case_id, a->artifact_id});
+        if (it == attach_finished_.end()) continue;
+        if (it->second) {
+          ++p.sent;
+          p.bytes_sent += a->size;
+        } else {
+          ++p.refused;
+        }
+      }
+    }
     rec_.updated_at = ex_.clock_.NowMs();
     // The snapshot is already stored; keep it out of the UPDATE.
     std::optional<ExportPlanHead> plan = std::move(rec_.plan);
@@ -771,6 +812,141 @@ class ExportExecutor::Run {
     }
   }
 
+  // ---- Attachments (issue 17).
+  using AttachKey = std::tuple<size_t, int64_t, int64_t>;  // (entry, case, artifact)
+  struct ResultRef {
+    int64_t result_id = 0;
+    int64_t test_id = 0;
+  };
+
+  // The TestRail result (and its test) of each case of entry i that carries this export's
+  // marker: read once per entry, so a resumed export finds the results of batches whose
+  // answer it never saw.
+  Result<std::map<int64_t, ResultRef>> ResultsOfEntry(size_t i) {
+    NEXUS_ASSIGN_OR_RETURN(auto results, client_.GetResultsForRun(entry_runs_[i]));
+    const std::string tag = marker_ + " C";
+    std::map<int64_t, ResultRef> out;
+    for (const auto& r : results) {
+      size_t pos = r.comment.rfind(tag);
+      if (pos == std::string::npos) continue;
+      pos += tag.size();
+      int64_t v = 0;
+      size_t digits = 0;
+      while (pos < r.comment.size() && r.comment[pos] >= '0' && r.comment[pos] <= '9' &&
+             digits < 18) {
+        v = v * 10 + (r.comment[pos++] - '0');
+        ++digits;
+      }
+      if (digits > 0) out[v] = ResultRef{r.id, r.test_id};
+    }
+    return out;
+  }
+
+  // Whether the attachment is already on its test (name + size), from get_attachments_for_test.
+  Result<bool> AttachmentLanded(const ResultRef& ref, const PlannedAttachment& a) {
+    NEXUS_ASSIGN_OR_RETURN(auto remote, testrail::GetAttachmentsForTest(client_, ref.test_id));
+    std::vector<std::pair<std::string, int64_t>> pairs;
+    for (const auto& r : remote)
+      if (!r.result_id || *r.result_id == ref.result_id) pairs.emplace_back(r.name, r.size);
+    return CountLanded(pairs, a.name, a.size) > 0;
+  }
+
+  Status AttachStep(ExportStepKind kind, size_t i, const PlannedAttachment& a, const ResultRef& ref,
+                    const std::string& message = {}, const std::string& what = {}) {
+    ExportStep s;
+    s.kind = kind;
+    s.entry_index = static_cast<int>(i);
+    s.remote_id = ref.result_id;
+    s.case_ids = {a.case_id};
+    s.detail.artifact_id = a.artifact_id;
+    s.detail.test_id = ref.test_id;
+    s.detail.name = a.name;
+    s.detail.size = a.size;
+    s.detail.message = message;
+    s.detail.what = what;
+    NEXUS_RETURN_IF_ERROR(Journal(s));
+    const AttachKey key{i, a.case_id, a.artifact_id};
+    if (kind == ExportStepKind::kAttachIntent) {
+      attach_pending_[key] = ref;
+      return Status::Ok();
+    }
+    attach_pending_.erase(key);
+    attach_finished_[key] = kind == ExportStepKind::kAttachDone;
+    return SaveProgress();
+  }
+
+  // Uploads the artifacts of entry i's landed cases that are not in TestRail yet. Exactly
+  // once: each upload is journalled before the call; an upload whose outcome is unknown (a
+  // crash, an ambiguous answer) is re-sent only after get_attachments_for_test showed it
+  // absent. A refusal (413, a file type TestRail does not take) is a warning, not a failure.
+  Status AttachEntry(size_t i) {
+    std::vector<const PlannedAttachment*> todo;
+    for (const auto& [entry, a] : attach_todo_)
+      if (entry == i && landed_[i].count(a->case_id) &&
+          !attach_finished_.count({i, a->case_id, a->artifact_id}))
+        todo.push_back(a);
+    if (todo.empty()) return SaveProgress();
+    NEXUS_ASSIGN_OR_RETURN(auto results, ResultsOfEntry(i));
+    for (const PlannedAttachment* a : todo) {
+      NEXUS_RETURN_IF_ERROR(CheckStop());
+      const AttachKey key{i, a->case_id, a->artifact_id};
+      auto res = results.find(a->case_id);
+      if (res == results.end())
+        return Status(StatusCode::kUnavailable, "the TestRail result of C" +
+                                                    std::to_string(a->case_id) +
+                                                    " was not found to attach " + a->name + " to");
+      const ResultRef ref = res->second;
+      if (attach_pending_.count(key)) {  // an earlier attempt's outcome is unknown
+        NEXUS_ASSIGN_OR_RETURN(bool there, AttachmentLanded(ref, *a));
+        if (there) {
+          NEXUS_RETURN_IF_ERROR(AttachStep(ExportStepKind::kAttachDone, i, *a, ref, {}, "found"));
+          continue;
+        }
+      }
+      int ambiguous = 0;
+      while (true) {
+        NEXUS_RETURN_IF_ERROR(AttachStep(ExportStepKind::kAttachIntent, i, *a, ref));
+        Result<std::string> up = req_.attachment_sink->Upload(ref.result_id, *a);
+        if (up.ok()) {
+          NEXUS_RETURN_IF_ERROR(AttachStep(ExportStepKind::kAttachDone, i, *a, ref));
+          break;
+        }
+        const Status& st = up.status();
+        if (IsAmbiguous(st)) {
+          spdlog::warn(
+              "event=export_attachment_ambiguous export_id={} case={} name=\"{}\" "
+              "reason=\"{}\"",
+              rec_.id, a->case_id, a->name, st.message());
+          if (++ambiguous >= ex_.options_.max_step_attempts) return st;
+          NEXUS_RETURN_IF_ERROR(Settle());
+          NEXUS_ASSIGN_OR_RETURN(bool there, AttachmentLanded(ref, *a));
+          if (there) {
+            NEXUS_RETURN_IF_ERROR(AttachStep(ExportStepKind::kAttachDone, i, *a, ref, {}, "found"));
+            break;
+          }
+          continue;
+        }
+        const testrail::TestRailError err = RefusalOf(st);
+        if (IsTooLarge(st) || err.kind == TestRailErrorKind::kRejected) {
+          NEXUS_RETURN_IF_ERROR(
+              AttachStep(ExportStepKind::kAttachRefused, i, *a, ref, st.message()));
+          rec_.warnings.push_back({"attachment_refused",
+                                   "TestRail refused the attachment " + a->name + " for C" +
+                                       std::to_string(a->case_id) + " (" +
+                                       (IsTooLarge(st) ? std::string("too large") : st.message()) +
+                                       "); the result itself was delivered.",
+                                   a->run_id});
+          spdlog::warn("event=export_attachment_refused export_id={} case={} name=\"{}\"", rec_.id,
+                       a->case_id, a->name);
+          NEXUS_RETURN_IF_ERROR(SaveProgress());
+          break;
+        }
+        return st;  // not applied; transient ones are retried by the service from the journal
+      }
+    }
+    return Status::Ok();
+  }
+
   // Halves the batch that failed (an adaptive batch may be smaller than the maximum) and caps
   // every later batch of this attempt at that.
   void Shrink(const char* why, size_t failed_size) {
@@ -857,6 +1033,11 @@ class ExportExecutor::Run {
   std::vector<std::set<int64_t>> pending_;  // sent (intent) but not confirmed
   std::vector<TimeMs> pending_since_;
   std::map<int64_t, std::string> rejected_;
+  // Issue 17: every upload (entry, attachment), the uploads whose outcome is unknown (intent
+  // journalled, no answer) and the finished ones (true: landed, false: refused).
+  std::vector<std::pair<size_t, const PlannedAttachment*>> attach_todo_;
+  std::map<AttachKey, ResultRef> attach_pending_;
+  std::map<AttachKey, bool> attach_finished_;
 };
 
 ExportExecutor::ExportExecutor(Store& store, const Clock& clock, obs::Metrics* metrics,

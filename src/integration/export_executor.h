@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "core/attachment_plan.h"
 #include "core/clock.h"
 #include "core/export_planner.h"
 #include "core/status.h"
@@ -87,6 +88,16 @@ Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec);
 // Progress of an export: results landed so far of the total.
 using ExportProgressFn = std::function<void(int64_t done, int64_t total)>;
 
+// Sends one run artifact to a TestRail result (issue 17): the export service's adapter over
+// testrail::AttachmentUploader and the artifact's blob. Errors as
+// AttachmentUploader::AddAttachmentToResult ("ambiguous_write"; "rejected" with
+// Refusal::kPayloadTooLarge for a 413; other TestRail errors).
+class AttachmentSink {
+ public:
+  virtual ~AttachmentSink() = default;
+  virtual Result<std::string> Upload(int64_t result_id, const PlannedAttachment& a) = 0;
+};
+
 struct ExecuteRequest {
   ExportRecord* record = nullptr;  // updated in place (remote ids, url, counts, skipped)
   const ExportPlan* plan = nullptr;
@@ -97,6 +108,10 @@ struct ExecuteRequest {
   // lease). Checked between batches; Execute then returns Internal and the journal lets a
   // later call resume.
   std::function<bool()> should_stop;
+  // Issue 17: the artifacts to attach once their case's result landed (each to the result of
+  // its case in every entry that has the case) and how to send them; nullptr / empty: none.
+  const std::vector<PlannedAttachment>* attachments = nullptr;
+  AttachmentSink* attachment_sink = nullptr;
 };
 
 class ExportExecutor {

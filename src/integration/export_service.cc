@@ -15,6 +15,7 @@
 
 #include "auth/secret_box.h"
 #include "core/step_results.h"
+#include "domain/artifact_service.h"
 #include "integration/step_templates.h"
 #include "testrail/errors.h"
 
@@ -357,6 +358,49 @@ ExportRecord NewRecord(const StartExportRequest& req, const TestRailConfigView& 
 
 }  // namespace
 
+// Issue 17: which artifacts go to which case's result (core/attachment_plan.h), the comment
+// line naming them, and a warning per artifact the policy leaves out.
+Status ExportService::PlanExportAttachments(Store& store, int64_t project_id,
+                                            const AttachmentPolicy& policy, const ExportRequest& er,
+                                            Prepared& out) {
+  std::map<int64_t, int> case_status;
+  for (const auto& e : out.plan.entries)
+    for (const auto& r : e.results) {
+      auto [it, fresh] = case_status.emplace(r.case_id, r.status_id);
+      // A case in several entries (configurations): the worst of its results decides.
+      if (!fresh && StatusSeverity(r.status_id) > StatusSeverity(it->second))
+        it->second = r.status_id;
+    }
+  std::vector<RunArtifacts> runs;
+  for (const auto& in : er.runs) {
+    NEXUS_ASSIGN_OR_RETURN(auto artifacts, store.ListArtifacts(project_id, in.run.id));
+    if (artifacts.empty()) continue;
+    RunArtifacts ra;
+    ra.run_id = in.run.id;
+    ra.links = in.links;
+    for (const auto& a : artifacts)
+      ra.artifacts.push_back({a.id, a.name, a.media_type, a.size, a.step_id});
+    runs.push_back(std::move(ra));
+  }
+  out.attachments = PlanAttachments(policy, runs, case_status);
+  for (auto& e : out.plan.entries)
+    for (auto& r : e.results) {
+      auto it = out.attachments.names_by_case.find(r.case_id);
+      if (it == out.attachments.names_by_case.end()) continue;
+      if (!r.comment.empty()) r.comment += "\n\n";
+      r.comment += AttachmentCommentLine(it->second);
+    }
+  for (const auto& sk : out.attachments.skipped)
+    out.plan.warnings.push_back(
+        {"attachment_skipped",
+         "The artifact " + sk.name + " of run #" + std::to_string(sk.run_id) +
+             " is not attached: " +
+             (sk.reason == "too_large" ? std::string("larger than the size cap")
+                                       : std::string("its media type is not in the allowed list")),
+         sk.run_id});
+  return Status::Ok();
+}
+
 Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest& req) {
   // The rules of the request.
   NEXUS_RETURN_IF_ERROR(ValidateExportSource(req.source));
@@ -375,6 +419,13 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     NEXUS_ASSIGN_OR_RETURN(src, NamedRuns(store_, req.project_id, req.source));
   }
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, ExportableConfig(config_, req.project_id));
+  // Issue 17: the attachment policy, the request's override over the project's option.
+  AttachmentPolicy policy = cfg.options.attachments;
+  if (req.attachments) {
+    NEXUS_ASSIGN_OR_RETURN(
+        policy, AttachmentPolicyFromJson(*req.attachments, policy,
+                                         domain::ArtifactService::MediaTypes(), "attachments"));
+  }
   ExportRequest er;
   er.source = src.source;
   for (const auto& s : cfg.suites) er.selected_suite_ids.push_back(s.id);
@@ -421,6 +472,8 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
          std::nullopt});
 
   if (!out.plan.nothing_to_send) NEXUS_RETURN_IF_ERROR(CompleteForInstance(req, cfg, er, out.plan));
+  if (!out.plan.nothing_to_send && policy.mode != AttachMode::kNone)
+    NEXUS_RETURN_IF_ERROR(PlanExportAttachments(store_, req.project_id, policy, er, out));
 
   out.record = NewRecord(req, cfg, src, out.plan, er.options.now);
   return out;
@@ -525,6 +578,8 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     for (auto& e : p.plan.entries)
       for (auto& r : e.results) r.comment = CommentWithMarker(r.comment, kPreviewMarker, r.case_id);
     view.preview = std::move(p.plan);
+    view.preview_attachments = std::move(p.attachments.items);
+    view.preview_attachments_skipped = std::move(p.attachments.skipped);
     return view;
   }
   if (!req.force_new_run && req.source.execution_id) {
@@ -546,6 +601,19 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     rec.duration_ms = 0;
   }
   rec.plan = PlanHeadOf(p.plan);
+  if (!p.plan.nothing_to_send) {
+    rec.plan->attachments = p.attachments.items;
+    rec.attachments.bytes_total = p.attachments.total_bytes;
+    for (const auto& a : p.attachments.items) {
+      // One upload per entry holding the case (configurations: one result per entry).
+      int n = 0;
+      for (const auto& e : p.plan.entries)
+        for (const auto& r : e.results)
+          if (r.case_id == a.case_id) ++n;
+      rec.attachments.total += n;
+      rec.attachments.bytes_total += static_cast<int64_t>(n - 1) * a.size;
+    }
+  }
   NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec, p.plan.entries));
   rec.plan.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
@@ -595,7 +663,8 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
     auto it = planned_.find(export_id);
     if (it != planned_.end()) plan = it->second;
   }
-  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id, plan == nullptr));
+  // The plan head always: it carries the attachments to send (issue 17).
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id, true));
   if (!rec.active()) {
     std::lock_guard<std::mutex> lock(planned_mu_);
     planned_.erase(export_id);
@@ -608,6 +677,8 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
     if (!loaded.ok()) return loaded.status();
     plan = std::make_shared<const ExportPlan>(std::move(loaded).value());
   }
+  std::vector<PlannedAttachment> attachments;
+  if (rec.plan) attachments = std::move(rec.plan->attachments);
   rec.plan.reset();
 
   const TimeMs now = clock_.NowMs();
@@ -629,6 +700,23 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   er.close_on_completion = rec.options.close_run_on_completion;
   er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
+  std::unique_ptr<AttachmentSink> sink;
+  if (!attachments.empty()) {
+    if (sinks_) {
+      auto made = sinks_(rec.project_id);
+      if (!made.ok()) return Finish(rec, made.status());
+      sink = std::move(made).value();
+    } else if (std::none_of(rec.warnings.begin(), rec.warnings.end(), [](const ExportWarning& w) {
+                 return w.type == "attachments_not_sent";
+               })) {
+      rec.warnings.push_back({"attachments_not_sent",
+                              "This server cannot send attachments; the results are exported "
+                              "without them.",
+                              std::nullopt});
+    }
+    er.attachments = &attachments;
+    er.attachment_sink = sink.get();
+  }
   Status st = executor_.Execute(er, **client);
   // R-LINK-4: a case TestRail refused because it does not know it any more turns its links
   // missing (best effort: the export's outcome does not depend on it).

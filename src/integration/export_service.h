@@ -17,6 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/attachment_plan.h"
 #include "core/clock.h"
 #include "core/export_planner.h"
 #include "core/status.h"
@@ -76,6 +79,10 @@ struct StartExportRequest {
   // The run's / plan's milestone for this export (issue 14); nullopt: the project's default.
   // Checked against the instance before any write (field milestone_id, unknown_milestone).
   std::optional<int64_t> milestone_id;
+  // Issue 17: the request's `attachments` member as given (an object over the project's
+  // attachment policy: mode / media_types / max_bytes); nullopt: the project's policy.
+  // Validated by Prepare (400 naming attachments.<member>).
+  std::optional<nlohmann::json> attachments;
   bool force_new_run = true;
   bool dry_run = false;
   bool wait = true;
@@ -84,7 +91,11 @@ struct StartExportRequest {
 struct ExportView {
   ExportRecord record;                // id 0 for a dry run (its state then means nothing)
   std::optional<ExportPlan> preview;  // dry runs only
-  bool already_exported = false;      // force_new_run=false found an earlier export
+  // Dry runs only (issue 17): what would be attached to which case, and what the policy
+  // leaves out (too large, media type not allowed).
+  std::vector<PlannedAttachment> preview_attachments;
+  std::vector<SkippedAttachment> preview_attachments_skipped;
+  bool already_exported = false;  // force_new_run=false found an earlier export
   bool dry_run = false;
   // The display name of record.created_by ("" for an automatic export, or a user since
   // deleted) — shown as who triggered the export (issue 12); never the e-mail address.
@@ -156,6 +167,13 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   // Progress of running exports (CLI progress bar). Set before exports start.
   void SetProgressListener(std::function<void(int64_t export_id, int64_t done, int64_t total)> fn);
 
+  // Issue 17: how exports send artifacts — a sink per project (its TestRail connection and
+  // its artifacts). Unset: planned attachments are not sent (the export says so in a
+  // warning). Set before exports start.
+  using AttachmentSinkFactory =
+      std::function<Result<std::unique_ptr<AttachmentSink>>(int64_t project_id)>;
+  void SetAttachmentSinks(AttachmentSinkFactory factory) { sinks_ = std::move(factory); }
+
   // The job body: runs (or resumes) one export. With `final_attempt` false, a transient
   // TestRail failure (unreachable, timeout, 5xx, 429/maintenance, ambiguous write) leaves
   // the export running with the failure in `error` and returns Unavailable with reason
@@ -171,8 +189,12 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
     ExportRecord record;
     ExportPlan plan;
     std::vector<int64_t> run_ids;
+    AttachmentPlan attachments;  // issue 17
   };
   Result<Prepared> Prepare(const StartExportRequest& req);
+  static Status PlanExportAttachments(Store& store, int64_t project_id,
+                                      const AttachmentPolicy& policy, const ExportRequest& er,
+                                      Prepared& out);
   // The checks and completions that need the instance, before any write (issue 14): the
   // milestone, then every result's custom field values and assignee (ApplyResultFields).
   Status CompleteForInstance(const StartExportRequest& req, const TestRailConfigView& cfg,
@@ -188,6 +210,7 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   const ExportServiceOptions options_;
   ExportExecutor executor_;
   std::function<void(int64_t, int64_t, int64_t)> progress_;
+  AttachmentSinkFactory sinks_;
   CatalogFreshness& catalog_;
   // Plans handed from StartExport to the job of the same process, so the job need not parse
   // the stored snapshot again (large exports: the JSON tree is the peak of memory). A job

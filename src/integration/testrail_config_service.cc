@@ -328,6 +328,14 @@ Result<std::unique_ptr<testrail::TestRailClient>> TestRailConfigService::ClientF
   return ClientFor(rec);
 }
 
+Result<TestRailCredentials> TestRailConfigService::CredentialsFor(int64_t project_id) {
+  NEXUS_ASSIGN_OR_RETURN(TestRailConfigRecord rec, Load(project_id));
+  if (!rec.connection) return NotConnected();
+  const auto& c = *rec.connection;
+  NEXUS_ASSIGN_OR_RETURN(std::string key, secrets_.Open({c.api_key_nonce, c.api_key_ciphertext}));
+  return TestRailCredentials{c.url, c.user, std::move(key)};
+}
+
 Result<std::vector<testrail::Project>> TestRailConfigService::RemoteProjects(int64_t project_id) {
   NEXUS_ASSIGN_OR_RETURN(auto client, ClientFor(project_id));
   return client->GetProjects();
@@ -445,6 +453,7 @@ Result<TestRailOptionsRecord> TestRailConfigService::SaveOptions(int64_t project
   TestRailOptionsRecord o = rec.options;
   if (update.close_run_on_completion) o.close_run_on_completion = *update.close_run_on_completion;
   if (update.auto_export) o.auto_export = *update.auto_export;
+  if (update.attachments) o.attachments = *update.attachments;
   if (update.run_name_template) {
     const auto& t = *update.run_name_template;
     if (t && (t->empty() || CodePoints(*t) > kMaxRunNameTemplate ||

@@ -94,6 +94,7 @@ struct OptionsUpdate {
   std::optional<bool> auto_export;
   std::optional<std::optional<std::string>> run_name_template;  // inner nullopt clears
   std::optional<std::optional<int64_t>> milestone_id;           // inner nullopt clears
+  std::optional<AttachmentPolicy> attachments;                  // issue 17; validated by the caller
 };
 
 // ---- Mapping JSON (the API shape; storage keeps its own codec of the same shape for
@@ -224,6 +225,9 @@ class TestRailConfigService {
 
   // A client for the stored connection (exports, catalog sync). Conflict "not_connected".
   Result<std::unique_ptr<testrail::TestRailClient>> ClientFor(int64_t project_id);
+  // The project's connection with its API key opened (issue 17: the attachment uploader is
+  // built from it beside the client). Never logged nor rendered.
+  Result<TestRailCredentials> CredentialsFor(int64_t project_id);
 
   // ---- Issue 14: result fields, milestones, users.
   // The selected TestRail project's custom result fields with the stored settings, each

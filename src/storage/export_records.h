@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/export_planner.h"  // ExportSourceKind, ExportStrategy, ExportWarning
+#include "core/attachment_plan.h"  // PlannedAttachment (issue 17)
+#include "core/export_planner.h"   // ExportSourceKind, ExportStrategy, ExportWarning
 #include "core/types.h"
 
 namespace nexus {
@@ -42,6 +43,8 @@ struct ExportSkip {
 struct ExportPlanHead {
   ExportPlan plan;                    // entries carry their suite id only
   std::vector<size_t> result_counts;  // results per entry (0: a head written before counts)
+  // Issue 17: the run artifacts to attach, each to the result of its case (empty: none).
+  std::vector<PlannedAttachment> attachments;
 };
 
 // The head of `plan` (its entries' cases and results left out).
@@ -67,6 +70,16 @@ inline ExportPlanHead PlanHeadOf(const ExportPlan& plan) {
   return head;
 }
 
+// Attachment progress of an export (issue 17; exports.attachments_json).
+struct ExportAttachmentProgress {
+  int total = 0;    // planned uploads (case, artifact)
+  int sent = 0;     // landed in TestRail (sent, or found there by reconciliation)
+  int refused = 0;  // refused by TestRail (413, file type): warnings, never failures
+  int64_t bytes_total = 0;
+  int64_t bytes_sent = 0;
+  bool operator==(const ExportAttachmentProgress&) const = default;
+};
+
 struct ExportRecord {
   int64_t id = 0;
   int64_t project_id = 0;
@@ -89,6 +102,7 @@ struct ExportRecord {
   int runs_processed = 0;
   int total_test_cases = 0;
   int results_sent = 0;
+  ExportAttachmentProgress attachments;
   std::vector<ExportSkip> skipped;
   std::vector<ExportWarning> warnings;
   std::string error;
@@ -120,6 +134,11 @@ enum class ExportStepKind {
   kCloseIntent,
   kCloseDone,
   kNote,  // informational (detail: what)
+  // Issue 17: one upload of an artifact to a case's result. case_ids = {case}, remote_id =
+  // the TestRail result id, entry_index = the plan entry; detail: artifact, test, name, size.
+  kAttachIntent,   // add_attachment_to_result about to be sent
+  kAttachDone,     // landed (sent, or found by get_attachments_for_test)
+  kAttachRefused,  // TestRail refused it (413, file type): detail.message; never re-sent
 };
 
 // The detail of a step; each kind sets its own members (the others stay empty and are not
@@ -132,6 +151,11 @@ struct ExportStepDetail {
   std::string message;           // kCaseSkipped
   std::optional<int64_t> found;  // kReconciled: cases found landed
   std::string what;              // kNote
+  // kAttach*: the upload (artifact id, the TestRail test of the result, name and size as
+  // sent — reconciliation matches TestRail's attachments of the test on name + size).
+  int64_t artifact_id = 0;
+  int64_t test_id = 0;
+  int64_t size = 0;
 };
 
 // One journal step.

@@ -109,6 +109,9 @@ constexpr StepKindText kStepKinds[] = {
     {ExportStepKind::kCloseIntent, "close_intent"},
     {ExportStepKind::kCloseDone, "close_done"},
     {ExportStepKind::kNote, "note"},
+    {ExportStepKind::kAttachIntent, "attach_intent"},
+    {ExportStepKind::kAttachDone, "attach_done"},
+    {ExportStepKind::kAttachRefused, "attach_refused"},
 };
 
 std::string_view StepKindName(ExportStepKind kind) {
@@ -137,6 +140,17 @@ std::string StepDetailToJson(ExportStepKind kind, const ExportStepDetail& d) {
       return Json{{"found", d.found.value_or(0)}}.dump();
     case ExportStepKind::kNote:
       return Json{{"what", d.what}}.dump();
+    case ExportStepKind::kAttachIntent:
+    case ExportStepKind::kAttachDone:
+    case ExportStepKind::kAttachRefused: {
+      Json j = {{"artifact_id", d.artifact_id},
+                {"test_id", d.test_id},
+                {"name", d.name},
+                {"size", d.size}};
+      if (!d.message.empty()) j["message"] = d.message;
+      if (!d.what.empty()) j["what"] = d.what;
+      return j.dump();
+    }
     default:
       return "{}";
   }
@@ -160,7 +174,52 @@ ExportStepDetail StepDetailFromJson(const std::string& text) {
       if (v.is_number_integer()) d.runs.push_back(v.get<int64_t>());
   if (auto it = j.find("found"); it != j.end() && it->is_number_integer())
     d.found = it->get<int64_t>();
+  auto num = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+  };
+  d.artifact_id = num("artifact_id");
+  d.test_id = num("test_id");
+  d.size = num("size");
   return d;
+}
+
+static Json AttachmentsToJson(const std::vector<PlannedAttachment>& items) {
+  Json out = Json::array();
+  for (const auto& a : items)
+    out.push_back({{"case_id", a.case_id},
+                   {"run_id", a.run_id},
+                   {"artifact_id", a.artifact_id},
+                   {"name", a.name},
+                   {"media_type", a.media_type},
+                   {"size", a.size}});
+  return out;
+}
+
+std::string AttachmentProgressToJson(const ExportAttachmentProgress& p) {
+  if (p == ExportAttachmentProgress{}) return "{}";
+  return Json{{"total", p.total},
+              {"sent", p.sent},
+              {"refused", p.refused},
+              {"bytes_total", p.bytes_total},
+              {"bytes_sent", p.bytes_sent}}
+      .dump();
+}
+
+ExportAttachmentProgress AttachmentProgressFromJson(const std::string& text) {
+  ExportAttachmentProgress p;
+  Json j = Json::parse(text, nullptr, false);
+  if (!j.is_object()) return p;
+  auto num = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+  };
+  p.total = static_cast<int>(num("total"));
+  p.sent = static_cast<int>(num("sent"));
+  p.refused = static_cast<int>(num("refused"));
+  p.bytes_total = num("bytes_total");
+  p.bytes_sent = num("bytes_sent");
+  return p;
 }
 
 // The plan head as stored in exports.plan_json.
@@ -201,7 +260,8 @@ std::string PlanHeadToJson(const ExportPlanHead& head) {
               {"runs_processed", plan.runs_processed},
               {"total_test_cases", plan.total_test_cases},
               {"nothing_to_send", plan.nothing_to_send},
-              {"nothing_to_send_reason", plan.nothing_to_send_reason}}
+              {"nothing_to_send_reason", plan.nothing_to_send_reason},
+              {"attachments", AttachmentsToJson(head.attachments)}}
       .dump();
 }
 
@@ -250,6 +310,12 @@ Result<ExportPlanHead> PlanHeadFromJson(const std::string& text) {
     p.total_test_cases = j.at("total_test_cases").get<int>();
     p.nothing_to_send = j.at("nothing_to_send").get<bool>();
     p.nothing_to_send_reason = j.at("nothing_to_send_reason").get<std::string>();
+    if (auto it = j.find("attachments"); it != j.end())  // issue 17; older heads have none
+      for (const auto& ja : *it)
+        head.attachments.push_back(PlannedAttachment{
+            ja.at("case_id").get<int64_t>(), ja.at("run_id").get<int64_t>(),
+            ja.at("artifact_id").get<int64_t>(), ja.at("name").get<std::string>(),
+            ja.at("media_type").get<std::string>(), ja.at("size").get<int64_t>()});
     return head;
   } catch (const std::exception& e) {
     return Internal(std::string("unreadable export plan snapshot: ") + e.what());

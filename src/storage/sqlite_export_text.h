@@ -27,6 +27,8 @@ std::string_view StepKindName(ExportStepKind kind);
 ExportStepKind StepKindFromText(std::string_view text);
 std::string StepDetailToJson(ExportStepKind kind, const ExportStepDetail& d);
 ExportStepDetail StepDetailFromJson(const std::string& text);
+std::string AttachmentProgressToJson(const ExportAttachmentProgress& p);
+ExportAttachmentProgress AttachmentProgressFromJson(const std::string& text);
 std::string PlanHeadToJson(const ExportPlanHead& head);
 Result<ExportPlanHead> PlanHeadFromJson(const std::string& text);
 

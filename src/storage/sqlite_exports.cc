@@ -23,14 +23,14 @@ constexpr char kExportCols[] =
     "nonce, strategy, testrail_run_id, testrail_plan_id, testrail_name, testrail_url, "
     "runs_processed, total_test_cases, results_sent, skipped_json, warnings_json, error, "
     "error_code, duration_ms, attempts, created_by, created_at, started_at, finished_at, "
-    "updated_at, plan_json FROM exports ";
+    "updated_at, plan_json, attachments_json FROM exports ";
 // The same without the (possibly large) plan snapshot.
 constexpr char kExportColsNoPlan[] =
     "SELECT id, project_id, trigger_kind, source_kind, source_ids, source_key, options, state, "
     "nonce, strategy, testrail_run_id, testrail_plan_id, testrail_name, testrail_url, "
     "runs_processed, total_test_cases, results_sent, skipped_json, warnings_json, error, "
     "error_code, duration_ms, attempts, created_by, created_at, started_at, finished_at, "
-    "updated_at, NULL FROM exports ";
+    "updated_at, NULL, attachments_json FROM exports ";
 
 std::string TextOr(const Statement& st, int col, std::string def = {}) {
   return st.IsNull(col) ? def : st.Text(col);
@@ -104,6 +104,7 @@ ExportRecord ReadExport(const Statement& st) {
     else
       r.plan_error = head.status().message();
   }
+  r.attachments = AttachmentProgressFromJson(TextOr(st, 29, "{}"));
   return r;
 }
 
@@ -169,8 +170,9 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
         c.Prepare(kOp,
                   "INSERT INTO exports (project_id, trigger_kind, source_kind, source_ids, "
                   "source_key, options, state, nonce, created_by, created_at, updated_at, "
-                  "plan_json, strategy, skipped_json, warnings_json) VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14) RETURNING id"));
+                  "plan_json, strategy, skipped_json, warnings_json, attachments_json) VALUES "
+                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15) "
+                  "RETURNING id"));
     st.Bind(1, rec.project_id)
         .Bind(2, ExportTriggerName(rec.trigger))
         .Bind(3, ExportSourceKindName(rec.source_kind))
@@ -184,7 +186,8 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
     BindPlan(st, 11, rec.plan);
     st.Bind(12, StrategyText(rec.strategy))
         .Bind(13, SkippedToJson(rec.skipped))
-        .Bind(14, WarningsToJson(rec.warnings));
+        .Bind(14, WarningsToJson(rec.warnings))
+        .Bind(15, AttachmentProgressToJson(rec.attachments));
     Result<int64_t> r = sqlite::InsertReturningId(st);
     if (r.status().code() == StatusCode::kConflict)
       return Conflict("an export of this source is already in progress", "already_running");
@@ -320,7 +323,8 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
               "testrail_url = ?8, runs_processed = ?9, total_test_cases = ?10, "
               "results_sent = ?11, skipped_json = ?12, warnings_json = ?13, error = ?14, "
               "error_code = ?15, duration_ms = ?16, attempts = ?17, started_at = ?18, "
-              "finished_at = ?19, updated_at = ?20 WHERE id = ?1 AND attempts <= ?17"));
+              "finished_at = ?19, updated_at = ?20, attachments_json = ?21 "
+              "WHERE id = ?1 AND attempts <= ?17"));
       st.Bind(1, rec.id).Bind(2, ExportStateName(rec.state));
       BindPlan(st, 3, rec.plan);
       st.Bind(4, StrategyText(rec.strategy))
@@ -339,7 +343,8 @@ Status SqliteStore::UpdateExport(const ExportRecord& rec) {
           .Bind(17, rec.attempts)
           .Bind(18, rec.started_at)
           .Bind(19, rec.finished_at)
-          .Bind(20, rec.updated_at);
+          .Bind(20, rec.updated_at)
+          .Bind(21, AttachmentProgressToJson(rec.attachments));
       NEXUS_RETURN_IF_ERROR(st.Run());
       if (st.Changes() == 0) return ExportGone(c, kOp, rec.id);
     }

@@ -223,7 +223,8 @@ constexpr char kConfigCols[] =
     "SELECT url, username, api_key_nonce, api_key_ciphertext, api_key_last4, connected_at, "
     "connected_by, verified, tr_project_id, tr_project_name, tr_suite_mode, statuses_json, "
     "statuses_fetched_at, mapping_json, close_run_on_completion, auto_export, "
-    "run_name_template, milestone_id, updated_at, export_fields_json, configurations_json FROM "
+    "run_name_template, milestone_id, updated_at, export_fields_json, configurations_json, "
+    "attachment_policy_json FROM "
     "testrail_configs "
     "WHERE project_id = ?1";
 
@@ -275,6 +276,12 @@ Result<TestRailConfigRecord> SqliteStore::GetTestRailConfig(int64_t project_id) 
       rec.updated_at = st.Int64(18);
       rec.export_fields_json = OptText(st, 19);
       rec.configurations_json = OptText(st, 20);
+      if (!st.IsNull(21)) {
+        // Lenient: a policy that no longer reads attaches nothing (the default).
+        nlohmann::json j = nlohmann::json::parse(st.Text(21), nullptr, false);
+        auto p = AttachmentPolicyFromJson(j, AttachmentPolicy{}, {}, "attachments");
+        if (p.ok()) rec.options.attachments = std::move(p).value();
+      }
     }
     NEXUS_ASSIGN_OR_RETURN(Statement su, c.Prepare(kOp,
                                                    "SELECT suite_id, name FROM "
@@ -424,13 +431,14 @@ Status SqliteStore::SaveTestRailOptions(int64_t project_id, const TestRailOption
         Statement st,
         c.Prepare(kOp,
                   "UPDATE testrail_configs SET close_run_on_completion = ?2, auto_export = ?3, "
-                  "run_name_template = ?4, milestone_id = ?5, updated_at = ?6 "
-                  "WHERE project_id = ?1"));
+                  "run_name_template = ?4, milestone_id = ?5, updated_at = ?6, "
+                  "attachment_policy_json = ?7 WHERE project_id = ?1"));
     st.Bind(1, project_id)
         .Bind(2, options.close_run_on_completion)
         .Bind(3, options.auto_export)
         .Bind(5, options.milestone_id)
-        .Bind(6, now);
+        .Bind(6, now)
+        .Bind(7, AttachmentPolicyToJson(options.attachments).dump());
     if (options.run_name_template)
       st.Bind(4, *options.run_name_template);
     else

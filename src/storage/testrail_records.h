@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/attachment_plan.h"
 #include "core/status_mapping.h"
 #include "core/types.h"
 
@@ -62,6 +63,8 @@ struct TestRailOptionsRecord {
   bool auto_export = false;             // R-EXP-AUTO default off
   std::optional<std::string> run_name_template;
   std::optional<int64_t> milestone_id;
+  // Which run artifacts an export attaches to its TestRail results (issue 17); default none.
+  AttachmentPolicy attachments;
   bool operator==(const TestRailOptionsRecord&) const = default;
 };
 

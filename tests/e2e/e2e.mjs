@@ -9,6 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { run as runTestrailFields } from './testrail_fields.mjs';
 import { run as runConfigurations } from './configurations.mjs';
+import { run as runAttachments } from './attachments.mjs';
 import { run as runJUnitImport } from './junit_import.mjs';
 
 const SRC = process.env.NEXUS_SOURCE_DIR;
@@ -950,6 +951,7 @@ for (const c of cases) {
 await runTestrailFields({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results });
 await runJUnitImport({ BASE, TOKEN, PID, newPage, login, ADMIN, restOk, sim, simTests, shot, expectText, assert, results });
 await runConfigurations({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results });
+await runAttachments({ start, simBin: path.join(BUILD, 'testrail-sim'), rest, restOk, newPage, login, ADMIN, shot, assert, expectText, BASE, results, token: TOKEN });
 await browser.close();
 cleanup();
 console.log(`logs: ${tmp} · screenshots: ${SHOTS}${results.skipped ? ` · ${results.skipped} skipped` : ''}`);

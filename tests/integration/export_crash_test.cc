@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "integration/export_test_util.h"
+#include "testrail/attachments.h"
 
 namespace nexus {
 namespace {
@@ -207,6 +209,80 @@ TEST(ExportCrashTest, StopDuringAnExportHandsItOverBetweenBatches) {
   EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
   EXPECT_GE(d.value("attempts", 0), 2) << d.dump();
   testing::ExpectExactlyOnce(ReadRemote(*env.client), 5, false);
+}
+
+// Issue 17: SIGKILL while the k-th add_attachment_to_result of an export is held — applied by
+// TestRail (the answer never arrives) or not — then a new server resumes: every attachment is
+// on its case's result exactly once (the journalled intent is reconciled with
+// get_attachments_for_test before anything is re-sent).
+void CrashDuringUpload(int k, bool applied) {
+  SCOPED_TRACE("upload k=" + std::to_string(k) + (applied ? " applied" : " not applied"));
+  TempDir data;
+  ExportEnv env{6, 0, [&](app::Config& c) { c.data_dir = data.path(); }};
+  // C0 at test level, C1 at step 1: each gets step-1.png and agent.log (4 uploads).
+  const int64_t test = env.MakeTest({env.cases_a[0]}, {env.cases_a[1]});
+  const int64_t run = env.MakeRun(test);
+  auto t = env.h->Get(env.pbase + "/tests/" + std::to_string(test), env.admin);
+  ASSERT_EQ(t.status, 200) << t.raw;
+  const std::string step = t.body["steps"][0]["id"].get<std::string>();
+  const std::string base = env.pbase + "/runs/" + std::to_string(run) + "/artifacts";
+  env.Check(env.h->Call("POST", base + "?name=step-1.png&step_id=" + step, env.admin,
+                        std::string("\x89PNG\r\n\x1a\n", 8) + std::string(300, 'p'),
+                        {{"Content-Type", "image/png"}}));
+  env.Check(env.h->Call("POST", base + "?name=agent.log", env.admin, std::string(200, 'l'),
+                        {{"Content-Type", "text/plain"}}));
+  env.Check(
+      env.h->Put(env.pbase + "/testrail/options", env.admin, {{"attachments", {{"mode", "all"}}}}));
+  const std::string token = env.admin, pbase = env.pbase;
+  env.h.reset();
+
+  Child first(data.path());
+  env.AddFault("add_attachment_to_result:" + std::to_string(k) +
+               (applied ? ":timeout-after-apply" : ":timeout"));
+  auto cfg = env.sim->config();
+  cfg.timeout_hold_ms = 60'000;
+  env.sim->SetConfig(cfg);
+  int status = 0;
+  Json started = Call(first.port(), "POST", pbase + "/testrail/exports", token,
+                      {{"run_id", run}, {"wait", false}}, &status);
+  ASSERT_EQ(status, 202) << started.dump();
+  const int64_t id = started["id"].get<int64_t>();
+  bool held = false;
+  for (int i = 0; i < 1000 && !held; ++i) {
+    held = env.sim->Stats().faults_injected > 0;
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(held) << "the export made fewer than " << k << " uploads";
+  first.Kill();
+  cfg.faults.clear();
+  cfg.timeout_hold_ms = 2500;
+  env.sim->SetConfig(cfg);
+
+  Child second(data.path());
+  Json d = WaitFinished(second.port(), pbase + "/testrail/exports/" + std::to_string(id), token);
+  EXPECT_EQ(d.value("state", ""), "succeeded") << d.dump();
+  EXPECT_EQ(d["attachments"].value("sent", -1), 4) << d.dump();
+  auto remote = ReadRemote(*env.client);
+  testing::ExpectExactlyOnce(remote, 2, false);
+  ASSERT_EQ(remote.runs.size(), 1u);
+  auto tests = env.client->GetTests(remote.runs[0].id);
+  ASSERT_TRUE(tests.ok());
+  for (const auto& tt : *tests) {
+    auto a = testrail::GetAttachmentsForTest(*env.client, tt.id);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    std::vector<std::string> names;
+    for (const auto& x : *a) names.push_back(x.name);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"agent.log", "step-1.png"}))
+        << "case C" << tt.case_id;
+  }
+}
+
+TEST(ExportCrashTest, KilledDuringEveryUploadResumesWithEachAttachmentOnce) {
+  for (int k = 1; k <= 4; ++k) {
+    CrashDuringUpload(k, true);
+    CrashDuringUpload(k, false);
+  }
 }
 
 }  // namespace

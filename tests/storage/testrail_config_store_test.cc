@@ -106,7 +106,8 @@ TEST_P(TestRailConfigStoreTest, DisconnectKeepsSelectionMappingOptions) {
   StatusMapping mapping = StatusMapping::Defaults();
   mapping.basic[BugLabel::kLikelyBug] = 2;
   ASSERT_TRUE(store().SaveTestRailMapping(project_id_, mapping, 3).ok());
-  TestRailOptionsRecord o{false, true, "Nexus {date}", 42};
+  TestRailOptionsRecord o{false, true, "Nexus {date}", 42,
+                          AttachmentPolicy{AttachMode::kFailedOnly, {"image/*"}, 1000}};
   ASSERT_TRUE(store().SaveTestRailOptions(project_id_, o, 4).ok());
   ASSERT_TRUE(store().DeleteTestRailConnection(project_id_, 5).ok());
   auto rec = store().GetTestRailConfig(project_id_);

@@ -229,7 +229,7 @@ const mapping = await ok('GET', `${TR}/mapping`);
 const { invalid_cells: _ignored, ...plain } = mapping;
 await ok('PUT', `${TR}/mapping`, { ...plain, mode: 'advanced' });
 await call('POST', `${TR}/mapping/reset`, undefined, { expect: 200 });
-await ok('PUT', `${TR}/options`, { close_run_on_completion: true, auto_export: false, run_name_template: 'Nexus {date}', milestone_id: null });
+await ok('PUT', `${TR}/options`, { close_run_on_completion: true, auto_export: false, run_name_template: 'Nexus {date}', milestone_id: null, attachments: { mode: 'none', media_types: ['image/*', 'text/plain'], max_bytes: 10485760 } });
 // Result fields, milestones and users of the instance (issue 14).
 await ok('GET', `${TR}/export-fields`);
 await ok('PUT', `${TR}/export-fields`, { fields: {}, failed_assignee_id: null, step_results: false });
@@ -258,7 +258,7 @@ await ok('PUT', `${T}/steps/${step}/testrail-links`, { case_ids: caseIds.slice(2
 await ok('GET', `${T}/steps/${step}/testrail-links`);
 
 // Exports.
-await call('POST', `${TR}/exports`, { run_id: run.id, dry_run: true }, { expect: 200 });
+await call('POST', `${TR}/exports`, { run_id: run.id, dry_run: true, attachments: { mode: 'all' } }, { expect: 200 });
 const exp = (await call('POST', `${TR}/exports`, { run_id: run.id, custom_run_name: 'Contract run' }, { expect: 200 })).json;
 await call('POST', `${TR}/exports`, { execution_id: exec.id, wait: false });
 await call('POST', `${TR}/exports`, { run_ids: [run.id, open.id], dry_run: true }, { expect: 200 });

@@ -1229,12 +1229,14 @@ export interface components {
             auto_export: boolean;
             run_name_template: string | null;
             milestone_id: number | null;
+            attachments: components["schemas"]["AttachmentPolicy"];
         };
         OptionsRequest: {
             close_run_on_completion?: boolean;
             auto_export?: boolean;
             run_name_template?: string | null;
             milestone_id?: number | null;
+            attachments?: components["schemas"]["AttachmentPolicyRequest"];
         };
         Connection: {
             url: string;
@@ -1403,6 +1405,7 @@ export interface components {
             wait?: boolean;
             /** @description milestone of the TestRail run/plan for this export (default: the project's); checked against the instance before any write (400 unknown_milestone) */
             milestone_id?: number;
+            attachments?: components["schemas"]["AttachmentPolicyRequest"];
         };
         Export: {
             id: number | null;
@@ -1475,6 +1478,31 @@ export interface components {
                     }[];
                 }[];
                 milestone_id: number | null;
+                /** @description what would be attached to which case's result (issue 17) */
+                attachments: {
+                    case_id: number;
+                    run_id: number;
+                    artifact_id: number;
+                    name: string;
+                    media_type: string;
+                    size: number;
+                }[];
+                /** @description artifacts the attachment policy leaves out */
+                attachments_skipped: {
+                    run_id: number;
+                    artifact_id: number;
+                    name: string;
+                    /** @enum {string} */
+                    reason: "media_type_not_allowed" | "too_large";
+                }[];
+            };
+            /** @description uploads of run artifacts to the results (issue 17); all 0 without attachments */
+            attachments: {
+                total: number;
+                sent: number;
+                refused: number;
+                bytes_total: number;
+                bytes_sent: number;
             };
         };
         RunSync: {
@@ -1571,6 +1599,7 @@ export interface components {
             }[];
             close_run_on_completion: boolean;
             auto_export: boolean;
+            attachments: components["schemas"]["AttachmentPolicy"];
         };
         /** @description free key -> value pairs such as platform=PS5 (R-RUN): at most 32; keys 1-64 characters of letters, digits, '_', '.', '-'; values 1-250 characters */
         RunAttributes: {
@@ -1737,6 +1766,20 @@ export interface components {
                 message: string;
             }[];
             unreadable: boolean;
+        };
+        /** @description Which run artifacts an export attaches to its TestRail results (issue 17): none, failed results only, or all; allowed media types (exact or a family such as image/*; empty = all) and a size cap per attachment (at most TestRail's 256 MiB). */
+        AttachmentPolicy: {
+            /** @enum {string} */
+            mode: "none" | "failed" | "all";
+            media_types: string[];
+            max_bytes: number;
+        };
+        /** @description Partial attachment policy: absent members keep the project's value (400 naming attachments.<member> for a bad one). */
+        AttachmentPolicyRequest: {
+            /** @enum {string} */
+            mode?: "none" | "failed" | "all";
+            media_types?: string[];
+            max_bytes?: number;
         };
     };
     responses: {

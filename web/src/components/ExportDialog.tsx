@@ -32,6 +32,9 @@ export function ExportDialog({
   // Per-export milestone (issue 14): '' = the project's default.
   const [milestones, setMilestones] = useState<RemoteMilestone[]>([]);
   const [milestone, setMilestone] = useState('');
+  // Attachments (issue 17): '' = the project's option, else this export's mode.
+  const [attach, setAttach] = useState<'' | 'none' | 'failed' | 'all'>('');
+  const [projectAttach, setProjectAttach] = useState<string>('none');
 
   useEffect(() => {
     let live = true;
@@ -40,6 +43,7 @@ export function ExportDialog({
       .then((sum) => {
         if (!live) return;
         setClose((c) => (closeTouched ? c : sum.close_run_on_completion));
+        setProjectAttach(sum.attachments.mode);
         setDefaultsLoaded(true);
       })
       .catch(() => live && setDefaultsLoaded(true));
@@ -59,6 +63,7 @@ export function ExportDialog({
       const body: ExportRequest = { ...source, close_run_on_completion: close };
       if (name.trim()) body.custom_run_name = name.trim();
       if (milestone !== '') body.milestone_id = Number(milestone);
+      if (attach !== '') body.attachments = { mode: attach };
       const r = await exportsApi.start(projectId, body);
       setResult(r);
       onDone?.(r);
@@ -116,6 +121,15 @@ export function ExportDialog({
               }}
             />{' '}
             Close the TestRail run when the results are added <span className="muted">(project default: Configs → TestRail → Export options)</span>
+          </label>
+          <label className="field">
+            <span className="field-label">Attach run artifacts</span>
+            <select value={attach} onChange={(e) => setAttach(e.target.value as typeof attach)} data-testid="export-attachments">
+              <option value="">Project default ({projectAttach})</option>
+              <option value="none">None</option>
+              <option value="failed">Failed results only</option>
+              <option value="all">All results</option>
+            </select>
           </label>
           {milestones.length > 0 && (
             <label className="field">

@@ -107,6 +107,29 @@ export function ExportSummary({ r, projectId }: { r: ExportResult; projectId?: n
         <dd>{r.runs_processed}</dd>
         <dt>Cases</dt>
         <dd>{r.total_test_cases}</dd>
+        {r.attachments && r.attachments.total > 0 && (
+          <>
+            <dt>Attachments</dt>
+            <dd data-testid="export-attachments-count">
+              {r.attachments.sent} of {r.attachments.total} sent ({Math.round(r.attachments.bytes_sent / 1024)} of{' '}
+              {Math.round(r.attachments.bytes_total / 1024)} KiB)
+              {r.attachments.refused > 0 ? ` · ${r.attachments.refused} refused by TestRail` : ''}
+            </dd>
+          </>
+        )}
+        {r.preview?.attachments && r.preview.attachments.length > 0 && (
+          <>
+            <dt>Would attach</dt>
+            <dd data-testid="export-preview-attachments">
+              {r.preview.attachments.map((a, i) => (
+                <span key={i}>
+                  {i > 0 && ', '}
+                  {a.name} → C{a.case_id}
+                </span>
+              ))}
+            </dd>
+          </>
+        )}
         {r.export_duration_ms !== null && (
           <>
             <dt>Duration</dt>

@@ -1,4 +1,5 @@
-// Configs → TestRail, "Export options": close on completion, automatic export, run name, milestone.
+// Configs → TestRail, "Export options": close on completion, automatic export, run name, milestone,
+// and which run artifacts are attached to the TestRail results (issue 17).
 import { useEffect, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { testrailApi } from '../../api/testrail';
@@ -12,6 +13,12 @@ export function OptionsSection({ projectId, initial }: { projectId: number; init
     auto_export: initial.auto_export,
     run_name_template: initial.run_name_template ?? '',
     milestone_id: initial.milestone_id === null ? '' : String(initial.milestone_id),
+  });
+  // Attachments (issue 17): mode, allowed media types (comma separated; empty = all), size cap.
+  const [att, setAtt] = useState({
+    mode: initial.attachments.mode,
+    media_types: initial.attachments.media_types.join(', '),
+    max_mb: String(Math.round((initial.attachments.max_bytes / 1048576) * 100) / 100),
   });
   const [err, setErr] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -39,10 +46,21 @@ export function OptionsSection({ projectId, initial }: { projectId: number; init
       const milestone = o.milestone_id.trim() === '' ? null : Number(o.milestone_id);
       if (milestone !== null && !Number.isInteger(milestone))
         throw new ApiError(400, 'invalid_type', 'milestone_id must be an integer', 'milestone_id');
+      const maxMb = Number(att.max_mb);
+      if (!(maxMb > 0))
+        throw new ApiError(400, 'invalid_value', 'the size cap must be a positive number of MB', 'attachments.max_bytes');
       await testrailApi.saveOptions(projectId, {
         ...o,
         run_name_template: o.run_name_template || null,
         milestone_id: milestone,
+        attachments: {
+          mode: att.mode,
+          media_types: att.media_types
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t !== ''),
+          max_bytes: Math.round(maxMb * 1048576),
+        },
       });
       setOk(true);
     } catch (e) {
@@ -91,6 +109,31 @@ export function OptionsSection({ projectId, initial }: { projectId: number; init
           ) : (
             <input value={o.milestone_id} inputMode="numeric" onChange={(e) => setO({ ...o, milestone_id: e.target.value })} />
           )}
+        </label>
+        <label className={cls('field', field === 'attachments.mode' && 'field-error')}>
+          <span className="field-label">Attach run artifacts to results</span>
+          <select
+            data-testid="tr-attach-mode"
+            value={att.mode}
+            onChange={(e) => setAtt({ ...att, mode: e.target.value as typeof att.mode })}
+          >
+            <option value="none">None</option>
+            <option value="failed">Failed results only</option>
+            <option value="all">All results</option>
+          </select>
+        </label>
+        <label className={cls('field', field?.startsWith('attachments.media_types') && 'field-error')}>
+          <span className="field-label">Media types (empty = all)</span>
+          <input
+            data-testid="tr-attach-types"
+            value={att.media_types}
+            onChange={(e) => setAtt({ ...att, media_types: e.target.value })}
+            placeholder="image/*, text/plain"
+          />
+        </label>
+        <label className={cls('field', field === 'attachments.max_bytes' && 'field-error')}>
+          <span className="field-label">Size cap per attachment (MB)</span>
+          <input data-testid="tr-attach-max" value={att.max_mb} inputMode="decimal" onChange={(e) => setAtt({ ...att, max_mb: e.target.value })} />
         </label>
         <label className="check">
           <input type="checkbox" data-testid="tr-milestone-completed" checked={showCompleted} onChange={(e) => setShowCompleted(e.target.checked)} /> Show
