@@ -37,6 +37,26 @@ std::string CommentWithMarker(const std::string& comment, std::string_view marke
   return c.append(marker).append(" C").append(std::to_string(case_id));
 }
 
+namespace {
+
+// The case id after the last `tag` ("<marker> C") in a result comment, nullopt when the
+// comment carries no such marker line (a result another tool or person wrote).
+std::optional<int64_t> MarkedCaseId(const std::string& comment, const std::string& tag) {
+  size_t pos = comment.rfind(tag);
+  if (pos == std::string::npos) return std::nullopt;
+  pos += tag.size();
+  int64_t v = 0;
+  size_t digits = 0;
+  while (pos < comment.size() && comment[pos] >= '0' && comment[pos] <= '9' && digits < 18) {
+    v = v * 10 + (comment[pos++] - '0');
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
   // Data that cannot be read back is final (reason kPlanUnreadable); the store failing to
   // read it is not (its own Status, tried again).
@@ -543,17 +563,7 @@ class ExportExecutor::Run {
     const std::string tag = marker_ + " C";
     std::set<int64_t> seen;
     for (const auto& r : results) {
-      size_t pos = r.comment.rfind(tag);
-      if (pos == std::string::npos) continue;
-      pos += tag.size();
-      int64_t v = 0;
-      size_t digits = 0;
-      while (pos < r.comment.size() && r.comment[pos] >= '0' && r.comment[pos] <= '9' &&
-             digits < 18) {
-        v = v * 10 + (r.comment[pos++] - '0');
-        ++digits;
-      }
-      if (digits > 0) seen.insert(v);
+      if (auto c = MarkedCaseId(r.comment, tag)) seen.insert(*c);
     }
     ExportStep s;
     s.kind = ExportStepKind::kReconciled;
@@ -827,17 +837,7 @@ class ExportExecutor::Run {
     const std::string tag = marker_ + " C";
     std::map<int64_t, ResultRef> out;
     for (const auto& r : results) {
-      size_t pos = r.comment.rfind(tag);
-      if (pos == std::string::npos) continue;
-      pos += tag.size();
-      int64_t v = 0;
-      size_t digits = 0;
-      while (pos < r.comment.size() && r.comment[pos] >= '0' && r.comment[pos] <= '9' &&
-             digits < 18) {
-        v = v * 10 + (r.comment[pos++] - '0');
-        ++digits;
-      }
-      if (digits > 0) out[v] = ResultRef{r.id, r.test_id};
+      if (auto c = MarkedCaseId(r.comment, tag)) out[*c] = ResultRef{r.id, r.test_id};
     }
     return out;
   }

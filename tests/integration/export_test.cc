@@ -239,6 +239,8 @@ TEST(ExportTest, AnUnreadableStoredMappingRefusesTheExport) {
   int64_t run = env.MakeRun(t);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((env.h->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+  // The server's writer may hold the lock for a moment (a catalog sync job).
+  sqlite3_busy_timeout(db, 20000);
   std::string sql = "UPDATE testrail_configs SET mapping_json = 'not json' WHERE project_id = " +
                     std::to_string(env.project);
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
@@ -677,6 +679,8 @@ TEST(ExportTest, DatabaseLockedDuringAnExportIsRetriedNotStuck) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the wave is in flight
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((env.h->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+  // The server's writer may hold the lock for a moment (a catalog sync job).
+  sqlite3_busy_timeout(db, 20000);
   ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   std::this_thread::sleep_for(std::chrono::milliseconds(7000));  // > the 5 s busy timeout
   ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);

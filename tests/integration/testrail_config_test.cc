@@ -731,6 +731,8 @@ TEST_F(TestRailConfigTest, UnreadableStoredStatusesAndMapping) {
   auto damage = [&](const std::string& column) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((h_->data_dir() + "/nexus.db").c_str(), &db), SQLITE_OK);
+    // The server's writer may hold the lock for a moment (a catalog sync job).
+    sqlite3_busy_timeout(db, 20000);
     const std::string sql = "UPDATE testrail_configs SET " + column +
                             " = 'not json' WHERE project_id = " + std::to_string(project_);
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
