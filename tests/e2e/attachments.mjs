@@ -93,9 +93,12 @@ export async function run(ctx) {
       const names = (Array.isArray(a) ? a : a.attachments).map((x) => x.name).sort().join(',');
       assert(names === want[t.case_id], `attachments of C${t.case_id}: ${names}`);
     }
-    const html = await (await fetch(`${simUrl}/index.php?/runs/view/${runList[0].id}`)).text();
-    assert(/class="attachment"/.test(html) && /<img /.test(html) && /agent\.log/.test(html), 'the simulator view shows the attachments');
-    await page.goto(`${simUrl}/index.php?/runs/view/${runList[0].id}`);
+    // TestRail shows a result's attachments on its test's page, as the simulator does.
+    const testC0 = tests.find((t) => t.case_id === cases[0].id);
+    const testView = `${simUrl}/index.php?/tests/view/${testC0.id}`;
+    const html = await (await fetch(testView)).text();
+    assert(/class="attachment"/.test(html) && /<img /.test(html) && /agent\.log/.test(html), `the simulator view shows the attachments: ${html.slice(0, 300)}`);
+    await page.goto(testView);
     await shot(page, '50-simulator-attachments');
     results.passed++;
     console.log(`PASS ${name} (${Date.now() - t0} ms)`);
