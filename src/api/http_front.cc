@@ -18,7 +18,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -153,9 +155,10 @@ class Session : public std::enable_shared_from_this<Session> {
     file_parser_.reset();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(f_.options.max_header_bytes));
-    // The head is read with the largest limit of any route; the request's own limit is
-    // applied once the router has matched it (OnHead).
-    parser_->body_limit(std::max(f_.options.max_body_bytes, f_.options.max_upload_body_bytes));
+    // The head is read without a body limit: beast would otherwise refuse a Content-Length
+    // over it before the router has matched the request, and the 413 could not name the
+    // route's own limit. That limit is applied in OnHead, before a byte of the body is read.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     req_ = HttpRequest{};
     limit_ = 0;
     stream_.expires_after(f_.options.head_timeout);

@@ -92,6 +92,30 @@ TEST(HardeningTest, ContentLengthOverTheLimitIs413) {
   EXPECT_TRUE(projects.body["items"].empty()) << "nothing is written";
 }
 
+// A Content-Length over every limit is refused before the body is read, naming the limit of
+// the route it was sent to: an artifact upload's (hundreds of MiB), not the 2 MiB of JSON routes.
+TEST(HardeningTest, HugeContentLengthIsRefusedWithTheRoutesOwnLimit) {
+  ApiHarness h;
+  std::string token = h.CreateUserToken("admin@example.com", true);
+  auto head = [&](const std::string& path, const std::string& type) {
+    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+           "\r\nContent-Type: " + type + "\r\nContent-Length: 10737418240\r\n\r\n";
+  };
+  auto limit_named = [](const std::string& answer) -> long long {
+    size_t at = answer.find("larger than ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(answer.substr(at + 12));
+  };
+  std::string json = RawExchange(h.port(), head("/api/v1/projects", "application/json"));
+  EXPECT_EQ(StatusOf(json), 413) << json.substr(0, 300);
+  EXPECT_EQ(limit_named(json), 2 * 1024 * 1024) << json.substr(0, 400);
+  std::string upload =
+      RawExchange(h.port(), head("/api/v1/projects/1/runs/1/artifacts?name=v.mp4", "video/mp4"));
+  EXPECT_EQ(StatusOf(upload), 413) << upload.substr(0, 300);
+  EXPECT_NE(upload.find("payload_too_large"), std::string::npos) << upload.substr(0, 300);
+  EXPECT_GT(limit_named(upload), 2 * 1024 * 1024) << upload.substr(0, 400);
+}
+
 // Depth and value count are checked while scanning, before a tree is built.
 TEST(HardeningTest, DeeplyNestedOrHugeJsonIsRefusedWithASpecificError) {
   ApiHarness h;
