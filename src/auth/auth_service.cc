@@ -138,14 +138,13 @@ Result<Principal> AuthService::Authenticate(const std::string& authorization_hea
         authorization_header.compare(0, kBearer.size(), kBearer) != 0)
       return Unauthenticated("Authorization header must be 'Bearer <api token>'");
     std::string secret = authorization_header.substr(kBearer.size());
-    auto token = store_.GetTokenByHash(Sha256Hex(secret));
-    if (!token.ok()) {
-      if (token.status().code() == StatusCode::kNotFound)
+    auto user = store_.GetUserByTokenHash(Sha256Hex(secret));
+    if (!user.ok()) {
+      if (user.status().code() == StatusCode::kNotFound)
         return Unauthenticated("The API token is invalid or was revoked.");
-      return token.status();
+      return user.status();
     }
-    NEXUS_ASSIGN_OR_RETURN(User u, store_.GetUser(token->user_id));
-    return Principal{std::move(u), false, {}};
+    return Principal{std::move(user).value(), false, {}};
   }
   if (!session_cookie.empty()) {
     auto s = store_.GetSession(Sha256Hex(session_cookie));

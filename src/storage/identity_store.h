@@ -24,6 +24,9 @@ class IdentityStore {
   // ---- API tokens (hashed).
   virtual Result<ApiToken> CreateToken(const ApiToken& token) = 0;
   virtual Result<ApiToken> GetTokenByHash(const std::string& token_hash) = 0;
+  // The user a token belongs to, in one statement (every API request authenticates with it);
+  // NotFound when no token has this hash.
+  virtual Result<User> GetUserByTokenHash(const std::string& token_hash) = 0;
   virtual Result<std::vector<ApiToken>> ListTokens(int64_t user_id) = 0;
   // NotFound when the token does not exist or belongs to another user.
   virtual Status DeleteToken(int64_t user_id, int64_t token_id) = 0;

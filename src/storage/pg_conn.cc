@@ -161,11 +161,40 @@ struct Prepared {
   int nparams = 0;
 };
 
+constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+// A connection's round-trip savings for read transactions (most REST reads are one or two
+// statements; a BEGIN and a COMMIT of their own tripled the round trips — issue 15, REST reads
+// on PostgreSQL):
+//  - a read transaction's BEGIN is not sent by Begin but in one pipeline with the first
+//    statement (one round trip for both; a read transaction without statements sends nothing);
+//  - a read transaction's COMMIT is sent without waiting for its answer, which is read before
+//    the connection's next command. A READ ONLY transaction has nothing to lose at commit: its
+//    answers were already read, and the server ends it (and drops its snapshot) as soon as the
+//    COMMIT arrives. Write transactions wait for their COMMIT as before.
+struct PgSession {
+  PGconn* conn = nullptr;
+  bool begin_deferred = false;    // a read transaction was begun; its BEGIN is not sent yet
+  bool read_tx = false;           // the open transaction is a read transaction
+  bool commit_in_flight = false;  // a read COMMIT was sent, its answer not read yet
+
+  // Reads the answer of a read COMMIT sent earlier, so the connection takes a new command.
+  void Settle() {
+    if (!commit_in_flight) return;
+    commit_in_flight = false;
+    while (PGresult* res = PQgetResult(conn)) PQclear(res);  // a failure shows in PQstatus
+  }
+};
+
 // One execution of a server-side prepared statement: its parameters and materialized result.
 class PgStmt final : public sql::StatementImpl {
  public:
-  PgStmt(PGconn* conn, const Prepared* prepared, std::string_view op)
-      : conn_(conn), prepared_(prepared), op_(op), params_(prepared->nparams) {}
+  PgStmt(PgSession* session, const Prepared* prepared, std::string_view op)
+      : session_(session),
+        conn_(session->conn),
+        prepared_(prepared),
+        op_(op),
+        params_(prepared->nparams) {}
   ~PgStmt() override { PQclear(res_); }
 
   void BindInt64(int index, int64_t value) override {
@@ -184,8 +213,14 @@ class PgStmt final : public sql::StatementImpl {
       std::vector<const char*> values(params_.size());
       for (size_t k = 0; k < params_.size(); ++k)
         values[k] = params_[k] ? params_[k]->c_str() : nullptr;
-      res_ = PQexecPrepared(conn_, prepared_->name.c_str(), static_cast<int>(values.size()),
-                            values.data(), nullptr, nullptr, 0);
+      session_->Settle();
+      if (session_->begin_deferred) {
+        session_->begin_deferred = false;
+        NEXUS_RETURN_IF_ERROR(BeginAndExecute(values));
+      } else {
+        res_ = PQexecPrepared(conn_, prepared_->name.c_str(), static_cast<int>(values.size()),
+                              values.data(), nullptr, nullptr, 0);
+      }
       ExecStatusType st = PQresultStatus(res_);
       if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         Status err = ResultStatus(conn_, res_, op_);
@@ -224,6 +259,43 @@ class PgStmt final : public sql::StatementImpl {
   void Release() override { delete this; }
 
  private:
+  // The deferred BEGIN of a read transaction and this statement in one pipeline: one round
+  // trip. res_ is the statement's result (PGRES_PIPELINE_ABORTED when the BEGIN failed).
+  Status BeginAndExecute(const std::vector<const char*>& values) {
+    if (PQenterPipelineMode(conn_) != 1 ||
+        PQsendQueryParams(conn_, kBeginRead, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+        PQsendQueryPrepared(conn_, prepared_->name.c_str(), static_cast<int>(values.size()),
+                            values.data(), nullptr, nullptr, 0) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      Status err = ResultStatus(conn_, nullptr, op_);
+      while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+      PQexitPipelineMode(conn_);
+      return err;
+    }
+    // Each query's result is followed by a null; then the sync marker.
+    PGresult* begin = PQgetResult(conn_);
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    res_ = PQgetResult(conn_);
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    for (PGresult* r = PQgetResult(conn_); r != nullptr; r = PQgetResult(conn_)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+    Status out = Status::Ok();
+    if (PQexitPipelineMode(conn_) != 1) {
+      out = ResultStatus(conn_, nullptr, op_);
+      PQclear(res_);
+      res_ = nullptr;
+    } else if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+      out = ResultStatus(conn_, begin, op_);
+      PQclear(res_);
+      res_ = nullptr;
+    }
+    PQclear(begin);
+    return out;
+  }
+
   bool Slot(int index) {
     if (index >= 1 && index <= static_cast<int>(params_.size())) return true;
     if (bind_error_.empty()) bind_error_ = "bind index " + std::to_string(index) + " out of range";
@@ -231,6 +303,7 @@ class PgStmt final : public sql::StatementImpl {
   }
   bool OnRow() const { return res_ != nullptr && row_ >= 0 && row_ < rows_; }
 
+  PgSession* session_;
   PGconn* conn_;
   const Prepared* prepared_;
   std::string_view op_;
@@ -263,10 +336,13 @@ class PgConnection final : public sql::Connection {
     return c;
   }
   ~PgConnection() override { PQfinish(conn_); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
 
   sql::Dialect dialect() const override { return sql::Dialect::kPostgres; }
 
   Result<sql::Statement> Prepare(std::string_view op, const std::string& sql) override {
+    session_.Settle();
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
       Prepared p;
@@ -295,7 +371,7 @@ class PgConnection final : public sql::Connection {
       PQclear(res);
       it = cache_.emplace(sql, std::make_unique<Prepared>(std::move(p))).first;
     }
-    return sql::Statement(new PgStmt(conn_, it->second.get(), op));
+    return sql::Statement(new PgStmt(&session_, it->second.get(), op));
   }
 
   Status ExecScript(std::string_view op, const std::string& sql) override {
@@ -303,16 +379,31 @@ class PgConnection final : public sql::Connection {
   }
 
   Status Begin(std::string_view op, bool write) override {
+    session_.read_tx = !write;
     if (write) {
       return Simple(op,
                     "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLockKey) + ")");
     }
-    return Simple(op, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    session_.Settle();
+    session_.begin_deferred = true;  // sent with the first statement (PgSession)
+    return Status::Ok();
   }
   Status BeginRowLocking(std::string_view op) override {
+    session_.read_tx = false;
     return Simple(op, "BEGIN ISOLATION LEVEL READ COMMITTED");
   }
   Status Commit(std::string_view op) override {
+    if (session_.begin_deferred) {  // a read transaction that ran no statement
+      session_.begin_deferred = false;
+      return Status::Ok();
+    }
+    if (session_.read_tx) {
+      session_.read_tx = false;
+      session_.Settle();
+      if (PQsendQuery(conn_, "COMMIT") != 1) return ResultStatus(conn_, nullptr, op);
+      session_.commit_in_flight = true;
+      return Status::Ok();
+    }
     PGresult* res = PQexec(conn_, "COMMIT");
     Status st = Status::Ok();
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -323,14 +414,22 @@ class PgConnection final : public sql::Connection {
     PQclear(res);
     return st;
   }
-  void Rollback(std::string_view op) override { (void)Simple(op, "ROLLBACK"); }
+  void Rollback(std::string_view op) override {
+    session_.read_tx = false;
+    if (session_.begin_deferred) {
+      session_.begin_deferred = false;
+      return;
+    }
+    (void)Simple(op, "ROLLBACK");
+  }
   bool Healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
 
  private:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  explicit PgConnection(PGconn* conn) : conn_(conn) { session_.conn = conn; }
 
   // Runs a parameterless script with the simple query protocol.
   Status Simple(std::string_view op, const std::string& sql) {
+    session_.Settle();
     PGresult* res = PQexec(conn_, sql.c_str());
     ExecStatusType st = PQresultStatus(res);
     Status out = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY
@@ -341,6 +440,7 @@ class PgConnection final : public sql::Connection {
   }
 
   PGconn* conn_;
+  PgSession session_;
   std::unordered_map<std::string, std::unique_ptr<Prepared>> cache_;
 };
 

@@ -139,6 +139,20 @@ Result<ApiToken> SqliteStore::GetTokenByHash(const std::string& token_hash) {
   });
 }
 
+Result<User> SqliteStore::GetUserByTokenHash(const std::string& token_hash) {
+  return Read("get token user", [&](Connection& c) -> Result<User> {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare("get token user",
+                  "SELECT u.id, u.email, u.name, u.org_admin, u.password_hash, u.created_at "
+                  "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"));
+    st.Bind(1, token_hash);
+    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return NotFound("token not found");
+    return ReadUser(st);
+  });
+}
+
 Result<std::vector<ApiToken>> SqliteStore::ListTokens(int64_t user_id) {
   return Read("list tokens", [&](Connection& c) -> Result<std::vector<ApiToken>> {
     NEXUS_ASSIGN_OR_RETURN(

@@ -95,6 +95,7 @@ class SqliteStore final : public Store {
 
   Result<ApiToken> CreateToken(const ApiToken& token) override;
   Result<ApiToken> GetTokenByHash(const std::string& token_hash) override;
+  Result<User> GetUserByTokenHash(const std::string& token_hash) override;
   Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override;
   Status DeleteToken(int64_t user_id, int64_t token_id) override;
 

@@ -90,6 +90,12 @@ TEST_P(StoreConformanceTest, TokensLifecycle) {
   EXPECT_EQ(got->user_id, u.id);
   EXPECT_EQ(got->name, "ci");
   EXPECT_EQ(got->created_at, 10);
+  auto owner = store().GetUserByTokenHash("abc123");  // the request path's one lookup
+  ASSERT_OK(owner);
+  EXPECT_EQ(owner->id, u.id);
+  EXPECT_EQ(owner->email, u.email);
+  EXPECT_EQ(owner->org_admin, u.org_admin);
+  EXPECT_CODE(store().GetUserByTokenHash("missing"), StatusCode::kNotFound);
 
   t.token_hash = "def456";
   t.last_used_at = 99;
@@ -107,6 +113,7 @@ TEST_P(StoreConformanceTest, TokensLifecycle) {
   ASSERT_OK(store().GetTokenByHash("abc123"));
   ASSERT_OK(store().DeleteToken(u.id, created->id));
   EXPECT_CODE(store().GetTokenByHash("abc123"), StatusCode::kNotFound);
+  EXPECT_CODE(store().GetUserByTokenHash("abc123"), StatusCode::kNotFound);  // revoked
   EXPECT_CODE(store().DeleteToken(u.id, created->id), StatusCode::kNotFound);
   EXPECT_EQ(store().ListTokens(u.id)->size(), 1u);
 }
