@@ -481,7 +481,8 @@ int main(int argc, char** argv) {
         "[--baseline-batch N=50]\n"
         "  [--what-if C:B:burst,... (paced hypothetical uploads, C batches of B in flight)]\n"
         "  [--models bucket,sliding,fixed (simulator rate-limit models)] [--trials N=1]\n"
-        "  [--baseline-max N (the baseline only for sizes <= N)]\n");
+        "  [--baseline-max N (the baseline only for sizes <= N)]\n"
+        "  [--db URL (an empty PostgreSQL database for Nexus instead of SQLite; one size)]\n");
     return 0;
   }
   const std::vector<int64_t> sizes = ParseList(ArgString(argc, argv, "--results", "10000"));
@@ -494,6 +495,9 @@ int main(int argc, char** argv) {
   const int batch_size = static_cast<int>(ArgInt(argc, argv, "--batch-size", 0));
   const int trials = static_cast<int>(ArgInt(argc, argv, "--trials", 1));
   const int64_t baseline_max = ArgInt(argc, argv, "--baseline-max", 1'000'000'000);
+  // --db: Nexus on this (empty) PostgreSQL database; one size, as each size needs an empty one
+  // (bench/run_export_bench.sh --postgres makes a fresh database per size).
+  const std::string db = ArgString(argc, argv, "--db", "");
   std::vector<std::string> models;
   {
     std::stringstream ss(ArgString(argc, argv, "--models", "bucket"));
@@ -532,15 +536,19 @@ int main(int argc, char** argv) {
   if (sim_bin.empty())
     sim_bin = (std::filesystem::absolute(argv[0]).parent_path() / "testrail-sim").string();
   if (sizes.empty() || per_test < 1 || per_test > 1000) Die("bad --results / --cases-per-test");
+  if (!db.empty() && sizes.size() != 1)
+    Die("--db takes one --results size (an empty database each)");
   if (std::getenv("NEXUS_BENCH_VERBOSE") == nullptr) spdlog::set_level(spdlog::level::err);
   signal(SIGPIPE, SIG_IGN);
 
   std::printf(
       "export_bench: simulator %s (separate process), latency %d ms + %.1f ms/result, "
-      "%d requests/min; Nexus budget %.0f/min, batch %s; baseline %d threads x batches of "
+      "%d requests/min; Nexus budget %.0f/min, batch %s, database %s; baseline %d threads x "
+      "batches of "
       "%zu, delete the run after 5 retries\n",
       sim_bin.c_str(), latency_ms, per_result_ms, rate_limit, nexus_rpm,
-      batch_size > 0 ? std::to_string(batch_size).c_str() : "adaptive", bo.threads, bo.batch);
+      batch_size > 0 ? std::to_string(batch_size).c_str() : "adaptive",
+      db.empty() ? "SQLite" : "PostgreSQL", bo.threads, bo.batch);
   std::fflush(stdout);
 
   std::vector<Figures> all;
@@ -552,7 +560,7 @@ int main(int argc, char** argv) {
     double plan_rss = -1;
     size_t comment_bytes = 0;
     {
-      auto setup = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+      auto setup = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
       f = Setup(*setup, sim, n, per_test);
       for (const auto& r : PlanResults(*setup, f, n, &plan_rss)) comment_bytes += r.comment.size();
     }  // stopped: the measured Nexus is a fresh process state on the same data directory
@@ -570,7 +578,7 @@ int main(int argc, char** argv) {
         // Nexus and the baseline interleaved; each starts from a fresh rate-limit state of the
         // simulator (and Nexus from a fresh process state: its budget's window is empty).
         if (only != "baseline") {
-          auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size));
+          auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size, db));
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
           Figures fig = NexusExport(*app, sim, f, n);
           fig.model = model;
@@ -589,7 +597,7 @@ int main(int argc, char** argv) {
         }
         if (only != "nexus" && n <= baseline_max) {
           {
-            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
             f.results = PlanResults(*app, f, n, &plan_rss);
           }
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
@@ -614,7 +622,7 @@ int main(int argc, char** argv) {
         }
         for (const auto& w : what_ifs) {
           if (f.results.empty()) {
-            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size));
+            auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
             f.results = PlanResults(*app, f, n, &plan_rss);
           }
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);

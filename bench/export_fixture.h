@@ -135,10 +135,13 @@ struct Fixture {
   double dry_run_rss_growth = -1;             // MiB, peak of planning the export
 };
 
-inline nexus::app::Config NexusConfig(const std::string& dir, double rpm, int batch_size) {
+// `db`: a database URL (PostgreSQL, issue 15); empty = SQLite in the data dir.
+inline nexus::app::Config NexusConfig(const std::string& dir, double rpm, int batch_size,
+                                      const std::string& db = "") {
   nexus::app::Config c;
   c.listen = "127.0.0.1:0";
   c.data_dir = dir;
+  c.db = db;
   c.kdf = nexus::auth::KdfStrength::kMinimum;
   c.testrail_allow_private = true;
   c.testrail_requests_per_minute = rpm;
