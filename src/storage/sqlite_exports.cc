@@ -3,11 +3,15 @@
 // it landed are written in one transaction, so the journal never claims more than the
 // history shows (and vice versa).
 #include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_export_text.h"
+#include "storage/sqlite_helpers.h"
 #include "storage/sqlite_store.h"
 
 namespace nexus {
@@ -196,33 +200,37 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
     NEXUS_RETURN_IF_ERROR(r.status());
     id = *r;
     if (entries.empty()) return Status::Ok();
-    std::string runs;
+    // Multi-row statements (sqlite_helpers.h): one round trip per kChunkRows results on
+    // PostgreSQL instead of one per result.
+    std::vector<std::pair<size_t, size_t>> items;  // (entry, result) in plan order
     for (size_t e = 0; e < entries.size(); ++e)
-      for (size_t k = 0; k < entries[e].results.size(); ++k) {
-        const PlannedResult& pr = entries[e].results[k];
-        NEXUS_ASSIGN_OR_RETURN(
-            Statement ins,
-            c.Prepare(kOp,
-                      "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, "
-                      "status_id, comment, elapsed, version, run_ids, extra_json) VALUES (?1, ?2, "
-                      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-        runs.clear();
-        for (int64_t run : pr.run_ids) {
-          if (!runs.empty()) runs += ',';
-          runs += std::to_string(run);
-        }
-        ins.Bind(1, id)
-            .Bind(2, static_cast<int64_t>(e))
-            .Bind(3, static_cast<int64_t>(k))
-            .Bind(4, pr.case_id)
-            .Bind(5, pr.status_id)
-            .Bind(6, pr.comment)
-            .Bind(7, pr.elapsed)
-            .Bind(8, pr.version)
-            .Bind(9, runs)
-            .Bind(10, pr.extra_json);
-        NEXUS_RETURN_IF_ERROR(ins.Run());
-      }
+      for (size_t k = 0; k < entries[e].results.size(); ++k) items.emplace_back(e, k);
+    const sqlite::MultiRow ins{
+        "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, status_id, "
+        "comment, elapsed, version, run_ids, extra_json) VALUES ",
+        "(?1, #0, #1, #2, #3, #4, #5, #6, #7, #8)", "", 1, 9};
+    std::string runs;
+    NEXUS_RETURN_IF_ERROR(sqlite::RunChunked(
+        c, kOp, ins, items.size(), [&](Statement& st) { st.Bind(1, id); },
+        [&](Statement& st, size_t i, int p) {
+          const auto [e, k] = items[i];
+          const PlannedResult& pr = entries[e].results[k];
+          runs.clear();
+          for (int64_t run : pr.run_ids) {
+            if (!runs.empty()) runs += ',';
+            runs += std::to_string(run);
+          }
+          st.Bind(p, static_cast<int64_t>(e))
+              .Bind(p + 1, static_cast<int64_t>(k))
+              .Bind(p + 2, pr.case_id)
+              .Bind(p + 3, pr.status_id)
+              .Bind(p + 4, pr.comment)
+              .Bind(p + 5, pr.elapsed)
+              .Bind(p + 6, pr.version)
+              .Bind(p + 7, runs)
+              .Bind(p + 8, pr.extra_json);
+        },
+        [](Statement& st, size_t, size_t) { return st.Run(); }));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -423,20 +431,25 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
       if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
       project_id = p.Int64(0);
     }
-    for (const auto& [case_id, status_id] : step.landed) {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement ins,
-          c.Prepare(kOp,
-                    "INSERT INTO export_cases (export_id, project_id, case_id, status_id, "
-                    "exported_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (export_id, case_id) "
-                    "DO UPDATE SET status_id = excluded.status_id"));
-      NEXUS_RETURN_IF_ERROR(ins.Bind(1, step.export_id)
-                                .Bind(2, project_id)
-                                .Bind(3, case_id)
-                                .Bind(4, status_id)
-                                .Bind(5, step.created_at)
-                                .Run());
-    }
+    // One row per case (a statement may not update a row twice), the last status winning as
+    // it would row by row; multi-row statements, one round trip per kChunkRows cases.
+    std::map<int64_t, int64_t> landed;
+    for (const auto& [case_id, status_id] : step.landed) landed[case_id] = status_id;
+    std::vector<std::pair<int64_t, int64_t>> rows(landed.begin(), landed.end());
+    const sqlite::MultiRow ins{
+        "INSERT INTO export_cases (export_id, project_id, case_id, status_id, exported_at) "
+        "VALUES ",
+        "(?1, ?2, #0, #1, ?3)",
+        " ON CONFLICT (export_id, case_id) DO UPDATE SET status_id = excluded.status_id", 3, 2};
+    NEXUS_RETURN_IF_ERROR(sqlite::RunChunked(
+        c, kOp, ins, rows.size(),
+        [&](Statement& st) {
+          st.Bind(1, step.export_id).Bind(2, project_id).Bind(3, step.created_at);
+        },
+        [&](Statement& st, size_t i, int p) {
+          st.Bind(p, rows[i].first).Bind(p + 1, rows[i].second);
+        },
+        [](Statement& st, size_t, size_t) { return st.Run(); }));
     return Status::Ok();
   });
   if (!s.ok()) return s;
