@@ -261,10 +261,13 @@ TEST_F(TestRailConfigTest, SaveAndConnectShowsOnlyTheLastFourCharacters) {
   EXPECT_TRUE(r.body["statuses_cached_at"].is_string());
   EXPECT_EQ(r.body["mapping"], DefaultMappingJson());
   EXPECT_EQ(r.body["invalid_mapping_cells"], Json::array());
-  EXPECT_EQ(r.body["options"], Json({{"close_run_on_completion", true},
-                                     {"auto_export", false},
-                                     {"run_name_template", nullptr},
-                                     {"milestone_id", nullptr}}));
+  EXPECT_EQ(r.body["options"],
+            Json({{"close_run_on_completion", true},
+                  {"auto_export", false},
+                  {"run_name_template", nullptr},
+                  {"milestone_id", nullptr},
+                  {"attachments",
+                   {{"mode", "none"}, {"media_types", Json::array()}, {"max_bytes", 268435456}}}}));
   EXPECT_EQ(r.raw.find(kKey), std::string::npos);
   EXPECT_EQ(Get("").body, r.body);
 }
@@ -815,10 +818,13 @@ TEST_F(TestRailConfigTest, OptionsValidateAndPersist) {
                              {"run_name_template", name},
                              {"milestone_id", 12}});
   ASSERT_EQ(ok.status, 200) << ok.raw;
-  Json expected = {{"close_run_on_completion", false},
-                   {"auto_export", true},
-                   {"run_name_template", name},
-                   {"milestone_id", 12}};
+  Json expected = {
+      {"close_run_on_completion", false},
+      {"auto_export", true},
+      {"run_name_template", name},
+      {"milestone_id", 12},
+      {"attachments",
+       {{"mode", "none"}, {"media_types", Json::array()}, {"max_bytes", 268435456}}}};  // default
   EXPECT_EQ(ok.body, expected);
   EXPECT_EQ(Get("").body["options"], expected);
   // Partial update; null clears.
