@@ -428,9 +428,12 @@ class PgConnection final : public sql::Connection {
   explicit PgConnection(PGconn* conn) : conn_(conn) { session_.conn = conn; }
 
   // Runs a parameterless script with the simple query protocol.
+  // A read transaction's deferred BEGIN goes first, in the same round trip.
   Status Simple(std::string_view op, const std::string& sql) {
     session_.Settle();
-    PGresult* res = PQexec(conn_, sql.c_str());
+    const std::string text = session_.begin_deferred ? std::string(kBeginRead) + "; " + sql : sql;
+    session_.begin_deferred = false;
+    PGresult* res = PQexec(conn_, text.c_str());
     ExecStatusType st = PQresultStatus(res);
     Status out = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY
                      ? Status::Ok()

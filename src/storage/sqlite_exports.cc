@@ -230,7 +230,7 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
               .Bind(p + 7, runs)
               .Bind(p + 8, pr.extra_json);
         },
-        [](Statement& st, size_t, size_t) { return st.Run(); }));
+        sqlite::RunToEnd));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -449,7 +449,7 @@ Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
         [&](Statement& st, size_t i, int p) {
           st.Bind(p, rows[i].first).Bind(p + 1, rows[i].second);
         },
-        [](Statement& st, size_t, size_t) { return st.Run(); }));
+        sqlite::RunToEnd));
     return Status::Ok();
   });
   if (!s.ok()) return s;

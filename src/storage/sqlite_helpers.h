@@ -97,6 +97,9 @@ Status RunChunked(Connection& c, std::string_view op, const MultiRow& m, size_t 
   return Status::Ok();
 }
 
+// RunChunked's `finish` for statements that return nothing to read.
+inline Status RunToEnd(Statement& st, size_t /*begin*/, size_t /*rows*/) { return st.Run(); }
+
 }  // namespace sqlite
 
 // A transaction is retried on a fresh connection only when BEGIN failed because the connection

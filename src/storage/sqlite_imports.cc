@@ -22,6 +22,7 @@ using sqlite::Connection;
 using sqlite::Exists;
 using sqlite::MultiRow;
 using sqlite::RunChunked;
+using sqlite::RunToEnd;
 using sqlite::Statement;
 
 constexpr char kImportCols[] =
@@ -61,8 +62,6 @@ Result<std::optional<JUnitImportRecord>> FindImport(Connection& c, std::string_v
   if (!row) return std::optional<JUnitImportRecord>();
   return std::optional<JUnitImportRecord>(ReadImport(st));
 }
-
-Status RunToEnd(Statement& st, size_t /*begin*/, size_t /*rows*/) { return st.Run(); }
 
 // The test of each of the report's keys: {test id, version, created}.
 struct ResolvedTest {
