@@ -131,6 +131,7 @@ struct Fixture {
   int64_t testrail_project = 0;
   int64_t suite_id = 0;
   std::vector<int64_t> run_ids;
+  int64_t execution_id = 0;  // Setup(..., in_execution = true): the execution of every run
   std::vector<nexus::PlannedResult> results;  // from the dry run, in plan order
   double dry_run_rss_growth = -1;             // MiB, peak of planning the export
 };
@@ -161,7 +162,10 @@ inline std::unique_ptr<nexus::app::App> StartNexus(const nexus::app::Config& c) 
 }
 
 // Everything an export of N results needs, set up through the REST API of an unpaced Nexus.
-inline Fixture Setup(nexus::app::App& app, const SimProcess& sim, int64_t n, int64_t per_test) {
+// `in_execution`: the runs belong to one execution of a plan of every test (an export names
+// at most 100 runs; an execution any number) — at most 1,000 tests.
+inline Fixture Setup(nexus::app::App& app, const SimProcess& sim, int64_t n, int64_t per_test,
+                     bool in_execution = false) {
   Fixture f;
   auto u = app.auth().CreateUser("bench@nexus.test", "Bench", "password-123", true);
   if (!u.ok()) Die("CreateUser: " + u.status().ToString());
@@ -196,6 +200,7 @@ inline Fixture Setup(nexus::app::App& app, const SimProcess& sim, int64_t n, int
 
   // Tests linked to `per_test` cases each (the links API takes at most 1,000 per call), one
   // finished run each; every fourth run found a bug (failed), the others passed.
+  std::vector<int64_t> tests;
   for (int64_t first = 0, i = 0; first < n; first += per_test, ++i) {
     Json test = rest.Expect(
         "POST", base + "/tests",
@@ -207,15 +212,25 @@ inline Fixture Setup(nexus::app::App& app, const SimProcess& sim, int64_t n, int
     const std::string tpath = base + "/tests/" + std::to_string(test["id"].get<int64_t>());
     std::vector<int64_t> slice(ids.begin() + first, ids.begin() + std::min(n, first + per_test));
     rest.Expect("PUT", tpath + "/testrail-links", {{"case_ids", slice}}, 200);
-    Json run = rest.Expect("POST", base + "/runs",
-                           {{"test_id", test["id"]},
-                            {"result", "Success"},
-                            {"bug_label", i % 4 == 3 ? "DefinitelyBug" : "NoBug"},
-                            {"started_at", "2026-12-01T10:00:00Z"},
-                            {"finished_at", "2026-12-01T10:01:05Z"},
-                            {"build", "4.2.0"},
-                            {"summary", "Checkout run " + std::to_string(i + 1)}},
-                           201);
+    tests.push_back(test["id"].get<int64_t>());
+  }
+  if (in_execution) {
+    if (tests.size() > 1000) Die("an execution's plan holds at most 1,000 tests");
+    Json plan =
+        rest.Expect("POST", base + "/plans", {{"name", "Bench plan"}, {"test_ids", tests}}, 201);
+    f.execution_id =
+        rest.Expect("POST", base + "/executions", {{"plan_id", plan["id"]}}, 201)["id"];
+  }
+  for (size_t i = 0; i < tests.size(); ++i) {
+    Json body = {{"test_id", tests[i]},
+                 {"result", "Success"},
+                 {"bug_label", i % 4 == 3 ? "DefinitelyBug" : "NoBug"},
+                 {"started_at", "2026-12-01T10:00:00Z"},
+                 {"finished_at", "2026-12-01T10:01:05Z"},
+                 {"build", "4.2.0"},
+                 {"summary", "Checkout run " + std::to_string(i + 1)}};
+    if (f.execution_id != 0) body["execution_id"] = f.execution_id;
+    Json run = rest.Expect("POST", base + "/runs", body, 201);
     f.run_ids.push_back(run["id"].get<int64_t>());
   }
 

@@ -12,6 +12,7 @@ run() {
 run bench/http_read_bench.sh 10 32
 run bench/run_catalog_bench.sh
 run bench/run_export_bench.sh
+run bench/run_attachment_bench.sh
 run bench/adversarial.sh
 run bench/run_junit_import_bench.sh --testcases 100000
 run bench/run_junit_import_bench.sh --testcases 180000

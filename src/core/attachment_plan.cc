@@ -126,7 +126,7 @@ bool MediaTypeAllowed(const std::vector<std::string>& allowed, std::string_view 
 
 AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
                                const std::vector<RunArtifacts>& runs,
-                               const std::map<int64_t, int>& case_status) {
+                               const ResultStatusByRun& result_status) {
   AttachmentPlan plan;
   if (policy.mode == AttachMode::kNone) return plan;
   const int64_t cap = std::min(policy.max_bytes, kTestRailMaxAttachmentBytes);
@@ -135,9 +135,9 @@ AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
   std::sort(ordered.begin(), ordered.end(),
             [](const RunArtifacts* a, const RunArtifacts* b) { return a->run_id < b->run_id; });
 
-  auto wanted = [&](int64_t case_id) {
-    auto it = case_status.find(case_id);
-    if (it == case_status.end()) return false;
+  auto wanted = [&](int64_t case_id, int64_t run_id) {
+    auto it = result_status.find({case_id, run_id});
+    if (it == result_status.end()) return false;
     return policy.mode == AttachMode::kAll || StatusSeverity(it->second) > StatusSeverity(1);
   };
   std::set<std::pair<int64_t, int64_t>> seen;  // (case, artifact)
@@ -156,7 +156,7 @@ AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
       }
       std::vector<int64_t> cases;
       for (int64_t c : targets)
-        if (wanted(c) && !seen.count({c, a.id})) cases.push_back(c);
+        if (wanted(c, run->run_id) && !seen.count({c, a.id})) cases.push_back(c);
       if (cases.empty()) continue;
       if (!MediaTypeAllowed(policy.media_types, a.media_type)) {
         plan.skipped.push_back({run->run_id, a.id, a.name, "media_type_not_allowed"});
@@ -175,9 +175,10 @@ AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
   std::stable_sort(
       plan.items.begin(), plan.items.end(),
       [](const PlannedAttachment& x, const PlannedAttachment& y) { return x.case_id < y.case_id; });
-  // Unique names per case.
+  // Unique names per case (whichever configuration's result they go to).
+  std::map<int64_t, std::vector<std::string>> names_by_case;
   for (PlannedAttachment& item : plan.items) {
-    auto& names = plan.names_by_case[item.case_id];
+    auto& names = names_by_case[item.case_id];
     auto taken = [&names](const std::string& n) {
       return std::find(names.begin(), names.end(), n) != names.end();
     };
@@ -187,9 +188,19 @@ AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
     for (int n = 2; taken(item.name); ++n)
       item.name = WithTag(base, run_tag + ", " + std::to_string(n) + ")");
     names.push_back(item.name);
+    plan.names_by_result[{item.case_id, item.run_id}].push_back(item.name);
     plan.total_bytes += item.size;
   }
   return plan;
+}
+
+std::vector<std::string> AttachmentPlan::NamesFor(int64_t case_id,
+                                                  const std::vector<int64_t>& run_ids) const {
+  std::vector<std::string> out;
+  for (int64_t run : run_ids)
+    if (auto it = names_by_result.find({case_id, run}); it != names_by_result.end())
+      out.insert(out.end(), it->second.begin(), it->second.end());
+  return out;
 }
 
 std::string AttachmentCommentLine(const std::vector<std::string>& names) {

@@ -93,18 +93,26 @@ struct AttachmentPlan {
   std::vector<PlannedAttachment> items;  // by case id, then run id, then artifact id
   std::vector<SkippedAttachment> skipped;
   int64_t total_bytes = 0;
-  // Names per case in upload order, for the result comment (AttachmentCommentLine).
-  std::map<int64_t, std::vector<std::string>> names_by_case;
+  // Names per (case, run) in upload order, for the comment of the result that run reports
+  // to (AttachmentCommentLine). Unique per case across the export.
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> names_by_result;
+  // The names of the result of `case_id` that the runs `run_ids` report to, in order.
+  std::vector<std::string> NamesFor(int64_t case_id, const std::vector<int64_t>& run_ids) const;
 };
 
-// `case_status`: the TestRail status id each exported case's result gets (cases absent from
-// it are not part of the export and get nothing). Targets: a step's artifact goes to the
-// cases linked to that step and to the test-level cases; a run-level artifact (no step) to
-// every case the run reports to. kFailedOnly keeps cases whose status is worse than Passed
-// (StatusSeverity: failed, blocked, retest, custom). Each (case, artifact) pair once.
+// The TestRail status id of each exported result, by (case, Nexus run reporting to it). With
+// configurations (issue 14) one case has a result per configuration, each fed by its own runs:
+// a run's artifacts go to the result that run reports to, and kFailedOnly judges that result.
+using ResultStatusByRun = std::map<std::pair<int64_t, int64_t>, int>;
+
+// `result_status`: see ResultStatusByRun; (case, run) pairs absent from it are not part of the
+// export and get nothing. Targets: a step's artifact goes to the cases linked to that step and
+// to the test-level cases; a run-level artifact (no step) to every case the run reports to.
+// kFailedOnly keeps results whose status is worse than Passed (StatusSeverity: failed, blocked,
+// retest, custom). Each (case, artifact) pair once.
 AttachmentPlan PlanAttachments(const AttachmentPolicy& policy,
                                const std::vector<RunArtifacts>& runs,
-                               const std::map<int64_t, int>& case_status);
+                               const ResultStatusByRun& result_status);
 
 // Whether `media_type` passes `allowed` (exact or "family/*", case-insensitive; empty list:
 // everything).

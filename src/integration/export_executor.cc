@@ -160,12 +160,20 @@ class ExportExecutor::Run {
     pending_since_.resize(plan_.entries.size());
     entry_runs_.assign(plan_.entries.size(), 0);
     for (const auto& e : plan_.entries) total_ += static_cast<int64_t>(e.results.size());
-    if (req.attachments != nullptr && req.attachment_sink != nullptr)
-      for (const PlannedAttachment& a : *req.attachments) {
-        for (size_t i = 0; i < plan_.entries.size(); ++i)
-          for (const auto& r : plan_.entries[i].results)
-            if (r.case_id == a.case_id) attach_todo_.push_back({i, &a});
-      }
+    if (req.attachments != nullptr && req.attachment_sink != nullptr && !req.attachments->empty()) {
+      // An artifact goes to the result its run reports to: with configurations (issue 14) a
+      // case has one result per entry, each fed by its own runs.
+      std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> entries_of;  // (case, run)
+      std::set<int64_t> attached_cases;
+      for (const PlannedAttachment& a : *req.attachments) attached_cases.insert(a.case_id);
+      for (size_t i = 0; i < plan_.entries.size(); ++i)
+        for (const auto& r : plan_.entries[i].results)
+          if (attached_cases.count(r.case_id))
+            for (int64_t run : r.run_ids) entries_of[{r.case_id, run}].push_back(i);
+      for (const PlannedAttachment& a : *req.attachments)
+        if (auto it = entries_of.find({a.case_id, a.run_id}); it != entries_of.end())
+          for (size_t i : it->second) attach_todo_.push_back({i, &a});
+    }
   }
 
   Status Go() {

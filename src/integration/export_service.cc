@@ -363,14 +363,15 @@ ExportRecord NewRecord(const StartExportRequest& req, const TestRailConfigView& 
 Status ExportService::PlanExportAttachments(Store& store, int64_t project_id,
                                             const AttachmentPolicy& policy, const ExportRequest& er,
                                             Prepared& out) {
-  std::map<int64_t, int> case_status;
+  ResultStatusByRun result_status;
   for (const auto& e : out.plan.entries)
-    for (const auto& r : e.results) {
-      auto [it, fresh] = case_status.emplace(r.case_id, r.status_id);
-      // A case in several entries (configurations): the worst of its results decides.
-      if (!fresh && StatusSeverity(r.status_id) > StatusSeverity(it->second))
-        it->second = r.status_id;
-    }
+    for (const auto& r : e.results)
+      for (int64_t run : r.run_ids) {
+        auto [it, fresh] = result_status.emplace(std::make_pair(r.case_id, run), r.status_id);
+        // Defensive: a run reporting to one case in several entries — the worst decides.
+        if (!fresh && StatusSeverity(r.status_id) > StatusSeverity(it->second))
+          it->second = r.status_id;
+      }
   std::vector<RunArtifacts> runs;
   for (const auto& in : er.runs) {
     NEXUS_ASSIGN_OR_RETURN(auto artifacts, store.ListArtifacts(project_id, in.run.id));
@@ -382,13 +383,13 @@ Status ExportService::PlanExportAttachments(Store& store, int64_t project_id,
       ra.artifacts.push_back({a.id, a.name, a.media_type, a.size, a.step_id});
     runs.push_back(std::move(ra));
   }
-  out.attachments = PlanAttachments(policy, runs, case_status);
+  out.attachments = PlanAttachments(policy, runs, result_status);
   for (auto& e : out.plan.entries)
     for (auto& r : e.results) {
-      auto it = out.attachments.names_by_case.find(r.case_id);
-      if (it == out.attachments.names_by_case.end()) continue;
+      const std::vector<std::string> names = out.attachments.NamesFor(r.case_id, r.run_ids);
+      if (names.empty()) continue;
       if (!r.comment.empty()) r.comment += "\n\n";
-      r.comment += AttachmentCommentLine(it->second);
+      r.comment += AttachmentCommentLine(names);
     }
   for (const auto& sk : out.attachments.skipped)
     out.plan.warnings.push_back(

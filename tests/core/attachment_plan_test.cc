@@ -24,6 +24,15 @@ RunArtifacts ThreeStepRun(int64_t run_id) {
   return r;
 }
 
+// Each case's status for the results runs `runs` report to (no configurations: one result
+// per case, fed by every run).
+ResultStatusByRun ForRuns(const std::map<int64_t, int>& by_case, std::vector<int64_t> runs = {1}) {
+  ResultStatusByRun out;
+  for (const auto& [c, s] : by_case)
+    for (int64_t r : runs) out[{c, r}] = s;
+  return out;
+}
+
 std::vector<std::pair<int64_t, std::string>> Pairs(const AttachmentPlan& p) {
   std::vector<std::pair<int64_t, std::string>> out;
   for (const auto& i : p.items) out.emplace_back(i.case_id, i.name);
@@ -32,7 +41,8 @@ std::vector<std::pair<int64_t, std::string>> Pairs(const AttachmentPlan& p) {
 
 TEST(AttachmentPlanTest, AllSendsStepArtifactsToStepAndTestCasesAndLogsEverywhere) {
   std::map<int64_t, int> status = {{101, 1}, {102, 1}, {103, 5}, {200, 5}};
-  AttachmentPlan p = PlanAttachments({.mode = AttachMode::kAll}, {ThreeStepRun(1)}, status);
+  AttachmentPlan p =
+      PlanAttachments({.mode = AttachMode::kAll}, {ThreeStepRun(1)}, ForRuns(status));
   using V = std::vector<std::pair<int64_t, std::string>>;
   EXPECT_EQ(Pairs(p), (V{{101, "step-1.png"},
                          {101, "agent.log"},
@@ -46,20 +56,21 @@ TEST(AttachmentPlanTest, AllSendsStepArtifactsToStepAndTestCasesAndLogsEverywher
                          {200, "agent.log"}}));
   EXPECT_EQ(p.total_bytes, 2 * (1000 + 2000 + 3000) + 4 * 400);
   EXPECT_TRUE(p.skipped.empty());
-  EXPECT_EQ(AttachmentCommentLine(p.names_by_case[200]),
+  EXPECT_EQ(AttachmentCommentLine(p.NamesFor(200, {1})),
             "Attachments: step-1.png, step-2.png, step-3.png, agent.log");
 }
 
 TEST(AttachmentPlanTest, NoneSendsNothing) {
   std::map<int64_t, int> status = {{101, 5}, {200, 5}};
-  EXPECT_TRUE(
-      PlanAttachments({.mode = AttachMode::kNone}, {ThreeStepRun(1)}, status).items.empty());
+  EXPECT_TRUE(PlanAttachments({.mode = AttachMode::kNone}, {ThreeStepRun(1)}, ForRuns(status))
+                  .items.empty());
 }
 
 TEST(AttachmentPlanTest, FailedOnlyKeepsCasesWorseThanPassed) {
   // 101 passed, 102 blocked, 103 failed; 200 not part of the export.
   std::map<int64_t, int> status = {{101, 1}, {102, 2}, {103, 5}};
-  AttachmentPlan p = PlanAttachments({.mode = AttachMode::kFailedOnly}, {ThreeStepRun(1)}, status);
+  AttachmentPlan p =
+      PlanAttachments({.mode = AttachMode::kFailedOnly}, {ThreeStepRun(1)}, ForRuns(status));
   using V = std::vector<std::pair<int64_t, std::string>>;
   EXPECT_EQ(Pairs(p),
             (V{{102, "step-2.png"}, {102, "agent.log"}, {103, "step-3.png"}, {103, "agent.log"}}));
@@ -69,14 +80,14 @@ TEST(AttachmentPlanTest, MediaTypesAndSizeCapSkipWithReasons) {
   std::map<int64_t, int> status = {{101, 5}, {102, 5}, {103, 5}, {200, 5}};
   AttachmentPlan p =
       PlanAttachments({.mode = AttachMode::kAll, .media_types = {"text/*"}, .max_bytes = 1000},
-                      {ThreeStepRun(1)}, status);
+                      {ThreeStepRun(1)}, ForRuns(status));
   ASSERT_EQ(p.skipped.size(), 3u);
   for (const auto& s : p.skipped) EXPECT_EQ(s.reason, "media_type_not_allowed") << s.name;
   ASSERT_EQ(p.items.size(), 4u);  // the log to every case
   for (const auto& i : p.items) EXPECT_EQ(i.name, "agent.log");
 
-  AttachmentPlan capped =
-      PlanAttachments({.mode = AttachMode::kAll, .max_bytes = 1500}, {ThreeStepRun(1)}, status);
+  AttachmentPlan capped = PlanAttachments({.mode = AttachMode::kAll, .max_bytes = 1500},
+                                          {ThreeStepRun(1)}, ForRuns(status));
   ASSERT_EQ(capped.skipped.size(), 2u);
   EXPECT_EQ(capped.skipped[0].name, "step-2.png");
   EXPECT_EQ(capped.skipped[0].reason, "too_large");
@@ -85,7 +96,7 @@ TEST(AttachmentPlanTest, MediaTypesAndSizeCapSkipWithReasons) {
   RunArtifacts huge = ThreeStepRun(1);
   huge.artifacts = {{9, "video.mp4", "video/mp4", kTestRailMaxAttachmentBytes + 1, ""}};
   AttachmentPlan over =
-      PlanAttachments({.mode = AttachMode::kAll, .max_bytes = INT64_MAX}, {huge}, status);
+      PlanAttachments({.mode = AttachMode::kAll, .max_bytes = INT64_MAX}, {huge}, ForRuns(status));
   EXPECT_TRUE(over.items.empty());
   ASSERT_EQ(over.skipped.size(), 1u);
   EXPECT_EQ(over.skipped[0].reason, "too_large");
@@ -94,15 +105,37 @@ TEST(AttachmentPlanTest, MediaTypesAndSizeCapSkipWithReasons) {
 TEST(AttachmentPlanTest, NamesAreUniquePerCaseAcrossRuns) {
   // Two runs of the same test in one export, both reporting to case 200.
   std::map<int64_t, int> status = {{101, 5}, {102, 5}, {103, 5}, {200, 5}};
-  AttachmentPlan p =
-      PlanAttachments({.mode = AttachMode::kAll}, {ThreeStepRun(2), ThreeStepRun(1)}, status);
-  const auto& names = p.names_by_case[200];
+  AttachmentPlan p = PlanAttachments({.mode = AttachMode::kAll}, {ThreeStepRun(2), ThreeStepRun(1)},
+                                     ForRuns(status, {1, 2}));
+  const auto names = p.NamesFor(200, {1, 2});
   ASSERT_EQ(names.size(), 8u);
   EXPECT_EQ(names[0], "step-1.png");  // run 1 first
   EXPECT_EQ(names[4], "step-1 (run 2).png");
   EXPECT_EQ(names[7], "agent (run 2).log");
   std::set<std::string> unique(names.begin(), names.end());
   EXPECT_EQ(unique.size(), names.size());
+}
+
+TEST(AttachmentPlanTest, ConfigurationsAttachARunsArtifactsToItsOwnResultOnly) {
+  // Case 101 has a result per configuration: run 1 (passed) feeds one, run 2 (failed) the
+  // other. "failed" attaches run 2's artifacts only, and each result's comment names its own.
+  ResultStatusByRun status = {{{101, 1}, 1}, {{101, 2}, 5}};
+  RunArtifacts a = ThreeStepRun(1), b = ThreeStepRun(2);
+  AttachmentPlan failed = PlanAttachments({.mode = AttachMode::kFailedOnly}, {a, b}, status);
+  ASSERT_EQ(failed.items.size(), 2u);  // run 2's step-1.png and agent.log, to case 101
+  for (const auto& i : failed.items) {
+    EXPECT_EQ(i.case_id, 101);
+    EXPECT_EQ(i.run_id, 2);
+  }
+  EXPECT_TRUE(failed.NamesFor(101, {1}).empty());
+  EXPECT_EQ(failed.NamesFor(101, {2}), (std::vector<std::string>{"step-1.png", "agent.log"}));
+
+  AttachmentPlan all = PlanAttachments({.mode = AttachMode::kAll}, {a, b}, status);
+  ASSERT_EQ(all.items.size(), 4u);
+  // Names stay unique per case across its results.
+  EXPECT_EQ(all.NamesFor(101, {1}), (std::vector<std::string>{"step-1.png", "agent.log"}));
+  EXPECT_EQ(all.NamesFor(101, {2}),
+            (std::vector<std::string>{"step-1 (run 2).png", "agent (run 2).log"}));
 }
 
 TEST(AttachmentPlanTest, MediaTypeMatching) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "export_test_util.h"
+#include "testrail/attachments.h"
 
 namespace nexus::testing {
 namespace {
@@ -220,6 +221,68 @@ TEST_F(ConfigurationsTest, RunsOnPcAndPs5LandInOnePlanWithOneRunPerConfiguration
   }
   EXPECT_EQ(remote.total_results, 6);
   EXPECT_TRUE(plan.is_completed);
+}
+
+// Issue 17 with configurations: a run's artifacts go to the result of ITS configuration only,
+// and "failed" judges that result (the PS5 run failed, the PC run passed).
+TEST_F(ConfigurationsTest, ArtifactsGoToTheResultOfTheirRunsConfigurationOnly) {
+  ASSERT_EQ(SaveMapping({{"PC", config_["PC"]}, {"PS5", config_["PS5"]}}).status, 200);
+  const int64_t test = env_->MakeTest({env_->cases_a[0]});
+  const int64_t pc = RunOn(test, "PC");
+  const int64_t ps5 = RunOn(test, "PS5", "Stopped", "DefinitelyBug");
+  for (const auto& [run, name] : {std::pair{pc, "pc.png"}, std::pair{ps5, "ps5.png"}}) {
+    auto up = env_->h->Call(
+        "POST", env_->pbase + "/runs/" + std::to_string(run) + "/artifacts?name=" + name,
+        env_->admin, std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p'),
+        {{"Content-Type", "image/png"}});
+    ASSERT_EQ(up.status, 201) << up.raw;
+  }
+  // Per configuration of the export's plan: the names on its test of case cases_a[0] and the
+  // comment of its result.
+  auto on = [&](int64_t plan_id) {
+    std::map<int64_t, std::pair<std::vector<std::string>, std::string>> out;  // config → …
+    auto plan = env_->client->GetPlan(plan_id);
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    if (!plan.ok()) return out;
+    for (const auto& [ids, run] : RunsByConfig(*plan, env_->suite_a)) {
+      auto tests = env_->client->GetTests(run.id);
+      EXPECT_TRUE(tests.ok());
+      if (!tests.ok() || tests->size() != 1u) continue;
+      auto a = testrail::GetAttachmentsForTest(*env_->client, (*tests)[0].id);
+      EXPECT_TRUE(a.ok());
+      auto& [names, comment] = out[ids.at(0)];
+      if (a.ok())
+        for (const auto& x : *a) names.push_back(x.name);
+      std::sort(names.begin(), names.end());
+      auto results = env_->client->GetResultsForRun(run.id);
+      if (results.ok() && !results->empty()) comment = (*results)[0].comment;
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+
+  auto failed = env_->Export({{"run_ids", {pc, ps5}}, {"attachments", {{"mode", "failed"}}}});
+  ASSERT_EQ(failed.status, 200) << failed.raw;
+  ASSERT_EQ(failed.body["state"], "succeeded") << failed.raw;
+  EXPECT_EQ(failed.body["attachments"]["sent"], 1) << failed.raw;
+  auto f = on(failed.body["testrail_plan_id"].get<int64_t>());
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[config_["PC"]].first, Names{}) << "the passed configuration gets nothing";
+  EXPECT_EQ(f[config_["PS5"]].first, Names{"ps5.png"});
+  EXPECT_EQ(f[config_["PC"]].second.find("Attachments:"), std::string::npos)
+      << f[config_["PC"]].second;
+  EXPECT_NE(f[config_["PS5"]].second.find("Attachments: ps5.png"), std::string::npos)
+      << f[config_["PS5"]].second;
+
+  auto all = env_->Export(
+      {{"run_ids", {pc, ps5}}, {"force_new_run", true}, {"attachments", {{"mode", "all"}}}});
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body["state"], "succeeded") << all.raw;
+  EXPECT_EQ(all.body["attachments"]["sent"], 2) << all.raw;
+  auto a = on(all.body["testrail_plan_id"].get<int64_t>());
+  EXPECT_EQ(a[config_["PC"]].first, Names{"pc.png"});
+  EXPECT_EQ(a[config_["PS5"]].first, Names{"ps5.png"});
+  EXPECT_EQ(a[config_["PC"]].second.find("ps5.png"), std::string::npos) << a[config_["PC"]].second;
 }
 
 TEST_F(ConfigurationsTest, ASingleRunExportWithAMappingBecomesAPlan) {
