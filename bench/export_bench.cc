@@ -587,11 +587,12 @@ int main(int argc, char** argv) {
           std::printf(
               "N=%lld %s #%d: Nexus job %.3f s (%.2fx floor; request %.3f s), %lld calls, %lld "
               "429s, verified %lld; RSS MiB: before %.0f, peak %.0f (VmHWM; sampled %.0f at +%.1f "
-              "s), after %.0f\n",
+              "s), after %.0f; at 0%%, 10%%, ... 100%% of the request: %s\n",
               static_cast<long long>(n), model.c_str(), trial, fig.wall_ms / 1000.0,
               fig.wall_ms / floor_ms, fig.request_ms / 1000.0, static_cast<long long>(fig.calls),
               static_cast<long long>(fig.rate_limited), static_cast<long long>(fig.verified),
-              fig.rss_before, fig.rss_peak, fig.sampled_peak, fig.peak_at_ms / 1000.0, fig.rss_end);
+              fig.rss_before, fig.rss_peak, fig.sampled_peak, fig.peak_at_ms / 1000.0, fig.rss_end,
+              fig.rss_timeline.c_str());
           std::fflush(stdout);
           all.push_back(fig);
         }

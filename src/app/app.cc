@@ -162,6 +162,8 @@ Status App::BuildServices() {
   eso.public_url = config.public_url;
   if (config.export_batch_size > 0)
     eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
+  if (config.export_page_rows > 0)
+    eso.executor.page_rows = static_cast<size_t>(config.export_page_rows);
   eso.executor.settle_ms = std::max<int64_t>(0, config.export_settle_ms);
   exports_ = std::make_unique<integration::ExportService>(store, *testrail_config_, *jobs_, clock_,
                                                           &metrics_, *catalog_, eso);

@@ -70,6 +70,9 @@ struct Config {
   int64_t job_lease_ms = 30'000;
   int job_threads = 2;  // worker threads of the job runner (--job-threads)
   int export_batch_size = 0;
+  // Results of a stored export plan the export job reads per store call (issue 16); 0 = the
+  // executor's default. Not a flag: tests make it small to cross page boundaries.
+  int export_page_rows = 0;
   // Wait after an ambiguous TestRail outcome before reading what landed (docs/export.md §2).
   int64_t export_settle_ms = 5000;
   // TestRail catalog: periodic sync of every configured project (0 = off).

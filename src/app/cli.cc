@@ -136,19 +136,20 @@ struct ExportCliOptions {
   bool json = false;
 };
 
-// "[#####.....]  512/1000 results" on stderr, redrawn in place; only on a terminal.
+// "[#####.....]  512/1000 results" on stderr, redrawn in place; only on a terminal. With
+// attachments (issue 17) the line goes on: ", attachments 12/2000 (2.3/390.5 MiB)".
 class ProgressBar {
  public:
   void Update(int64_t done, int64_t total) {
     std::lock_guard<std::mutex> lock(mu_);
-    constexpr int kWidth = 30;
-    int filled = total > 0 ? static_cast<int>(kWidth * done / total) : 0;
-    std::string bar(static_cast<size_t>(filled), '#');
-    bar.append(static_cast<size_t>(kWidth - filled), '.');
-    std::fprintf(stderr, "\rexporting [%s] %lld/%lld results", bar.c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total));
-    std::fflush(stderr);
-    drawn_ = true;
+    done_ = done;
+    total_ = total;
+    DrawLocked();
+  }
+  void UpdateAttachments(const ExportAttachmentProgress& a) {
+    std::lock_guard<std::mutex> lock(mu_);
+    attachments_ = a;
+    DrawLocked();
   }
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -156,8 +157,25 @@ class ProgressBar {
   }
 
  private:
-  std::mutex mu_;  // guards drawn_ and the terminal line
+  void DrawLocked() {
+    constexpr int kWidth = 30;
+    int filled = total_ > 0 ? static_cast<int>(kWidth * done_ / total_) : 0;
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\rexporting [%s] %lld/%lld results", bar.c_str(),
+                 static_cast<long long>(done_), static_cast<long long>(total_));
+    if (attachments_.total > 0)
+      std::fprintf(stderr, ", attachments %d/%d (%.1f/%.1f MiB)", attachments_.sent,
+                   attachments_.total, static_cast<double>(attachments_.bytes_sent) / 1048576.0,
+                   static_cast<double>(attachments_.bytes_total) / 1048576.0);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  std::mutex mu_;  // guards the fields below and the terminal line
   bool drawn_ = false;
+  int64_t done_ = 0, total_ = 0;
+  ExportAttachmentProgress attachments_;
 };
 
 // The human summary printed on a terminal (a JSON summary otherwise).
@@ -221,9 +239,12 @@ int Export(Config config, const ExportCliOptions& o) {
 
   ProgressBar bar;
   const bool tty_err = isatty(STDERR_FILENO) != 0;
-  if (tty_err)
+  if (tty_err) {
     app.value()->exports().SetProgressListener(
         [&bar](int64_t, int64_t done, int64_t total) { bar.Update(done, total); });
+    app.value()->exports().SetAttachmentProgressListener(
+        [&bar](int64_t, const ExportAttachmentProgress& a) { bar.UpdateAttachments(a); });
+  }
   if (!o.name.empty()) req.custom_run_name = o.name;
   if (o.no_close) req.close_run_on_completion = false;
   req.force_new_run = !o.reuse_existing;

@@ -55,11 +55,10 @@ std::optional<int64_t> MarkedCaseId(const std::string& comment, const std::strin
   return v;
 }
 
-}  // namespace
-
-Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
-  // Data that cannot be read back is final (reason kPlanUnreadable); the store failing to
-  // read it is not (its own Status, tried again).
+// The stored plan: its head, each entry's case ids, and its results when `with_results`.
+// Data that cannot be read back is final (reason kPlanUnreadable); the store failing to read
+// it is not (its own Status, tried again).
+Result<ExportPlan> LoadStoredPlan(Store& store, const ExportRecord& rec, bool with_results) {
   auto unreadable = [&](const std::string& why) {
     return Status(StatusCode::kInternal, "export " + std::to_string(rec.id) + ": " + why, {},
                   std::string(kPlanUnreadable));
@@ -67,24 +66,36 @@ Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
   if (!rec.plan) return unreadable(rec.plan_error.empty() ? "no plan snapshot" : rec.plan_error);
   ExportPlan plan = rec.plan->plan;
   // Room for the rows added below (a head written before result counts has none).
-  for (size_t i = 0; i < plan.entries.size() && i < rec.plan->result_counts.size(); ++i)
-    plan.entries[i].results.reserve(rec.plan->result_counts[i]);
+  for (size_t i = 0; i < plan.entries.size() && i < rec.plan->result_counts.size(); ++i) {
+    plan.entries[i].case_ids.reserve(rec.plan->result_counts[i]);
+    if (with_results) plan.entries[i].results.reserve(rec.plan->result_counts[i]);
+  }
   Status read = store.ForEachPlannedResult(rec.id, [&](int entry, PlannedResult& r) -> Status {
     if (entry < 0 || static_cast<size_t>(entry) >= plan.entries.size())
       return unreadable("a planned result names entry " + std::to_string(entry) + " of " +
                         std::to_string(plan.entries.size()));
     PlanEntry& e = plan.entries[static_cast<size_t>(entry)];
     e.case_ids.push_back(r.case_id);
-    e.results.push_back(std::move(r));
+    if (with_results) e.results.push_back(std::move(r));
     return Status::Ok();
   });
   if (!read.ok()) return read;
   size_t total = 0;
-  for (const auto& e : plan.entries) total += e.results.size();
+  for (const auto& e : plan.entries) total += e.case_ids.size();
   if (total != static_cast<size_t>(plan.total_test_cases))
     return unreadable(std::to_string(total) + " planned results stored, the plan has " +
                       std::to_string(plan.total_test_cases));
   return plan;
+}
+
+}  // namespace
+
+Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec) {
+  return LoadStoredPlan(store, rec, true);
+}
+
+Result<ExportPlan> LoadPlanHead(Store& store, const ExportRecord& rec) {
+  return LoadStoredPlan(store, rec, false);
 }
 
 BatchChoice ChooseBatches(size_t remaining, double latency_ms, double per_result_ms,
@@ -159,24 +170,11 @@ class ExportExecutor::Run {
     pending_.resize(plan_.entries.size());
     pending_since_.resize(plan_.entries.size());
     entry_runs_.assign(plan_.entries.size(), 0);
-    for (const auto& e : plan_.entries) total_ += static_cast<int64_t>(e.results.size());
-    if (req.attachments != nullptr && req.attachment_sink != nullptr && !req.attachments->empty()) {
-      // An artifact goes to the result its run reports to: with configurations (issue 14) a
-      // case has one result per entry, each fed by its own runs.
-      std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> entries_of;  // (case, run)
-      std::set<int64_t> attached_cases;
-      for (const PlannedAttachment& a : *req.attachments) attached_cases.insert(a.case_id);
-      for (size_t i = 0; i < plan_.entries.size(); ++i)
-        for (const auto& r : plan_.entries[i].results)
-          if (attached_cases.count(r.case_id))
-            for (int64_t run : r.run_ids) entries_of[{r.case_id, run}].push_back(i);
-      for (const PlannedAttachment& a : *req.attachments)
-        if (auto it = entries_of.find({a.case_id, a.run_id}); it != entries_of.end())
-          for (size_t i : it->second) attach_todo_.push_back({i, &a});
-    }
+    for (size_t i = 0; i < plan_.entries.size(); ++i) total_ += static_cast<int64_t>(EntrySize(i));
   }
 
   Status Go() {
+    NEXUS_RETURN_IF_ERROR(PlanAttachmentTargets());
     NEXUS_RETURN_IF_ERROR(Replay());
     if (!created_) NEXUS_RETURN_IF_ERROR(Create());
     for (size_t i = 0; i < plan_.entries.size(); ++i) {
@@ -198,6 +196,56 @@ class ExportExecutor::Run {
   }
 
  private:
+  // ---- The plan's results (issue 16): read a page at a time when the plan is stored.
+  size_t PageRows() const { return std::max<size_t>(1, ex_.options_.page_rows); }
+
+  size_t EntrySize(size_t i) const {
+    return req_.read_results ? plan_.entries[i].case_ids.size() : plan_.entries[i].results.size();
+  }
+
+  // Up to `limit` results of entry i from position `from` on.
+  Result<std::vector<PlannedResult>> Page(size_t i, size_t from, size_t limit) const {
+    if (req_.read_results) return req_.read_results(i, from, limit);
+    const auto& rs = plan_.entries[i].results;
+    std::vector<PlannedResult> out;
+    for (size_t k = from; k < rs.size() && out.size() < limit; ++k) out.push_back(rs[k]);
+    return out;
+  }
+
+  // `fn` for every result of entry i in plan order, holding one page at a time.
+  Status ForEachResult(size_t i, const std::function<void(const PlannedResult&)>& fn) const {
+    if (!req_.read_results) {
+      for (const auto& r : plan_.entries[i].results) fn(r);
+      return Status::Ok();
+    }
+    for (size_t from = 0; from < EntrySize(i);) {
+      NEXUS_ASSIGN_OR_RETURN(auto page, req_.read_results(i, from, PageRows()));
+      if (page.empty()) return Internal("export plan: fewer stored results than planned cases");
+      for (const auto& r : page) fn(r);
+      from += page.size();
+    }
+    return Status::Ok();
+  }
+
+  // Issue 17: each artifact goes to the result its run reports to. With configurations
+  // (issue 14) a case has one result per entry, each fed by its own runs.
+  Status PlanAttachmentTargets() {
+    if (req_.attachments == nullptr || req_.attachment_sink == nullptr || req_.attachments->empty())
+      return Status::Ok();
+    std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> entries_of;  // (case, run)
+    std::set<int64_t> attached_cases;
+    for (const PlannedAttachment& a : *req_.attachments) attached_cases.insert(a.case_id);
+    for (size_t i = 0; i < plan_.entries.size(); ++i)
+      NEXUS_RETURN_IF_ERROR(ForEachResult(i, [&](const PlannedResult& r) {
+        if (attached_cases.count(r.case_id))
+          for (int64_t run : r.run_ids) entries_of[{r.case_id, run}].push_back(i);
+      }));
+    for (const PlannedAttachment& a : *req_.attachments)
+      if (auto it = entries_of.find({a.case_id, a.run_id}); it != entries_of.end())
+        for (size_t i : it->second) attach_todo_.push_back({i, &a});
+    return Status::Ok();
+  }
+
   // ---- Journal.
   Status Journal(ExportStep step) {
     step.export_id = rec_.id;
@@ -321,6 +369,8 @@ class ExportExecutor::Run {
     rec_.run_ids = std::move(runs);
     if (req_.progress)
       req_.progress(LandedCount(), total_ - static_cast<int64_t>(rejected_.size()));
+    if (req_.attachment_progress && !attach_todo_.empty())
+      req_.attachment_progress(rec_.attachments);
     return st;
   }
 
@@ -577,11 +627,12 @@ class ExportExecutor::Run {
     s.kind = ExportStepKind::kReconciled;
     s.entry_index = static_cast<int>(i);
     s.remote_id = entry_runs_[i];
-    for (const auto& r : plan_.entries[i].results)
+    NEXUS_RETURN_IF_ERROR(ForEachResult(i, [&](const PlannedResult& r) {
       if (seen.count(r.case_id) && !landed_[i].count(r.case_id)) {
         s.case_ids.push_back(r.case_id);
         s.landed.emplace_back(r.case_id, r.status_id);
       }
+    }));
     s.detail.found = static_cast<int64_t>(s.case_ids.size());
     NEXUS_RETURN_IF_ERROR(Journal(s));
     landed_[i].insert(s.case_ids.begin(), s.case_ids.end());
@@ -627,27 +678,54 @@ class ExportExecutor::Run {
     SendResult result;
   };
 
+  // Sends entry i's results that have not landed, wave after wave, holding only the results
+  // of the next waves in memory (read a page at a time when the plan is stored).
   Status SendEntry(size_t i) {
     if (!pending_[i].empty()) NEXUS_RETURN_IF_ERROR(Reconcile(i, pending_since_[i]));
-    std::vector<const PlannedResult*> unsent;
-    for (const auto& r : plan_.entries[i].results)
-      if (!Done(i, r.case_id)) unsent.push_back(&r);
-    size_t idx = 0;
-    while (idx < unsent.size()) {
+    size_t remaining = 0;
+    if (req_.read_results) {
+      for (int64_t c : plan_.entries[i].case_ids)
+        if (!Done(i, c)) ++remaining;
+    } else {
+      for (const auto& r : plan_.entries[i].results)
+        if (!Done(i, r.case_id)) ++remaining;
+    }
+    std::vector<PlannedResult> unsent;  // read ahead, not yet sent: unsent[idx...]
+    size_t idx = 0, next = 0;           // next: the entry's position to read from
+    while (remaining > 0) {
       NEXUS_RETURN_IF_ERROR(CheckStop());
-      const auto [size, parallel] = NextWave(unsent.size() - idx);
+      const auto [size, parallel] = NextWave(remaining);
+      const size_t want = size * parallel;
+      if (unsent.size() - idx < want && idx > 0) {
+        unsent.erase(unsent.begin(), unsent.begin() + static_cast<ptrdiff_t>(idx));
+        idx = 0;
+      }
+      while (unsent.size() - idx < want && next < EntrySize(i)) {
+        NEXUS_ASSIGN_OR_RETURN(auto page, Page(i, next, std::max(want, PageRows())));
+        if (page.empty()) break;
+        next += page.size();
+        for (auto& r : page)
+          if (!Done(i, r.case_id)) unsent.push_back(std::move(r));
+      }
+      if (idx == unsent.size())
+        return Internal("export plan: fewer stored results than planned cases");
       std::vector<std::vector<const PlannedResult*>> wave;
-      while (wave.size() < parallel && idx < unsent.size()) {
-        size_t n = std::min(size, unsent.size() - idx);
-        wave.emplace_back(unsent.begin() + static_cast<ptrdiff_t>(idx),
-                          unsent.begin() + static_cast<ptrdiff_t>(idx + n));
-        idx += n;
+      size_t taken = 0;
+      while (wave.size() < parallel && idx + taken < unsent.size()) {
+        const size_t n = std::min(size, unsent.size() - idx - taken);
+        std::vector<const PlannedResult*> batch;
+        batch.reserve(n);
+        for (size_t k = 0; k < n; ++k) batch.push_back(&unsent[idx + taken + k]);
+        wave.push_back(std::move(batch));
+        taken += n;
       }
       if (wave.size() == 1) {
         NEXUS_RETURN_IF_ERROR(SendBatch(i, wave[0]));
-        continue;
+      } else {
+        NEXUS_RETURN_IF_ERROR(SendWave(i, wave));
       }
-      NEXUS_RETURN_IF_ERROR(SendWave(i, wave));
+      idx += taken;
+      remaining -= std::min(remaining, taken);
     }
     return Status::Ok();
   }

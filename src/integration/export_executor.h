@@ -48,6 +48,9 @@ struct ExecutorOptions {
   // stop TestRail's work on the request, so reading at once could miss results still being
   // written and send them twice (simulator fault "timeout-then-apply").
   int64_t settle_ms = 5000;
+  // Issue 16 (memory flat in N): results of a stored plan read per store call; the executor
+  // holds at most about max(page_rows, one wave) of them.
+  size_t page_rows = 5000;
 };
 
 // The text that identifies an export on the TestRail side: in the run's/plan's description
@@ -84,6 +87,14 @@ BatchChoice ChooseBatches(size_t remaining, double latency_ms, double per_result
 // (worth another try).
 inline constexpr std::string_view kPlanUnreadable = "plan_unreadable";
 Result<ExportPlan> LoadPlan(Store& store, const ExportRecord& rec);
+// The plan of a stored export without its results (issue 16, memory flat in N): its head,
+// and each entry's case_ids from the rows; the executor then reads the results a page at a
+// time (ExecuteRequest::read_results). Errors as LoadPlan.
+Result<ExportPlan> LoadPlanHead(Store& store, const ExportRecord& rec);
+
+// Up to `limit` planned results of plan entry `entry` from position `from` on (plan order).
+using PlannedResultReader =
+    std::function<Result<std::vector<PlannedResult>>(size_t entry, size_t from, size_t limit)>;
 
 // Progress of an export: results landed so far of the total.
 using ExportProgressFn = std::function<void(int64_t done, int64_t total)>;
@@ -101,9 +112,14 @@ class AttachmentSink {
 struct ExecuteRequest {
   ExportRecord* record = nullptr;  // updated in place (remote ids, url, counts, skipped)
   const ExportPlan* plan = nullptr;
+  // Issue 16: when set, the results are read through it a page at a time and `plan`'s entries
+  // carry their case_ids only (LoadPlanHead); otherwise they are plan->entries[i].results.
+  PlannedResultReader read_results;
   int64_t testrail_project_id = 0;
   bool close_on_completion = true;
   ExportProgressFn progress;  // optional
+  // Optional (issue 17): attachment uploads so far, after each one (the CLI progress bar).
+  std::function<void(const ExportAttachmentProgress&)> attachment_progress;
   // Optional: true once the caller wants the export to stop (server shutdown, lost job
   // lease). Checked between batches; Execute then returns Internal and the journal lets a
   // later call resume.

@@ -130,6 +130,11 @@ void ExportService::SetProgressListener(
   progress_ = std::move(fn);
 }
 
+void ExportService::SetAttachmentProgressListener(
+    std::function<void(int64_t export_id, const ExportAttachmentProgress&)> fn) {
+  attachment_progress_ = std::move(fn);
+}
+
 Result<int64_t> ExportService::EnqueueJob(const ExportRecord& rec) {
   return jobs_.Enqueue(kExportJobKind, rec.project_id, Json{{"export_id", rec.id}},
                        "testrail_export:" + std::to_string(rec.id));
@@ -605,12 +610,15 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
   if (!p.plan.nothing_to_send) {
     rec.plan->attachments = p.attachments.items;
     rec.attachments.bytes_total = p.attachments.total_bytes;
+    // One upload per result its run reports to (configurations: a result per entry).
+    std::map<std::pair<int64_t, int64_t>, int> results_of;  // (case, run) of an attachment
+    for (const auto& a : p.attachments.items) results_of[{a.case_id, a.run_id}] = 0;
+    for (const auto& e : p.plan.entries)
+      for (const auto& r : e.results)
+        for (int64_t run : r.run_ids)
+          if (auto it = results_of.find({r.case_id, run}); it != results_of.end()) ++it->second;
     for (const auto& a : p.attachments.items) {
-      // One upload per entry holding the case (configurations: one result per entry).
-      int n = 0;
-      for (const auto& e : p.plan.entries)
-        for (const auto& r : e.results)
-          if (r.case_id == a.case_id) ++n;
+      const int n = results_of[{a.case_id, a.run_id}];
       rec.attachments.total += n;
       rec.attachments.bytes_total += static_cast<int64_t>(n - 1) * a.size;
     }
@@ -639,16 +647,11 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     view.record = std::move(created);
     return view;
   }
-  {
-    std::lock_guard<std::mutex> lock(planned_mu_);
-    planned_[created.id] = std::make_shared<const ExportPlan>(std::move(p.plan));
-  }
+  // Issue 16 (memory flat in N): the plan is stored; the job reads it back a page at a time,
+  // so nothing of it stays in memory here while the export runs.
+  p = Prepared{};
   auto job = EnqueueJob(created);
-  if (!job.ok()) {
-    std::lock_guard<std::mutex> lock(planned_mu_);
-    planned_.erase(created.id);
-    return job.status();
-  }
+  if (!job.ok()) return job.status();
   if (req.wait) {
     auto done = jobs_.WaitFor(*job, options_.wait_timeout);
     if (!done.ok()) return done.status();
@@ -658,26 +661,15 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
 
 Status ExportService::Execute(int64_t export_id, bool final_attempt,
                               const std::function<bool()>& should_stop) {
-  std::shared_ptr<const ExportPlan> plan;
-  {
-    std::lock_guard<std::mutex> lock(planned_mu_);
-    auto it = planned_.find(export_id);
-    if (it != planned_.end()) plan = it->second;
-  }
   // The plan head always: it carries the attachments to send (issue 17).
   NEXUS_ASSIGN_OR_RETURN(ExportRecord rec, store_.GetExport(0, export_id, true));
-  if (!rec.active()) {
-    std::lock_guard<std::mutex> lock(planned_mu_);
-    planned_.erase(export_id);
-    return Status::Ok();
-  }
-  if (!plan) {  // a restarted process: the plan from the store
-    auto loaded = LoadPlan(store_, rec);
-    if (!loaded.ok() && loaded.status().reason() == kPlanUnreadable)
-      return Finish(rec, loaded.status());  // final: nothing to execute
-    if (!loaded.ok()) return loaded.status();
-    plan = std::make_shared<const ExportPlan>(std::move(loaded).value());
-  }
+  if (!rec.active()) return Status::Ok();
+  // The entries and their cases; the results are read a page at a time (issue 16).
+  auto loaded = LoadPlanHead(store_, rec);
+  if (!loaded.ok() && loaded.status().reason() == kPlanUnreadable)
+    return Finish(rec, loaded.status());  // final: nothing to execute
+  if (!loaded.ok()) return loaded.status();
+  const ExportPlan plan = std::move(loaded).value();
   std::vector<PlannedAttachment> attachments;
   if (rec.plan) attachments = std::move(rec.plan->attachments);
   rec.plan.reset();
@@ -696,11 +688,18 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
   if (!client.ok()) return Finish(rec, client.status());
   ExecuteRequest er;
   er.record = &rec;
-  er.plan = plan.get();
+  er.plan = &plan;
+  er.read_results = [this, id = rec.id](size_t entry, size_t from, size_t limit) {
+    return store_.ReadPlannedResults(id, static_cast<int>(entry), from, limit);
+  };
   er.testrail_project_id = rec.options.testrail_project_id;
   er.close_on_completion = rec.options.close_run_on_completion;
   er.should_stop = should_stop;
   if (progress_) er.progress = [this, id = rec.id](int64_t d, int64_t t) { progress_(id, d, t); };
+  if (attachment_progress_)
+    er.attachment_progress = [this, id = rec.id](const ExportAttachmentProgress& a) {
+      attachment_progress_(id, a);
+    };
   std::unique_ptr<AttachmentSink> sink;
   if (!attachments.empty()) {
     if (sinks_) {
@@ -753,10 +752,6 @@ Status ExportService::Execute(int64_t export_id, bool final_attempt,
 }
 
 Status ExportService::Finish(ExportRecord& rec, const Status& outcome) {
-  {
-    std::lock_guard<std::mutex> lock(planned_mu_);
-    planned_.erase(rec.id);
-  }
   const TimeMs now = clock_.NowMs();
   if (outcome.ok()) {
     rec.state = rec.error_code.empty() ? ExportState::kSucceeded : ExportState::kPartiallySucceeded;

@@ -166,6 +166,9 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
 
   // Progress of running exports (CLI progress bar). Set before exports start.
   void SetProgressListener(std::function<void(int64_t export_id, int64_t done, int64_t total)> fn);
+  // Issue 17: attachment uploads of running exports, after each upload (CLI progress bar).
+  void SetAttachmentProgressListener(
+      std::function<void(int64_t export_id, const ExportAttachmentProgress&)> fn);
 
   // Issue 17: how exports send artifacts — a sink per project (its TestRail connection and
   // its artifacts). Unset: planned attachments are not sent (the export says so in a
@@ -210,13 +213,9 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
   const ExportServiceOptions options_;
   ExportExecutor executor_;
   std::function<void(int64_t, int64_t, int64_t)> progress_;
+  std::function<void(int64_t, const ExportAttachmentProgress&)> attachment_progress_;
   AttachmentSinkFactory sinks_;
   CatalogFreshness& catalog_;
-  // Plans handed from StartExport to the job of the same process, so the job need not parse
-  // the stored snapshot again (large exports: the JSON tree is the peak of memory). A job
-  // resumed by another process, or after a restart, reads the snapshot.
-  std::mutex planned_mu_;  // guards planned_
-  std::map<int64_t, std::shared_ptr<const ExportPlan>> planned_;
 };
 
 }  // namespace nexus::integration

@@ -41,7 +41,7 @@ struct ExportSkip {
 // The head of an export's plan (exports.plan_json): the plan without its results, which are
 // stored as rows (Store::CreateExport with the plan's entries, Store::ForEachPlannedResult).
 struct ExportPlanHead {
-  ExportPlan plan;                    // entries carry their suite id only
+  ExportPlan plan;                    // entries carry their suite and configurations only
   std::vector<size_t> result_counts;  // results per entry (0: a head written before counts)
   // Issue 17: the run artifacts to attach, each to the result of its case (empty: none).
   std::vector<PlannedAttachment> attachments;
@@ -58,6 +58,8 @@ inline ExportPlanHead PlanHeadOf(const ExportPlan& plan) {
   for (const PlanEntry& e : plan.entries) {
     PlanEntry h;
     h.suite_id = e.suite_id;
+    h.config_ids = e.config_ids;  // issue 14: a resumed export keeps its configurations
+    h.config_label = e.config_label;
     head.plan.entries.push_back(std::move(h));
     head.result_counts.push_back(e.results.size());
   }

@@ -34,6 +34,10 @@ class ExportStore {
   virtual Status ForEachPlannedResult(
       int64_t export_id,
       const std::function<Status(int entry_index, PlannedResult& r)>& on_result) = 0;
+  // Up to `limit` planned results of entry `entry_index` from position `from` on, in
+  // position order (issue 16: the executor reads the plan a page at a time). Empty past the end.
+  virtual Result<std::vector<PlannedResult>> ReadPlannedResults(int64_t export_id, int entry_index,
+                                                                size_t from, size_t limit) = 0;
   // The cases an export planned a result for because of this run, ascending.
   virtual Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) = 0;
   // Newest first: exports with id < before_id (0: from the newest), at most `limit`

@@ -237,6 +237,24 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
   return GetExport(rec.project_id, id, false);
 }
 
+namespace {
+
+// A planned result from columns case_id, status_id, comment, elapsed, version, run_ids,
+// extra_json starting at `col`.
+PlannedResult PlannedResultAt(Statement& st, int col) {
+  PlannedResult r;
+  r.case_id = st.Int64(col);
+  r.status_id = static_cast<int>(st.Int64(col + 1));
+  r.comment = st.Text(col + 2);
+  r.elapsed = st.Text(col + 3);
+  r.version = st.Text(col + 4);
+  r.run_ids = RunIdsFromList(st.Text(col + 5));
+  r.extra_json = st.Text(col + 6);
+  return r;
+}
+
+}  // namespace
+
 Status SqliteStore::ForEachPlannedResult(
     int64_t export_id, const std::function<Status(int entry_index, PlannedResult& r)>& on_result) {
   constexpr std::string_view kOp = "read planned results";
@@ -251,17 +269,38 @@ Status SqliteStore::ForEachPlannedResult(
     while (true) {
       NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return Status::Ok();
-      PlannedResult r;
-      r.case_id = st.Int64(1);
-      r.status_id = static_cast<int>(st.Int64(2));
-      r.comment = st.Text(3);
-      r.elapsed = st.Text(4);
-      r.version = st.Text(5);
-      r.run_ids = RunIdsFromList(st.Text(6));
-      r.extra_json = st.Text(7);
+      PlannedResult r = PlannedResultAt(st, 1);
       NEXUS_RETURN_IF_ERROR(on_result(static_cast<int>(st.Int64(0)), r));
     }
   });
+}
+
+Result<std::vector<PlannedResult>> SqliteStore::ReadPlannedResults(int64_t export_id,
+                                                                   int entry_index, size_t from,
+                                                                   size_t limit) {
+  constexpr std::string_view kOp = "read a page of planned results";
+  std::vector<PlannedResult> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    out.clear();
+    out.reserve(std::min<size_t>(limit, 10'000));
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp,
+                  "SELECT case_id, status_id, comment, elapsed, version, run_ids, extra_json "
+                  "FROM export_plan_results WHERE export_id = ?1 AND entry_index = ?2 AND "
+                  "seq >= ?3 ORDER BY seq LIMIT ?4"));
+    st.Bind(1, export_id)
+        .Bind(2, static_cast<int64_t>(entry_index))
+        .Bind(3, static_cast<int64_t>(from))
+        .Bind(4, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      out.push_back(PlannedResultAt(st, 0));
+    }
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<std::vector<int64_t>> SqliteStore::PlannedCasesForRun(int64_t export_id, int64_t run_id) {

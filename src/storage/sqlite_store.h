@@ -207,6 +207,8 @@ class SqliteStore final : public Store {
   Status ForEachPlannedResult(
       int64_t export_id,
       const std::function<Status(int entry_index, PlannedResult& r)>& on_result) override;
+  Result<std::vector<PlannedResult>> ReadPlannedResults(int64_t export_id, int entry_index,
+                                                        size_t from, size_t limit) override;
   Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) override;
   Result<std::vector<ExportRecord>> ListExports(int64_t project_id, int64_t before_id,
                                                 int limit) override;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,14 @@ TEST(ExportAttachmentsTest, OptionIsValidatedStoredAndOverridable) {
 
 TEST(ExportAttachmentsTest, AllAttachesEveryArtifactToItsCasesExactlyOnce) {
   ExportEnv env;
+  // The progress the CLI's bar draws: after each upload.
+  std::mutex mu;
+  std::vector<ExportAttachmentProgress> progress;
+  env.h->app().exports().SetAttachmentProgressListener(
+      [&](int64_t, const ExportAttachmentProgress& p) {
+        std::lock_guard<std::mutex> lock(mu);
+        progress.push_back(p);
+      });
   Seeded s = SeedRun(env, env.cases_a[0], {env.cases_a[1], env.cases_a[2], env.cases_a[3]});
   auto r = env.Export({{"run_id", s.run}, {"attachments", {{"mode", "all"}}}});
   ASSERT_EQ(r.status, 200) << r.raw;
@@ -182,6 +191,16 @@ TEST(ExportAttachmentsTest, AllAttachesEveryArtifactToItsCasesExactlyOnce) {
   EXPECT_EQ(r.body["attachments"]["refused"], 0) << r.raw;
   EXPECT_EQ(r.body["attachments"]["bytes_sent"], r.body["attachments"]["bytes_total"]);
   EXPECT_GT(r.body["attachments"]["bytes_total"].get<int64_t>(), 0);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_GE(progress.size(), 10u);
+    for (size_t k = 1; k < progress.size(); ++k) {
+      EXPECT_GE(progress[k].sent, progress[k - 1].sent);
+      EXPECT_EQ(progress[k].total, 10);
+    }
+    EXPECT_EQ(progress.back().sent, 10);
+    EXPECT_EQ(progress.back().bytes_sent, r.body["attachments"]["bytes_total"].get<int64_t>());
+  }
 
   auto remote = RemoteAttachments(env);
   EXPECT_EQ(remote[s.test_case], kAllFour);

@@ -538,6 +538,7 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   for (int64_t suite : {11, 12}) {
     PlanEntry e;
     e.suite_id = suite;
+    if (suite == 12) e.config_ids = {7, 9}, e.config_label = "platform=PS5";  // issue 14
     for (int64_t c : {suite * 10 + 1, suite * 10}) {  // rows keep the plan's order
       e.case_ids.push_back(c);
       e.results.push_back({c, 5, "Bug: \"x\" ✓\n\tstep 2", c % 2 ? "" : "1m 5s",
@@ -614,6 +615,27 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   EXPECT_EQ(*store.PlannedCasesForRun(created->id, 4), (std::vector<int64_t>{110, 111, 120, 121}));
   EXPECT_TRUE(store.PlannedCasesForRun(created->id, 34)->empty()) << "run ids match whole";
 
+  // Issue 16: the executor's reads — a page of an entry's rows, and the head with each entry's
+  // cases but no results.
+  auto page = store.ReadPlannedResults(created->id, 1, 1, 5);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].case_id, 120);
+  EXPECT_EQ((*page)[0].run_ids, std::vector<int64_t>{4});
+  EXPECT_EQ((*page)[0].elapsed, "1m 5s");
+  EXPECT_EQ(store.ReadPlannedResults(created->id, 0, 0, 1)->at(0).case_id, 111);
+  EXPECT_TRUE(store.ReadPlannedResults(created->id, 0, 2, 5)->empty());
+  EXPECT_TRUE(store.ReadPlannedResults(created->id, 2, 0, 5)->empty());
+  auto head = integration::LoadPlanHead(store, *stored);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  ASSERT_EQ(head->entries.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(head->entries[i].case_ids, plan.entries[i].case_ids);
+    EXPECT_EQ(head->entries[i].config_ids, plan.entries[i].config_ids) << "entry " << i;
+    EXPECT_EQ(head->entries[i].config_label, plan.entries[i].config_label);
+    EXPECT_TRUE(head->entries[i].results.empty());
+  }
+
   // A head whose total disagrees with its rows is refused, not half-executed.
   ExportRecord broken = *stored;
   plan.total_test_cases = 5;
@@ -622,6 +644,9 @@ TEST(ExportTest, StoredPlanRoundTrips) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("4 planned results stored"), std::string::npos);
   EXPECT_EQ(refused.status().reason(), integration::kPlanUnreadable);
+  auto refused_head = integration::LoadPlanHead(store, broken);
+  ASSERT_FALSE(refused_head.ok());
+  EXPECT_EQ(refused_head.status().reason(), integration::kPlanUnreadable);
 }
 
 TEST(ExportTest, FeatureFlagOffIs404) {
@@ -641,7 +666,11 @@ struct FaultCase {
 class ExportFaultTest : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(ExportFaultTest, ExactlyOnceDespiteFault) {
-  ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) { c.export_batch_size = 4; });
+  // Batches of 4 read from the stored plan in pages of 3 (issue 16): waves cross pages.
+  ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) {
+    c.export_batch_size = 4;
+    c.export_page_rows = 3;
+  });
   const FaultCase& fc = GetParam();
   std::vector<int64_t> a(env.cases_a.begin(), env.cases_a.begin() + 10);
   int64_t t1 = env.MakeTest(a);
