@@ -138,6 +138,58 @@ std::vector<nexus::PlannedResult> PlanResults(nexus::app::App& app, const Fixtur
   return out;
 }
 
+// Runs `setup` in a forked child and returns its fixture (what a later export needs: ids,
+// token, runs, the dry run's figures), so the parent's heap holds nothing of the setup.
+template <typename Fn>
+Fixture SetupInChild(Fn&& setup) {
+  int fds[2];
+  if (pipe(fds) != 0) Die("pipe failed");
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) Die("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    const Fixture f = setup();
+    const std::string out = nlohmann::json{
+        {"project", f.project},
+        {"token", f.token},
+        {"testrail_project", f.testrail_project},
+        {"suite_id", f.suite_id},
+        {"run_ids", f.run_ids},
+        {"execution_id", f.execution_id},
+        {"dry_run_rss_growth", f.dry_run_rss_growth},
+        {"comment_bytes",
+         f.comment_bytes}}.dump();
+    for (size_t at = 0; at < out.size();) {
+      const ssize_t w = write(fds[1], out.data() + at, out.size() - at);
+      if (w <= 0) _exit(2);
+      at += static_cast<size_t>(w);
+    }
+    close(fds[1]);
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[65536];
+  for (ssize_t r; (r = read(fds[0], buf, sizeof buf)) > 0;) in.append(buf, static_cast<size_t>(r));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty()) Die("the setup child failed");
+  const Json j = Json::parse(in);
+  Fixture f;
+  f.project = j["project"].get<int64_t>();
+  f.token = j["token"].get<std::string>();
+  f.testrail_project = j["testrail_project"].get<int64_t>();
+  f.suite_id = j["suite_id"].get<int64_t>();
+  f.run_ids = j["run_ids"].get<std::vector<int64_t>>();
+  f.execution_id = j["execution_id"].get<int64_t>();
+  f.dry_run_rss_growth = j["dry_run_rss_growth"].get<double>();
+  f.comment_bytes = j["comment_bytes"].get<size_t>();
+  return f;
+}
+
 // ---- Nexus: one export through POST /api/v1/projects/{p}/testrail/exports (wait).
 Figures NexusExport(nexus::app::App& app, SimProcess& sim, const Fixture& f, int64_t n) {
   Figures fig;
@@ -556,14 +608,22 @@ int main(int argc, char** argv) {
     auto t_setup = Clock::now();
     SimProcess sim(sim_bin, "projects=1,suites=1,sections=20,cases=" + std::to_string(n));
     TempDir dir("nexus-export-bench");
-    Fixture f;
     double plan_rss = -1;
     size_t comment_bytes = 0;
-    {
+    // The setup (100,000 links and catalog cases written through REST, the dry run) runs in a
+    // child process: what it leaves in the heap is not the measured Nexus's. The measured
+    // Nexus is a fresh process state on the same data directory.
+    Fixture f = SetupInChild([&] {
       auto setup = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
-      f = Setup(*setup, sim, n, per_test);
-      for (const auto& r : PlanResults(*setup, f, n, &plan_rss)) comment_bytes += r.comment.size();
-    }  // stopped: the measured Nexus is a fresh process state on the same data directory
+      Fixture made = Setup(*setup, sim, n, per_test);
+      size_t bytes = 0;
+      for (const auto& r : PlanResults(*setup, made, n, &made.dry_run_rss_growth))
+        bytes += r.comment.size();
+      made.comment_bytes = bytes;
+      return made;
+    });
+    plan_rss = f.dry_run_rss_growth;
+    comment_bytes = f.comment_bytes;
     const double floor_ms = FloorMs(n, latency_ms, per_result_ms, rate_limit);
     std::printf(
         "N=%lld: setup (%zu runs, %lld results, comments %.0f bytes on average) in %.1f s; "

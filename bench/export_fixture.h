@@ -134,6 +134,7 @@ struct Fixture {
   int64_t execution_id = 0;  // Setup(..., in_execution = true): the execution of every run
   std::vector<nexus::PlannedResult> results;  // from the dry run, in plan order
   double dry_run_rss_growth = -1;             // MiB, peak of planning the export
+  size_t comment_bytes = 0;                   // of the dry run's results, in all
 };
 
 // `db`: a database URL (PostgreSQL, issue 15); empty = SQLite in the data dir.

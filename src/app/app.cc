@@ -164,6 +164,8 @@ Status App::BuildServices() {
     eso.executor.batch_size = static_cast<size_t>(config.export_batch_size);
   if (config.export_page_rows > 0)
     eso.executor.page_rows = static_cast<size_t>(config.export_page_rows);
+  if (config.export_plan_slice_cases > 0)
+    eso.plan_slice_cases = static_cast<size_t>(config.export_plan_slice_cases);
   eso.executor.settle_ms = std::max<int64_t>(0, config.export_settle_ms);
   exports_ = std::make_unique<integration::ExportService>(store, *testrail_config_, *jobs_, clock_,
                                                           &metrics_, *catalog_, eso);

@@ -73,6 +73,9 @@ struct Config {
   // Results of a stored export plan the export job reads per store call (issue 16); 0 = the
   // executor's default. Not a flag: tests make it small to cross page boundaries.
   int export_page_rows = 0;
+  // Linked cases an export is planned and recorded per slice (issue 16); 0 = the service's
+  // default. Not a flag: tests make it small to cross slice boundaries.
+  int export_plan_slice_cases = 0;
   // Wait after an ambiguous TestRail outcome before reading what landed (docs/export.md §2).
   int64_t export_settle_ms = 5000;
   // TestRail catalog: periodic sync of every configured project (0 = off).

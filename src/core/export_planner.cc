@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/time_util.h"
@@ -219,17 +221,10 @@ std::string SkipMessage(int64_t case_id, SkipReason r, const CatalogCase* cc) {
   return c;
 }
 
-std::string NothingToSendReason(const ExportPlan& plan, size_t total_runs, size_t finished,
-                                size_t cases_seen) {
-  if (total_runs == 0) return "There are no runs to export.";
-  if (finished == 0) {
-    return total_runs == 1 ? "The run has not finished; only finished runs are exported."
-                           : "None of the " + std::to_string(total_runs) +
-                                 " runs has finished; only finished runs are exported.";
-  }
-  if (cases_seen == 0) return "The exported runs' tests have no TestRail case links.";
+// Why no case can be reported, from the skipped cases' reasons.
+std::string SkippedCasesReason(const std::vector<SkippedCase>& skipped) {
   std::array<int, 5> counts{};
-  for (const SkippedCase& s : plan.skipped) ++counts[static_cast<size_t>(s.reason)];
+  for (const SkippedCase& s : skipped) ++counts[static_cast<size_t>(s.reason)];
   static constexpr std::array<std::string_view, 5> kWhat = {
       "not reported under the status mapping (e.g. Error runs)", "deleted in TestRail",
       "in suites that are not selected", "not in the TestRail catalog",
@@ -244,6 +239,18 @@ std::string NothingToSendReason(const ExportPlan& plan, size_t total_runs, size_
         std::to_string(counts[i]) + (counts[i] == 1 ? " case " : " cases ") + std::string(kWhat[i]);
   }
   return out + ".";
+}
+
+std::string NothingToSendReason(const ExportPlan& plan, size_t total_runs, size_t finished,
+                                size_t cases_seen) {
+  if (total_runs == 0) return "There are no runs to export.";
+  if (finished == 0) {
+    return total_runs == 1 ? "The run has not finished; only finished runs are exported."
+                           : "None of the " + std::to_string(total_runs) +
+                                 " runs has finished; only finished runs are exported.";
+  }
+  if (cases_seen == 0) return "The exported runs' tests have no TestRail case links.";
+  return SkippedCasesReason(plan.skipped);
 }
 
 void AppendU64(std::string& buf, uint64_t v) {
@@ -518,21 +525,34 @@ bool HasLinks(const TestLinks& links) {
   return has;
 }
 
-std::vector<int64_t> SortedUnique(std::vector<int64_t> ids) {
+// The distinct ids, ascending; with a range, only those in it (issue 16).
+std::vector<int64_t> SortedUnique(const std::vector<int64_t>& all,
+                                  const std::optional<CaseRange>& range) {
+  std::vector<int64_t> ids;
+  if (!range) {
+    ids = all;
+  } else {
+    for (int64_t c : all)
+      if (range->Contains(c)) ids.push_back(c);
+  }
   SortUnique(ids);
   return ids;
 }
 
 // An unfinished run: warned about, and noted on the cases it links.
-void GatherUnfinished(const ExportRunInput& in, Gathered& g, ExportPlan& plan) {
+void GatherUnfinished(const ExportRequest& req, const ExportRunInput& in, Gathered& g,
+                      ExportPlan& plan) {
   const Run& run = in.run;
   plan.warnings.push_back(
       {std::string(kWarnRunNotFinished),
        "run " + RunRef(run.id) + " has not finished and is not exported; only finished runs are",
        run.id});
-  for (int64_t c : in.links.case_ids) g.cases[c].unfinished_runs.push_back(run.id);
+  const std::optional<CaseRange>& range = req.case_range;
+  for (int64_t c : in.links.case_ids)
+    if (!range || range->Contains(c)) g.cases[c].unfinished_runs.push_back(run.id);
   for (const auto& [step_id, ids] : in.links.step_case_ids)
-    for (int64_t c : ids) g.cases[c].unfinished_runs.push_back(run.id);
+    for (int64_t c : ids)
+      if (!range || range->Contains(c)) g.cases[c].unfinished_runs.push_back(run.id);
 }
 
 // A finished run: its mapped status and one source per (link, case) (R-EXP-2).
@@ -564,7 +584,7 @@ void GatherFinished(const ExportRequest& req, const ExportRunInput& in, Gathered
                                  std::string(MappingModeName(req.mapping.mode)) + " status mapping",
                              run.id});
   }
-  for (int64_t c : SortedUnique(in.links.case_ids))
+  for (int64_t c : SortedUnique(in.links.case_ids, req.case_range))
     g.cases[c].sources.push_back({run_idx, std::nullopt, nullptr, ctx.status, ctx.elapsed});
   for (size_t si = 0; si < test.steps.size(); ++si) {
     auto it = in.links.step_case_ids.find(test.steps[si].id);
@@ -576,7 +596,7 @@ void GatherFinished(const ExportRequest& req, const ExportRunInput& in, Gathered
     if (outcome) {
       if (auto d = Duration(outcome->started_at, outcome->finished_at)) elapsed = d;
     }
-    for (int64_t c : SortedUnique(it->second))
+    for (int64_t c : SortedUnique(it->second, req.case_range))
       g.cases[c].sources.push_back({run_idx, si, outcome, status, elapsed});
   }
 }
@@ -611,7 +631,7 @@ Gathered GatherSources(const ExportRequest& req, const std::vector<const ExportR
     if (in->run.finished())
       GatherFinished(req, *in, g, plan);
     else
-      GatherUnfinished(*in, g, plan);
+      GatherUnfinished(req, *in, g, plan);
   }
   WarnStaleStepLinks(g.runs, plan);
   if (req.options.public_url.empty() && plan.runs_processed > 0) {
@@ -759,6 +779,56 @@ Result<ExportPlan> PlanExport(const ExportRequest& req) {
   }
   NameAndDescribe(req, unique, g.runs, plan);
   return plan;
+}
+
+// ---- Slices (issue 16).
+
+void AppendPlanSlice(ExportPlan& whole, ExportPlan&& slice, bool first) {
+  if (first) {
+    std::vector<PlanEntry> entries = std::move(slice.entries);
+    std::vector<SkippedCase> skipped = std::move(slice.skipped);
+    const int total = slice.total_test_cases;
+    whole = std::move(slice);
+    whole.entries.clear();
+    whole.skipped.clear();
+    whole.total_test_cases = 0;
+    slice = ExportPlan{};
+    slice.entries = std::move(entries);
+    slice.skipped = std::move(skipped);
+    slice.total_test_cases = total;
+  }
+  if (slice.strategy == ExportStrategy::kMultiSuitePlan && !slice.entries.empty())
+    whole.strategy = ExportStrategy::kMultiSuitePlan;
+  for (PlanEntry& e : slice.entries) {
+    auto key = [](const PlanEntry& x) { return std::tie(x.suite_id, x.config_ids); };
+    auto it =
+        std::lower_bound(whole.entries.begin(), whole.entries.end(), e,
+                         [&](const PlanEntry& a, const PlanEntry& b) { return key(a) < key(b); });
+    if (it == whole.entries.end() || key(*it) != key(e)) {
+      whole.entries.insert(it, std::move(e));
+      continue;
+    }
+    it->case_ids.insert(it->case_ids.end(), e.case_ids.begin(), e.case_ids.end());
+    it->results.insert(it->results.end(), std::make_move_iterator(e.results.begin()),
+                       std::make_move_iterator(e.results.end()));
+  }
+  whole.skipped.insert(whole.skipped.end(), std::make_move_iterator(slice.skipped.begin()),
+                       std::make_move_iterator(slice.skipped.end()));
+  whole.total_test_cases += slice.total_test_cases;
+}
+
+void FinishSlicedPlan(ExportPlan& whole) {
+  if (whole.entries.size() > 1) whole.strategy = ExportStrategy::kMultiSuitePlan;
+  if (!whole.entries.empty()) {
+    whole.nothing_to_send = false;
+    whole.nothing_to_send_reason.clear();
+    return;
+  }
+  whole.nothing_to_send = true;
+  // Whole-request reasons (no runs, none finished, no mapped configuration) came with the
+  // first slice; otherwise the joined skipped cases say why.
+  if (whole.runs_processed > 0 && !whole.skipped.empty())
+    whole.nothing_to_send_reason = SkippedCasesReason(whole.skipped);
 }
 
 // ---- Batching and fingerprints.

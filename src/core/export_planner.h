@@ -110,13 +110,25 @@ struct ExportOptions {
   std::map<int, std::string> status_labels;
 };
 
+// A slice of the linked cases: lo <= case id < hi (issue 16).
+struct CaseRange {
+  int64_t lo = 0;
+  int64_t hi = 0;
+  bool Contains(int64_t case_id) const { return case_id >= lo && case_id < hi; }
+};
+
 struct ExportRequest {
   ExportSource source;
   std::vector<ExportRunInput> runs;  // any order; planned in run id order
-  CaseCatalog catalog;
+  CaseCatalog catalog;  // the linked cases (with case_range: those of the range suffice)
   std::vector<int64_t> selected_suite_ids;
   StatusMapping mapping;
   ExportOptions options;
+  // Issue 16 (memory flat in N): decide only the linked cases in this range (nullopt: all).
+  // Everything about the runs (their warnings, runs_processed, name, description) is still the
+  // whole request's; entries, skipped cases and totals hold the range's cases only. Plans of
+  // consecutive ranges joined with AppendPlanSlice + FinishSlicedPlan equal the whole plan.
+  std::optional<CaseRange> case_range;
 };
 
 // ---- Output.
@@ -232,6 +244,17 @@ struct ExportPlan {
 // "runs[i].test" when a run's test is not the test given with it; "runs[i].project_id" when
 // a run belongs to another project than options.project_id.
 Result<ExportPlan> PlanExport(const ExportRequest& request);
+
+// ---- Planning a slice of the cases at a time (issue 16).
+
+// Joins the plan of the next case range (ranges ascending, each planned from the same request
+// but its case_range) into `whole`. The first slice gives the head (name, description, warnings,
+// runs_processed, milestone, type); every slice adds its entries (results appended to the entry
+// of the same suite and configurations, so they stay by case id; a new entry goes in (suite,
+// configurations) order), its skipped cases and its total.
+void AppendPlanSlice(ExportPlan& whole, ExportPlan&& slice, bool first);
+// After the last slice: the strategy and nothing_to_send (with its reason) of the joined plan.
+void FinishSlicedPlan(ExportPlan& whole);
 
 // ---- Names.
 

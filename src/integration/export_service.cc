@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -285,31 +286,60 @@ Result<std::map<int64_t, Test>> TestsOf(Store& store, int64_t project_id,
   return tests;
 }
 
-// The TestRail links of `tests` by test, and the catalog entries of every linked case.
-struct LinksAndCatalog {
+// The TestRail links of `tests` by test, read a few tests at a time (issue 16: a page of link
+// records at a time, kept as case ids only).
+Result<std::map<int64_t, TestLinks>> LinksOf(Store& store, int64_t project_id,
+                                             const std::map<int64_t, Test>& tests) {
+  constexpr size_t kTestsPerRead = 25;
   std::map<int64_t, TestLinks> by_test;
-  CaseCatalog catalog;
-};
-
-Result<LinksAndCatalog> LinksOf(Store& store, int64_t project_id,
-                                const std::map<int64_t, Test>& tests) {
   std::vector<int64_t> tids;
-  for (const auto& [id, test] : tests) tids.push_back(id);
-  NEXUS_ASSIGN_OR_RETURN(auto links, store.ListTestRailLinks(project_id, tids));
-  LinksAndCatalog out;
-  std::set<int64_t> case_ids;
-  for (const auto& l : links) {
-    if (l.step_id.empty())
-      out.by_test[l.test_id].case_ids.push_back(l.case_id);
-    else
-      out.by_test[l.test_id].step_case_ids[l.step_id].push_back(l.case_id);
-    case_ids.insert(l.case_id);
+  auto read = [&]() -> Status {
+    NEXUS_ASSIGN_OR_RETURN(auto links, store.ListTestRailLinks(project_id, tids));
+    for (const auto& l : links) {
+      if (l.step_id.empty())
+        by_test[l.test_id].case_ids.push_back(l.case_id);
+      else
+        by_test[l.test_id].step_case_ids[l.step_id].push_back(l.case_id);
+    }
+    tids.clear();
+    return Status::Ok();
+  };
+  for (const auto& entry : tests) {
+    tids.push_back(entry.first);
+    if (tids.size() == kTestsPerRead) NEXUS_RETURN_IF_ERROR(read());
   }
-  NEXUS_ASSIGN_OR_RETURN(
-      auto cases,
-      store.GetCatalogCases(project_id, std::vector<int64_t>(case_ids.begin(), case_ids.end())));
-  for (const auto& c : cases)
-    out.catalog[c.id] = CatalogCase{c.id, c.suite_id, c.title, c.is_deleted};
+  if (!tids.empty()) NEXUS_RETURN_IF_ERROR(read());
+  return by_test;
+}
+
+// The distinct cases the runs link, ascending.
+std::vector<int64_t> LinkedCases(const std::vector<ExportRunInput>& runs) {
+  std::vector<int64_t> ids;
+  for (const auto& in : runs) {
+    ids.insert(ids.end(), in.links.case_ids.begin(), in.links.case_ids.end());
+    for (const auto& [step, cases] : in.links.step_case_ids)
+      ids.insert(ids.end(), cases.begin(), cases.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// The catalog entries of `case_ids` (ascending), read a page at a time, without titles (the
+// planner does not use them).
+Result<std::vector<CatalogCase>> CatalogOf(Store& store, int64_t project_id,
+                                           const std::vector<int64_t>& case_ids) {
+  constexpr size_t kCasesPerRead = 2000;
+  std::vector<CatalogCase> out;
+  for (size_t i = 0; i < case_ids.size(); i += kCasesPerRead) {
+    const std::vector<int64_t> page(case_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                    case_ids.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                           case_ids.size(), i + kCasesPerRead)));
+    NEXUS_ASSIGN_OR_RETURN(auto cases, store.GetCatalogCases(project_id, page));
+    for (const auto& c : cases) out.push_back(CatalogCase{c.id, c.suite_id, {}, c.is_deleted});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CatalogCase& a, const CatalogCase& b) { return a.case_id < b.case_id; });
   return out;
 }
 
@@ -363,47 +393,150 @@ ExportRecord NewRecord(const StartExportRequest& req, const TestRailConfigView& 
 
 }  // namespace
 
-// Issue 17: which artifacts go to which case's result (core/attachment_plan.h), the comment
-// line naming them, and a warning per artifact the policy leaves out.
-Status ExportService::PlanExportAttachments(Store& store, int64_t project_id,
-                                            const AttachmentPolicy& policy, const ExportRequest& er,
-                                            Prepared& out) {
+struct ExportPlanning {
+  ExportRequest er;  // runs with their tests and links; the catalog is a slice's
+  ConfigMapping configurations;
+  std::vector<CatalogCase> catalog;  // of the linked cases, ascending, no titles
+  std::vector<int64_t> case_ids;     // the linked cases, ascending
+  std::vector<CaseRange> slices;
+  // Completion of a slice's results (set by CheckForInstance).
+  int64_t project_id = 0;
+  std::string run_url_base;  // ".../projects/{id}/runs/", "" without a public URL
+  std::map<int64_t, const ExportRunInput*> by_run;
+  std::vector<ResultFieldDef> field_defs;
+  ExportFieldSettings field_settings;
+  std::string step_results_field;  // "" = no step results
+  StepTemplateCases step_templates;
+  // Issue 17.
+  AttachmentPolicy policy;
+  std::vector<RunArtifacts> artifacts;  // runs with artifacts
+};
+
+namespace {
+
+// Consecutive ranges of at most `per_slice` of `case_ids` (ascending); one open range when
+// there is none.
+std::vector<CaseRange> SlicesOf(const std::vector<int64_t>& case_ids, size_t per_slice) {
+  per_slice = std::max<size_t>(1, per_slice);
+  std::vector<CaseRange> out;
+  for (size_t i = 0; i < case_ids.size(); i += per_slice) {
+    const size_t next = i + per_slice;
+    out.push_back({i == 0 ? std::numeric_limits<int64_t>::min() : case_ids[i],
+                   next < case_ids.size() ? case_ids[next] : std::numeric_limits<int64_t>::max()});
+  }
+  if (out.empty())
+    out.push_back({std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()});
+  return out;
+}
+
+}  // namespace
+
+// The plan of slice `k` (uncompleted): the request with that range and its catalog.
+static Result<ExportPlan> PlanSlice(ExportPlanning& p, size_t k) {
+  const CaseRange range = p.slices[k];
+  p.er.catalog.clear();
+  auto it = std::lower_bound(p.catalog.begin(), p.catalog.end(), range.lo,
+                             [](const CatalogCase& c, int64_t id) { return c.case_id < id; });
+  for (; it != p.catalog.end() && range.Contains(it->case_id); ++it)
+    p.er.catalog.emplace(it->case_id, *it);
+  p.er.case_range = p.slices.size() == 1 ? std::nullopt : std::optional<CaseRange>(range);
+  auto plan = PlanExportWithConfigurations(p.er, p.configurations);
+  p.er.catalog.clear();
+  return plan;
+}
+
+// Issue 17: which artifacts of the slice's runs go to which of its results
+// (core/attachment_plan.h); the slice's uploads are joined into `out`, each with the number of
+// results it goes to (configurations: one per entry its run reports to) in *uploads/*bytes.
+static void PlanSliceAttachments(const ExportPlanning& p, const ExportPlan& slice,
+                                 AttachmentPlan& out, int& uploads, int64_t& bytes) {
   ResultStatusByRun result_status;
-  for (const auto& e : out.plan.entries)
+  std::map<std::pair<int64_t, int64_t>, int> results_of;  // (case, run) → results
+  for (const auto& e : slice.entries)
     for (const auto& r : e.results)
       for (int64_t run : r.run_ids) {
         auto [it, fresh] = result_status.emplace(std::make_pair(r.case_id, run), r.status_id);
         // Defensive: a run reporting to one case in several entries — the worst decides.
         if (!fresh && StatusSeverity(r.status_id) > StatusSeverity(it->second))
           it->second = r.status_id;
+        ++results_of[{r.case_id, run}];
       }
-  std::vector<RunArtifacts> runs;
-  for (const auto& in : er.runs) {
-    NEXUS_ASSIGN_OR_RETURN(auto artifacts, store.ListArtifacts(project_id, in.run.id));
+  AttachmentPlan part = PlanAttachments(p.policy, p.artifacts, result_status);
+  for (auto& a : part.items) {
+    const int n = results_of[{a.case_id, a.run_id}];
+    uploads += n;
+    bytes += static_cast<int64_t>(n) * a.size;
+    out.items.push_back(std::move(a));
+  }
+  // An artifact refused by the policy is refused in every slice its cases fall in: once.
+  for (auto& sk : part.skipped)
+    if (std::none_of(out.skipped.begin(), out.skipped.end(), [&](const SkippedAttachment& x) {
+          return x.run_id == sk.run_id && x.artifact_id == sk.artifact_id;
+        }))
+      out.skipped.push_back(std::move(sk));
+  out.total_bytes += part.total_bytes;
+  for (auto& [key, names] : part.names_by_result) out.names_by_result[key] = std::move(names);
+}
+
+// A slice's results completed for the instance and the export: custom result fields and
+// assignee, step results, the line naming each result's attachments.
+static Status CompleteSlice(const ExportPlanning& p, const AttachmentPlan& attachments,
+                            ExportPlan& slice) {
+  auto context_of = [&](const PlannedResult& r) {
+    FieldRunContext c;
+    auto it = p.by_run.find(r.deciding_run_id);
+    if (it == p.by_run.end()) return c;
+    c.run = &it->second->run;
+    c.test = &it->second->test;
+    c.attributes = it->second->run.attributes;
+    if (!p.run_url_base.empty()) c.run_url = p.run_url_base + std::to_string(r.deciding_run_id);
+    return c;
+  };
+  NEXUS_RETURN_IF_ERROR(ApplyResultFields(p.field_defs, p.field_settings, context_of, slice));
+  if (!p.step_results_field.empty())
+    ApplyStepResults(
+        p.step_results_field, p.er.mapping,
+        [&](const PlannedResult& r) -> std::pair<const Run*, const Test*> {
+          if (!p.step_templates.all && !p.step_templates.with_steps.count(r.case_id))
+            return {nullptr, nullptr};
+          auto it = p.by_run.find(r.deciding_run_id);
+          if (it == p.by_run.end()) return {nullptr, nullptr};
+          return {&it->second->run, &it->second->test};
+        },
+        slice);
+  if (!attachments.items.empty())
+    for (auto& e : slice.entries)
+      for (auto& r : e.results) {
+        const std::vector<std::string> names = attachments.NamesFor(r.case_id, r.run_ids);
+        if (names.empty()) continue;
+        if (!r.comment.empty()) r.comment += "\n\n";
+        r.comment += AttachmentCommentLine(names);
+      }
+  return Status::Ok();
+}
+
+// Every slice planned again and completed, in case order; `on_slice` takes each.
+static Status ForEachCompletedSlice(ExportPlanning& p, const AttachmentPlan& attachments,
+                                    const std::function<Status(ExportPlan&)>& on_slice) {
+  for (size_t k = 0; k < p.slices.size(); ++k) {
+    NEXUS_ASSIGN_OR_RETURN(ExportPlan slice, PlanSlice(p, k));
+    NEXUS_RETURN_IF_ERROR(CompleteSlice(p, attachments, slice));
+    NEXUS_RETURN_IF_ERROR(on_slice(slice));
+  }
+  return Status::Ok();
+}
+
+Status ExportService::ListRunArtifacts(ExportPlanning& p) {
+  for (const auto& in : p.er.runs) {
+    NEXUS_ASSIGN_OR_RETURN(auto artifacts, store_.ListArtifacts(p.project_id, in.run.id));
     if (artifacts.empty()) continue;
     RunArtifacts ra;
     ra.run_id = in.run.id;
     ra.links = in.links;
     for (const auto& a : artifacts)
       ra.artifacts.push_back({a.id, a.name, a.media_type, a.size, a.step_id});
-    runs.push_back(std::move(ra));
+    p.artifacts.push_back(std::move(ra));
   }
-  out.attachments = PlanAttachments(policy, runs, result_status);
-  for (auto& e : out.plan.entries)
-    for (auto& r : e.results) {
-      const std::vector<std::string> names = out.attachments.NamesFor(r.case_id, r.run_ids);
-      if (names.empty()) continue;
-      if (!r.comment.empty()) r.comment += "\n\n";
-      r.comment += AttachmentCommentLine(names);
-    }
-  for (const auto& sk : out.attachments.skipped)
-    out.plan.warnings.push_back(
-        {"attachment_skipped",
-         "The artifact " + sk.name + " of run #" + std::to_string(sk.run_id) +
-             " is not attached: " +
-             (sk.reason == "too_large" ? std::string("larger than the size cap")
-                                       : std::string("its media type is not in the allowed list")),
-         sk.run_id});
   return Status::Ok();
 }
 
@@ -425,14 +558,18 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     NEXUS_ASSIGN_OR_RETURN(src, NamedRuns(store_, req.project_id, req.source));
   }
   NEXUS_ASSIGN_OR_RETURN(TestRailConfigView cfg, ExportableConfig(config_, req.project_id));
+  Prepared out;
+  out.planning = std::make_shared<ExportPlanning>();
+  ExportPlanning& p = *out.planning;
+  p.project_id = req.project_id;
   // Issue 17: the attachment policy, the request's override over the project's option.
-  AttachmentPolicy policy = cfg.options.attachments;
+  p.policy = cfg.options.attachments;
   if (req.attachments) {
     NEXUS_ASSIGN_OR_RETURN(
-        policy, AttachmentPolicyFromJson(*req.attachments, policy,
-                                         domain::ArtifactService::MediaTypes(), "attachments"));
+        p.policy, AttachmentPolicyFromJson(*req.attachments, p.policy,
+                                           domain::ArtifactService::MediaTypes(), "attachments"));
   }
-  ExportRequest er;
+  ExportRequest& er = p.er;
   er.source = src.source;
   for (const auto& s : cfg.suites) er.selected_suite_ids.push_back(s.id);
   er.mapping = cfg.mapping.mapping;
@@ -444,11 +581,9 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
     spdlog::warn("event=export_catalog_stale project_id={} reason=\"{}\"", req.project_id,
                  fresh.message());
   NEXUS_ASSIGN_OR_RETURN(auto tests, TestsOf(store_, req.project_id, src.runs));
-  NEXUS_ASSIGN_OR_RETURN(LinksAndCatalog links, LinksOf(store_, req.project_id, tests));
-  er.catalog = std::move(links.catalog);
+  NEXUS_ASSIGN_OR_RETURN(auto links, LinksOf(store_, req.project_id, tests));
 
-  // The plan, with the warnings of this service: runs of deleted tests, a stale catalog.
-  Prepared out;
+  // The runs to plan, with the warnings of this service: runs of deleted tests, a stale catalog.
   std::vector<ExportWarning> dropped;
   for (auto& r : src.runs) {
     auto t = tests.find(r.test_id);
@@ -460,15 +595,36 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
       continue;
     }
     out.run_ids.push_back(r.id);
-    er.runs.push_back(ExportRunInput{std::move(r), t->second, links.by_test[t->first]});
+    er.runs.push_back(ExportRunInput{std::move(r), t->second, links[t->first]});
   }
+  src.runs.clear();
+  tests.clear();
+  links.clear();
+  for (const auto& in : er.runs) p.by_run[in.run.id] = &in;
+  p.case_ids = LinkedCases(er.runs);
+  NEXUS_ASSIGN_OR_RETURN(p.catalog, CatalogOf(store_, req.project_id, p.case_ids));
+  p.slices = SlicesOf(p.case_ids, options_.plan_slice_cases);
   // Issue 14: with a configuration mapping, one plan run per configuration combination
   // (core/config_mapping.h); an unreadable mapping refuses rather than export without it.
   auto configurations = config_.StoredConfigurations(req.project_id);
   if (!configurations.ok() && configurations.status().reason() == "configurations_unreadable")
     return Conflict(configurations.status().message(), "configurations_unreadable");
   NEXUS_RETURN_IF_ERROR(configurations.status());
-  NEXUS_ASSIGN_OR_RETURN(out.plan, PlanExportWithConfigurations(er, *configurations));
+  p.configurations = std::move(configurations).value();
+  if (p.policy.mode != AttachMode::kNone) NEXUS_RETURN_IF_ERROR(ListRunArtifacts(p));
+
+  // The head of the plan (issue 16): every slice planned, its results dropped once counted
+  // and, with attachments, once their uploads are planned.
+  int uploads = 0;
+  int64_t upload_bytes = 0;
+  for (size_t k = 0; k < p.slices.size(); ++k) {
+    NEXUS_ASSIGN_OR_RETURN(ExportPlan slice, PlanSlice(p, k));
+    if (p.policy.mode != AttachMode::kNone)
+      PlanSliceAttachments(p, slice, out.attachments, uploads, upload_bytes);
+    for (auto& e : slice.entries) std::vector<PlannedResult>().swap(e.results);
+    AppendPlanSlice(out.plan, std::move(slice), k == 0);
+  }
+  FinishSlicedPlan(out.plan);
   out.plan.warnings.insert(out.plan.warnings.begin(), dropped.begin(), dropped.end());
   if (!fresh.ok())
     out.plan.warnings.push_back(
@@ -476,23 +632,31 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
          "the TestRail catalog could not be refreshed before this export (" + fresh.message() +
              "); cases deleted in TestRail meanwhile are skipped when TestRail rejects them",
          std::nullopt});
+  if (out.plan.nothing_to_send) out.attachments = AttachmentPlan{};
 
-  if (!out.plan.nothing_to_send) NEXUS_RETURN_IF_ERROR(CompleteForInstance(req, cfg, er, out.plan));
-  if (!out.plan.nothing_to_send && policy.mode != AttachMode::kNone)
-    NEXUS_RETURN_IF_ERROR(PlanExportAttachments(store_, req.project_id, policy, er, out));
+  if (!out.plan.nothing_to_send) NEXUS_RETURN_IF_ERROR(CheckForInstance(req, cfg, p, out.plan));
+  for (const auto& sk : out.attachments.skipped)
+    out.plan.warnings.push_back(
+        {"attachment_skipped",
+         "The artifact " + sk.name + " of run #" + std::to_string(sk.run_id) +
+             " is not attached: " +
+             (sk.reason == "too_large" ? std::string("larger than the size cap")
+                                       : std::string("its media type is not in the allowed list")),
+         sk.run_id});
 
   out.record = NewRecord(req, cfg, src, out.plan, er.options.now);
+  out.record.attachments.total = uploads;
+  out.record.attachments.bytes_total = upload_bytes;
   return out;
 }
 
-Status ExportService::CompleteForInstance(const StartExportRequest& req,
-                                          const TestRailConfigView& cfg, const ExportRequest& er,
-                                          ExportPlan& plan) {
+Status ExportService::CheckForInstance(const StartExportRequest& req, const TestRailConfigView& cfg,
+                                       ExportPlanning& p, ExportPlan& head) {
   NEXUS_ASSIGN_OR_RETURN(auto client, config_.ClientFor(req.project_id));
-  NEXUS_RETURN_IF_ERROR(CheckPlanConfigurations(*client, cfg.project->id, plan));
-  if (plan.milestone_id)
+  NEXUS_RETURN_IF_ERROR(CheckPlanConfigurations(*client, cfg.project->id, head));
+  if (head.milestone_id)
     NEXUS_RETURN_IF_ERROR(TestRailConfigService::CheckMilestone(
-        *client, cfg.project->id, *plan.milestone_id,
+        *client, cfg.project->id, *head.milestone_id,
         req.milestone_id ? "milestone_id" : "options.milestone_id"));
   auto fields = client->GetResultFields();
   // TestRail down or throttling (R-Q-IDEMP): the export is still accepted and retried like any
@@ -502,7 +666,7 @@ Status ExportService::CompleteForInstance(const StartExportRequest& req,
                          code == StatusCode::kTooManyRequests;
   if (!fields.ok() && fields.status().reason() != "not_found" && !transient) return fields.status();
   if (transient)
-    plan.warnings.push_back(
+    head.warnings.push_back(
         {"result_fields_unchecked",
          "TestRail's result fields could not be read (" + fields.status().message() +
              "); custom field values are not sent and required fields are not checked",
@@ -510,60 +674,36 @@ Status ExportService::CompleteForInstance(const StartExportRequest& req,
   if (!fields.ok())  // an API without get_result_fields has no custom result fields to fill
     spdlog::warn("event=export_no_result_fields project_id={} reason=\"{}\"", req.project_id,
                  fields.status().message());
-  const std::vector<ResultFieldDef> defs = fields.ok()
-                                               ? ApplicableResultFields(*fields, cfg.project->id)
-                                               : std::vector<ResultFieldDef>{};
-  NEXUS_ASSIGN_OR_RETURN(ExportFieldSettings settings, config_.StoredExportFields(req.project_id));
-  std::map<int64_t, const ExportRunInput*> by_run;
-  for (const auto& in : er.runs) by_run[in.run.id] = &in;
+  p.field_defs = fields.ok() ? ApplicableResultFields(*fields, cfg.project->id)
+                             : std::vector<ResultFieldDef>{};
+  NEXUS_ASSIGN_OR_RETURN(p.field_settings, config_.StoredExportFields(req.project_id));
   std::string base = options_.public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  auto context_of = [&](const PlannedResult& r) {
-    FieldRunContext c;
-    auto it = by_run.find(r.deciding_run_id);
-    if (it == by_run.end()) return c;
-    c.run = &it->second->run;
-    c.test = &it->second->test;
-    c.attributes = it->second->run.attributes;
-    if (!base.empty())
-      c.run_url = base + "/projects/" + std::to_string(req.project_id) + "/runs/" +
-                  std::to_string(r.deciding_run_id);
-    return c;
-  };
-  NEXUS_RETURN_IF_ERROR(ApplyResultFields(defs, settings, context_of, plan));
+  if (!base.empty())
+    p.run_url_base = base + "/projects/" + std::to_string(req.project_id) + "/runs/";
   // Step results (off by default): into the instance's step-results field, by its system
   // name from get_result_fields (not a constant: instances name it differently).
-  if (settings.step_results) {
-    auto field = std::find_if(defs.begin(), defs.end(), [](const ResultFieldDef& d) {
-      return d.type_id == static_cast<int>(FieldType::kStepResults);
-    });
-    if (field == defs.end()) {
-      spdlog::warn("event=export_no_step_results_field project_id={}", req.project_id);
-    } else {
-      // Only cases whose template has separated steps (R-STEPRES): the templates the field
-      // applies to, the cases' templates from get_cases.
-      StepTemplateCases eligible;
-      eligible.all = true;
-      for (const auto& f : *fields)
-        if (f.system_name == field->system_name) {
-          NEXUS_ASSIGN_OR_RETURN(eligible,
-                                 CasesWithStepTemplates(*client, cfg.project->id, f, plan));
-          break;
-        }
-      if (!eligible.without.empty())
-        plan.warnings.push_back({std::string(kWarnNoStepTemplate),
-                                 NoStepTemplateMessage(eligible.without), std::nullopt});
-      ApplyStepResults(
-          field->system_name, er.mapping,
-          [&](const PlannedResult& r) -> std::pair<const Run*, const Test*> {
-            if (!eligible.all && !eligible.with_steps.count(r.case_id)) return {nullptr, nullptr};
-            auto it = by_run.find(r.deciding_run_id);
-            if (it == by_run.end()) return {nullptr, nullptr};
-            return {&it->second->run, &it->second->test};
-          },
-          plan);
-    }
+  if (!p.field_settings.step_results) return Status::Ok();
+  auto field = std::find_if(p.field_defs.begin(), p.field_defs.end(), [](const ResultFieldDef& d) {
+    return d.type_id == static_cast<int>(FieldType::kStepResults);
+  });
+  if (field == p.field_defs.end()) {
+    spdlog::warn("event=export_no_step_results_field project_id={}", req.project_id);
+    return Status::Ok();
   }
+  // Only cases whose template has separated steps (R-STEPRES): the templates the field
+  // applies to, the cases' templates from get_cases.
+  p.step_results_field = field->system_name;
+  p.step_templates.all = true;
+  for (const auto& f : *fields)
+    if (f.system_name == field->system_name) {
+      NEXUS_ASSIGN_OR_RETURN(p.step_templates,
+                             CasesWithStepTemplates(*client, cfg.project->id, f, head));
+      break;
+    }
+  if (!p.step_templates.without.empty())
+    head.warnings.push_back({std::string(kWarnNoStepTemplate),
+                             NoStepTemplateMessage(p.step_templates.without), std::nullopt});
   return Status::Ok();
 }
 
@@ -577,6 +717,23 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     if (p.plan.nothing_to_send) {
       view.record.error = p.plan.nothing_to_send_reason;
       view.record.error_code = "nothing_to_send";
+    } else {
+      // The whole plan, joined from its completed slices (a preview shows every result).
+      std::map<std::pair<int64_t, std::vector<int64_t>>, size_t> index;
+      for (size_t e = 0; e < p.plan.entries.size(); ++e) {
+        index[{p.plan.entries[e].suite_id, p.plan.entries[e].config_ids}] = e;
+        p.plan.entries[e].case_ids.clear();
+      }
+      NEXUS_RETURN_IF_ERROR(
+          ForEachCompletedSlice(*p.planning, p.attachments, [&](ExportPlan& slice) -> Status {
+            for (auto& e : slice.entries) {
+              PlanEntry& into = p.plan.entries[index.at({e.suite_id, e.config_ids})];
+              into.case_ids.insert(into.case_ids.end(), e.case_ids.begin(), e.case_ids.end());
+              into.results.insert(into.results.end(), std::make_move_iterator(e.results.begin()),
+                                  std::make_move_iterator(e.results.end()));
+            }
+            return Status::Ok();
+          }));
     }
     // What the executor will send: the same texts with the marker (placeholders for the id
     // and nonce the export gets when it is recorded).
@@ -607,23 +764,33 @@ Result<ExportView> ExportService::StartExport(const StartExportRequest& req) {
     rec.duration_ms = 0;
   }
   rec.plan = PlanHeadOf(p.plan);
-  if (!p.plan.nothing_to_send) {
-    rec.plan->attachments = p.attachments.items;
-    rec.attachments.bytes_total = p.attachments.total_bytes;
-    // One upload per result its run reports to (configurations: a result per entry).
-    std::map<std::pair<int64_t, int64_t>, int> results_of;  // (case, run) of an attachment
-    for (const auto& a : p.attachments.items) results_of[{a.case_id, a.run_id}] = 0;
-    for (const auto& e : p.plan.entries)
-      for (const auto& r : e.results)
-        for (int64_t run : r.run_ids)
-          if (auto it = results_of.find({r.case_id, run}); it != results_of.end()) ++it->second;
-    for (const auto& a : p.attachments.items) {
-      const int n = results_of[{a.case_id, a.run_id}];
-      rec.attachments.total += n;
-      rec.attachments.bytes_total += static_cast<int64_t>(n - 1) * a.size;
-    }
-  }
-  NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExport(rec, p.plan.entries));
+  if (!p.plan.nothing_to_send) rec.plan->attachments = p.attachments.items;
+  // Issue 16: the rows are planned and completed again a slice at a time while the export
+  // is recorded, each written at its entry's next positions; nothing holds the whole plan.
+  std::map<std::pair<int64_t, std::vector<int64_t>>, size_t> index;
+  for (size_t e = 0; e < p.plan.entries.size(); ++e)
+    index[{p.plan.entries[e].suite_id, p.plan.entries[e].config_ids}] = e;
+  auto fill = [&](const ExportStore::PlanRowWriter& write) -> Status {
+    if (p.plan.nothing_to_send) return Status::Ok();
+    std::vector<size_t> written(p.plan.entries.size(), 0);
+    NEXUS_RETURN_IF_ERROR(
+        ForEachCompletedSlice(*p.planning, p.attachments, [&](ExportPlan& slice) -> Status {
+          for (const auto& e : slice.entries) {
+            const size_t at = index.at({e.suite_id, e.config_ids});
+            NEXUS_RETURN_IF_ERROR(write(static_cast<int>(at), written[at], e.results));
+            written[at] += e.results.size();
+          }
+          return Status::Ok();
+        }));
+    for (size_t e = 0; e < written.size(); ++e)
+      if (written[e] != p.plan.entries[e].case_ids.size())
+        return Status(StatusCode::kInternal,
+                      "the plan changed while it was recorded (entry " + std::to_string(e) + ": " +
+                          std::to_string(written[e]) + " results, planned " +
+                          std::to_string(p.plan.entries[e].case_ids.size()) + ")");
+    return Status::Ok();
+  };
+  NEXUS_ASSIGN_OR_RETURN(ExportRecord created, store_.CreateExportWithRows(rec, fill));
   rec.plan.reset();  // stored; a waiting request must not hold it for the whole export
   // The columns CreateExport leaves at their defaults (counts, name, outcome of an export
   // with nothing to send) and the covered runs.

@@ -38,6 +38,9 @@ inline constexpr char kExportJobKind[] = "testrail_export";
 struct ExportServiceOptions {
   std::string public_url;  // NEXUS_PUBLIC_URL, for links back to Nexus in comments
   ExecutorOptions executor;
+  // Issue 16 (memory flat in N): an export is planned and recorded this many linked cases at
+  // a time (a slice's results are what planning holds at once).
+  size_t plan_slice_cases = 5000;
   // How long POST …/exports with wait=true waits before answering with the running export.
   std::chrono::milliseconds wait_timeout{std::chrono::minutes(30)};
   // R-Q-IDEMP / R-Q-RATE: while TestRail stays unreachable, overloaded or in maintenance
@@ -123,6 +126,8 @@ struct RunSyncView {
   std::vector<CaseExportRecord> cases;      // statuses sent for this run's cases
 };
 
+struct ExportPlanning;  // export_service.cc (issue 16)
+
 class ExportService : public domain::ExecutionCompletedListener, public LastExportSource {
  public:
   // All references must outlive the service; `metrics` may be null. Registers the job kind
@@ -188,20 +193,25 @@ class ExportService : public domain::ExecutionCompletedListener, public LastExpo
  private:
   // The user's display name, "" when the user no longer exists.
   std::string UserName(int64_t user_id);
+  // Issue 16 (memory flat in N): what planning needs of an export, whole but compact (runs,
+  // tests, links, the catalog of the linked cases without titles), and what completing a
+  // slice needs (result fields, step templates, attachments). The plan itself is made a
+  // slice of options_.plan_slice_cases cases at a time: once for its head, once more while its rows
+  // are written (or joined, for a dry run). ExportPlanning is defined in export_service.cc.
   struct Prepared {
     ExportRecord record;
-    ExportPlan plan;
+    ExportPlan plan;  // the head: entries carry their cases and configurations, no results
     std::vector<int64_t> run_ids;
     AttachmentPlan attachments;  // issue 17
+    std::shared_ptr<ExportPlanning> planning;
   };
   Result<Prepared> Prepare(const StartExportRequest& req);
-  static Status PlanExportAttachments(Store& store, int64_t project_id,
-                                      const AttachmentPolicy& policy, const ExportRequest& er,
-                                      Prepared& out);
+  Status ListRunArtifacts(ExportPlanning& p);
   // The checks and completions that need the instance, before any write (issue 14): the
-  // milestone, then every result's custom field values and assignee (ApplyResultFields).
-  Status CompleteForInstance(const StartExportRequest& req, const TestRailConfigView& cfg,
-                             const ExportRequest& er, ExportPlan& plan);
+  // configurations and milestone, the result field definitions and step templates that
+  // every slice's results are completed with (CompleteSlice in export_service.cc).
+  Status CheckForInstance(const StartExportRequest& req, const TestRailConfigView& cfg,
+                          ExportPlanning& p, ExportPlan& head);
   Result<int64_t> EnqueueJob(const ExportRecord& rec);
   Status Finish(ExportRecord& rec, const Status& outcome);
 

@@ -4,6 +4,7 @@
 // integration/export_service.h and export_executor.h give them meaning (docs/export.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,7 +62,8 @@ inline ExportPlanHead PlanHeadOf(const ExportPlan& plan) {
     h.config_ids = e.config_ids;  // issue 14: a resumed export keeps its configurations
     h.config_label = e.config_label;
     head.plan.entries.push_back(std::move(h));
-    head.result_counts.push_back(e.results.size());
+    // A plan head made a slice at a time (issue 16) has the cases of its entries, not results.
+    head.result_counts.push_back(std::max(e.results.size(), e.case_ids.size()));
   }
   head.plan.skipped = plan.skipped;
   head.plan.warnings = plan.warnings;

@@ -24,8 +24,22 @@ class ExportStore {
   // rec.plan). Conflict (reason "already_running") when a queued or running export of
   // the same project has the same source_key (R-EXP-8). NotFound when the project does not
   // exist.
-  virtual Result<ExportRecord> CreateExport(const ExportRecord& rec,
-                                            std::span<const PlanEntry> entries) = 0;
+  Result<ExportRecord> CreateExport(const ExportRecord& rec, std::span<const PlanEntry> entries) {
+    return CreateExportWithRows(rec, [&](const PlanRowWriter& write) -> Status {
+      for (size_t e = 0; e < entries.size(); ++e)
+        NEXUS_RETURN_IF_ERROR(write(static_cast<int>(e), 0, entries[e].results));
+      return Status::Ok();
+    });
+  }
+  // Writes `results` as rows of entry `entry_index`, positions first_seq, first_seq + 1, …
+  using PlanRowWriter = std::function<Status(int entry_index, size_t first_seq,
+                                             std::span<const PlannedResult> results)>;
+  // CreateExport for a plan made a slice at a time (issue 16: no process holds a whole
+  // plan): inserts the export, then calls `fill` in the same transaction with a writer of
+  // rows. rec.plan must already list every entry with its result count. Nothing is recorded
+  // when `fill` (or a write) fails; `fill` must not write to the store itself.
+  virtual Result<ExportRecord> CreateExportWithRows(
+      const ExportRecord& rec, const std::function<Status(const PlanRowWriter&)>& fill) = 0;
   // NotFound for an unknown export or one of another project (project_id 0: any project).
   // The plan's head (rec.plan) only `with_plan`.
   virtual Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) = 0;

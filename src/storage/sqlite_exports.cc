@@ -164,8 +164,8 @@ void BindPlan(Statement& st, int i, const std::optional<ExportPlanHead>& head) {
 
 }  // namespace
 
-Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
-                                               std::span<const PlanEntry> entries) {
+Result<ExportRecord> SqliteStore::CreateExportWithRows(
+    const ExportRecord& rec, const std::function<Status(const PlanRowWriter&)>& fill) {
   constexpr std::string_view kOp = "create export";
   int64_t id = 0;
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
@@ -199,39 +199,37 @@ Result<ExportRecord> SqliteStore::CreateExport(const ExportRecord& rec,
       return NotFound("project " + std::to_string(rec.project_id) + " not found");
     NEXUS_RETURN_IF_ERROR(r.status());
     id = *r;
-    if (entries.empty()) return Status::Ok();
     // Multi-row statements (sqlite_helpers.h): one round trip per kChunkRows results on
     // PostgreSQL instead of one per result.
-    std::vector<std::pair<size_t, size_t>> items;  // (entry, result) in plan order
-    for (size_t e = 0; e < entries.size(); ++e)
-      for (size_t k = 0; k < entries[e].results.size(); ++k) items.emplace_back(e, k);
     const sqlite::MultiRow ins{
         "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, status_id, "
         "comment, elapsed, version, run_ids, extra_json) VALUES ",
         "(?1, #0, #1, #2, #3, #4, #5, #6, #7, #8)", "", 1, 9};
     std::string runs;
-    NEXUS_RETURN_IF_ERROR(sqlite::RunChunked(
-        c, kOp, ins, items.size(), [&](Statement& st) { st.Bind(1, id); },
-        [&](Statement& st, size_t i, int p) {
-          const auto [e, k] = items[i];
-          const PlannedResult& pr = entries[e].results[k];
-          runs.clear();
-          for (int64_t run : pr.run_ids) {
-            if (!runs.empty()) runs += ',';
-            runs += std::to_string(run);
-          }
-          st.Bind(p, static_cast<int64_t>(e))
-              .Bind(p + 1, static_cast<int64_t>(k))
-              .Bind(p + 2, pr.case_id)
-              .Bind(p + 3, pr.status_id)
-              .Bind(p + 4, pr.comment)
-              .Bind(p + 5, pr.elapsed)
-              .Bind(p + 6, pr.version)
-              .Bind(p + 7, runs)
-              .Bind(p + 8, pr.extra_json);
-        },
-        sqlite::RunToEnd));
-    return Status::Ok();
+    const PlanRowWriter write = [&](int entry, size_t first_seq,
+                                    std::span<const PlannedResult> results) -> Status {
+      return sqlite::RunChunked(
+          c, kOp, ins, results.size(), [&](Statement& st) { st.Bind(1, id); },
+          [&](Statement& st, size_t i, int p) {
+            const PlannedResult& pr = results[i];
+            runs.clear();
+            for (int64_t run : pr.run_ids) {
+              if (!runs.empty()) runs += ',';
+              runs += std::to_string(run);
+            }
+            st.Bind(p, static_cast<int64_t>(entry))
+                .Bind(p + 1, static_cast<int64_t>(first_seq + i))
+                .Bind(p + 2, pr.case_id)
+                .Bind(p + 3, pr.status_id)
+                .Bind(p + 4, pr.comment)
+                .Bind(p + 5, pr.elapsed)
+                .Bind(p + 6, pr.version)
+                .Bind(p + 7, runs)
+                .Bind(p + 8, pr.extra_json);
+          },
+          sqlite::RunToEnd);
+    };
+    return fill(write);
   });
   if (!s.ok()) return s;
   return GetExport(rec.project_id, id, false);

@@ -201,8 +201,9 @@ class SqliteStore final : public Store {
   Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) override;
 
   // TestRail exports (sqlite_exports.cc).
-  Result<ExportRecord> CreateExport(const ExportRecord& rec,
-                                    std::span<const PlanEntry> entries) override;
+  using ExportStore::CreateExport;
+  Result<ExportRecord> CreateExportWithRows(
+      const ExportRecord& rec, const std::function<Status(const PlanRowWriter&)>& fill) override;
   Result<ExportRecord> GetExport(int64_t project_id, int64_t export_id, bool with_plan) override;
   Status ForEachPlannedResult(
       int64_t export_id,

@@ -227,5 +227,48 @@ TEST_F(ConfigPlanTest, NoMappedRunIsNothingToSendWithAReason) {
   EXPECT_EQ(plan->warnings[0].type, kWarnRunConfigUnmapped);
 }
 
+TEST_F(ConfigPlanTest, PlansMadeASliceOfCasesAtATimeEqualTheWholePlan) {
+  // Issue 16: the configuration plan of each case range, joined, is the whole plan — entries
+  // (suite × combination) appear in later slices too and keep their order.
+  Add(1, 1, RunResult::kSuccess, {101, 102, 201}, {{"platform", "PC"}});
+  Add(2, 1, RunResult::kStopped, {101, 102, 201}, {{"platform", "PS5"}});
+  Add(3, 2, RunResult::kStopped, {103}, {{"platform", "Xbox"}});
+  Add(5, 3, RunResult::kSuccess, {201, 104}, {{"platform", "pc"}});
+  auto whole = PlanExportWithConfigurations(req_, PlatformMapping());
+  ASSERT_TRUE(whole.ok());
+  ASSERT_EQ(whole->entries.size(), 4u);
+  const std::vector<int64_t> ids = {101, 102, 103, 104, 201};
+  for (size_t per : {1, 2, 3}) {
+    SCOPED_TRACE("slices of " + std::to_string(per));
+    ExportPlan joined;
+    for (size_t i = 0; i < ids.size(); i += per) {
+      ExportRequest slice = req_;
+      slice.case_range =
+          CaseRange{i == 0 ? INT64_MIN : ids[i], i + per < ids.size() ? ids[i + per] : INT64_MAX};
+      auto part = PlanExportWithConfigurations(slice, PlatformMapping());
+      ASSERT_TRUE(part.ok());
+      AppendPlanSlice(joined, std::move(part).value(), i == 0);
+    }
+    FinishSlicedPlan(joined);
+    EXPECT_EQ(joined.strategy, whole->strategy);
+    EXPECT_EQ(joined.total_test_cases, whole->total_test_cases);
+    EXPECT_EQ(joined.warnings.size(), whole->warnings.size());
+    EXPECT_EQ(joined.skipped.size(), whole->skipped.size());
+    ASSERT_EQ(joined.entries.size(), whole->entries.size());
+    for (size_t e = 0; e < joined.entries.size(); ++e) {
+      EXPECT_EQ(joined.entries[e].suite_id, whole->entries[e].suite_id);
+      EXPECT_EQ(joined.entries[e].config_ids, whole->entries[e].config_ids);
+      EXPECT_EQ(joined.entries[e].config_label, whole->entries[e].config_label);
+      EXPECT_EQ(joined.entries[e].case_ids, whole->entries[e].case_ids);
+      ASSERT_EQ(joined.entries[e].results.size(), whole->entries[e].results.size());
+      for (size_t k = 0; k < joined.entries[e].results.size(); ++k) {
+        EXPECT_EQ(joined.entries[e].results[k].status_id, whole->entries[e].results[k].status_id);
+        EXPECT_EQ(joined.entries[e].results[k].comment, whole->entries[e].results[k].comment);
+        EXPECT_EQ(joined.entries[e].results[k].run_ids, whole->entries[e].results[k].run_ids);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nexus

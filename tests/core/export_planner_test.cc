@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -1015,6 +1016,113 @@ TEST(FingerprintTest, StableAndSensitiveToEveryField) {
   two[1].case_id = 7;
   std::vector<PlannedResult> swapped{two[1], two[0]};
   EXPECT_NE(ResultsFingerprint(two), ResultsFingerprint(swapped));  // order matters
+}
+
+// ---- Slices (issue 16: plans are made a range of cases at a time).
+
+// The plan of `req` made `per_slice` linked cases at a time and joined.
+ExportPlan PlanInSlices(ExportRequest req, size_t per_slice) {
+  std::vector<int64_t> ids;
+  for (const auto& in : req.runs) {
+    ids.insert(ids.end(), in.links.case_ids.begin(), in.links.case_ids.end());
+    for (const auto& [step, cases] : in.links.step_case_ids)
+      ids.insert(ids.end(), cases.begin(), cases.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ExportPlan whole;
+  for (size_t i = 0; i < std::max<size_t>(ids.size(), 1); i += per_slice) {
+    req.case_range = CaseRange{i == 0 ? INT64_MIN : ids[i],
+                               i + per_slice < ids.size() ? ids[i + per_slice] : INT64_MAX};
+    Result<ExportPlan> slice = PlanExport(req);
+    EXPECT_TRUE(slice.ok()) << slice.status().ToString();
+    AppendPlanSlice(whole, std::move(slice).value(), i == 0);
+  }
+  FinishSlicedPlan(whole);
+  return whole;
+}
+
+void ExpectSamePlan(const ExportPlan& a, const ExportPlan& b, const std::string& what) {
+  SCOPED_TRACE(what);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.strategy, b.strategy);
+  EXPECT_EQ(a.runs_processed, b.runs_processed);
+  EXPECT_EQ(a.total_test_cases, b.total_test_cases);
+  EXPECT_EQ(a.nothing_to_send, b.nothing_to_send);
+  EXPECT_EQ(a.nothing_to_send_reason, b.nothing_to_send_reason);
+  ASSERT_EQ(a.warnings.size(), b.warnings.size());
+  for (size_t i = 0; i < a.warnings.size(); ++i) {
+    EXPECT_EQ(a.warnings[i].type, b.warnings[i].type);
+    EXPECT_EQ(a.warnings[i].message, b.warnings[i].message);
+    EXPECT_EQ(a.warnings[i].run_id, b.warnings[i].run_id);
+  }
+  ASSERT_EQ(a.skipped.size(), b.skipped.size());
+  for (size_t i = 0; i < a.skipped.size(); ++i) {
+    EXPECT_EQ(a.skipped[i].case_id, b.skipped[i].case_id);
+    EXPECT_EQ(a.skipped[i].reason, b.skipped[i].reason);
+    EXPECT_EQ(a.skipped[i].message, b.skipped[i].message);
+    EXPECT_EQ(a.skipped[i].run_ids, b.skipped[i].run_ids);
+  }
+  ASSERT_EQ(a.entries.size(), b.entries.size());
+  for (size_t e = 0; e < a.entries.size(); ++e) {
+    EXPECT_EQ(a.entries[e].suite_id, b.entries[e].suite_id);
+    EXPECT_EQ(a.entries[e].config_ids, b.entries[e].config_ids);
+    EXPECT_EQ(a.entries[e].case_ids, b.entries[e].case_ids);
+    ASSERT_EQ(a.entries[e].results.size(), b.entries[e].results.size());
+    for (size_t k = 0; k < a.entries[e].results.size(); ++k) {
+      const PlannedResult& x = a.entries[e].results[k];
+      const PlannedResult& y = b.entries[e].results[k];
+      EXPECT_EQ(x.case_id, y.case_id);
+      EXPECT_EQ(x.status_id, y.status_id);
+      EXPECT_EQ(x.comment, y.comment);
+      EXPECT_EQ(x.elapsed, y.elapsed);
+      EXPECT_EQ(x.version, y.version);
+      EXPECT_EQ(x.run_ids, y.run_ids);
+      EXPECT_EQ(x.deciding_run_id, y.deciding_run_id);
+    }
+  }
+}
+
+TEST_F(PlannerTest, PlansMadeASliceOfCasesAtATimeEqualTheWholePlan) {
+  // Two suites, worst-wins across runs, step links (one stale), an unfinished run, a run
+  // mapped to "not reported", a deleted, an unknown and an unselected case, a duplicate run.
+  nexus::Run r1 = MakeRun(1, 10, RunResult::kSuccess, BugLabel::kNoBug);
+  r1.steps.push_back(Outcome("s1", RunResult::kStopped, BugLabel::kDefinitelyBug));
+  TestLinks l1 = TestLevel({101, 102, 103, 201, 150, 999, 901});
+  l1.step_case_ids["s1"] = {104, 202};
+  l1.step_case_ids["gone"] = {105};
+  Add(r1, MakeTest(10, "Checkout", {"s1"}), l1);
+  Add(MakeRun(2, 11, RunResult::kStopped, BugLabel::kDefinitelyBug), MakeTest(11, "Login"),
+      TestLevel({102, 203, 204, 110}));
+  nexus::Run open = MakeRun(3, 12);
+  open.finished_at.reset();
+  Add(open, MakeTest(12, "Search"), TestLevel({204, 205, 120}));
+  Add(MakeRun(4, 13, RunResult::kError, BugLabel::kNoBug), MakeTest(13, "Cart"),
+      TestLevel({111, 206}));
+  Add(MakeRun(2, 11, RunResult::kStopped, BugLabel::kDefinitelyBug), MakeTest(11, "Login"),
+      TestLevel({102, 203, 204, 110}));
+  const ExportPlan whole = Plan();
+  ASSERT_EQ(whole.entries.size(), 2u);
+  ASSERT_FALSE(whole.skipped.empty());
+  for (size_t per : {1, 2, 3, 5, 100})
+    ExpectSamePlan(whole, PlanInSlices(req_, per), "slices of " + std::to_string(per));
+
+  // Nothing to send: every case skipped, the reason counts over all slices.
+  req_.selected_suite_ids = {77};  // a suite none of the cases is in
+  const ExportPlan none = Plan();
+  ASSERT_TRUE(none.nothing_to_send);
+  for (size_t per : {1, 4})
+    ExpectSamePlan(none, PlanInSlices(req_, per),
+                   "nothing to send, slices of " + std::to_string(per));
+
+  // No links at all / no finished run: the whole request's reasons.
+  req_.runs.clear();
+  Add(MakeRun(5, 14), MakeTest(14, "Unlinked"), TestLinks{});
+  ExpectSamePlan(Plan(), PlanInSlices(req_, 2), "no links");
+  req_.runs.clear();
+  Add(open, MakeTest(12, "Search"), TestLevel({204, 205}));
+  ExpectSamePlan(Plan(), PlanInSlices(req_, 1), "no finished run");
 }
 
 }  // namespace

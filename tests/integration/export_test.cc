@@ -666,10 +666,12 @@ struct FaultCase {
 class ExportFaultTest : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(ExportFaultTest, ExactlyOnceDespiteFault) {
-  // Batches of 4 read from the stored plan in pages of 3 (issue 16): waves cross pages.
+  // Batches of 4 read from the stored plan in pages of 3, planned and recorded 5 cases at a
+  // time (issue 16): waves cross pages, slices cross suites.
   ExportEnv env(/*cases_per_suite=*/12, 0, [](app::Config& c) {
     c.export_batch_size = 4;
     c.export_page_rows = 3;
+    c.export_plan_slice_cases = 5;
   });
   const FaultCase& fc = GetParam();
   std::vector<int64_t> a(env.cases_a.begin(), env.cases_a.begin() + 10);

@@ -25,7 +25,9 @@ using Json = nlohmann::json;
 class ConfigurationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_ = std::make_unique<ExportEnv>(4, 0, nullptr, [](testrail_sim::GenerateSpec& spec) {
+    // Planned one linked case at a time (issue 16): entries recur in every slice.
+    auto one_case_slices = [](app::Config& c) { c.export_plan_slice_cases = 1; };
+    env_ = std::make_unique<ExportEnv>(4, 0, one_case_slices, [](testrail_sim::GenerateSpec& spec) {
       spec.configs.push_back({"Platform", {"PC", "PS5", "Xbox"}});
     });
     url_ = env_->pbase + "/testrail/configurations";

@@ -740,6 +740,56 @@ TEST_P(StoreConformanceTest, MigrateIsIdempotent) {
   EXPECT_EQ(store().GetProject(p.id)->name, "keep me");
 }
 
+// ---- Exports recorded a slice at a time (issue 16).
+
+TEST_P(StoreConformanceTest, ExportRowsWrittenInSlicesReadBackInOrderAndAFailedFillRecordsNothing) {
+  const Project p = MakeProject("Slices");
+  ExportRecord rec;
+  rec.project_id = p.id;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
+  rec.source_ids = {1, 2};
+  rec.source_key = "runs:1,2";
+  rec.nonce = "n";
+  auto result = [](int64_t c) {
+    PlannedResult r;
+    r.case_id = c;
+    r.status_id = 1;
+    r.comment = "C" + std::to_string(c);
+    r.run_ids = {1, 2};
+    return r;
+  };
+  // A failing fill: no export, and the source is free for the next one.
+  auto failed = store().CreateExportWithRows(rec, [&](const ExportStore::PlanRowWriter& write) {
+    const std::vector<PlannedResult> rows = {result(1), result(2)};
+    const Status wrote = write(0, 0, rows);
+    EXPECT_TRUE(wrote.ok()) << wrote.ToString();
+    return Internal("planning failed half way");
+  });
+  ASSERT_FALSE(failed.ok());
+  auto none = store().ListExports(p.id, 0, 10);
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  // Two entries written in interleaved slices, each at its next positions.
+  auto created = store().CreateExportWithRows(rec, [&](const ExportStore::PlanRowWriter& write) {
+    NEXUS_RETURN_IF_ERROR(write(1, 0, std::vector<PlannedResult>{result(10)}));
+    NEXUS_RETURN_IF_ERROR(write(0, 0, std::vector<PlannedResult>{result(1), result(2)}));
+    NEXUS_RETURN_IF_ERROR(write(1, 1, std::vector<PlannedResult>{result(11), result(12)}));
+    return write(0, 2, std::vector<PlannedResult>{result(3)});
+  });
+  ASSERT_OK(created);
+  auto e0 = store().ReadPlannedResults(created->id, 0, 0, 100);
+  auto e1 = store().ReadPlannedResults(created->id, 1, 1, 100);
+  ASSERT_OK(e0);
+  ASSERT_OK(e1);
+  std::vector<int64_t> c0, c1;
+  for (const auto& r : *e0) c0.push_back(r.case_id);
+  for (const auto& r : *e1) c1.push_back(r.case_id);
+  EXPECT_EQ(c0, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(c1, (std::vector<int64_t>{11, 12}));
+  EXPECT_EQ((*e0)[2].comment, "C3");
+  EXPECT_EQ((*e0)[2].run_ids, (std::vector<int64_t>{1, 2}));
+}
+
 // ---- Backends.
 
 std::vector<Backend> Backends() {
