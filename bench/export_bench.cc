@@ -11,7 +11,8 @@
 // each linked to up to 1,000 cases, one finished run per test) by an unpaced Nexus, which is
 // then restarted on the same data directory with the 180/min budget; the export of all runs
 // (run_ids: one TestRail run of N results); then the baseline, then the optional --what-if
-// uploads. The simulator's rate bucket is refilled (full, 180 tokens) before each upload.
+// uploads. Each upload gets a fresh simulator process (same port, same generated data) with
+// a full rate-limit state; the setup runs in a forked child (SetupInChild).
 //
 // Measured: wall time, TestRail calls (simulator Stats delta, by method), 429s (Stats
 // rate_limited), failed calls (non-2xx answers and transport errors), results landed
@@ -606,7 +607,24 @@ int main(int argc, char** argv) {
   std::vector<Figures> all;
   for (int64_t n : sizes) {
     auto t_setup = Clock::now();
-    SimProcess sim(sim_bin, "projects=1,suites=1,sections=20,cases=" + std::to_string(n));
+    const std::string spec = "projects=1,suites=1,sections=20,cases=" + std::to_string(n);
+    auto sim_ptr = std::make_unique<SimProcess>(sim_bin, spec);
+    SimProcess* sim_now = sim_ptr.get();
+    // Issue 16: every upload (Nexus or baseline) on a fresh simulator, on the same port, with
+    // the same generated data (ids are deterministic), so none inherits the runs and results
+    // of the ones before it. The setup's simulator serves the first upload.
+    bool sim_used = false;
+    auto fresh_sim = [&]() -> SimProcess& {
+      if (sim_used) {
+        const int port = sim_ptr->port();
+        sim_ptr.reset();
+        sim_ptr = std::make_unique<SimProcess>(sim_bin, spec, port);
+        sim_now = sim_ptr.get();
+      }
+      sim_used = true;
+      return *sim_now;
+    };
+    double sim_hwm = 0;
     TempDir dir("nexus-export-bench");
     double plan_rss = -1;
     size_t comment_bytes = 0;
@@ -615,7 +633,7 @@ int main(int argc, char** argv) {
     // Nexus is a fresh process state on the same data directory.
     Fixture f = SetupInChild([&] {
       auto setup = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
-      Fixture made = Setup(*setup, sim, n, per_test);
+      Fixture made = Setup(*setup, *sim_now, n, per_test);
       size_t bytes = 0;
       for (const auto& r : PlanResults(*setup, made, n, &made.dry_run_rss_growth))
         bytes += r.comment.size();
@@ -639,8 +657,10 @@ int main(int argc, char** argv) {
         // simulator (and Nexus from a fresh process state: its budget's window is empty).
         if (only != "baseline") {
           auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size, db));
+          SimProcess& sim = fresh_sim();
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
           Figures fig = NexusExport(*app, sim, f, n);
+          sim_hwm = std::max(sim_hwm, sim.HwmMiB());
           fig.model = model;
           fig.trial = trial;
           fig.floor_ms = floor_ms;
@@ -661,8 +681,10 @@ int main(int argc, char** argv) {
             auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
             f.results = PlanResults(*app, f, n, &plan_rss);
           }
+          SimProcess& sim = fresh_sim();
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
           Figures fig = BaselineUpload(sim, f, n, bo);
+          sim_hwm = std::max(sim_hwm, sim.HwmMiB());
           fig.model = model;
           fig.trial = trial;
           fig.floor_ms = floor_ms;
@@ -686,6 +708,7 @@ int main(int argc, char** argv) {
             auto app = StartNexus(NexusConfig(dir.path(), 0, batch_size, db));
             f.results = PlanResults(*app, f, n, &plan_rss);
           }
+          SimProcess& sim = fresh_sim();
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
           char label[160];
           std::snprintf(label, sizeof label, "what-if: paced %.0f/min burst %d, %d x %zu in flight",
@@ -704,7 +727,8 @@ int main(int argc, char** argv) {
         malloc_trim(0);
       }
     }
-    std::printf("N=%lld: simulator peak RSS %.0f MiB\n", static_cast<long long>(n), sim.HwmMiB());
+    std::printf("N=%lld: simulator peak RSS %.0f MiB (the largest of its processes)\n",
+                static_cast<long long>(n), std::max(sim_hwm, sim_now->HwmMiB()));
   }
 
   std::printf(

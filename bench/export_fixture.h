@@ -35,7 +35,10 @@ struct SimStats {
 // Its admin endpoints change the knobs and read the statistics.
 class SimProcess {
  public:
-  SimProcess(const std::string& binary, const std::string& generate) {
+  // `port` 0: a free one; otherwise that port (a fresh simulator where the last one was, so a
+  // Nexus connected to it needs no change — issue 16, a fresh simulator per trial).
+  SimProcess(const std::string& binary, const std::string& generate, int port = 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
     int fds[2];
     if (pipe(fds) != 0) Die("pipe failed");
     pid_ = fork();
@@ -45,7 +48,7 @@ class SimProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--generate",
+      execl(binary.c_str(), binary.c_str(), "--listen", listen.c_str(), "--generate",
             generate.c_str(), static_cast<char*>(nullptr));
       std::fprintf(stderr, "export_bench: cannot exec %s\n", binary.c_str());
       _exit(127);
