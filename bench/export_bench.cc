@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -98,6 +99,11 @@ struct Figures {
   double sampled_peak = 0, peak_at_ms = 0, rss_half = 0, rss_end = 0;
   std::string rss_timeline;  // at 0%, 10%, ... 100% of the wall time
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Figures, client, model, trial, n, wall_ms, request_ms, calls,
+                                   by_method, rate_limited, failed_calls, transport_errors,
+                                   failed_batches, lost_results, landed, verified, floor_ms,
+                                   outcome, rss_before, rss_peak, sampled_peak, peak_at_ms,
+                                   rss_half, rss_end, rss_timeline)
 
 // Failed TestRail calls Nexus counted (nexus_testrail_requests_total, status not 2xx).
 int64_t NexusFailedCalls(const nexus::obs::Metrics& m) {
@@ -139,10 +145,9 @@ std::vector<nexus::PlannedResult> PlanResults(nexus::app::App& app, const Fixtur
   return out;
 }
 
-// Runs `setup` in a forked child and returns its fixture (what a later export needs: ids,
-// token, runs, the dry run's figures), so the parent's heap holds nothing of the setup.
-template <typename Fn>
-Fixture SetupInChild(Fn&& setup) {
+// Runs `fn` in a forked child and returns the text it produced: what the child allocates
+// (and leaves in its heap) is not this process's. The child talks only to loopback servers.
+std::string InChild(const std::function<std::string()>& fn) {
   int fds[2];
   if (pipe(fds) != 0) Die("pipe failed");
   std::fflush(nullptr);
@@ -150,17 +155,7 @@ Fixture SetupInChild(Fn&& setup) {
   if (pid < 0) Die("fork failed");
   if (pid == 0) {
     close(fds[0]);
-    const Fixture f = setup();
-    const std::string out = nlohmann::json{
-        {"project", f.project},
-        {"token", f.token},
-        {"testrail_project", f.testrail_project},
-        {"suite_id", f.suite_id},
-        {"run_ids", f.run_ids},
-        {"execution_id", f.execution_id},
-        {"dry_run_rss_growth", f.dry_run_rss_growth},
-        {"comment_bytes",
-         f.comment_bytes}}.dump();
+    const std::string out = fn();
     for (size_t at = 0; at < out.size();) {
       const ssize_t w = write(fds[1], out.data() + at, out.size() - at);
       if (w <= 0) _exit(2);
@@ -177,8 +172,25 @@ Fixture SetupInChild(Fn&& setup) {
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty()) Die("the setup child failed");
-  const Json j = Json::parse(in);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty()) Die("a child process failed");
+  return in;
+}
+
+// The setup in a child (InChild): the fixture a later export needs (ids, token, runs, the
+// dry run's figures), so the measured process's heap holds nothing of the setup.
+Fixture SetupInChild(const std::function<Fixture()>& setup) {
+  const Json j = Json::parse(InChild([&] {
+    const Fixture f = setup();
+    return Json{{"project", f.project},
+                {"token", f.token},
+                {"testrail_project", f.testrail_project},
+                {"suite_id", f.suite_id},
+                {"run_ids", f.run_ids},
+                {"execution_id", f.execution_id},
+                {"dry_run_rss_growth", f.dry_run_rss_growth},
+                {"comment_bytes", f.comment_bytes}}
+        .dump();
+  }));
   Fixture f;
   f.project = j["project"].get<int64_t>();
   f.token = j["token"].get<std::string>();
@@ -656,10 +668,14 @@ int main(int argc, char** argv) {
         // Nexus and the baseline interleaved; each starts from a fresh rate-limit state of the
         // simulator (and Nexus from a fresh process state: its budget's window is empty).
         if (only != "baseline") {
-          auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size, db));
           SimProcess& sim = fresh_sim();
           sim.FreshCloud(rate_limit, latency_ms, per_result_ms, model);
-          Figures fig = NexusExport(*app, sim, f, n);
+          // Each trial's Nexus in a process of its own: its peak RSS is not inflated by what
+          // earlier trials left in the heap.
+          Figures fig = Json::parse(InChild([&] {
+                          auto app = StartNexus(NexusConfig(dir.path(), nexus_rpm, batch_size, db));
+                          return Json(NexusExport(*app, sim, f, n)).dump();
+                        })).get<Figures>();
           sim_hwm = std::max(sim_hwm, sim.HwmMiB());
           fig.model = model;
           fig.trial = trial;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -817,6 +818,30 @@ void AppendPlanSlice(ExportPlan& whole, ExportPlan&& slice, bool first) {
   whole.total_test_cases += slice.total_test_cases;
 }
 
+std::vector<int64_t> LinkedCaseIds(const std::vector<ExportRunInput>& runs) {
+  std::vector<int64_t> ids;
+  for (const auto& in : runs) {
+    ids.insert(ids.end(), in.links.case_ids.begin(), in.links.case_ids.end());
+    for (const auto& [step, cases] : in.links.step_case_ids)
+      ids.insert(ids.end(), cases.begin(), cases.end());
+  }
+  SortUnique(ids);
+  return ids;
+}
+
+std::vector<CaseRange> CaseSlices(const std::vector<int64_t>& case_ids, size_t per_slice) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  per_slice = std::max<size_t>(1, per_slice);
+  std::vector<CaseRange> out;
+  for (size_t i = 0; i < case_ids.size(); i += per_slice) {
+    const size_t next = i + per_slice;
+    out.push_back({i == 0 ? kMin : case_ids[i], next < case_ids.size() ? case_ids[next] : kMax});
+  }
+  if (out.empty()) out.push_back({kMin, kMax});
+  return out;
+}
+
 void FinishSlicedPlan(ExportPlan& whole) {
   if (whole.entries.size() > 1) whole.strategy = ExportStrategy::kMultiSuitePlan;
   if (!whole.entries.empty()) {
@@ -842,10 +867,17 @@ std::vector<std::span<const PlannedResult>> BatchResults(std::span<const Planned
   return out;
 }
 
-std::string ResultsFingerprint(std::span<const PlannedResult> results) {
+namespace {
+
+const PlannedResult& Deref(const PlannedResult& r) { return r; }
+const PlannedResult& Deref(const PlannedResult* r) { return *r; }
+
+template <typename Results>
+std::string Fingerprint(const Results& results) {
   std::string buf;
   uint64_t h = 14695981039346656037ULL;  // FNV-1a 64 offset basis
-  for (const PlannedResult& r : results) {
+  for (const auto& item : results) {
+    const PlannedResult& r = Deref(item);
     buf.clear();
     AppendU64(buf, static_cast<uint64_t>(r.case_id));
     AppendU64(buf, static_cast<uint64_t>(static_cast<int64_t>(r.status_id)));
@@ -862,6 +894,16 @@ std::string ResultsFingerprint(std::span<const PlannedResult> results) {
   std::string out(16, '0');
   for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<size_t>(i)] = kHex[h & 0xf];
   return out;
+}
+
+}  // namespace
+
+std::string ResultsFingerprint(std::span<const PlannedResult> results) {
+  return Fingerprint(results);
+}
+
+std::string ResultsFingerprint(std::span<const PlannedResult* const> results) {
+  return Fingerprint(results);
 }
 
 }  // namespace nexus

@@ -253,6 +253,11 @@ Result<ExportPlan> PlanExport(const ExportRequest& request);
 // of the same suite and configurations, so they stay by case id; a new entry goes in (suite,
 // configurations) order), its skipped cases and its total.
 void AppendPlanSlice(ExportPlan& whole, ExportPlan&& slice, bool first);
+// The distinct cases the runs link (both levels), ascending.
+std::vector<int64_t> LinkedCaseIds(const std::vector<ExportRunInput>& runs);
+// Consecutive ranges over `case_ids` (ascending) of at most `per_slice` (≥ 1) ids each, the
+// first open below and the last open above; one open range when there is no id.
+std::vector<CaseRange> CaseSlices(const std::vector<int64_t>& case_ids, size_t per_slice);
 // After the last slice: the strategy and nothing_to_send (with its reason) of the joined plan.
 void FinishSlicedPlan(ExportPlan& whole);
 
@@ -292,5 +297,7 @@ std::vector<std::span<const PlannedResult>> BatchResults(std::span<const Planned
 // match — in order): equal results → equal fingerprint across processes and platforms. Lets the
 // executor journal what a batch contained and check it after a restart.
 std::string ResultsFingerprint(std::span<const PlannedResult> results);
+// The same over pointers to the results (no copies).
+std::string ResultsFingerprint(std::span<const PlannedResult* const> results);
 
 }  // namespace nexus

@@ -312,19 +312,6 @@ Result<std::map<int64_t, TestLinks>> LinksOf(Store& store, int64_t project_id,
   return by_test;
 }
 
-// The distinct cases the runs link, ascending.
-std::vector<int64_t> LinkedCases(const std::vector<ExportRunInput>& runs) {
-  std::vector<int64_t> ids;
-  for (const auto& in : runs) {
-    ids.insert(ids.end(), in.links.case_ids.begin(), in.links.case_ids.end());
-    for (const auto& [step, cases] : in.links.step_case_ids)
-      ids.insert(ids.end(), cases.begin(), cases.end());
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 // The catalog entries of `case_ids` (ascending), read a page at a time, without titles (the
 // planner does not use them).
 Result<std::vector<CatalogCase>> CatalogOf(Store& store, int64_t project_id,
@@ -411,25 +398,6 @@ struct ExportPlanning {
   AttachmentPolicy policy;
   std::vector<RunArtifacts> artifacts;  // runs with artifacts
 };
-
-namespace {
-
-// Consecutive ranges of at most `per_slice` of `case_ids` (ascending); one open range when
-// there is none.
-std::vector<CaseRange> SlicesOf(const std::vector<int64_t>& case_ids, size_t per_slice) {
-  per_slice = std::max<size_t>(1, per_slice);
-  std::vector<CaseRange> out;
-  for (size_t i = 0; i < case_ids.size(); i += per_slice) {
-    const size_t next = i + per_slice;
-    out.push_back({i == 0 ? std::numeric_limits<int64_t>::min() : case_ids[i],
-                   next < case_ids.size() ? case_ids[next] : std::numeric_limits<int64_t>::max()});
-  }
-  if (out.empty())
-    out.push_back({std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()});
-  return out;
-}
-
-}  // namespace
 
 // The plan of slice `k` (uncompleted): the request with that range and its catalog.
 static Result<ExportPlan> PlanSlice(ExportPlanning& p, size_t k) {
@@ -601,9 +569,9 @@ Result<ExportService::Prepared> ExportService::Prepare(const StartExportRequest&
   tests.clear();
   links.clear();
   for (const auto& in : er.runs) p.by_run[in.run.id] = &in;
-  p.case_ids = LinkedCases(er.runs);
+  p.case_ids = LinkedCaseIds(er.runs);
   NEXUS_ASSIGN_OR_RETURN(p.catalog, CatalogOf(store_, req.project_id, p.case_ids));
-  p.slices = SlicesOf(p.case_ids, options_.plan_slice_cases);
+  p.slices = CaseSlices(p.case_ids, options_.plan_slice_cases);
   // Issue 14: with a configuration mapping, one plan run per configuration combination
   // (core/config_mapping.h); an unreadable mapping refuses rather than export without it.
   auto configurations = config_.StoredConfigurations(req.project_id);

@@ -237,17 +237,17 @@ TEST_F(ConfigPlanTest, PlansMadeASliceOfCasesAtATimeEqualTheWholePlan) {
   auto whole = PlanExportWithConfigurations(req_, PlatformMapping());
   ASSERT_TRUE(whole.ok());
   ASSERT_EQ(whole->entries.size(), 4u);
-  const std::vector<int64_t> ids = {101, 102, 103, 104, 201};
+  ASSERT_EQ(LinkedCaseIds(req_.runs), (std::vector<int64_t>{101, 102, 103, 104, 201}));
   for (size_t per : {1, 2, 3}) {
     SCOPED_TRACE("slices of " + std::to_string(per));
     ExportPlan joined;
-    for (size_t i = 0; i < ids.size(); i += per) {
+    const std::vector<CaseRange> slices = CaseSlices(LinkedCaseIds(req_.runs), per);
+    for (size_t k = 0; k < slices.size(); ++k) {
       ExportRequest slice = req_;
-      slice.case_range =
-          CaseRange{i == 0 ? INT64_MIN : ids[i], i + per < ids.size() ? ids[i + per] : INT64_MAX};
+      slice.case_range = slices[k];
       auto part = PlanExportWithConfigurations(slice, PlatformMapping());
       ASSERT_TRUE(part.ok());
-      AppendPlanSlice(joined, std::move(part).value(), i == 0);
+      AppendPlanSlice(joined, std::move(part).value(), k == 0);
     }
     FinishSlicedPlan(joined);
     EXPECT_EQ(joined.strategy, whole->strategy);

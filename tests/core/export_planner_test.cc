@@ -985,7 +985,8 @@ TEST(BatchTest, SplitsInOrder) {
 }
 
 TEST(FingerprintTest, StableAndSensitiveToEveryField) {
-  EXPECT_EQ(ResultsFingerprint({}), "cbf29ce484222325");  // FNV-1a 64 offset basis
+  EXPECT_EQ(ResultsFingerprint(std::span<const PlannedResult>()),
+            "cbf29ce484222325");  // FNV-1a 64 offset basis
   PlannedResult r;
   r.case_id = 101;
   r.status_id = 5;
@@ -1016,27 +1017,25 @@ TEST(FingerprintTest, StableAndSensitiveToEveryField) {
   two[1].case_id = 7;
   std::vector<PlannedResult> swapped{two[1], two[0]};
   EXPECT_NE(ResultsFingerprint(two), ResultsFingerprint(swapped));  // order matters
+  // Over pointers (the executor's batches): the same fingerprint as over the results.
+  const std::vector<const PlannedResult*> pointers = {&two[0], &two[1]};
+  EXPECT_EQ(ResultsFingerprint(std::span<const PlannedResult* const>(pointers)),
+            ResultsFingerprint(two));
 }
 
 // ---- Slices (issue 16: plans are made a range of cases at a time).
 
 // The plan of `req` made `per_slice` linked cases at a time and joined.
 ExportPlan PlanInSlices(ExportRequest req, size_t per_slice) {
-  std::vector<int64_t> ids;
-  for (const auto& in : req.runs) {
-    ids.insert(ids.end(), in.links.case_ids.begin(), in.links.case_ids.end());
-    for (const auto& [step, cases] : in.links.step_case_ids)
-      ids.insert(ids.end(), cases.begin(), cases.end());
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const std::vector<CaseRange> slices = CaseSlices(LinkedCaseIds(req.runs), per_slice);
+  const size_t cases = LinkedCaseIds(req.runs).size();
+  EXPECT_EQ(slices.size(), std::max<size_t>(1, (cases + per_slice - 1) / per_slice));
   ExportPlan whole;
-  for (size_t i = 0; i < std::max<size_t>(ids.size(), 1); i += per_slice) {
-    req.case_range = CaseRange{i == 0 ? INT64_MIN : ids[i],
-                               i + per_slice < ids.size() ? ids[i + per_slice] : INT64_MAX};
+  for (size_t k = 0; k < slices.size(); ++k) {
+    req.case_range = slices[k];
     Result<ExportPlan> slice = PlanExport(req);
     EXPECT_TRUE(slice.ok()) << slice.status().ToString();
-    AppendPlanSlice(whole, std::move(slice).value(), i == 0);
+    AppendPlanSlice(whole, std::move(slice).value(), k == 0);
   }
   FinishSlicedPlan(whole);
   return whole;

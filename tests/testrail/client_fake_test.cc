@@ -396,6 +396,43 @@ TEST_F(ClientFakeTest, AddResultsForCasesKeepsRequestOrderAndChecksCount) {
   EXPECT_EQ(client->GetRun(1).status().reason(), "not_testrail");
 }
 
+// The body writer's direct path (issue 16) gives exactly nlohmann's bytes: every control
+// character, quotes, backslashes, DEL, multi-byte UTF-8, optional members present or not;
+// invalid UTF-8 and custom fields take nlohmann's own path.
+TEST(ResultsForCasesBodyTest, DirectWriterMatchesTheJsonLibraryByteForByte) {
+  std::string every_control;
+  for (int c = 1; c < 0x20; ++c) every_control += static_cast<char>(c);
+  const std::vector<std::string> texts = {"",
+                                          "plain",
+                                          every_control,
+                                          "quote \" backslash \\ slash / del \x7f",
+                                          "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                          "bad \xff utf-8",
+                                          "truncated \xe2\x82"};
+  std::vector<ResultForCase> results;
+  int64_t id = 1;
+  for (const std::string& t : texts)
+    for (const std::string& u : {std::string(), std::string("2.0 \"rc\"")}) {
+      ResultForCase r;
+      r.case_id = id++;
+      r.status_id = id % 3 == 0 ? std::nullopt : std::optional<int64_t>(id % 7);
+      r.comment = t;
+      r.version = u;
+      r.elapsed = id % 2 ? "1m 5s" : "";
+      r.defects = id % 4 == 0 ? t : "";
+      if (id % 5 == 0) r.assignedto_id = 42;
+      if (id % 6 == 0) r.custom_fields = {{"custom_env", t.empty() ? "qa" : "x"}};
+      results.push_back(r);
+    }
+  const std::string body = ResultsForCasesBody(results);
+  EXPECT_EQ(body, ToJson(results).dump(-1, ' ', false, json::error_handler_t::replace));
+  for (const ResultForCase& r : results)
+    EXPECT_EQ(
+        ResultsForCasesBody({r}),
+        ToJson(std::vector<ResultForCase>{r}).dump(-1, ' ', false, json::error_handler_t::replace))
+        << r.case_id;
+}
+
 // The export's lean path: the body is ToJson's bytes, the answer is counted, not built.
 TEST_F(ClientFakeTest, SendResultsForCasesCountsTheAnswerWithoutBuildingIt) {
   std::vector<ResultForCase> results = {
