@@ -1,6 +1,7 @@
 // Defensive JSON conversion of TestRail objects; see types.h.
 #include "testrail/types.h"
 
+#include "core/export_planner.h"  // IsValidUtf8
 #include "testrail/errors.h"
 
 namespace nexus::testrail {
@@ -399,40 +400,6 @@ json ToJson(const std::vector<ResultForCase>& results) {
 
 namespace {
 
-// Valid UTF-8 (nlohmann's dump with error_handler_t::replace changes invalid bytes; such a
-// string takes that path).
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
-
 // `"name":"value"` escaped as nlohmann's dump does (valid UTF-8 as is; \", \\, \b \f \n \r
 // \t, other control characters \u00xx).
 void AppendMember(std::string& out, std::string_view name, std::string_view value) {
@@ -495,9 +462,10 @@ std::string ResultsForCasesBody(const std::vector<ResultForCase>& results) {
   for (size_t k = 0; k < results.size(); ++k) {
     const ResultForCase& r = results[k];
     if (k > 0) out += ',';
+    // Invalid UTF-8 takes the library's path (its error_handler_t::replace changes the bytes).
     const bool plain = (!r.custom_fields.is_object() || r.custom_fields.empty()) &&
-                       ValidUtf8(r.comment) && ValidUtf8(r.version) && ValidUtf8(r.elapsed) &&
-                       ValidUtf8(r.defects);
+                       IsValidUtf8(r.comment) && IsValidUtf8(r.version) && IsValidUtf8(r.elapsed) &&
+                       IsValidUtf8(r.defects);
     if (!plain) {
       // One small tree at a time: the same bytes as ToJson(results).dump(), without the tree.
       out += ToJson(r).dump(-1, ' ', false, json::error_handler_t::replace);
