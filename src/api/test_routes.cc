@@ -2,6 +2,7 @@
 #include "api/test_routes.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,9 +85,26 @@ class TestApi {
     NEXUS_ASSIGN_OR_RETURN(Project p,
                            auth_.RequireProject(c.Who(), c.Id(0), Permission::kReadRuns));
     NEXUS_ASSIGN_OR_RETURN(PageRequest page, ReadPage(c));
+    // The page's linked-case counts in one read, not one per test.
+    std::map<int64_t, int64_t> counts;
     return ListReply<Test>(
-        page, [&](const PageRequest& pr) { return tests_.List(p.id, pr); },
-        [&](const Test& t) { return TestView(t); });
+        page,
+        [&](const PageRequest& pr) -> Result<std::vector<Test>> {
+          NEXUS_ASSIGN_OR_RETURN(auto items, tests_.List(p.id, pr));
+          if (!items.empty()) {
+            auto [lo, hi] =
+                std::minmax_element(items.begin(), items.end(),
+                                    [](const Test& a, const Test& b) { return a.id < b.id; });
+            counts = tests_.LinkedCaseCounts(p.id, lo->id, hi->id);
+          }
+          return items;
+        },
+        [&](const Test& t) {
+          Json j = TestJson(t);
+          auto it = counts.find(t.id);
+          j["testrail_case_count"] = it == counts.end() ? 0 : it->second;
+          return j;
+        });
   }
 
   Result<Reply> CreateTest(Ctx& c) {

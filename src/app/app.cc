@@ -77,12 +77,14 @@ Status PrepareDataDir(const std::string& data_dir) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config) {
+Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config, bool read_cache) {
   if (config.db.empty()) NEXUS_RETURN_IF_ERROR(PrepareDataDir(config.data_dir));
   const std::string url = config.DbUrl();
   const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
   NEXUS_ASSIGN_OR_RETURN(auto store,
-                         postgres ? OpenPostgresStore(url, config.db_pool_size) : OpenStore(url));
+                         postgres ? OpenPostgresStore(url, config.db_pool_size,
+                                                      read_cache ? config.db_cache_ttl_ms : 0)
+                                  : OpenStore(url));
   NEXUS_RETURN_IF_ERROR(store->Migrate());
   return store;
 }
@@ -92,7 +94,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config) {
   app->config_ = config;
   NEXUS_ASSIGN_OR_RETURN(auto hp, ParseListen(config.listen));
   app->host_ = hp.first;
-  NEXUS_ASSIGN_OR_RETURN(app->store_, OpenAndMigrate(config));
+  NEXUS_ASSIGN_OR_RETURN(app->store_, OpenAndMigrate(config, /*read_cache=*/config.serve_http));
   NEXUS_RETURN_IF_ERROR(app->BuildServices());
   app->RegisterRoutes();
   app->catalog_->StartPeriodic();

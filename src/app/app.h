@@ -35,8 +35,11 @@ namespace nexus::app {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./nexus-data";
-  std::string db;          // --db/--database URL; empty = SQLite file nexus.db in data_dir
-  int db_pool_size = 8;    // PostgreSQL: connections per instance (--db-pool-size)
+  std::string db;        // --db/--database URL; empty = SQLite file nexus.db in data_dir
+  int db_pool_size = 8;  // PostgreSQL: connections per instance (--db-pool-size)
+  // `nexus serve` on PostgreSQL: lifetime of a read cache entry, 0 = no read cache
+  // (--db-cache-ttl-ms; storage/read_cache.h).
+  int db_cache_ttl_ms = 5000;
   std::string public_url;  // NEXUS_PUBLIC_URL; base of links back to Nexus
   std::string static_dir;  // built web UI; empty = auto-detect next to the binary
   // The HTTP front: connection caps, threads, body budget (deadlines below, in ms).
@@ -97,8 +100,10 @@ struct Config {
 // Splits "HOST:PORT" (port 0..65535). InvalidArgument with a clear message otherwise.
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
 
-// Opens the store for `config` (creating the data dir) and applies migrations.
-Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config);
+// Opens the store for `config` (creating the data dir) and applies migrations. `read_cache`:
+// a serving process on PostgreSQL keeps identity and project rows in memory
+// (Config::db_cache_ttl_ms); one-shot commands do not.
+Result<std::unique_ptr<Store>> OpenAndMigrate(const Config& config, bool read_cache = false);
 // Creates the data directory (mode 0700, tightened when it exists) and the SQLite database
 // file in it (mode 0600, tightened with its -wal/-shm/-journal files when they exist).
 // InvalidArgument (field "data_dir") when it cannot.

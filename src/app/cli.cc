@@ -303,6 +303,13 @@ void AddServeCommand(CLI::App& cli, CliArgs& a) {
   serve->add_option("--static-dir", config.static_dir, "Directory of the built web UI")
       ->envname("NEXUS_STATIC_DIR");
   AddTestRailFlags(serve, config);
+  serve
+      ->add_option("--db-cache-ttl-ms", config.db_cache_ttl_ms,
+                   "PostgreSQL: keep who a token or session is, projects and roles in memory, "
+                   "emptied on every change by any instance (LISTEN/NOTIFY) and at most this "
+                   "long (default 5000; 0 = read them from the database on every request)")
+      ->envname("NEXUS_DB_CACHE_TTL_MS")
+      ->check(CLI::Range(0, 3600000));
   serve->footer(
       "Several instances: run each `nexus serve` with the same --database "
       "postgresql://… and the same secret key (--secret-key / NEXUS_SECRET_KEY, or a copy of "

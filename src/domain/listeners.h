@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 
 namespace nexus::domain {
 
@@ -20,6 +21,10 @@ class LinkedCaseCounter {
   virtual ~LinkedCaseCounter() = default;
   // 0 when none (or on errors).
   virtual int64_t LinkedCaseCount(int64_t project_id, int64_t test_id) = 0;
+  // The same for every test with an id in [first_test_id, last_test_id] (a page of tests, one
+  // database read): test id → count, tests without links absent. Empty on errors.
+  virtual std::map<int64_t, int64_t> LinkedCaseCounts(int64_t project_id, int64_t first_test_id,
+                                                      int64_t last_test_id) = 0;
 };
 
 }  // namespace nexus::domain

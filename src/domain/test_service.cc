@@ -78,4 +78,9 @@ int64_t TestService::LinkedCaseCount(int64_t project_id, int64_t test_id) {
   return links_.LinkedCaseCount(project_id, test_id);
 }
 
+std::map<int64_t, int64_t> TestService::LinkedCaseCounts(int64_t project_id, int64_t first_test_id,
+                                                         int64_t last_test_id) {
+  return links_.LinkedCaseCounts(project_id, first_test_id, last_test_id);
+}
+
 }  // namespace nexus::domain

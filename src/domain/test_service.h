@@ -45,6 +45,9 @@ class TestService {
   Status Delete(int64_t project_id, int64_t test_id);
   // TestRail cases linked to the test.
   int64_t LinkedCaseCount(int64_t project_id, int64_t test_id);
+  // The same for the tests with ids in [first_test_id, last_test_id] (absent: none).
+  std::map<int64_t, int64_t> LinkedCaseCounts(int64_t project_id, int64_t first_test_id,
+                                              int64_t last_test_id);
 
  private:
   Store& store_;

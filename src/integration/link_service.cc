@@ -118,6 +118,12 @@ int64_t LinkService::LinkedCaseCount(int64_t project_id, int64_t test_id) {
   return n.ok() ? *n : 0;
 }
 
+std::map<int64_t, int64_t> LinkService::LinkedCaseCounts(int64_t project_id, int64_t first_test_id,
+                                                         int64_t last_test_id) {
+  auto n = store_.CountTestRailLinkedCasesInRange(project_id, first_test_id, last_test_id);
+  return n.ok() ? std::move(n).value() : std::map<int64_t, int64_t>{};
+}
+
 Result<LinkedCases> LinkService::LinkedCasesForTests(int64_t project_id,
                                                      const std::vector<int64_t>& test_ids) {
   LinkedCases out;

@@ -73,6 +73,8 @@ class LinkService : public domain::LinkedCaseCounter {
                                             const std::vector<int64_t>& case_ids);
   // Distinct cases linked to the test (both levels); 0 on errors.
   int64_t LinkedCaseCount(int64_t project_id, int64_t test_id) override;
+  std::map<int64_t, int64_t> LinkedCaseCounts(int64_t project_id, int64_t first_test_id,
+                                              int64_t last_test_id) override;
 
   // For exports: links of these tests and the catalog facts of the linked cases.
   Result<LinkedCases> LinkedCasesForTests(int64_t project_id, const std::vector<int64_t>& test_ids);

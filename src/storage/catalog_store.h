@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,10 @@ class CatalogStore {
                                                    TimeMs now) = 0;
   // Distinct cases linked to the test (both levels).
   virtual Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) = 0;
+  // The same for every test of the project with an id in [first_test_id, last_test_id], in
+  // one read: test id → count; tests without links are absent.
+  virtual Result<std::map<int64_t, int64_t>> CountTestRailLinkedCasesInRange(
+      int64_t project_id, int64_t first_test_id, int64_t last_test_id) = 0;
 };
 
 }  // namespace nexus

@@ -533,4 +533,27 @@ Result<int64_t> SqliteStore::CountTestRailLinkedCases(int64_t project_id, int64_
   return n;
 }
 
+Result<std::map<int64_t, int64_t>> SqliteStore::CountTestRailLinkedCasesInRange(
+    int64_t project_id, int64_t first_test_id, int64_t last_test_id) {
+  constexpr std::string_view kOp = "count testrail links";
+  std::map<int64_t, int64_t> out;
+  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement st,
+        c.Prepare(kOp, std::string("SELECT l.test_id, COUNT(DISTINCT l.case_id) FROM "
+                                   "testrail_links l WHERE l.project_id = ?1 AND l.test_id "
+                                   "BETWEEN ?2 AND ?3 AND ") +
+                           kLiveLinkFilter + " GROUP BY l.test_id"));
+    st.Bind(1, project_id).Bind(2, first_test_id).Bind(3, last_test_id);
+    for (;;) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out[st.Int64(0)] = st.Int64(1);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 }  // namespace nexus

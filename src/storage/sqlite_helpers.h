@@ -10,10 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "core/status.h"
 #include "storage/page_request.h"
+#include "storage/read_cache.h"
 #include "storage/sql_pool.h"
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_store.h"
@@ -121,7 +123,11 @@ auto SqliteStore::Write(std::string_view op, Fn&& fn)
     auto result = fn(c);
     if (result.ok()) {
       Status commit = c.Commit(op);
-      if (commit.ok()) return result;
+      if (commit.ok()) {
+        // Committed: this process' next read sees the change (read_cache.h), whatever it was.
+        if (cache_ != nullptr) cache_->InvalidateAll();
+        return result;
+      }
       c.Rollback(op);
       return commit;
     }
@@ -161,6 +167,18 @@ auto SqliteStore::Read(std::string_view op, Fn&& fn)
     }
     return result;
   }
+}
+
+template <typename K, typename V, typename Load>
+Result<V> SqliteStore::Cached(ReadCache::Table<K, V> ReadCache::*table,
+                              const std::type_identity_t<K>& key, Load&& load) {
+  if (cache_ == nullptr) return load();
+  V hit;
+  uint64_t ticket = 0;
+  if (cache_->Lookup((*cache_).*table, key, &hit, &ticket)) return hit;
+  auto loaded = load();
+  if (loaded.ok()) cache_->Put((*cache_).*table, key, *loaded, ticket);
+  return loaded;
 }
 
 }  // namespace nexus

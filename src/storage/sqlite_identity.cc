@@ -64,7 +64,8 @@ Result<User> SqliteStore::CreateUser(const User& user) {
 }
 
 Result<User> SqliteStore::GetUser(int64_t id) {
-  return Read("get user", [&](Connection& c) { return LoadUser(c, id); });
+  return Cached(&ReadCache::users, id,
+                [&] { return Read("get user", [&](Connection& c) { return LoadUser(c, id); }); });
 }
 
 Result<User> SqliteStore::GetUserByEmail(const std::string& email) {
@@ -140,6 +141,10 @@ Result<ApiToken> SqliteStore::GetTokenByHash(const std::string& token_hash) {
 }
 
 Result<User> SqliteStore::GetUserByTokenHash(const std::string& token_hash) {
+  return Cached(&ReadCache::token_users, token_hash, [&] { return ReadTokenUser(token_hash); });
+}
+
+Result<User> SqliteStore::ReadTokenUser(const std::string& token_hash) {
   return Read("get token user", [&](Connection& c) -> Result<User> {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
@@ -206,6 +211,10 @@ Status SqliteStore::CreateSession(const Session& session) {
 }
 
 Result<Session> SqliteStore::GetSession(const std::string& id_hash) {
+  return Cached(&ReadCache::sessions, id_hash, [&] { return ReadSession(id_hash); });
+}
+
+Result<Session> SqliteStore::ReadSession(const std::string& id_hash) {
   return Read("get session", [&](Connection& c) -> Result<Session> {
     NEXUS_ASSIGN_OR_RETURN(Statement st,
                            c.Prepare("get session",

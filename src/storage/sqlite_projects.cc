@@ -130,7 +130,9 @@ Result<Project> SqliteStore::CreateProject(const Project& project,
 }
 
 Result<Project> SqliteStore::GetProject(int64_t id) {
-  return Read("get project", [&](Connection& c) { return LoadProject(c, id); });
+  return Cached(&ReadCache::projects, id, [&] {
+    return Read("get project", [&](Connection& c) { return LoadProject(c, id); });
+  });
 }
 
 Result<std::vector<Project>> SqliteStore::ListProjects() {
@@ -143,6 +145,10 @@ Result<std::vector<Project>> SqliteStore::ListProjects() {
 }
 
 Result<std::vector<Project>> SqliteStore::ListProjectsForUser(int64_t user_id) {
+  return Cached(&ReadCache::user_projects, user_id, [&] { return ReadProjectsOfUser(user_id); });
+}
+
+Result<std::vector<Project>> SqliteStore::ReadProjectsOfUser(int64_t user_id) {
   return Read("list projects", [&](Connection& c) {
     return LoadProjects(
         c, "list projects",
@@ -197,6 +203,11 @@ Status SqliteStore::RemoveMembership(int64_t project_id, int64_t user_id) {
 }
 
 Result<std::optional<ProjectRole>> SqliteStore::GetRole(int64_t project_id, int64_t user_id) {
+  return Cached(&ReadCache::roles, std::make_pair(project_id, user_id),
+                [&] { return ReadRole(project_id, user_id); });
+}
+
+Result<std::optional<ProjectRole>> SqliteStore::ReadRole(int64_t project_id, int64_t user_id) {
   return Read("get role", [&](Connection& c) -> Result<std::optional<ProjectRole>> {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,

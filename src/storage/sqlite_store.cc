@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/migrations.h"
+#include "storage/pg_cache_listener.h"
 #include "storage/pg_conn.h"
 #include "storage/sqlite_conn.h"
 #include "storage/sqlite_helpers.h"
@@ -185,7 +186,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenPostgres(
     const std::string& conninfo, const PostgresStoreOptions& options) {
   NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<sql::ConnectionPool> pool,
                          pg::OpenPool(conninfo, std::max(1, options.pool_size)));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(pool)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(pool)));
+  if (options.read_cache_ttl_ms > 0) {  // enabled by MigrateUpTo, once the triggers exist
+    store->cache_ = std::make_unique<ReadCache>(options.read_cache_ttl_ms);
+    store->conninfo_ = conninfo;
+  }
+  return store;
 }
 
 // ---- Migrations.
@@ -238,6 +244,10 @@ Status SqliteStore::MigrateUpTo(int version) {
     });
     NEXUS_RETURN_IF_ERROR(st);
   }
+  // The read cache relies on the triggers that notify its listener of every change made by
+  // other processes; they exist from this migration on.
+  if (cache_ != nullptr && listener_ == nullptr && version >= kCacheNotifyMigration)
+    listener_ = std::make_unique<pg::CacheListener>(conninfo_, cache_.get());
   return Status::Ok();
 }
 
@@ -248,10 +258,12 @@ Result<int> SqliteStore::SchemaVersion() {
           : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND "
             "table_name = 'schema_migrations'";
   return Read("schema version", [&](Connection& c) -> Result<int> {
-    {
+    // Once seen, the table stays (nothing drops it): /healthz then costs one statement.
+    if (!schema_table_seen_.load(std::memory_order_relaxed)) {
       NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare("schema version", has_table_sql));
       NEXUS_ASSIGN_OR_RETURN(bool has_table, st.Step());
       if (!has_table) return 0;
+      schema_table_seen_.store(true, std::memory_order_relaxed);
     }
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
@@ -263,9 +275,11 @@ Result<int> SqliteStore::SchemaVersion() {
 
 // ---- Factories.
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size) {
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size,
+                                                 int read_cache_ttl_ms) {
   PostgresStoreOptions options;
   options.pool_size = pool_size;
+  options.read_cache_ttl_ms = read_cache_ttl_ms;
   NEXUS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
                          SqliteStore::OpenPostgres(conninfo, options));
   return std::unique_ptr<Store>(std::move(store));

@@ -16,14 +16,17 @@
 // a REPEATABLE READ READ ONLY transaction (one snapshot).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "storage/read_cache.h"
 #include "storage/store.h"
 
 namespace nexus {
@@ -32,6 +35,9 @@ namespace sql {
 class Connection;
 class ConnectionPool;
 }  // namespace sql
+namespace pg {
+class CacheListener;
+}  // namespace pg
 namespace sqlite {
 using Connection = sql::Connection;
 }  // namespace sqlite
@@ -47,6 +53,10 @@ struct SqliteStoreOptions {
 struct PostgresStoreOptions {
   // Connections opened on demand, at most this many (reads and writes share them).
   int pool_size = 8;
+  // > 0: keep the identity and project rows each request reads in memory, invalidated through
+  // LISTEN/NOTIFY and by this process' writes, each entry for at most this long (read_cache.h;
+  // `nexus serve` only). 0: every read goes to the database.
+  int read_cache_ttl_ms = 0;
 };
 
 class SqliteStore final : public Store {
@@ -199,6 +209,9 @@ class SqliteStore final : public Store {
                                            const std::vector<int64_t>& case_ids,
                                            TimeMs now) override;
   Result<int64_t> CountTestRailLinkedCases(int64_t project_id, int64_t test_id) override;
+  Result<std::map<int64_t, int64_t>> CountTestRailLinkedCasesInRange(int64_t project_id,
+                                                                     int64_t first_test_id,
+                                                                     int64_t last_test_id) override;
 
   // TestRail exports (sqlite_exports.cc).
   using ExportStore::CreateExport;
@@ -227,6 +240,9 @@ class SqliteStore final : public Store {
   Result<Artifact> GetArtifact(int64_t project_id, int64_t artifact_id) override;
   Result<std::vector<Artifact>> ListArtifacts(int64_t project_id, int64_t run_id) override;
   Result<Artifact> DeleteArtifact(int64_t project_id, int64_t artifact_id) override;
+  // The read cache (PostgresStoreOptions::read_cache_ttl_ms), null when there is none.
+  const ReadCache* read_cache() const { return cache_.get(); }
+
   Result<int64_t> CountArtifactsWithBlob(const std::string& sha256) override;
   Result<int64_t> ProjectArtifactBytes(int64_t project_id) override;
 
@@ -254,6 +270,19 @@ class SqliteStore final : public Store {
   template <typename Fn>
   auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
 
+  // `load()` (a Result<V> read) answered from the read cache's `table` when it holds `key`;
+  // what the database returns is stored there. Just `load()` without a cache. Defined in
+  // sqlite_helpers.h.
+  template <typename K, typename V, typename Load>
+  Result<V> Cached(ReadCache::Table<K, V> ReadCache::*table, const std::type_identity_t<K>& key,
+                   Load&& load);
+
+  // The database reads behind the cached methods of the same name without "Read".
+  Result<Session> ReadSession(const std::string& id_hash);
+  Result<User> ReadTokenUser(const std::string& token_hash);
+  Result<std::vector<Project>> ReadProjectsOfUser(int64_t user_id);
+  Result<std::optional<ProjectRole>> ReadRole(int64_t project_id, int64_t user_id);
+
   Status MigrateUpTo(int version);
   // Inserts the run inside the caller's write transaction and reads it back.
   static Result<Run> InsertRun(sqlite::Connection& c, const Run& run);
@@ -263,6 +292,12 @@ class SqliteStore final : public Store {
   Status ReadTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
 
   std::unique_ptr<sql::ConnectionPool> pool_;
+  // The migration that adds the triggers the read cache's listener relies on.
+  static constexpr int kCacheNotifyMigration = 14;
+  std::string conninfo_;                         // for the listener's own connection
+  std::atomic<bool> schema_table_seen_{false};   // schema_migrations exists (SchemaVersion)
+  std::unique_ptr<ReadCache> cache_;             // PostgreSQL with read_cache_ttl_ms only
+  std::unique_ptr<pg::CacheListener> listener_;  // keeps cache_ honest; stopped before it goes
 };
 
 }  // namespace nexus

@@ -71,7 +71,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
 // Connects to PostgreSQL (`conninfo`: a postgresql:// URL or a libpq "key=value" string) with
 // a pool of at most `pool_size` connections. Does not migrate. Unavailable when unreachable.
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size = 8);
+// `read_cache_ttl_ms` > 0 (`nexus serve`): identity and project reads are cached in memory
+// once the store is migrated (PostgresStoreOptions, read_cache.h).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size = 8,
+                                                 int read_cache_ttl_ms = 0);
 
 // Opens the store named by a --db URL: "sqlite:///abs/path.db", "sqlite:relative.db", a plain
 // path, or "postgresql://…" / "postgres://…" (a pool of 8 connections). InvalidArgument for an

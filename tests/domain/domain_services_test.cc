@@ -45,6 +45,11 @@ class RecordingListener : public ExecutionCompletedListener {
 class FixedCounter : public LinkedCaseCounter {
  public:
   int64_t LinkedCaseCount(int64_t, int64_t test_id) override { return test_id * 10; }
+  std::map<int64_t, int64_t> LinkedCaseCounts(int64_t, int64_t first, int64_t last) override {
+    std::map<int64_t, int64_t> out;
+    for (int64_t id = first; id <= last; ++id) out[id] = id * 10;
+    return out;
+  }
 };
 
 std::unique_ptr<Store> OpenMigratedStore() {

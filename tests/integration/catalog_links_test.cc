@@ -183,9 +183,26 @@ TEST_F(CatalogLinksTest, LinkStatesFollowTestRail) {
     EXPECT_TRUE(l["linked_at"].is_string());
   }
   EXPECT_EQ(LinkOf(put.body["items"], a)["title"], c1[0]["title"]);
-  // Test list shows the count.
+  // Test list shows the count — each test its own, counted for the whole page in one read.
+  auto other = h_->Post(pbase_ + "/tests", admin_, {{"name", "Refund"}});
+  ASSERT_EQ(other.status, 201) << other.raw;
+  auto none = h_->Post(pbase_ + "/tests", admin_, {{"name", "Browse"}});
+  ASSERT_EQ(none.status, 201) << none.raw;
+  std::string other_links =
+      pbase_ + "/tests/" + std::to_string(int64_t{other.body["id"]}) + "/testrail-links";
+  ASSERT_EQ(h_->Put(other_links, editor_, {{"case_ids", {d}}}).status, 200);
   auto list = h_->Get(pbase_ + "/tests", viewer_);
+  ASSERT_EQ(list.body["items"].size(), 3u) << list.raw;
   EXPECT_EQ(list.body["items"][0]["testrail_case_count"], 3);
+  EXPECT_EQ(list.body["items"][1]["testrail_case_count"], 1);
+  EXPECT_EQ(list.body["items"][2]["testrail_case_count"], 0);
+  auto page2 = h_->Get(pbase_ + "/tests?limit=1&cursor=" + std::to_string(test_id_), viewer_);
+  ASSERT_EQ(page2.body["items"].size(), 1u) << page2.raw;
+  EXPECT_EQ(page2.body["items"][0]["testrail_case_count"], 1);
+  for (const auto& t : list.body["items"])  // the single test's view agrees
+    EXPECT_EQ(h_->Get(pbase_ + "/tests/" + std::to_string(int64_t{t["id"]}), viewer_)
+                  .body["testrail_case_count"],
+              t["testrail_case_count"]);
 
   // update_case in TestRail → outdated after a sync.
   sim_now_ += 100;
