@@ -516,21 +516,10 @@ Result<int64_t> SqliteStore::AcknowledgeTestRailLinks(int64_t project_id, int64_
 }
 
 Result<int64_t> SqliteStore::CountTestRailLinkedCases(int64_t project_id, int64_t test_id) {
-  constexpr std::string_view kOp = "count testrail links";
-  int64_t n = 0;
-  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st,
-        c.Prepare(kOp, std::string("SELECT COUNT(DISTINCT l.case_id) FROM testrail_links l "
-                                   "WHERE l.project_id = ?1 AND l.test_id = ?2 AND ") +
-                           kLiveLinkFilter));
-    st.Bind(1, project_id).Bind(2, test_id);
-    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-    n = row ? st.Int64(0) : 0;
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
+  NEXUS_ASSIGN_OR_RETURN(auto counts,
+                         CountTestRailLinkedCasesInRange(project_id, test_id, test_id));
+  auto it = counts.find(test_id);
+  return it == counts.end() ? 0 : it->second;
 }
 
 Result<std::map<int64_t, int64_t>> SqliteStore::CountTestRailLinkedCasesInRange(
