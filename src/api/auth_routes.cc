@@ -38,9 +38,12 @@ class AuthApi {
   }
 
  private:
+  // Liveness: answers without touching the database, so a database outage takes instances out
+  // of a load balancer (/readyz) instead of getting every one of them restarted by an
+  // orchestrator's liveness probe; and a probe every few ms costs no database round trip.
   Result<Reply> Healthz(Ctx&) {
-    NEXUS_ASSIGN_OR_RETURN(int version, health_.SchemaVersion());
-    return Reply{200, {{"status", "ok"}, {"schema_version", version}}};
+    return Reply{
+        200, {{"status", "ok"}, {"schema_version", domain::HealthService::LatestSchemaVersion()}}};
   }
 
   // Readiness (issue 15): 200 when the database answers and is at the schema version this

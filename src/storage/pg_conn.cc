@@ -177,6 +177,17 @@ struct PgSession {
   bool begin_deferred = false;    // a read transaction was begun; its BEGIN is not sent yet
   bool read_tx = false;           // the open transaction is a read transaction
   bool commit_in_flight = false;  // a read COMMIT was sent, its answer not read yet
+  // A single-statement read (BeginSingleStatementRead): its statement is sent alone, without
+  // BEGIN or COMMIT; PostgreSQL runs it in a transaction of its own (one snapshot).
+  enum class Single { kOff, kPending, kUsed } single = Single::kOff;
+
+  // Counts a statement against a single-statement read: Internal for the second one.
+  Status UseSingle(std::string_view op) {
+    if (single == Single::kUsed)
+      return Internal(std::string(op) + ": a second statement in a single-statement read");
+    if (single == Single::kPending) single = Single::kUsed;
+    return Status::Ok();
+  }
 
   // Reads the answer of a read COMMIT sent earlier, so the connection takes a new command.
   void Settle() {
@@ -214,6 +225,7 @@ class PgStmt final : public sql::StatementImpl {
       for (size_t k = 0; k < params_.size(); ++k)
         values[k] = params_[k] ? params_[k]->c_str() : nullptr;
       session_->Settle();
+      NEXUS_RETURN_IF_ERROR(session_->UseSingle(op_));
       if (session_->begin_deferred) {
         session_->begin_deferred = false;
         NEXUS_RETURN_IF_ERROR(BeginAndExecute(values));
@@ -388,11 +400,21 @@ class PgConnection final : public sql::Connection {
     session_.begin_deferred = true;  // sent with the first statement (PgSession)
     return Status::Ok();
   }
+  Status BeginSingleStatementRead(std::string_view /*op*/) override {
+    session_.Settle();
+    session_.read_tx = false;
+    session_.single = PgSession::Single::kPending;
+    return Status::Ok();
+  }
   Status BeginRowLocking(std::string_view op) override {
     session_.read_tx = false;
     return Simple(op, "BEGIN ISOLATION LEVEL READ COMMITTED");
   }
   Status Commit(std::string_view op) override {
+    if (session_.single != PgSession::Single::kOff) {  // nothing was opened
+      session_.single = PgSession::Single::kOff;
+      return Status::Ok();
+    }
     if (session_.begin_deferred) {  // a read transaction that ran no statement
       session_.begin_deferred = false;
       return Status::Ok();
@@ -416,6 +438,10 @@ class PgConnection final : public sql::Connection {
   }
   void Rollback(std::string_view op) override {
     session_.read_tx = false;
+    if (session_.single != PgSession::Single::kOff) {
+      session_.single = PgSession::Single::kOff;
+      return;
+    }
     if (session_.begin_deferred) {
       session_.begin_deferred = false;
       return;
@@ -431,6 +457,7 @@ class PgConnection final : public sql::Connection {
   // A read transaction's deferred BEGIN goes first, in the same round trip.
   Status Simple(std::string_view op, const std::string& sql) {
     session_.Settle();
+    NEXUS_RETURN_IF_ERROR(session_.UseSingle(op));
     const std::string text = session_.begin_deferred ? std::string(kBeginRead) + "; " + sql : sql;
     session_.begin_deferred = false;
     PGresult* res = PQexec(conn_, text.c_str());

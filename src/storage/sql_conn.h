@@ -119,6 +119,11 @@ class Connection {
   // hold it: PostgreSQL READ COMMITTED without the advisory lock. SQLite has no row locks, so
   // there it is a write transaction (the default).
   virtual Status BeginRowLocking(std::string_view op) { return Begin(op, /*write=*/true); }
+  // Opens a read "transaction" that runs exactly one statement, which sees one snapshot by
+  // itself: PostgreSQL sends it alone, without BEGIN and COMMIT (one server round trip and
+  // wake-up instead of two); a second statement is refused (Internal). SQLite: a read
+  // transaction (the default).
+  virtual Status BeginSingleStatementRead(std::string_view op) { return Begin(op, false); }
   virtual Status Commit(std::string_view op) = 0;
   virtual void Rollback(std::string_view op) = 0;
   // False once the connection is known to be unusable (PostgreSQL: the server went away); the

@@ -526,7 +526,7 @@ Result<std::map<int64_t, int64_t>> SqliteStore::CountTestRailLinkedCasesInRange(
     int64_t project_id, int64_t first_test_id, int64_t last_test_id) {
   constexpr std::string_view kOp = "count testrail links";
   std::map<int64_t, int64_t> out;
-  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+  Status s = ReadOneTx(kOp, [&](Connection& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
         c.Prepare(kOp, std::string("SELECT l.test_id, COUNT(DISTINCT l.case_id) FROM "

@@ -149,11 +149,23 @@ inline bool IsTransient(const Status& s) {
 template <typename Fn>
 auto SqliteStore::Read(std::string_view op, Fn&& fn)
     -> decltype(fn(std::declval<sqlite::Connection&>())) {
+  return ReadIn(op, /*single=*/false, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto SqliteStore::ReadOne(std::string_view op, Fn&& fn)
+    -> decltype(fn(std::declval<sqlite::Connection&>())) {
+  return ReadIn(op, /*single=*/true, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto SqliteStore::ReadIn(std::string_view op, bool single, Fn&& fn)
+    -> decltype(fn(std::declval<sqlite::Connection&>())) {
   for (int attempt = 0;; ++attempt) {
     sql::Lease lease(*pool_, /*write=*/false);
     if (!lease.status().ok()) return lease.status();
     sql::Connection& c = lease.conn();
-    Status begin = c.Begin(op, /*write=*/false);
+    Status begin = single ? c.BeginSingleStatementRead(op) : c.Begin(op, /*write=*/false);
     if (!begin.ok()) {
       if (!c.Healthy() && attempt < kBeginRetries) continue;
       return begin;

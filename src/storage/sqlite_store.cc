@@ -141,6 +141,11 @@ Status SqliteStore::ReadTx(std::string_view op,
   return Read(op, fn);
 }
 
+Status SqliteStore::ReadOneTx(std::string_view op,
+                              const std::function<Status(sqlite::Connection&)>& fn) {
+  return ReadOne(op, fn);
+}
+
 Status SqliteStore::RowLockingTx(std::string_view op,
                                  const std::function<Status(sqlite::Connection&)>& fn) {
   for (int attempt = 0;; ++attempt) {

@@ -269,6 +269,11 @@ class SqliteStore final : public Store {
   // Runs `fn(Connection&)` in a read transaction (one snapshot) on a pooled connection.
   template <typename Fn>
   auto Read(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
+  // Read() for a body that runs exactly one statement (Connection::BeginSingleStatementRead:
+  // on PostgreSQL no BEGIN/COMMIT; a second statement fails with Internal). The hot REST reads
+  // (a test, a page of tests or runs, a run, link counts) are written as one statement for it.
+  template <typename Fn>
+  auto ReadOne(std::string_view op, Fn&& fn) -> decltype(fn(std::declval<sqlite::Connection&>()));
 
   // `load()` (a Result<V> read) answered from the read cache's `table` when it holds `key`;
   // what the database returns is stored there. Just `load()` without a cache. Defined in
@@ -290,6 +295,12 @@ class SqliteStore final : public Store {
   // Type-erased Write()/Read(). Same transaction semantics.
   Status WriteTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
   Status ReadTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
+  Status ReadOneTx(std::string_view op, const std::function<Status(sqlite::Connection&)>& fn);
+
+  // Read() and ReadOne(): `single` selects BeginSingleStatementRead.
+  template <typename Fn>
+  auto ReadIn(std::string_view op, bool single, Fn&& fn)
+      -> decltype(fn(std::declval<sqlite::Connection&>()));
 
   std::unique_ptr<sql::ConnectionPool> pool_;
   // The migration that adds the triggers the read cache's listener relies on.

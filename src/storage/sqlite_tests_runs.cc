@@ -1,7 +1,6 @@
 // SqliteStore: the tests and runs role (test_run_store.h). Tags, expected results, bugs
 // and step outcomes are JSON text columns (docs/storage.md).
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 #include <utility>
 
 #include "storage/sqlite_helpers.h"
@@ -149,21 +148,25 @@ Result<Test> ReadTest(const Statement& st, std::string_view op) {
   return t;
 }
 
-// Appends the steps selected by `st` (columns test_id, step_id, goal, expected_results_json,
-// ordered by test then position) to the matching tests.
-Status ReadSteps(Statement& st, std::string_view op, std::vector<Test>& tests) {
-  std::unordered_map<int64_t, size_t> index;
-  for (size_t i = 0; i < tests.size(); ++i) index[tests[i].id] = i;
+// Reads tests joined with their steps: each row is a test (kTestCols' columns, prefixed "t.")
+// followed by one step's step_id, goal, expected_results_json (NULL for a test without steps),
+// ordered by test then position. One statement, so one snapshot and one server round trip.
+constexpr char kStepCols[] = "s.step_id, s.goal, s.expected_results_json";
+
+Status ReadTestsWithSteps(Statement& st, std::string_view op, std::vector<Test>& out) {
   for (;;) {
     NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    auto it = index.find(st.Int64(0));
-    if (it == index.end()) continue;
+    if (out.empty() || out.back().id != st.Int64(0)) {
+      NEXUS_ASSIGN_OR_RETURN(Test t, ReadTest(st, op));
+      out.push_back(std::move(t));
+    }
+    if (st.IsNull(7)) continue;
     Step s;
-    s.id = st.Text(1);
-    s.goal = st.Text(2);
-    NEXUS_ASSIGN_OR_RETURN(s.expected_results, DecodeStrings(st.Text(3), op));
-    tests[it->second].steps.push_back(std::move(s));
+    s.id = st.Text(7);
+    s.goal = st.Text(8);
+    NEXUS_ASSIGN_OR_RETURN(s.expected_results, DecodeStrings(st.Text(9), op));
+    out.back().steps.push_back(std::move(s));
   }
   return Status::Ok();
 }
@@ -171,25 +174,18 @@ Status ReadSteps(Statement& st, std::string_view op, std::vector<Test>& tests) {
 // A live (not deleted) test of the project, with its steps.
 Result<Test> LoadTest(Connection& c, int64_t project_id, int64_t test_id) {
   constexpr std::string_view kOp = "get test";
-  std::vector<Test> one;
-  {
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st,
-        c.Prepare(kOp, std::string(kTestCols) +
-                           " WHERE id = ?1 AND project_id = ?2 AND deleted_at IS NULL"));
-    st.Bind(1, test_id).Bind(2, project_id);
-    NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) return NotFound("test not found");
-    NEXUS_ASSIGN_OR_RETURN(Test t, ReadTest(st, kOp));
-    one.push_back(std::move(t));
-  }
   NEXUS_ASSIGN_OR_RETURN(
       Statement st,
-      c.Prepare(kOp,
-                "SELECT test_id, step_id, goal, expected_results_json FROM test_steps "
-                "WHERE test_id = ?1 ORDER BY position"));
-  st.Bind(1, test_id);
-  NEXUS_RETURN_IF_ERROR(ReadSteps(st, kOp, one));
+      c.Prepare(kOp, std::string("SELECT t.id, t.project_id, t.name, t.tags_json, t.version, "
+                                 "t.created_at, t.updated_at, ") +
+                         kStepCols +
+                         " FROM tests t LEFT JOIN test_steps s ON s.test_id = t.id "
+                         "WHERE t.id = ?1 AND t.project_id = ?2 AND t.deleted_at IS NULL "
+                         "ORDER BY s.position"));
+  st.Bind(1, test_id).Bind(2, project_id);
+  std::vector<Test> one;
+  NEXUS_RETURN_IF_ERROR(ReadTestsWithSteps(st, kOp, one));
+  if (one.empty()) return NotFound("test not found");
   return std::move(one.front());
 }
 
@@ -290,38 +286,26 @@ Result<Test> SqliteStore::CreateTest(const Test& test) {
 }
 
 Result<Test> SqliteStore::GetTest(int64_t project_id, int64_t test_id) {
-  return Read("get test", [&](Connection& c) { return LoadTest(c, project_id, test_id); });
+  return ReadOne("get test", [&](Connection& c) { return LoadTest(c, project_id, test_id); });
 }
 
 Result<std::vector<Test>> SqliteStore::ListTests(int64_t project_id, const PageRequest& page) {
   constexpr std::string_view kOp = "list tests";
   NEXUS_ASSIGN_OR_RETURN(int limit, PageLimit(page));
-  return Read(kOp, [&](Connection& c) -> Result<std::vector<Test>> {
-    std::vector<Test> out;
-    {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement st,
-          c.Prepare(kOp, std::string(kTestCols) +
-                             " WHERE project_id = ?1 AND deleted_at IS NULL AND id > ?2 "
-                             "ORDER BY id LIMIT ?3"));
-      st.Bind(1, project_id).Bind(2, page.after_id).Bind(3, limit);
-      for (;;) {
-        NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
-        if (!row) break;
-        NEXUS_ASSIGN_OR_RETURN(Test t, ReadTest(st, kOp));
-        out.push_back(std::move(t));
-      }
-    }
-    if (out.empty()) return out;
-    // The steps of exactly this page, in one query (same snapshot).
+  return ReadOne(kOp, [&](Connection& c) -> Result<std::vector<Test>> {
+    // The page, then exactly its steps, in one statement.
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
-        c.Prepare(kOp,
-                  "SELECT test_id, step_id, goal, expected_results_json FROM test_steps "
-                  "WHERE test_id >= ?1 AND test_id <= ?2 AND test_id IN (SELECT id FROM tests "
-                  "WHERE project_id = ?3 AND deleted_at IS NULL) ORDER BY test_id, position"));
-    st.Bind(1, out.front().id).Bind(2, out.back().id).Bind(3, project_id);
-    NEXUS_RETURN_IF_ERROR(ReadSteps(st, kOp, out));
+        c.Prepare(kOp, std::string("WITH t AS (") + kTestCols +
+                           " WHERE project_id = ?1 AND deleted_at IS NULL AND id > ?2 "
+                           "ORDER BY id LIMIT ?3) SELECT t.id, t.project_id, t.name, "
+                           "t.tags_json, t.version, t.created_at, t.updated_at, " +
+                           kStepCols +
+                           " FROM t LEFT JOIN test_steps s ON s.test_id = t.id "
+                           "ORDER BY t.id, s.position"));
+    st.Bind(1, project_id).Bind(2, page.after_id).Bind(3, limit);
+    std::vector<Test> out;
+    NEXUS_RETURN_IF_ERROR(ReadTestsWithSteps(st, kOp, out));
     return out;
   });
 }
@@ -431,7 +415,7 @@ Result<Run> SqliteStore::InsertRun(Connection& c, const Run& run) {
 }
 
 Result<Run> SqliteStore::GetRun(int64_t project_id, int64_t run_id) {
-  return Read("get run", [&](Connection& c) { return LoadRun(c, project_id, run_id); });
+  return ReadOne("get run", [&](Connection& c) { return LoadRun(c, project_id, run_id); });
 }
 
 Result<std::vector<Run>> SqliteStore::ListRuns(int64_t project_id, const RunFilter& filter,
@@ -448,7 +432,7 @@ Result<std::vector<Run>> SqliteStore::ListRuns(int64_t project_id, const RunFilt
         " AND id IN (SELECT run_id FROM run_attributes WHERE project_id = ?1 AND key = ?7 "
         "AND value = ?8)";
   sql += " ORDER BY id LIMIT ?6";
-  return Read(kOp, [&](Connection& c) -> Result<std::vector<Run>> {
+  return ReadOne(kOp, [&](Connection& c) -> Result<std::vector<Run>> {
     NEXUS_ASSIGN_OR_RETURN(Statement st, c.Prepare(kOp, sql));
     st.Bind(1, project_id).Bind(2, page.after_id).Bind(6, limit);
     if (filter.test_id) st.Bind(3, *filter.test_id);

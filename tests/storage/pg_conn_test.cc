@@ -96,5 +96,51 @@ TEST_F(PgConnTest, AFailingFirstStatementIsReportedAndTheConnectionStaysUsable) 
   EXPECT_TRUE(c.Healthy());
 }
 
+// A single-statement read sends its statement alone (no BEGIN READ ONLY, no COMMIT): it runs
+// in a transaction of its own, refuses a second statement, and leaves the connection usable
+// for every kind of transaction after it, including after a read whose COMMIT is in flight.
+TEST_F(PgConnTest, ASingleStatementReadRunsAloneAndRefusesASecondStatement) {
+  sql::Lease lease(*pool_, false);
+  sql::Connection& c = lease.conn();
+  Insert(c, 1);
+  ASSERT_TRUE(c.Begin("read", false).ok());  // a regular read first: its COMMIT in flight
+  EXPECT_EQ(Count(c), 1);
+  ASSERT_TRUE(c.Commit("read").ok());
+  ASSERT_TRUE(c.BeginSingleStatementRead("single").ok());
+  {
+    auto st = c.Prepare("mode", "SELECT current_setting('transaction_read_only')");
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    auto row = st->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ(st->Text(0), "off");  // not inside the regular read's BEGIN … READ ONLY
+  }
+  auto second = c.Prepare("count", "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(second.ok());
+  auto refused = second->Step();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInternal);
+  EXPECT_NE(refused.status().ToString().find("second statement"), std::string::npos);
+  c.Rollback("single");
+  for (int i = 0; i < 3; ++i) {  // back to back, then every other kind of transaction
+    ASSERT_TRUE(c.BeginSingleStatementRead("single").ok());
+    EXPECT_EQ(Count(c), 1 + i);
+    ASSERT_TRUE(c.Commit("single").ok());
+    Insert(c, 10 + i);
+  }
+  ASSERT_TRUE(c.BeginSingleStatementRead("unused").ok());  // no statement: nothing sent
+  ASSERT_TRUE(c.Commit("unused").ok());
+  ASSERT_TRUE(c.Begin("read", false).ok());
+  EXPECT_EQ(Count(c), 4);
+  {
+    auto st = c.Prepare("mode", "SELECT current_setting('transaction_read_only')");
+    ASSERT_TRUE(st.ok());
+    auto row = st->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ(st->Text(0), "on");
+  }
+  ASSERT_TRUE(c.Commit("read").ok());
+  EXPECT_TRUE(c.Healthy());
+}
+
 }  // namespace
 }  // namespace nexus

@@ -3,6 +3,7 @@
 // adding its factory there. This file holds the tests and runs, plans and executions,
 // concurrency and schema tests; store_conformance_identity_test.cc the identity and projects
 // roles; the fixture is in store_conformance.h.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <set>
@@ -225,6 +226,52 @@ TEST_P(StoreConformanceTest, ListTestsPaginatesByKeyset) {
   PageRequest bad;
   bad.limit = 0;
   EXPECT_CODE(store().ListTests(p.id, bad), StatusCode::kInvalidArgument);
+}
+
+// A page is read as tests joined with their steps in one statement (issue 15, REST reads on
+// PostgreSQL): tests without steps, steps in their own order (not by id), deleted tests and
+// other projects' tests must still come out exactly as the single-test read gives them.
+TEST_P(StoreConformanceTest, ListTestsGivesEachTestItsOwnStepsInOrder) {
+  Project p = MakeProject("P");
+  Project other = MakeProject("Other");
+  std::vector<std::vector<std::string>> shapes = {{},       {"st_z", "st_a"},         {},
+                                                  {"st_q"}, {"st_c", "st_b", "st_a"}, {}};
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    auto made = store().CreateTest(TestWithSteps(p.id, "t" + std::to_string(i), shapes[i]));
+    ASSERT_OK(made);
+    ids.push_back(made->id);
+    ASSERT_OK(store().CreateTest(TestWithSteps(other.id, "noise", {"st_x"})));
+  }
+  ASSERT_OK(store().DeleteTest(p.id, ids[3], 4000));
+  std::vector<int64_t> seen;
+  PageRequest page;
+  page.limit = 2;
+  for (;;) {
+    auto r = store().ListTests(p.id, page);
+    ASSERT_OK(r);
+    if (r->empty()) break;
+    for (const nexus::Test& t : *r) {
+      seen.push_back(t.id);
+      auto one = store().GetTest(p.id, t.id);
+      ASSERT_OK(one);
+      EXPECT_EQ(t.name, one->name);
+      EXPECT_EQ(t.tags, one->tags);
+      ASSERT_EQ(t.steps.size(), one->steps.size()) << t.name;
+      const size_t i = static_cast<size_t>(std::find(ids.begin(), ids.end(), t.id) - ids.begin());
+      ASSERT_LT(i, shapes.size());
+      ASSERT_EQ(t.steps.size(), shapes[i].size()) << t.name;
+      for (size_t k = 0; k < t.steps.size(); ++k) {
+        EXPECT_EQ(t.steps[k].id, shapes[i][k]);
+        EXPECT_EQ(one->steps[k].id, shapes[i][k]);
+        EXPECT_EQ(t.steps[k].expected_results, one->steps[k].expected_results);
+      }
+    }
+    page.after_id = r->back().id;
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{ids[0], ids[1], ids[2], ids[4], ids[5]}));
+  EXPECT_CODE(store().GetTest(p.id, ids[3]), StatusCode::kNotFound);
+  EXPECT_CODE(store().GetTest(other.id, ids[0]), StatusCode::kNotFound);
 }
 
 // ---- Runs.

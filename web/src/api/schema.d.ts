@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database check */
+        /** Liveness: the process answers; the database is not touched (see /readyz) */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -944,6 +944,7 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            /** @description The schema version this binary serves (its newest migration); /readyz reports the database's */
             schema_version: number;
         };
         Readiness: {
