@@ -4,7 +4,8 @@
 # PostgreSQL's default durability (fsync, synchronous_commit on) so the figures are those of a
 # real deployment; as root it runs as the `postgres` system user (PostgreSQL refuses root).
 # Same approach as the tests' tests/storage/pg_test_cluster.h; Debian's postgresql package
-# (scripts/install-deps.sh).
+# (scripts/install-deps.sh). PG_EXTRA_OPTS adds server options (e.g.
+# "-c log_min_duration_statement=0" to see where a run's database time goes).
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 pg_cluster_as() {
@@ -18,7 +19,7 @@ pg_cluster_start() {
   pg_cluster_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C \
     > "$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
   pg_cluster_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w start \
-    -o "-k $PG_DIR -c listen_addresses= -c max_connections=200" > /dev/null ||
+    -o "-k $PG_DIR -c listen_addresses= -c max_connections=200 ${PG_EXTRA_OPTS:-}" > /dev/null ||
     { cat "$PG_DIR/postgres.log" >&2; return 1; }
   pg_cluster_as "$PG_BIN/psql" -h "$PG_DIR" -U postgres -d postgres -qc \
     "CREATE DATABASE nexus" > /dev/null

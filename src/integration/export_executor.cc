@@ -70,15 +70,27 @@ Result<ExportPlan> LoadStoredPlan(Store& store, const ExportRecord& rec, bool wi
     plan.entries[i].case_ids.reserve(rec.plan->result_counts[i]);
     if (with_results) plan.entries[i].results.reserve(rec.plan->result_counts[i]);
   }
-  Status read = store.ForEachPlannedResult(rec.id, [&](int entry, PlannedResult& r) -> Status {
+  auto entry_of = [&](int entry) -> Result<PlanEntry*> {
     if (entry < 0 || static_cast<size_t>(entry) >= plan.entries.size())
       return unreadable("a planned result names entry " + std::to_string(entry) + " of " +
                         std::to_string(plan.entries.size()));
-    PlanEntry& e = plan.entries[static_cast<size_t>(entry)];
-    e.case_ids.push_back(r.case_id);
-    if (with_results) e.results.push_back(std::move(r));
-    return Status::Ok();
-  });
+    return &plan.entries[static_cast<size_t>(entry)];
+  };
+  // Without results only the case ids are read (the execution reads results a page at a time).
+  Status read =
+      with_results
+          ? store.ForEachPlannedResult(rec.id,
+                                       [&](int entry, PlannedResult& r) -> Status {
+                                         NEXUS_ASSIGN_OR_RETURN(PlanEntry * e, entry_of(entry));
+                                         e->case_ids.push_back(r.case_id);
+                                         e->results.push_back(std::move(r));
+                                         return Status::Ok();
+                                       })
+          : store.ForEachPlannedCase(rec.id, [&](int entry, int64_t case_id) -> Status {
+              NEXUS_ASSIGN_OR_RETURN(PlanEntry * e, entry_of(entry));
+              e->case_ids.push_back(case_id);
+              return Status::Ok();
+            });
   if (!read.ok()) return read;
   size_t total = 0;
   for (const auto& e : plan.entries) total += e.case_ids.size();

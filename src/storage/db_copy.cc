@@ -298,10 +298,17 @@ Result<DbCopyReport> CopyDatabase(const std::string& from_url, const std::string
 
   Status st = source->RawRead(kOp, [&](Connection& from) -> Status {
     NEXUS_ASSIGN_OR_RETURN(auto tables, Describe(from));
-    NEXUS_ASSIGN_OR_RETURN(std::vector<const Table*> order, CopyOrder(tables));
     return target->RawWrite(kOp, [&](Connection& to) -> Status {
       NEXUS_ASSIGN_OR_RETURN(auto target_tables, Describe(to));
       NEXUS_RETURN_IF_ERROR(SameSchema(tables, target_tables));
+      // Parents first by the foreign keys of either side: the backends' schemas may check a
+      // reference differently (PostgreSQL's export journal tables check theirs with triggers,
+      // migration 0015, while SQLite keeps the foreign keys).
+      for (auto& entry : tables) {
+        const auto& target_parents = target_tables.at(entry.first).parents;
+        entry.second.parents.insert(target_parents.begin(), target_parents.end());
+      }
+      NEXUS_ASSIGN_OR_RETURN(std::vector<const Table*> order, CopyOrder(tables));
       for (const Table* t : order) {
         NEXUS_ASSIGN_OR_RETURN(int64_t n, CountRows(to, *t));
         if (n > 0)

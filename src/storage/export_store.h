@@ -48,6 +48,11 @@ class ExportStore {
   virtual Status ForEachPlannedResult(
       int64_t export_id,
       const std::function<Status(int entry_index, PlannedResult& r)>& on_result) = 0;
+  // The planned cases alone (entry_index, case_id), in the same order: what an export's
+  // execution needs up front; its results are read a page at a time (ReadPlannedResults).
+  virtual Status ForEachPlannedCase(
+      int64_t export_id,
+      const std::function<Status(int entry_index, int64_t case_id)>& on_case) = 0;
   // Up to `limit` planned results of entry `entry_index` from position `from` on, in
   // position order (issue 16: the executor reads the plan a page at a time). Empty past the end.
   virtual Result<std::vector<PlannedResult>> ReadPlannedResults(int64_t export_id, int entry_index,

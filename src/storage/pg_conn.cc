@@ -162,21 +162,25 @@ struct Prepared {
 };
 
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+constexpr const char* kBeginRowLocking = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 // A connection's round-trip savings for read transactions (most REST reads are one or two
 // statements; a BEGIN and a COMMIT of their own tripled the round trips — issue 15, REST reads
 // on PostgreSQL):
 //  - a read transaction's BEGIN is not sent by Begin but in one pipeline with the first
 //    statement (one round trip for both; a read transaction without statements sends nothing);
+//    so is a row-locking transaction's (its first statement takes the locks; the shared rate
+//    budget's grant holds its row lock for fewer round trips);
 //  - a read transaction's COMMIT is sent without waiting for its answer, which is read before
 //    the connection's next command. A READ ONLY transaction has nothing to lose at commit: its
 //    answers were already read, and the server ends it (and drops its snapshot) as soon as the
 //    COMMIT arrives. Write transactions wait for their COMMIT as before.
 struct PgSession {
   PGconn* conn = nullptr;
-  bool begin_deferred = false;    // a read transaction was begun; its BEGIN is not sent yet
-  bool read_tx = false;           // the open transaction is a read transaction
-  bool commit_in_flight = false;  // a read COMMIT was sent, its answer not read yet
+  bool begin_deferred = false;          // a transaction was begun; its BEGIN is not sent yet
+  const char* begin_text = kBeginRead;  // the deferred BEGIN
+  bool read_tx = false;                 // the open transaction is a read transaction
+  bool commit_in_flight = false;        // a read COMMIT was sent, its answer not read yet
   // A single-statement read (BeginSingleStatementRead): its statement is sent alone, without
   // BEGIN or COMMIT; PostgreSQL runs it in a transaction of its own (one snapshot).
   enum class Single { kOff, kPending, kUsed } single = Single::kOff;
@@ -275,7 +279,8 @@ class PgStmt final : public sql::StatementImpl {
   // trip. res_ is the statement's result (PGRES_PIPELINE_ABORTED when the BEGIN failed).
   Status BeginAndExecute(const std::vector<const char*>& values) {
     if (PQenterPipelineMode(conn_) != 1 ||
-        PQsendQueryParams(conn_, kBeginRead, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+        PQsendQueryParams(conn_, session_->begin_text, 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+            1 ||
         PQsendQueryPrepared(conn_, prepared_->name.c_str(), static_cast<int>(values.size()),
                             values.data(), nullptr, nullptr, 0) != 1 ||
         PQpipelineSync(conn_) != 1) {
@@ -398,6 +403,7 @@ class PgConnection final : public sql::Connection {
     }
     session_.Settle();
     session_.begin_deferred = true;  // sent with the first statement (PgSession)
+    session_.begin_text = kBeginRead;
     return Status::Ok();
   }
   Status BeginSingleStatementRead(std::string_view /*op*/) override {
@@ -406,16 +412,19 @@ class PgConnection final : public sql::Connection {
     session_.single = PgSession::Single::kPending;
     return Status::Ok();
   }
-  Status BeginRowLocking(std::string_view op) override {
+  Status BeginRowLocking(std::string_view /*op*/) override {
+    session_.Settle();
     session_.read_tx = false;
-    return Simple(op, "BEGIN ISOLATION LEVEL READ COMMITTED");
+    session_.begin_deferred = true;  // sent with the first statement (PgSession)
+    session_.begin_text = kBeginRowLocking;
+    return Status::Ok();
   }
   Status Commit(std::string_view op) override {
     if (session_.single != PgSession::Single::kOff) {  // nothing was opened
       session_.single = PgSession::Single::kOff;
       return Status::Ok();
     }
-    if (session_.begin_deferred) {  // a read transaction that ran no statement
+    if (session_.begin_deferred) {  // a transaction that ran no statement
       session_.begin_deferred = false;
       return Status::Ok();
     }
@@ -458,7 +467,8 @@ class PgConnection final : public sql::Connection {
   Status Simple(std::string_view op, const std::string& sql) {
     session_.Settle();
     NEXUS_RETURN_IF_ERROR(session_.UseSingle(op));
-    const std::string text = session_.begin_deferred ? std::string(kBeginRead) + "; " + sql : sql;
+    const std::string text =
+        session_.begin_deferred ? std::string(session_.begin_text) + "; " + sql : sql;
     session_.begin_deferred = false;
     PGresult* res = PQexec(conn_, text.c_str());
     ExecStatusType st = PQresultStatus(res);

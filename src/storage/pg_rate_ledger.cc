@@ -2,6 +2,7 @@
 #include "storage/pg_rate_ledger.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "storage/sql_conn.h"
 #include "storage/sqlite_store.h"
@@ -52,15 +53,6 @@ Result<BudgetRow> LockRow(Connection& c, std::string_view op, const std::string&
   return Internal(std::string(op) + ": the budget row vanished");
 }
 
-Result<int64_t> NowUs(Connection& c, std::string_view op) {
-  NEXUS_ASSIGN_OR_RETURN(Statement q, c.Prepare(op, std::string("SELECT ") + kNowUs));
-  NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
-  if (!row) return Internal(std::string(op) + ": no clock");
-  const int64_t now = q.Int64(0);
-  NEXUS_RETURN_IF_ERROR(q.Run());
-  return now;
-}
-
 }  // namespace
 
 Result<testrail::SharedGrant> PgRateLedger::TryAcquire(
@@ -73,41 +65,47 @@ Result<testrail::SharedGrant> PgRateLedger::TryAcquire(
     out = testrail::SharedGrant();
     NEXUS_ASSIGN_OR_RETURN(BudgetRow row, LockRow(c, kOp, key));
     out.state = row.state;
-    // Read after the row lock is held: a grant committed by the previous holder is older.
-    NEXUS_ASSIGN_OR_RETURN(int64_t now, NowUs(c, kOp));
+    const int limit = allowed(row.state);
+    // The rest in one statement while the row lock is held (its snapshot is taken after the
+    // lock, so a grant committed by the previous holder is seen): the clock (read now, not at
+    // the transaction's start); the limit-th newest grant of the window — while it is in the
+    // window, the window is full and the next place frees when it leaves; when not paused and
+    // not full, the grant and the pruning of old grants. The grant's commit does not wait for
+    // the WAL flush (synchronous_commit off for this transaction only; `1 = 1` is set_config's
+    // is_local, as the portable SQL writes booleans as 0/1): a database crash can forget the last
+    // fraction of a second of grants, so right after one the instances may send a few calls over
+    // the budget (TestRail's 429 and Retry-After cover that), and in exchange the row lock is not
+    // held across a disk flush on every TestRail call.
+    NEXUS_ASSIGN_OR_RETURN(
+        Statement q,
+        c.Prepare(kOp,
+                  std::string("WITH n AS (SELECT ") + kNowUs +
+                      " AS us), w AS (SELECT g.granted_at_us FROM testrail_rate_grants g, n "
+                      "WHERE ?3 >= 0 AND g.instance_key = ?1 AND g.granted_at_us > n.us - ?2 "
+                      "ORDER BY g.granted_at_us DESC LIMIT 1 OFFSET GREATEST(?3, 0)), "
+                      "ok AS (SELECT n.us FROM n WHERE n.us >= ?5 AND NOT EXISTS (SELECT 1 FROM "
+                      "w)), ins AS (INSERT INTO testrail_rate_grants (instance_key, "
+                      "granted_at_us) SELECT ?1, ok.us FROM ok), del AS (DELETE FROM "
+                      "testrail_rate_grants WHERE instance_key = ?1 AND granted_at_us < (SELECT "
+                      "ok.us FROM ok) - ?4) SELECT n.us, (SELECT w.granted_at_us FROM w), "
+                      "set_config('synchronous_commit', 'off', 1 = 1) FROM n"));
+    q.Bind(1, key)
+        .Bind(2, span_us)
+        .Bind(3, static_cast<int64_t>(limit > 0 ? limit - 1 : -1))
+        .Bind(4, std::max(kKeepWindows * span_us, kKeepAtLeastUs))
+        .Bind(5, row.paused_until_us);
+    NEXUS_ASSIGN_OR_RETURN(bool answered, q.Step());
+    if (!answered) return Internal(std::string(kOp) + ": no clock");
+    const int64_t now = q.Int64(0);
+    const std::optional<int64_t> full_at = q.OptInt64(1);
+    NEXUS_RETURN_IF_ERROR(q.Run());
     if (row.paused_until_us > now) {
       out.wait_us = out.paused_us = row.paused_until_us - now;
       return Status::Ok();
     }
-    const int limit = allowed(row.state);
-    if (limit > 0) {
-      // The limit-th newest grant of the window: while it is in the window, the window is full
-      // and the next place frees when it leaves.
-      NEXUS_ASSIGN_OR_RETURN(Statement q,
-                             c.Prepare(kOp,
-                                       "SELECT granted_at_us FROM testrail_rate_grants WHERE "
-                                       "instance_key = ?1 AND granted_at_us > ?2 ORDER BY "
-                                       "granted_at_us DESC LIMIT 1 OFFSET ?3"));
-      q.Bind(1, key).Bind(2, now - span_us).Bind(3, static_cast<int64_t>(limit - 1));
-      NEXUS_ASSIGN_OR_RETURN(bool full, q.Step());
-      if (full) {
-        out.wait_us = std::max<int64_t>(1, q.Int64(0) + span_us - now);
-        return q.Run();
-      }
-    }
-    {
-      NEXUS_ASSIGN_OR_RETURN(Statement ins, c.Prepare(kOp,
-                                                      "INSERT INTO testrail_rate_grants "
-                                                      "(instance_key, granted_at_us) VALUES "
-                                                      "(?1, ?2)"));
-      NEXUS_RETURN_IF_ERROR(ins.Bind(1, key).Bind(2, now).Run());
-    }
-    {
-      NEXUS_ASSIGN_OR_RETURN(Statement del, c.Prepare(kOp,
-                                                      "DELETE FROM testrail_rate_grants WHERE "
-                                                      "instance_key = ?1 AND granted_at_us < ?2"));
-      NEXUS_RETURN_IF_ERROR(
-          del.Bind(1, key).Bind(2, now - std::max(kKeepWindows * span_us, kKeepAtLeastUs)).Run());
+    if (full_at) {
+      out.wait_us = std::max<int64_t>(1, *full_at + span_us - now);
+      return Status::Ok();
     }
     out.granted = true;
     out.granted_at_us = now;

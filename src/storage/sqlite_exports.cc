@@ -256,7 +256,7 @@ PlannedResult PlannedResultAt(Statement& st, int col) {
 Status SqliteStore::ForEachPlannedResult(
     int64_t export_id, const std::function<Status(int entry_index, PlannedResult& r)>& on_result) {
   constexpr std::string_view kOp = "read planned results";
-  return ReadTx(kOp, [&](Connection& c) -> Status {
+  return ReadOneTx(kOp, [&](Connection& c) -> Status {
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
         c.Prepare(
@@ -273,12 +273,29 @@ Status SqliteStore::ForEachPlannedResult(
   });
 }
 
+Status SqliteStore::ForEachPlannedCase(
+    int64_t export_id, const std::function<Status(int entry_index, int64_t case_id)>& on_case) {
+  constexpr std::string_view kOp = "read planned cases";
+  return ReadOneTx(kOp, [&](Connection& c) -> Status {
+    NEXUS_ASSIGN_OR_RETURN(Statement st,
+                           c.Prepare(kOp,
+                                     "SELECT entry_index, case_id FROM export_plan_results WHERE "
+                                     "export_id = ?1 ORDER BY entry_index, seq"));
+    st.Bind(1, export_id);
+    while (true) {
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      NEXUS_RETURN_IF_ERROR(on_case(static_cast<int>(st.Int64(0)), st.Int64(1)));
+    }
+  });
+}
+
 Result<std::vector<PlannedResult>> SqliteStore::ReadPlannedResults(int64_t export_id,
                                                                    int entry_index, size_t from,
                                                                    size_t limit) {
   constexpr std::string_view kOp = "read a page of planned results";
   std::vector<PlannedResult> out;
-  Status s = ReadTx(kOp, [&](Connection& c) -> Status {
+  Status s = ReadOneTx(kOp, [&](Connection& c) -> Status {
     out.clear();
     out.reserve(std::min<size_t>(limit, 10'000));
     NEXUS_ASSIGN_OR_RETURN(

@@ -221,6 +221,9 @@ class SqliteStore final : public Store {
   Status ForEachPlannedResult(
       int64_t export_id,
       const std::function<Status(int entry_index, PlannedResult& r)>& on_result) override;
+  Status ForEachPlannedCase(
+      int64_t export_id,
+      const std::function<Status(int entry_index, int64_t case_id)>& on_case) override;
   Result<std::vector<PlannedResult>> ReadPlannedResults(int64_t export_id, int entry_index,
                                                         size_t from, size_t limit) override;
   Result<std::vector<int64_t>> PlannedCasesForRun(int64_t export_id, int64_t run_id) override;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "pg_test_cluster.h"
+#include "storage/sql_conn.h"
+#include "storage/sqlite_store.h"
 #include "store_conformance.h"
 
 namespace nexus {
@@ -835,6 +837,85 @@ TEST_P(StoreConformanceTest, ExportRowsWrittenInSlicesReadBackInOrderAndAFailedF
   EXPECT_EQ(c1, (std::vector<int64_t>{11, 12}));
   EXPECT_EQ((*e0)[2].comment, "C3");
   EXPECT_EQ((*e0)[2].run_ids, (std::vector<int64_t>{1, 2}));
+  // The cases alone (what an execution reads up front), in the same order as the results.
+  std::vector<std::pair<int, int64_t>> cases, from_results;
+  ASSERT_OK(store().ForEachPlannedCase(created->id, [&](int entry, int64_t case_id) {
+    cases.emplace_back(entry, case_id);
+    return Status::Ok();
+  }));
+  ASSERT_OK(store().ForEachPlannedResult(created->id, [&](int entry, PlannedResult& r) {
+    from_results.emplace_back(entry, r.case_id);
+    return Status::Ok();
+  }));
+  EXPECT_EQ(cases, (std::vector<std::pair<int, int64_t>>{
+                       {0, 1}, {0, 2}, {0, 3}, {1, 10}, {1, 11}, {1, 12}}));
+  EXPECT_EQ(cases, from_results);
+}
+
+// The per-case journal rows name their export: on PostgreSQL checked once per statement by
+// migration 0015's triggers, on SQLite by the foreign key. A row for a missing export is
+// refused and writes nothing; deleting an export takes its rows with it.
+TEST_P(StoreConformanceTest, ExportJournalRowsNeedTheirExportAndGoWithIt) {
+  auto* sql_store = dynamic_cast<SqliteStore*>(&store());
+  ASSERT_NE(sql_store, nullptr);
+  const Project p = MakeProject("Journal");
+  ExportRecord rec;
+  rec.project_id = p.id;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
+  rec.source_ids = {1};
+  rec.source_key = "runs:1";
+  rec.nonce = "n";
+  auto created = store().CreateExportWithRows(rec, [&](const ExportStore::PlanRowWriter& write) {
+    PlannedResult r;
+    r.case_id = 7;
+    r.status_id = 1;
+    r.run_ids = {1};
+    return write(0, 0, std::vector<PlannedResult>{r});
+  });
+  ASSERT_OK(created);
+  const int64_t id = created->id;
+  auto count = [&](const std::string& table) {
+    int64_t n = -1;
+    Status s = sql_store->RawRead("count", [&](sql::Connection& c) -> Status {
+      NEXUS_ASSIGN_OR_RETURN(sql::Statement st,
+                             c.Prepare("count", "SELECT COUNT(*) FROM " + table));
+      NEXUS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (row) n = st.Int64(0);
+      return st.Run();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return n;
+  };
+  auto insert = [&](const std::string& sql) {
+    return sql_store->RawWrite("insert", [&](sql::Connection& c) -> Status {
+      NEXUS_ASSIGN_OR_RETURN(sql::Statement st, c.Prepare("insert", sql));
+      return st.Run();
+    });
+  };
+  ASSERT_OK(
+      insert("INSERT INTO export_cases (export_id, project_id, case_id, status_id, "
+             "exported_at) VALUES (" +
+             std::to_string(id) + ", 1, 7, 1, 5)"));
+  const std::string missing = std::to_string(id + 1000);
+  // A multi-row statement with one good and one bad row: nothing of it stays.
+  Status bad_plan = insert(
+      "INSERT INTO export_plan_results (export_id, entry_index, seq, case_id, status_id, comment, "
+      "elapsed, version, run_ids) VALUES (" +
+      std::to_string(id) +
+      ", 0, 1, 8, 1, '', '', '', "
+      "'1'), (" +
+      missing + ", 0, 0, 9, 1, '', '', '', '1')");
+  EXPECT_FALSE(bad_plan.ok());
+  Status bad_case = insert(
+      "INSERT INTO export_cases (export_id, project_id, case_id, status_id, "
+      "exported_at) VALUES (" +
+      missing + ", 1, 9, 1, 5)");
+  EXPECT_FALSE(bad_case.ok());
+  EXPECT_EQ(count("export_plan_results"), 1);
+  EXPECT_EQ(count("export_cases"), 1);
+  ASSERT_OK(insert("DELETE FROM exports WHERE id = " + std::to_string(id)));
+  EXPECT_EQ(count("export_plan_results"), 0);
+  EXPECT_EQ(count("export_cases"), 0);
 }
 
 // ---- Backends.
