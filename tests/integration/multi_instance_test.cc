@@ -228,6 +228,74 @@ void KillAt(int k, bool applied) {
 // from where the fault is added), add_run (2), 3 × add_results_for_cases (3-5) and close_run
 // (6) — the journal step boundaries of export_crash_test: after the run exists, mid-results,
 // before the close; once with a call TestRail never applied.
+// Sessions and tokens work on every instance, and a token revoked or a session ended through
+// one instance is refused by the other long before its read cache's lifetime (here one
+// minute): the other instance's cache is emptied by the database's notification (migration
+// 0014, docs/storage.md "Read cache"), not by time (issue 15).
+TEST(MultiInstanceTest, TokensAndSessionsWorkOnEveryInstanceAndRevocationsReachTheOther) {
+  SharedDatabase db;
+  db.StopInProcessServer();
+  const std::vector<std::string> cache = {"--db-cache-ttl-ms", "60000"};
+  Instance a(db.data.path(), db.url, cache);
+  Instance b(db.data.path(), db.url, cache);
+  auto status_of = [](int port, const std::string& method, const std::string& path,
+                      const httplib::Headers& h) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    auto r = method == "GET"      ? c.Get(path, h)
+             : method == "DELETE" ? c.Delete(path, h)
+                                  : c.Post(path, h, "{}", "application/json");
+    return r ? r->status : -1;
+  };
+  // Refused by `port` within 5 s (the cache lifetime is 60 s); the number of ms it took.
+  auto refused_within = [&](int port, const httplib::Headers& h) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 500; ++i) {
+      if (status_of(port, "GET", "/api/v1/me", h) == 401)
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - start)
+            .count();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return int64_t{-1};
+  };
+
+  // A token made through A is accepted by B (and now sits in B's cache), then revoked via A.
+  int st = 0;
+  Json made = Call(a.port(), "POST", "/api/v1/tokens", db.token, {{"name", "ci"}}, &st);
+  ASSERT_EQ(st, 201) << made.dump();
+  const httplib::Headers bearer = {{"Authorization", "Bearer " + made["token"].get<std::string>()}};
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(status_of(b.port(), "GET", "/api/v1/me", bearer), 200);
+  ASSERT_EQ(
+      status_of(a.port(), "DELETE", "/api/v1/tokens/" + std::to_string(made["id"].get<int64_t>()),
+                {{"Authorization", "Bearer " + db.token}}),
+      204);
+  EXPECT_EQ(status_of(a.port(), "GET", "/api/v1/me", bearer), 401);  // A: at once
+  const int64_t token_ms = refused_within(b.port(), bearer);
+  EXPECT_GE(token_ms, 0) << "B still accepts the revoked token after 5 s";
+
+  // A session opened on A works on B; logging out on A ends it on B too.
+  httplib::Client login("127.0.0.1", a.port());
+  auto r = login.Post("/api/v1/auth/login",
+                      Json{{"email", "admin@nexus.test"}, {"password", "password-123"}}.dump(),
+                      "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::string cookie = r->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  ASSERT_EQ(cookie.rfind("nexus_session=", 0), 0u) << cookie;
+  const httplib::Headers session = {{"Cookie", cookie}};
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(status_of(b.port(), "GET", "/api/v1/me", session), 200);
+  const httplib::Headers logout = {
+      {"Cookie", cookie}, {"X-CSRF-Token", Json::parse(r->body)["csrf_token"].get<std::string>()}};
+  ASSERT_EQ(status_of(a.port(), "POST", "/api/v1/auth/logout", logout), 204);
+  EXPECT_EQ(status_of(a.port(), "GET", "/api/v1/me", session), 401);  // A: at once
+  const int64_t session_ms = refused_within(b.port(), session);
+  EXPECT_GE(session_ms, 0) << "B still accepts the ended session after 5 s";
+  std::printf("revocation reached the other instance in %lld ms (token), %lld ms (session)\n",
+              static_cast<long long>(token_ms), static_cast<long long>(session_ms));
+}
+
 TEST(MultiInstanceTest, InstanceKilledMidExportAnotherFinishesItExactlyOnce) {
   for (int k : {2, 4, 6}) KillAt(k, true);
   KillAt(4, false);
