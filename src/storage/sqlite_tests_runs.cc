@@ -148,10 +148,16 @@ Result<Test> ReadTest(const Statement& st, std::string_view op) {
   return t;
 }
 
-// Reads tests joined with their steps: each row is a test (kTestCols' columns, prefixed "t.")
-// followed by one step's step_id, goal, expected_results_json (NULL for a test without steps),
-// ordered by test then position. One statement, so one snapshot and one server round trip.
-constexpr char kStepCols[] = "s.step_id, s.goal, s.expected_results_json";
+// Tests joined with their steps: each row is a test (kTestCols' columns) followed by one step's
+// step_id, goal, expected_results_json (NULL for a test without steps). Completed by a row
+// source named `t` (the tests table or a page of it) and kJoinSteps. One statement, so one
+// snapshot and one server round trip.
+constexpr char kTestsWithSteps[] =
+    "SELECT t.id, t.project_id, t.name, t.tags_json, t.version, t.created_at, t.updated_at, "
+    "s.step_id, s.goal, s.expected_results_json FROM ";
+constexpr char kJoinSteps[] = " t LEFT JOIN test_steps s ON s.test_id = t.id ";
+
+// Reads the rows of a kTestsWithSteps statement ordered by test then step position.
 
 Status ReadTestsWithSteps(Statement& st, std::string_view op, std::vector<Test>& out) {
   for (;;) {
@@ -176,10 +182,7 @@ Result<Test> LoadTest(Connection& c, int64_t project_id, int64_t test_id) {
   constexpr std::string_view kOp = "get test";
   NEXUS_ASSIGN_OR_RETURN(
       Statement st,
-      c.Prepare(kOp, std::string("SELECT t.id, t.project_id, t.name, t.tags_json, t.version, "
-                                 "t.created_at, t.updated_at, ") +
-                         kStepCols +
-                         " FROM tests t LEFT JOIN test_steps s ON s.test_id = t.id "
+      c.Prepare(kOp, std::string(kTestsWithSteps) + "tests" + kJoinSteps +
                          "WHERE t.id = ?1 AND t.project_id = ?2 AND t.deleted_at IS NULL "
                          "ORDER BY s.position"));
   st.Bind(1, test_id).Bind(2, project_id);
@@ -296,13 +299,10 @@ Result<std::vector<Test>> SqliteStore::ListTests(int64_t project_id, const PageR
     // The page, then exactly its steps, in one statement.
     NEXUS_ASSIGN_OR_RETURN(
         Statement st,
-        c.Prepare(kOp, std::string("WITH t AS (") + kTestCols +
+        c.Prepare(kOp, std::string("WITH page AS (") + kTestCols +
                            " WHERE project_id = ?1 AND deleted_at IS NULL AND id > ?2 "
-                           "ORDER BY id LIMIT ?3) SELECT t.id, t.project_id, t.name, "
-                           "t.tags_json, t.version, t.created_at, t.updated_at, " +
-                           kStepCols +
-                           " FROM t LEFT JOIN test_steps s ON s.test_id = t.id "
-                           "ORDER BY t.id, s.position"));
+                           "ORDER BY id LIMIT ?3) " +
+                           kTestsWithSteps + "page" + kJoinSteps + "ORDER BY t.id, s.position"));
     st.Bind(1, project_id).Bind(2, page.after_id).Bind(3, limit);
     std::vector<Test> out;
     NEXUS_RETURN_IF_ERROR(ReadTestsWithSteps(st, kOp, out));
