@@ -260,10 +260,20 @@ class ExportExecutor::Run {
 
   // ---- Journal.
   Status Journal(ExportStep step) {
+    Stamp(step);
+    return ex_.store_.AppendExportStep(step).status();
+  }
+
+  // Several steps in one transaction (all or none): the batches of a wave.
+  Status JournalAll(std::vector<ExportStep> steps) {
+    for (ExportStep& step : steps) Stamp(step);
+    return ex_.store_.AppendExportSteps(steps).status();
+  }
+
+  void Stamp(ExportStep& step) const {
     step.export_id = rec_.id;
     step.created_at = ex_.clock_.NowMs();
     step.attempt = rec_.attempts;  // fenced: a superseded attempt can no longer write
-    return ex_.store_.AppendExportStep(step).status();
   }
 
   Status Replay() {
@@ -781,7 +791,18 @@ class ExportExecutor::Run {
       for (size_t k = 0; k < wave.size(); k += 2) attempts[k] = PrepareBatch(i, wave[k]);
       helper.get();
     }
-    for (Attempt& a : attempts) NEXUS_RETURN_IF_ERROR(JournalIntent(i, a));
+    // Every intent in one transaction (one commit for the wave, not one per batch).
+    {
+      std::vector<ExportStep> intents;
+      intents.reserve(attempts.size());
+      for (const Attempt& a : attempts) intents.push_back(a.intent);
+      NEXUS_RETURN_IF_ERROR(JournalAll(std::move(intents)));
+      const TimeMs at = ex_.clock_.NowMs();
+      for (Attempt& a : attempts) {
+        a.at = at;
+        pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
+      }
+    }
     pending_since_[i] = attempts.front().at;
     std::vector<std::future<SendResult>> calls;
     calls.reserve(attempts.size());
@@ -796,8 +817,17 @@ class ExportExecutor::Run {
     std::vector<SendResult> results;
     results.reserve(calls.size());
     for (auto& f : calls) results.push_back(f.get());
-    for (size_t k = 0; k < wave.size(); ++k)
-      if (results[k].ok()) NEXUS_RETURN_IF_ERROR(CompleteBatch(i, wave[k], attempts[k]));
+    // What landed, journalled in one transaction, then the progress once.
+    {
+      std::vector<ExportStep> done;
+      for (size_t k = 0; k < wave.size(); ++k)
+        if (results[k].ok()) done.push_back(DoneStep(i, wave[k], attempts[k]));
+      if (!done.empty()) {
+        NEXUS_RETURN_IF_ERROR(JournalAll(done));
+        for (const ExportStep& d : done) Landed(i, d);
+        NEXUS_RETURN_IF_ERROR(SaveProgress());
+      }
+    }
     for (size_t k = 0; k < wave.size(); ++k)
       if (!results[k].ok())
         NEXUS_RETURN_IF_ERROR(
@@ -854,6 +884,15 @@ class ExportExecutor::Run {
 
   // Journals a batch TestRail accepted.
   Status CompleteBatch(size_t i, const std::vector<const PlannedResult*>& batch, const Attempt& a) {
+    const ExportStep done = DoneStep(i, batch, a);
+    NEXUS_RETURN_IF_ERROR(Journal(done));
+    Landed(i, done);
+    return SaveProgress();
+  }
+
+  // The journal step of a batch TestRail accepted.
+  ExportStep DoneStep(size_t i, const std::vector<const PlannedResult*>& batch,
+                      const Attempt& a) const {
     ExportStep done;
     done.kind = ExportStepKind::kBatchDone;
     done.entry_index = static_cast<int>(i);
@@ -861,14 +900,18 @@ class ExportExecutor::Run {
     done.case_ids = a.intent.case_ids;
     done.fingerprint = a.intent.fingerprint;
     for (const PlannedResult* r : batch) done.landed.emplace_back(r->case_id, r->status_id);
-    NEXUS_RETURN_IF_ERROR(Journal(done));
+    return done;
+  }
+
+  // A journalled batch's cases are landed (in memory and the metric).
+  void Landed(size_t i, const ExportStep& done) {
     for (int64_t c : done.case_ids) {
       landed_[i].insert(c);
       pending_[i].erase(c);
     }
     if (ex_.metrics_ != nullptr)
-      ex_.metrics_->Inc("nexus_export_results_sent_total", {}, static_cast<double>(batch.size()));
-    return SaveProgress();
+      ex_.metrics_->Inc("nexus_export_results_sent_total", {},
+                        static_cast<double>(done.landed.size()));
   }
 
   Status SendBatch(size_t i, std::vector<const PlannedResult*> batch,

@@ -74,6 +74,11 @@ class ExportStore {
   // in the per-case export history, atomically with the step. A step with attempt > 0 is
   // refused (Conflict, "superseded") when the export is at a later attempt.
   virtual Result<int64_t> AppendExportStep(const ExportStep& step) = 0;
+  // AppendExportStep for each step, in order, in one transaction: all are appended or none (a
+  // superseded or failing step fails them all). The ids in the same order. An export's batches
+  // sent together are journalled together (their intents, then what landed): one commit
+  // instead of one per batch.
+  virtual Result<std::vector<int64_t>> AppendExportSteps(const std::vector<ExportStep>& steps) = 0;
   virtual Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) = 0;
   // The newest export covering the run (any state); nullopt when never exported.
   virtual Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id,

@@ -2,6 +2,7 @@
 #include "storage/pg_rate_ledger.h"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 
 #include "storage/sql_conn.h"
@@ -20,39 +21,6 @@ constexpr char kNowUs[] = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 
 constexpr int64_t kKeepWindows = 2;
 constexpr int64_t kKeepAtLeastUs = 60'000'000;
 
-struct BudgetRow {
-  int64_t paused_until_us = 0;
-  testrail::SharedLimitState state;
-};
-
-// Locks the instance's row, creating it first when missing.
-Result<BudgetRow> LockRow(Connection& c, std::string_view op, const std::string& key) {
-  for (int round = 0; round < 2; ++round) {
-    {
-      NEXUS_ASSIGN_OR_RETURN(
-          Statement q, c.Prepare(op,
-                                 "SELECT paused_until_us, learned_limit, learned_under_rpm FROM "
-                                 "testrail_rate_budgets WHERE instance_key = ?1 FOR UPDATE"));
-      q.Bind(1, key);
-      NEXUS_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (row) {
-        BudgetRow r;
-        r.paused_until_us = q.Int64(0);
-        if (!q.IsNull(1)) r.state.learned_limit = static_cast<int>(q.Int64(1));
-        r.state.learned_under_rpm = q.Int64(2);
-        NEXUS_RETURN_IF_ERROR(q.Run());
-        return r;
-      }
-    }
-    NEXUS_ASSIGN_OR_RETURN(Statement ins,
-                           c.Prepare(op,
-                                     "INSERT INTO testrail_rate_budgets (instance_key) VALUES "
-                                     "(?1) ON CONFLICT (instance_key) DO NOTHING"));
-    NEXUS_RETURN_IF_ERROR(ins.Bind(1, key).Run());
-  }
-  return Internal(std::string(op) + ": the budget row vanished");
-}
-
 }  // namespace
 
 Result<testrail::SharedGrant> PgRateLedger::TryAcquire(
@@ -60,59 +28,67 @@ Result<testrail::SharedGrant> PgRateLedger::TryAcquire(
     const std::function<int(const testrail::SharedLimitState&)>& allowed) {
   constexpr std::string_view kOp = "shared rate budget";
   span_us = std::max<int64_t>(1, span_us);
-  testrail::SharedGrant out;
-  Status s = store_.RawRowLocking(kOp, [&](Connection& c) -> Status {
-    out = testrail::SharedGrant();
-    NEXUS_ASSIGN_OR_RETURN(BudgetRow row, LockRow(c, kOp, key));
-    out.state = row.state;
-    const int limit = allowed(row.state);
-    // The rest in one statement while the row lock is held (its snapshot is taken after the
-    // lock, so a grant committed by the previous holder is seen): the clock (read now, not at
-    // the transaction's start); the limit-th newest grant of the window — while it is in the
-    // window, the window is full and the next place frees when it leaves; when not paused and
-    // not full, the grant and the pruning of old grants. The grant's commit does not wait for
-    // the WAL flush (synchronous_commit off for this transaction only; `1 = 1` is set_config's
-    // is_local, as the portable SQL writes booleans as 0/1): a database crash can forget the last
-    // fraction of a second of grants, so right after one the instances may send a few calls over
-    // the budget (TestRail's 429 and Retry-After cover that), and in exchange the row lock is not
-    // held across a disk flush on every TestRail call.
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement q,
-        c.Prepare(kOp,
-                  std::string("WITH n AS (SELECT ") + kNowUs +
-                      " AS us), w AS (SELECT g.granted_at_us FROM testrail_rate_grants g, n "
-                      "WHERE ?3 >= 0 AND g.instance_key = ?1 AND g.granted_at_us > n.us - ?2 "
-                      "ORDER BY g.granted_at_us DESC LIMIT 1 OFFSET GREATEST(?3, 0)), "
-                      "ok AS (SELECT n.us FROM n WHERE n.us >= ?5 AND NOT EXISTS (SELECT 1 FROM "
-                      "w)), ins AS (INSERT INTO testrail_rate_grants (instance_key, "
-                      "granted_at_us) SELECT ?1, ok.us FROM ok), del AS (DELETE FROM "
-                      "testrail_rate_grants WHERE instance_key = ?1 AND granted_at_us < (SELECT "
-                      "ok.us FROM ok) - ?4) SELECT n.us, (SELECT w.granted_at_us FROM w), "
-                      "set_config('synchronous_commit', 'off', 1 = 1) FROM n"));
-    q.Bind(1, key)
-        .Bind(2, span_us)
-        .Bind(3, static_cast<int64_t>(limit > 0 ? limit - 1 : -1))
-        .Bind(4, std::max(kKeepWindows * span_us, kKeepAtLeastUs))
-        .Bind(5, row.paused_until_us);
-    NEXUS_ASSIGN_OR_RETURN(bool answered, q.Step());
-    if (!answered) return Internal(std::string(kOp) + ": no clock");
-    const int64_t now = q.Int64(0);
-    const std::optional<int64_t> full_at = q.OptInt64(1);
-    NEXUS_RETURN_IF_ERROR(q.Run());
-    if (row.paused_until_us > now) {
-      out.wait_us = out.paused_us = row.paused_until_us - now;
+  // The state the limit is computed from: the one last seen for the key (none at first). The
+  // server grants only when the row still holds it (nexus_rate_grant, migration 0016), else it
+  // returns the row's state, from which the limit is computed again — so a grant always follows
+  // the limit of the state it was made under, as when `allowed` ran under the row lock.
+  // One grant at a time per process: the budget row's lock would queue concurrent grants anyway
+  // (an export sends its batches at once), and queued here each takes the pool's most recently
+  // used connection, which has the function compiled and planned — where ten grants on ten
+  // connections, some newly opened, each compiled it while holding the row lock (a convoy of
+  // ~100 ms on a 2-core host).
+  std::lock_guard<std::mutex> one_at_a_time(grant_mu_);
+  testrail::SharedLimitState state;
+  if (auto it = seen_.find(key); it != seen_.end()) state = it->second;
+  for (int round = 0; round < kStateRounds; ++round) {
+    const int limit = allowed(state);
+    testrail::SharedGrant out;
+    testrail::SharedLimitState row;
+    int64_t paused_until = 0;
+    Status s = store_.RawOneStatement(kOp, [&](Connection& c) -> Status {
+      out = testrail::SharedGrant();
+      NEXUS_ASSIGN_OR_RETURN(
+          Statement q, c.Prepare(kOp,
+                                 "SELECT now_us, full_at_us, paused_until, limit_learned, "
+                                 "limit_under_rpm, granted FROM nexus_rate_grant(?1, ?2, ?3, ?4, "
+                                 "?5, ?6)"));
+      q.Bind(1, key)
+          .Bind(2, span_us)
+          .Bind(3, static_cast<int64_t>(limit > 0 ? limit - 1 : -1))
+          .Bind(4, std::max(kKeepWindows * span_us, kKeepAtLeastUs));
+      if (state.learned_limit)
+        q.Bind(5, static_cast<int64_t>(*state.learned_limit));
+      else
+        q.BindNull(5);
+      q.Bind(6, state.learned_under_rpm);
+      NEXUS_ASSIGN_OR_RETURN(bool answered, q.Step());
+      if (!answered) return Internal(std::string(kOp) + ": no answer");
+      const int64_t now = q.Int64(0);
+      const std::optional<int64_t> full_at = q.OptInt64(1);
+      paused_until = q.Int64(2);
+      if (!q.IsNull(3)) row.learned_limit = static_cast<int>(q.Int64(3));
+      row.learned_under_rpm = q.Int64(4);
+      out.granted = q.Int64(5) != 0;
+      NEXUS_RETURN_IF_ERROR(q.Run());
+      if (out.granted) {
+        out.granted_at_us = now;
+      } else if (paused_until > now) {
+        out.wait_us = out.paused_us = paused_until - now;
+      } else if (full_at) {
+        out.wait_us = std::max<int64_t>(1, *full_at + span_us - now);
+      }
       return Status::Ok();
-    }
-    if (full_at) {
-      out.wait_us = std::max<int64_t>(1, *full_at + span_us - now);
-      return Status::Ok();
-    }
-    out.granted = true;
-    out.granted_at_us = now;
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
+    });
+    if (!s.ok()) return s;
+    out.state = row;
+    seen_[key] = row;
+    const bool same = row.learned_limit == state.learned_limit &&
+                      row.learned_under_rpm == state.learned_under_rpm;
+    if (same || out.wait_us > 0) return out;  // granted, paused or full under this state
+    state = row;
+  }
+  return Status(StatusCode::kUnavailable, std::string(kOp) + ": the learned limit kept changing",
+                {}, "transient");
 }
 
 Result<int64_t> PgRateLedger::Pause(const std::string& key, int64_t pause_us) {

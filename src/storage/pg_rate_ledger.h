@@ -1,14 +1,20 @@
 // The TestRail rate budget shared by every Nexus instance on one PostgreSQL database (issue 15,
 // R-Q-RATE): the SharedRateLedger of testrail/shared_rate_ledger.h on the tables of migration
-// 0012. Each TryAcquire is one short READ COMMITTED transaction that does not take the store's
-// single writer lock (exports writing their journal never delay a grant): it locks the
-// instance's row (SELECT … FOR UPDATE), reads the database clock, counts the grants of the
-// last window, and inserts a grant or says how long to wait; grants older than two windows are
-// pruned on the way. Pause and LearnLimit are single upserts. Times are the database server's
+// 0012. Each TryAcquire is one statement, its own READ COMMITTED transaction, that does not
+// take the store's single writer lock (exports writing their journal never delay a grant): the
+// function nexus_rate_grant (migration 0016) locks the instance's row (SELECT … FOR UPDATE),
+// reads the database clock, counts the grants of the last window, and inserts a grant or says
+// how long to wait; grants older than two windows are pruned on the way. The row lock is held
+// only while the server runs it (no client round trip inside the lock). The limit is computed
+// by the caller's `allowed` from the learned state last seen; the function grants only under
+// that same state, else the call is repeated with the row's. Pause and LearnLimit are single
+// upserts. Times are the database server's
 // (clock_timestamp()), so instances on hosts whose clocks differ still count one window.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "storage/store.h"
@@ -32,7 +38,12 @@ class PgRateLedger final : public testrail::SharedRateLedger {
   Status LearnLimit(const std::string& key, int limit_per_minute, int64_t configured_rpm) override;
 
  private:
+  // Calls of nexus_rate_grant per TryAcquire when the learned state changes under it.
+  static constexpr int kStateRounds = 4;
+
   SqliteStore& store_;
+  std::mutex grant_mu_;                                     // held through a TryAcquire
+  std::map<std::string, testrail::SharedLimitState> seen_;  // by key; grant_mu_
 };
 
 // The ledger for `store` when it is a PostgreSQL store (several instances may share it);

@@ -121,8 +121,10 @@ class Connection {
   virtual Status BeginRowLocking(std::string_view op) { return Begin(op, /*write=*/true); }
   // Opens a read "transaction" that runs exactly one statement, which sees one snapshot by
   // itself: PostgreSQL sends it alone, without BEGIN and COMMIT (one server round trip and
-  // wake-up instead of two); a second statement is refused (Internal). SQLite: a read
-  // transaction (the default).
+  // wake-up instead of two); a second statement is refused (Internal). The statement may also
+  // be a server-side function that writes (it commits when the statement succeeds: the shared
+  // rate budget's grant, SqliteStore::RawOneStatement). SQLite: a read transaction (the
+  // default; nothing writes through it there).
   virtual Status BeginSingleStatementRead(std::string_view op) { return Begin(op, false); }
   virtual Status Commit(std::string_view op) = 0;
   virtual void Rollback(std::string_view op) = 0;

@@ -3,6 +3,7 @@
 // it landed are written in one transaction, so the journal never claims more than the
 // history shows (and vice versa).
 #include <algorithm>
+#include <array>
 #include <map>
 #include <utility>
 #include <vector>
@@ -35,6 +36,13 @@ constexpr char kExportColsNoPlan[] =
     "runs_processed, total_test_cases, results_sent, skipped_json, warnings_json, error, "
     "error_code, duration_ms, attempts, created_by, created_at, started_at, finished_at, "
     "updated_at, NULL, attachments_json FROM exports ";
+
+// PostgreSQL types of the planned-result and landed-case inserts' parameters (RunChunked's
+// array form: one statement per export plan and per batch instead of one per 500 rows).
+constexpr std::array<std::string_view, 10> kPlanRowTypes = {
+    "bigint", "bigint", "bigint", "bigint", "bigint", "text", "text", "text", "text", "text"};
+constexpr std::array<std::string_view, 5> kLandedRowTypes = {"bigint", "bigint", "bigint", "bigint",
+                                                             "bigint"};
 
 std::string TextOr(const Statement& st, int col, std::string def = {}) {
   return st.IsNull(col) ? def : st.Text(col);
@@ -227,7 +235,7 @@ Result<ExportRecord> SqliteStore::CreateExportWithRows(
                 .Bind(p + 7, runs)
                 .Bind(p + 8, pr.extra_json);
           },
-          sqlite::RunToEnd);
+          sqlite::RunToEnd, kPlanRowTypes);
     };
     return fill(write);
   });
@@ -446,68 +454,93 @@ Result<std::vector<int64_t>> SqliteStore::ListActiveExports() {
   return out;
 }
 
+namespace {
+
+// Appends one journal step inside the caller's write transaction (AppendExportStep(s)).
+Result<int64_t> AppendStepIn(Connection& c, std::string_view op, const ExportStep& step) {
+  if (step.attempt > 0) {
+    NEXUS_ASSIGN_OR_RETURN(Statement f,
+                           c.Prepare(op, "SELECT attempts FROM exports WHERE id = ?1"));
+    f.Bind(1, step.export_id);
+    NEXUS_ASSIGN_OR_RETURN(bool row, f.Step());
+    if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
+    if (f.Int64(0) > step.attempt) return Superseded(step.export_id);
+  }
+  NEXUS_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare(op,
+                "INSERT INTO export_steps (export_id, kind, entry_index, remote_id, case_ids, "
+                "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                "RETURNING id"));
+  st.Bind(1, step.export_id).Bind(2, StepKindName(step.kind));
+  if (step.entry_index)
+    st.Bind(3, *step.entry_index);
+  else
+    st.BindNull(3);
+  st.Bind(4, step.remote_id)
+      .Bind(5, IdsToJson(step.case_ids))
+      .Bind(6, step.fingerprint)
+      .Bind(7, StepDetailToJson(step.kind, step.detail))
+      .Bind(8, step.created_at);
+  NEXUS_ASSIGN_OR_RETURN(int64_t id, sqlite::InsertReturningId(st));
+  if (step.landed.empty()) return id;
+  int64_t project_id = 0;
+  {
+    NEXUS_ASSIGN_OR_RETURN(Statement p,
+                           c.Prepare(op, "SELECT project_id FROM exports WHERE id = ?1"));
+    p.Bind(1, step.export_id);
+    NEXUS_ASSIGN_OR_RETURN(bool row, p.Step());
+    if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
+    project_id = p.Int64(0);
+  }
+  // One row per case (a statement may not update a row twice), the last status winning as
+  // it would row by row; multi-row statements, one round trip per kChunkRows cases.
+  std::map<int64_t, int64_t> landed;
+  for (const auto& [case_id, status_id] : step.landed) landed[case_id] = status_id;
+  std::vector<std::pair<int64_t, int64_t>> rows(landed.begin(), landed.end());
+  const sqlite::MultiRow ins{
+      "INSERT INTO export_cases (export_id, project_id, case_id, status_id, exported_at) "
+      "VALUES ",
+      "(?1, ?2, #0, #1, ?3)",
+      " ON CONFLICT (export_id, case_id) DO UPDATE SET status_id = excluded.status_id", 3, 2};
+  NEXUS_RETURN_IF_ERROR(sqlite::RunChunked(
+      c, op, ins, rows.size(),
+      [&](Statement& st) {
+        st.Bind(1, step.export_id).Bind(2, project_id).Bind(3, step.created_at);
+      },
+      [&](Statement& st, size_t i, int p) {
+        st.Bind(p, rows[i].first).Bind(p + 1, rows[i].second);
+      },
+      sqlite::RunToEnd, kLandedRowTypes));
+  return id;
+}
+
+}  // namespace
+
 Result<int64_t> SqliteStore::AppendExportStep(const ExportStep& step) {
   constexpr std::string_view kOp = "append export step";
   int64_t id = 0;
   Status s = WriteTx(kOp, [&](Connection& c) -> Status {
-    if (step.attempt > 0) {
-      NEXUS_ASSIGN_OR_RETURN(Statement f,
-                             c.Prepare(kOp, "SELECT attempts FROM exports WHERE id = ?1"));
-      f.Bind(1, step.export_id);
-      NEXUS_ASSIGN_OR_RETURN(bool row, f.Step());
-      if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
-      if (f.Int64(0) > step.attempt) return Superseded(step.export_id);
-    }
-    NEXUS_ASSIGN_OR_RETURN(
-        Statement st,
-        c.Prepare(kOp,
-                  "INSERT INTO export_steps (export_id, kind, entry_index, remote_id, case_ids, "
-                  "fingerprint, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                  "RETURNING id"));
-    st.Bind(1, step.export_id).Bind(2, StepKindName(step.kind));
-    if (step.entry_index)
-      st.Bind(3, *step.entry_index);
-    else
-      st.BindNull(3);
-    st.Bind(4, step.remote_id)
-        .Bind(5, IdsToJson(step.case_ids))
-        .Bind(6, step.fingerprint)
-        .Bind(7, StepDetailToJson(step.kind, step.detail))
-        .Bind(8, step.created_at);
-    NEXUS_ASSIGN_OR_RETURN(id, sqlite::InsertReturningId(st));
-    if (step.landed.empty()) return Status::Ok();
-    int64_t project_id = 0;
-    {
-      NEXUS_ASSIGN_OR_RETURN(Statement p,
-                             c.Prepare(kOp, "SELECT project_id FROM exports WHERE id = ?1"));
-      p.Bind(1, step.export_id);
-      NEXUS_ASSIGN_OR_RETURN(bool row, p.Step());
-      if (!row) return NotFound("export " + std::to_string(step.export_id) + " not found");
-      project_id = p.Int64(0);
-    }
-    // One row per case (a statement may not update a row twice), the last status winning as
-    // it would row by row; multi-row statements, one round trip per kChunkRows cases.
-    std::map<int64_t, int64_t> landed;
-    for (const auto& [case_id, status_id] : step.landed) landed[case_id] = status_id;
-    std::vector<std::pair<int64_t, int64_t>> rows(landed.begin(), landed.end());
-    const sqlite::MultiRow ins{
-        "INSERT INTO export_cases (export_id, project_id, case_id, status_id, exported_at) "
-        "VALUES ",
-        "(?1, ?2, #0, #1, ?3)",
-        " ON CONFLICT (export_id, case_id) DO UPDATE SET status_id = excluded.status_id", 3, 2};
-    NEXUS_RETURN_IF_ERROR(sqlite::RunChunked(
-        c, kOp, ins, rows.size(),
-        [&](Statement& st) {
-          st.Bind(1, step.export_id).Bind(2, project_id).Bind(3, step.created_at);
-        },
-        [&](Statement& st, size_t i, int p) {
-          st.Bind(p, rows[i].first).Bind(p + 1, rows[i].second);
-        },
-        sqlite::RunToEnd));
+    NEXUS_ASSIGN_OR_RETURN(id, AppendStepIn(c, kOp, step));
     return Status::Ok();
   });
   if (!s.ok()) return s;
   return id;
+}
+
+Result<std::vector<int64_t>> SqliteStore::AppendExportSteps(const std::vector<ExportStep>& steps) {
+  constexpr std::string_view kOp = "append export steps";
+  std::vector<int64_t> ids;
+  Status s = WriteTx(kOp, [&](Connection& c) -> Status {
+    ids.clear();
+    for (const ExportStep& step : steps) {
+      NEXUS_ASSIGN_OR_RETURN(int64_t id, AppendStepIn(c, kOp, step));
+      ids.push_back(id);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return ids;
 }
 
 Result<std::vector<ExportStep>> SqliteStore::ListExportSteps(int64_t export_id) {

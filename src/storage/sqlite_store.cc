@@ -44,6 +44,95 @@ Status Corrupt(std::string_view op, std::string_view what) {
   return Internal(std::string(op) + ": unreadable " + std::string(what) + " in the database");
 }
 
+Result<std::string> MultiRow::UnnestSql(std::span<const std::string_view> types) const {
+  constexpr std::string_view kValues = "VALUES ";
+  const std::string_view h(head);
+  if (h.size() < kValues.size() || h.substr(h.size() - kValues.size()) != kValues)
+    return Internal("array rows: the statement does not end in VALUES");
+  if (types.size() != static_cast<size_t>(shared + per_row))
+    return Internal("array rows: a type for every parameter is needed");
+  std::string_view r(row);
+  if (r.size() < 2 || r.front() != '(' || r.back() != ')')
+    return Internal("array rows: a row is not parenthesized");
+  r = r.substr(1, r.size() - 2);
+  std::string out(h.substr(0, h.size() - kValues.size()));
+  out += "SELECT ";
+  // ?N (shared) → CAST(?N AS type): the server infers no type for a bare parameter in a select
+  // list; #k (the row's own) → u.ck, the unnest column.
+  for (size_t i = 0; i < r.size(); ++i) {
+    const bool digit_next = i + 1 < r.size() && r[i + 1] >= '0' && r[i + 1] <= '9';
+    if (r[i] == '?' && digit_next) {
+      size_t j = i + 1;
+      int number = 0;
+      while (j < r.size() && r[j] >= '0' && r[j] <= '9') number = number * 10 + (r[j++] - '0');
+      if (number < 1 || number > shared) return Internal("array rows: ?N beyond the shared ones");
+      out += "CAST(?" + std::to_string(number) + " AS " +
+             std::string(types[static_cast<size_t>(number - 1)]) + ")";
+      i = j - 1;
+    } else if (r[i] == '#' && digit_next) {
+      out += "u.c";
+      out += r[++i];
+    } else {
+      out += r[i];
+    }
+  }
+  out += " FROM unnest(";
+  for (int k = 0; k < per_row; ++k) {
+    if (k > 0) out += ", ";
+    out += "?" + std::to_string(shared + 1 + k) +
+           "::" + std::string(types[static_cast<size_t>(shared + k)]) + "[]";
+  }
+  out += ") AS u(";
+  for (int k = 0; k < per_row; ++k) out += (k > 0 ? ", c" : "c") + std::to_string(k);
+  out += ")";
+  out += tail;
+  return out;
+}
+
+std::string* ArrayRows::Column(int index) {
+  const int col = index - first_;
+  if (col < 0 || static_cast<size_t>(col) >= arrays_.size()) {
+    out_of_range_ = true;
+    return nullptr;
+  }
+  ++counts_[static_cast<size_t>(col)];
+  std::string* a = &arrays_[static_cast<size_t>(col)];
+  if (!a->empty()) *a += ',';
+  return a;
+}
+
+void ArrayRows::BindInt64(int index, int64_t value) {
+  if (std::string* a = Column(index)) *a += std::to_string(value);
+}
+
+void ArrayRows::BindText(int index, std::string_view value) {
+  std::string* a = Column(index);
+  if (a == nullptr) return;
+  // An array element in double quotes, with \ and " escaped (PostgreSQL's array input).
+  a->reserve(a->size() + value.size() + 2);
+  *a += '"';
+  for (char ch : value) {
+    if (ch == '"' || ch == '\\') *a += '\\';
+    *a += ch;
+  }
+  *a += '"';
+}
+
+void ArrayRows::BindNull(int index) {
+  if (std::string* a = Column(index)) *a += "NULL";
+}
+
+Status ArrayRows::BindTo(Statement& st, std::string_view op) {
+  if (out_of_range_) return Internal(std::string(op) + ": array rows: a parameter out of range");
+  for (size_t k = 0; k < arrays_.size(); ++k) {
+    if (counts_[k] != rows_)
+      return Internal(std::string(op) + ": array rows: column " + std::to_string(k) + " bound " +
+                      std::to_string(counts_[k]) + " times in " + std::to_string(rows_) + " rows");
+    st.Bind(first_ + static_cast<int>(k), "{" + arrays_[k] + "}");
+  }
+  return Status::Ok();
+}
+
 }  // namespace sqlite
 
 namespace {
@@ -160,6 +249,15 @@ Status SqliteStore::RowLockingTx(std::string_view op,
       return body;
     }();
     // fn touched only the database and its transaction is gone: running it again is safe.
+    if (IsTransient(st) && attempt < kTransientRetries) continue;
+    return st;
+  }
+}
+
+Status SqliteStore::RawOneStatement(std::string_view op,
+                                    const std::function<Status(sql::Connection&)>& fn) {
+  for (int attempt = 0;; ++attempt) {
+    Status st = ReadOneTx(op, fn);
     if (IsTransient(st) && attempt < kTransientRetries) continue;
     return st;
   }

@@ -88,6 +88,14 @@ class SqliteStore final : public Store {
   Status RawRowLocking(std::string_view op, const std::function<Status(sql::Connection&)>& fn) {
     return RowLockingTx(op, fn);
   }
+  // One statement that is its own transaction (Connection::BeginSingleStatementRead; on
+  // PostgreSQL sent alone, without BEGIN/COMMIT, and committed by the server when it succeeds):
+  // a server-side function that takes and releases its own row locks (the shared rate budget's
+  // grant, pg_rate_ledger.h). A second statement fails with Internal. Retried like
+  // RawRowLocking on a transient error: a failed statement changed nothing, and a connection
+  // lost after the server committed repeats what fn does (a grant counted twice: one place
+  // fewer, never one more).
+  Status RawOneStatement(std::string_view op, const std::function<Status(sql::Connection&)>& fn);
   bool IsPostgres() const;
 
   Status Migrate() override;
@@ -232,6 +240,7 @@ class SqliteStore final : public Store {
   Status UpdateExport(const ExportRecord& rec) override;
   Result<std::vector<int64_t>> ListActiveExports() override;
   Result<int64_t> AppendExportStep(const ExportStep& step) override;
+  Result<std::vector<int64_t>> AppendExportSteps(const std::vector<ExportStep>& steps) override;
   Result<std::vector<ExportStep>> ListExportSteps(int64_t export_id) override;
   Result<std::optional<ExportRecord>> LastExportForRun(int64_t project_id, int64_t run_id) override;
   Result<std::vector<CaseExportRecord>> LastCaseExports(

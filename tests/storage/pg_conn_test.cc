@@ -4,12 +4,16 @@
 // and the connection usable afterwards, and nothing sent for a transaction without statements.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "pg_test_cluster.h"
 #include "storage/pg_conn.h"
 #include "storage/sql_pool.h"
+#include "storage/sqlite_helpers.h"
 
 namespace nexus {
 namespace {
@@ -140,6 +144,74 @@ TEST_F(PgConnTest, ASingleStatementReadRunsAloneAndRefusesASecondStatement) {
   }
   ASSERT_TRUE(c.Commit("read").ok());
   EXPECT_TRUE(c.Healthy());
+}
+
+// The array form of multi-row inserts (sqlite_helpers.h RunChunked with pg_types): 1,203 rows
+// in one statement (all rows share one command id, where chunks of 500 would be three), texts
+// kept exactly; a row that binds a column twice or not at all, or a statement that is not an
+// INSERT … VALUES, is refused with Internal and writes nothing.
+TEST_F(PgConnTest, ArrayRowsInsertManyRowsInOneStatementAndRefuseMalformedRows) {
+  sql::Lease lease(*pool_, true);
+  sql::Connection& c = lease.conn();
+  ASSERT_TRUE(c.ExecScript("schema", "CREATE TABLE r (k BIGINT, n BIGINT, s TEXT, o TEXT)").ok());
+  const sqlite::MultiRow ins{"INSERT INTO r (k, n, s, o) VALUES ", "(?1, #0, #1, #2)", "", 1, 3};
+  constexpr std::array<std::string_view, 4> kTypes = {"bigint", "bigint", "text", "text"};
+  const std::vector<std::string> texts = {"", "NULL", "a \"b\" \\c", "{x,y}", "caf\xc3\xa9\n"};
+  constexpr size_t kRows = 1203;
+  auto run = [&](const sqlite::MultiRow& m, size_t n, bool bind_twice, bool skip) {
+    return sqlite::RunChunked(
+        c, "insert", m, n, [&](sql::Statement& st) { st.Bind(1, int64_t{42}); },
+        [&](sql::Statement& st, size_t i, int p) {
+          st.Bind(p, static_cast<int64_t>(i)).Bind(p + 1, texts[i % texts.size()]);
+          if (i % 7 == 0)
+            st.BindNull(p + 2);
+          else if (!(skip && i == 900))
+            st.Bind(p + 2, texts[(i + 1) % texts.size()]);
+          if (bind_twice && i == 3) st.Bind(p + 1, "again");
+        },
+        sqlite::RunToEnd, kTypes);
+  };
+  ASSERT_TRUE(c.Begin("bulk", true).ok());
+  ASSERT_TRUE(run(ins, kRows, false, false).ok());
+  ASSERT_TRUE(c.Commit("bulk").ok());
+  auto st = c.Prepare("read", "SELECT k, n, s, o, cmin::text FROM r ORDER BY n");
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  std::vector<std::string> command_ids;
+  for (size_t i = 0; i < kRows; ++i) {
+    auto row = st->Step();
+    ASSERT_TRUE(row.ok() && *row) << i;
+    EXPECT_EQ(st->Int64(0), 42);
+    ASSERT_EQ(st->Int64(1), static_cast<int64_t>(i));
+    EXPECT_EQ(st->Text(2), texts[i % texts.size()]) << i;
+    if (i % 7 == 0)
+      EXPECT_TRUE(st->IsNull(3)) << i;
+    else
+      EXPECT_EQ(st->Text(3), texts[(i + 1) % texts.size()]) << i;
+    if (command_ids.empty() || command_ids.back() != st->Text(4))
+      command_ids.push_back(st->Text(4));
+  }
+  auto end = st->Step();
+  ASSERT_TRUE(end.ok() && !*end);
+  EXPECT_EQ(command_ids.size(), 1u);  // one statement
+  for (bool twice : {true, false}) {
+    ASSERT_TRUE(c.Begin("bad", true).ok());
+    Status bad = run(ins, 1000, twice, !twice);
+    c.Rollback("bad");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.code(), StatusCode::kInternal);
+    const std::string want =
+        twice ? "column 1 bound 1001 times in 1000 rows" : "column 2 bound 999 times in 1000 rows";
+    EXPECT_NE(bad.ToString().find(want), std::string::npos) << bad.ToString();
+  }
+  const sqlite::MultiRow not_values{"INSERT INTO r (k, n, s, o) SELECT ", "(?1, #0, #1, #2)", "", 1,
+                                    3};
+  Status refused = run(not_values, 5, false, false);
+  EXPECT_EQ(refused.code(), StatusCode::kInternal);
+  auto count = c.Prepare("count", "SELECT COUNT(*) FROM r");
+  ASSERT_TRUE(count.ok());
+  auto row = count->Step();
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_EQ(count->Int64(0), static_cast<int64_t>(kRows));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -850,6 +851,135 @@ TEST_P(StoreConformanceTest, ExportRowsWrittenInSlicesReadBackInOrderAndAFailedF
   EXPECT_EQ(cases, (std::vector<std::pair<int, int64_t>>{
                        {0, 1}, {0, 2}, {0, 3}, {1, 10}, {1, 11}, {1, 12}}));
   EXPECT_EQ(cases, from_results);
+}
+
+// Large plans and batches are written many rows per statement (on PostgreSQL one statement of
+// arrays per plan and per batch, sqlite_helpers.h): every text comes back exactly as written
+// (quotes, backslashes, braces, commas, the word NULL, empty, newlines, non-ASCII), every row in
+// its place, past the 500 rows of one multi-row statement; a batch's landed cases likewise, the
+// last status of a case listed twice winning.
+TEST_P(StoreConformanceTest, LargePlansAndBatchesKeepEveryRowAndCharacter) {
+  const Project p = MakeProject("Bulk");
+  ExportRecord rec;
+  rec.project_id = p.id;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
+  rec.source_ids = {1};
+  rec.source_key = "runs:1";
+  rec.nonce = "n";
+  const std::vector<std::string> texts = {"",
+                                          "NULL",
+                                          "plain",
+                                          "a \"quoted\" word",
+                                          "back\\slash\\",
+                                          "{braces},commas",
+                                          "line\nbreak\ttab",
+                                          "caf\xc3\xa9 \xe2\x9c\x93",
+                                          "'single'",
+                                          "{\"json\": [1, \"x\"]}"};
+  constexpr size_t kRows = 1203;
+  auto result = [&](size_t i) {
+    PlannedResult r;
+    r.case_id = 100000 + static_cast<int64_t>(i) * 3;
+    r.status_id = 1 + static_cast<int>(i % 5);
+    r.comment = texts[i % texts.size()] + std::to_string(i);
+    r.elapsed = i % 2 == 0 ? "" : texts[(i + 1) % texts.size()];
+    r.version = texts[(i + 2) % texts.size()];
+    r.run_ids = {1, static_cast<int64_t>(i) + 2};
+    r.extra_json = i % 3 == 0 ? "" : texts[(i + 3) % texts.size()];
+    return r;
+  };
+  std::vector<PlannedResult> rows;
+  for (size_t i = 0; i < kRows; ++i) rows.push_back(result(i));
+  auto created = store().CreateExportWithRows(rec, [&](const ExportStore::PlanRowWriter& write) {
+    NEXUS_RETURN_IF_ERROR(write(0, 0, std::span<const PlannedResult>(rows).first(700)));
+    return write(0, 700, std::span<const PlannedResult>(rows).subspan(700));
+  });
+  ASSERT_OK(created);
+  auto back = store().ReadPlannedResults(created->id, 0, 0, 2 * kRows);
+  ASSERT_OK(back);
+  ASSERT_EQ(back->size(), kRows);
+  for (size_t i = 0; i < kRows; ++i) {
+    const PlannedResult& got = (*back)[i];
+    const PlannedResult& want = rows[i];
+    ASSERT_EQ(got.case_id, want.case_id) << i;
+    EXPECT_EQ(got.status_id, want.status_id) << i;
+    EXPECT_EQ(got.comment, want.comment) << i;
+    EXPECT_EQ(got.elapsed, want.elapsed) << i;
+    EXPECT_EQ(got.version, want.version) << i;
+    EXPECT_EQ(got.run_ids, want.run_ids) << i;
+    EXPECT_EQ(got.extra_json, want.extra_json) << i;
+  }
+  ExportStep done;
+  done.export_id = created->id;
+  done.kind = ExportStepKind::kBatchDone;
+  done.entry_index = 0;
+  done.created_at = 77;
+  for (size_t i = 0; i < kRows; ++i) done.landed.emplace_back(rows[i].case_id, rows[i].status_id);
+  done.landed.emplace_back(rows[5].case_id, 5);  // listed again: the last status wins
+  ASSERT_OK(store().AppendExportStep(done));
+  auto cases = store().ExportCases(created->id);
+  ASSERT_OK(cases);
+  ASSERT_EQ(cases->size(), kRows);
+  for (size_t i = 0; i < kRows; ++i) {
+    EXPECT_EQ((*cases)[i].case_id, rows[i].case_id) << i;
+    EXPECT_EQ((*cases)[i].status_id, i == 5 ? 5 : rows[i].status_id) << i;
+    EXPECT_EQ((*cases)[i].exported_at, 77) << i;
+    EXPECT_EQ((*cases)[i].export_id, created->id) << i;
+  }
+}
+
+// The steps of an export's wave are appended in one transaction: in order, with their landed
+// cases; a superseded step among them (an attempt the export has moved past) appends nothing of
+// the group, neither steps nor cases.
+TEST_P(StoreConformanceTest, StepsAppendedTogetherLandAllOrNothing) {
+  const Project p = MakeProject("Wave");
+  ExportRecord rec;
+  rec.project_id = p.id;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
+  rec.source_ids = {1};
+  rec.source_key = "runs:1";
+  rec.nonce = "n";
+  auto created = store().CreateExport(rec, {});
+  ASSERT_OK(created);
+  ExportRecord running = *created;
+  running.state = ExportState::kRunning;
+  running.attempts = 2;
+  ASSERT_OK(store().UpdateExport(running));
+  auto done = [&](std::vector<int64_t> cases, int attempt) {
+    ExportStep d;
+    d.export_id = created->id;
+    d.kind = ExportStepKind::kBatchDone;
+    d.entry_index = 0;
+    d.case_ids = cases;
+    d.attempt = attempt;
+    d.created_at = 1000 + attempt;
+    for (int64_t c : cases) d.landed.emplace_back(c, 1);
+    return d;
+  };
+  auto refused = store().AppendExportSteps({done({1, 2}, 2), done({3}, 1), done({4}, 2)});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "superseded");
+  EXPECT_TRUE(store().ListExportSteps(created->id)->empty());
+  EXPECT_TRUE(store().ExportCases(created->id)->empty());
+  auto ids = store().AppendExportSteps({done({5, 6}, 2), done({7}, 0), done({8, 9}, 2)});
+  ASSERT_OK(ids);
+  ASSERT_EQ(ids->size(), 3u);
+  EXPECT_LT((*ids)[0], (*ids)[1]);
+  EXPECT_LT((*ids)[1], (*ids)[2]);
+  auto steps = store().ListExportSteps(created->id);
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ((*steps)[0].case_ids, (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ((*steps)[1].case_ids, (std::vector<int64_t>{7}));
+  EXPECT_EQ((*steps)[2].case_ids, (std::vector<int64_t>{8, 9}));
+  auto cases = store().ExportCases(created->id);
+  ASSERT_OK(cases);
+  std::vector<int64_t> landed;
+  for (const auto& c : *cases) landed.push_back(c.case_id);
+  EXPECT_EQ(landed, (std::vector<int64_t>{5, 6, 7, 8, 9}));
+  auto none = store().AppendExportSteps({});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
 }
 
 // The per-case journal rows name their export: on PostgreSQL checked once per statement by
