@@ -792,6 +792,17 @@ TEST_P(StoreConformanceTest, MigrateIsIdempotent) {
 
 // ---- Exports recorded a slice at a time (issue 16).
 
+// A new export of run 1 of project `project_id`.
+ExportRecord RunExport(int64_t project_id) {
+  ExportRecord rec;
+  rec.project_id = project_id;
+  rec.source_kind = ExportSourceKind::kMultipleRuns;
+  rec.source_ids = {1};
+  rec.source_key = "runs:1";
+  rec.nonce = "n";
+  return rec;
+}
+
 TEST_P(StoreConformanceTest, ExportRowsWrittenInSlicesReadBackInOrderAndAFailedFillRecordsNothing) {
   const Project p = MakeProject("Slices");
   ExportRecord rec;
@@ -860,12 +871,7 @@ TEST_P(StoreConformanceTest, ExportRowsWrittenInSlicesReadBackInOrderAndAFailedF
 // last status of a case listed twice winning.
 TEST_P(StoreConformanceTest, LargePlansAndBatchesKeepEveryRowAndCharacter) {
   const Project p = MakeProject("Bulk");
-  ExportRecord rec;
-  rec.project_id = p.id;
-  rec.source_kind = ExportSourceKind::kMultipleRuns;
-  rec.source_ids = {1};
-  rec.source_key = "runs:1";
-  rec.nonce = "n";
+  const ExportRecord rec = RunExport(p.id);
   const std::vector<std::string> texts = {"",
                                           "NULL",
                                           "plain",
@@ -933,12 +939,7 @@ TEST_P(StoreConformanceTest, LargePlansAndBatchesKeepEveryRowAndCharacter) {
 // the group, neither steps nor cases.
 TEST_P(StoreConformanceTest, StepsAppendedTogetherLandAllOrNothing) {
   const Project p = MakeProject("Wave");
-  ExportRecord rec;
-  rec.project_id = p.id;
-  rec.source_kind = ExportSourceKind::kMultipleRuns;
-  rec.source_ids = {1};
-  rec.source_key = "runs:1";
-  rec.nonce = "n";
+  const ExportRecord rec = RunExport(p.id);
   auto created = store().CreateExport(rec, {});
   ASSERT_OK(created);
   ExportRecord running = *created;
@@ -989,12 +990,7 @@ TEST_P(StoreConformanceTest, ExportJournalRowsNeedTheirExportAndGoWithIt) {
   auto* sql_store = dynamic_cast<SqliteStore*>(&store());
   ASSERT_NE(sql_store, nullptr);
   const Project p = MakeProject("Journal");
-  ExportRecord rec;
-  rec.project_id = p.id;
-  rec.source_kind = ExportSourceKind::kMultipleRuns;
-  rec.source_ids = {1};
-  rec.source_key = "runs:1";
-  rec.nonce = "n";
+  const ExportRecord rec = RunExport(p.id);
   auto created = store().CreateExportWithRows(rec, [&](const ExportStore::PlanRowWriter& write) {
     PlannedResult r;
     r.case_id = 7;
