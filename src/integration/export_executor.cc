@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <tuple>
 
@@ -792,18 +793,7 @@ class ExportExecutor::Run {
       helper.get();
     }
     // Every intent in one transaction (one commit for the wave, not one per batch).
-    {
-      std::vector<ExportStep> intents;
-      intents.reserve(attempts.size());
-      for (const Attempt& a : attempts) intents.push_back(a.intent);
-      NEXUS_RETURN_IF_ERROR(JournalAll(std::move(intents)));
-      const TimeMs at = ex_.clock_.NowMs();
-      for (Attempt& a : attempts) {
-        a.at = at;
-        pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
-      }
-    }
-    pending_since_[i] = attempts.front().at;
+    NEXUS_RETURN_IF_ERROR(JournalIntents(i, attempts));
     std::vector<std::future<SendResult>> calls;
     calls.reserve(attempts.size());
     const int64_t run = entry_runs_[i];
@@ -838,7 +828,7 @@ class ExportExecutor::Run {
   // Journals the intent of sending `batch` and marks its cases pending.
   Result<Attempt> BeginBatch(size_t i, const std::vector<const PlannedResult*>& batch) {
     Attempt a = PrepareBatch(i, batch);
-    NEXUS_RETURN_IF_ERROR(JournalIntent(i, a));
+    NEXUS_RETURN_IF_ERROR(JournalIntents(i, std::span<Attempt>(&a, 1)));
     return a;
   }
 
@@ -873,12 +863,18 @@ class ExportExecutor::Run {
     return a;
   }
 
-  // Journals a prepared intent and marks its cases pending.
-  Status JournalIntent(size_t i, Attempt& a) {
-    a.at = ex_.clock_.NowMs();
-    NEXUS_RETURN_IF_ERROR(Journal(a.intent));
-    pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
-    pending_since_[i] = a.at;
+  // Journals prepared intents in one transaction and marks their cases pending.
+  Status JournalIntents(size_t i, std::span<Attempt> attempts) {
+    const TimeMs at = ex_.clock_.NowMs();
+    std::vector<ExportStep> intents;
+    intents.reserve(attempts.size());
+    for (const Attempt& a : attempts) intents.push_back(a.intent);
+    NEXUS_RETURN_IF_ERROR(JournalAll(std::move(intents)));
+    for (Attempt& a : attempts) {
+      a.at = at;
+      pending_[i].insert(a.intent.case_ids.begin(), a.intent.case_ids.end());
+    }
+    pending_since_[i] = at;
     return Status::Ok();
   }
 
